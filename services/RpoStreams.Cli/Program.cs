@@ -1,0 +1,9 @@
+using System.CommandLine;
+using RpoStreams.Cli;
+
+var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, run the embedded broker, simulate traffic, audit, benchmark)")
+{
+    ReplayCommand.Create(),
+    DevKafkaCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,73 @@
+using Avro.Specific;
+using Confluent.SchemaRegistry;
+using RpoStreams.Records;
+using RpoStreams.Records.Internal;
+
+namespace RpoStreams.Contracts.Serialization;
+
+/// <summary>
+/// One Avro serde per record type, all over the same registry client. Built once per topology or
+/// tool (never static, so tests do not share state).
+/// </summary>
+public sealed class RecordSerdes
+{
+    public RecordSerdes(ISchemaRegistryClient registry, bool autoRegisterSchemas = false)
+    {
+        Registry = registry;
+        AutoRegister = autoRegisterSchemas;
+        RegisterUpdate = Make<RegisterUpdate>();
+        RegisterConsultation = Make<RegisterConsultation>();
+        ConsentEvent = Make<ConsentEvent>();
+        CallIntent = Make<CallIntent>();
+        CallAttempt = Make<CallAttempt>();
+        CallDecision = Make<CallDecision>();
+        ComplianceAlert = Make<ComplianceAlert>();
+        DeadLetter = Make<DeadLetter>();
+        SubjectEvent = Make<SubjectEvent>();
+        RegisterState = Make<RegisterState>();
+        SubjectConsents = Make<SubjectConsents>();
+        ContactHistory = Make<ContactHistory>();
+        PendingAttempt = Make<PendingAttempt>();
+        CampaignHourTally = Make<CampaignHourTally>();
+        FreshnessEpisode = Make<FreshnessEpisode>();
+    }
+
+    /// <summary>Serdes over the local registry built from schemas/.</summary>
+    public static RecordSerdes Local() => new(new LocalSchemaRegistry());
+
+    public ISchemaRegistryClient Registry { get; }
+
+    public bool AutoRegister { get; }
+
+    public AvroSerDes<RegisterUpdate> RegisterUpdate { get; }
+
+    public AvroSerDes<RegisterConsultation> RegisterConsultation { get; }
+
+    public AvroSerDes<ConsentEvent> ConsentEvent { get; }
+
+    public AvroSerDes<CallIntent> CallIntent { get; }
+
+    public AvroSerDes<CallAttempt> CallAttempt { get; }
+
+    public AvroSerDes<CallDecision> CallDecision { get; }
+
+    public AvroSerDes<ComplianceAlert> ComplianceAlert { get; }
+
+    public AvroSerDes<DeadLetter> DeadLetter { get; }
+
+    public AvroSerDes<SubjectEvent> SubjectEvent { get; }
+
+    public AvroSerDes<RegisterState> RegisterState { get; }
+
+    public AvroSerDes<SubjectConsents> SubjectConsents { get; }
+
+    public AvroSerDes<ContactHistory> ContactHistory { get; }
+
+    public AvroSerDes<PendingAttempt> PendingAttempt { get; }
+
+    public AvroSerDes<CampaignHourTally> CampaignHourTally { get; }
+
+    public AvroSerDes<FreshnessEpisode> FreshnessEpisode { get; }
+
+    private AvroSerDes<T> Make<T>() where T : class, ISpecificRecord => new(Registry, AutoRegister);
+}

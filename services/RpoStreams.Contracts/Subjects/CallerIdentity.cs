@@ -1,0 +1,40 @@
+using PhoneNumbers;
+
+namespace RpoStreams.Contracts.Subjects;
+
+/// <summary>
+/// Checks the calling line identity a dialer will present. Telemarketing calls must show a valid,
+/// callable number (DPR 26/2022 and the 2024 code of conduct): a missing, withheld or invalid one fails.
+/// </summary>
+public static class CallerIdentity
+{
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    private static readonly HashSet<string> HiddenWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "anonymous", "anonimo", "private", "privato", "hidden", "nascosto", "withheld", "restricted",
+        "unknown", "sconosciuto", "unavailable", "clir", "none",
+    };
+
+    /// <summary>True when <paramref name="callerId"/> is present, not withheld, and a valid number.</summary>
+    public static bool IsValid(string? callerId)
+    {
+        if (string.IsNullOrWhiteSpace(callerId))
+        {
+            return false;
+        }
+        var trimmed = callerId.Trim();
+        if (HiddenWords.Contains(trimmed) || trimmed.StartsWith("#31#", StringComparison.Ordinal) || trimmed.StartsWith("*31#", StringComparison.Ordinal) || trimmed.StartsWith("*67", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        try
+        {
+            return Phones.IsValidNumber(Phones.Parse(trimmed, SubjectNormalizer.DefaultRegion));
+        }
+        catch (NumberParseException)
+        {
+            return false;
+        }
+    }
+}

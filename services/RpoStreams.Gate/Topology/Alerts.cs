@@ -1,0 +1,57 @@
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Records;
+using RpoStreams.Records.Internal;
+
+namespace RpoStreams.Gate.Topology;
+
+/// <summary>Builds alerts with deterministic ids: the same violation always has the same alertId.</summary>
+public static class AlertFactory
+{
+    public static Severity SeverityOf(AlertType type) => type == AlertType.LIST_NOT_SCRUBBED ? Severity.WARNING : Severity.CRITICAL;
+
+    public static ComplianceAlert ForAttempt(AlertType type, CallAttempt attempt, string? subjectRef, Instant detectedAt, string details) => new()
+    {
+        alertId = $"{type}:{attempt.attemptId}",
+        type = type,
+        severity = SeverityOf(type),
+        companyId = attempt.companyId,
+        callCenterId = attempt.callCenterId,
+        campaignId = attempt.campaignId,
+        intentId = attempt.intentId,
+        attemptId = attempt.attemptId,
+        subjectRef = subjectRef,
+        detectedAt = detectedAt.ToAvro(),
+        details = details,
+    };
+
+    public static ComplianceAlert ForPending(AlertType type, PendingAttempt attempt, Instant detectedAt, string details) => new()
+    {
+        alertId = $"{type}:{attempt.attemptId}",
+        type = type,
+        severity = SeverityOf(type),
+        companyId = attempt.companyId,
+        callCenterId = attempt.callCenterId,
+        campaignId = attempt.campaignId,
+        intentId = string.IsNullOrEmpty(attempt.intentId) ? null : attempt.intentId,
+        attemptId = attempt.attemptId,
+        subjectRef = attempt.subjectRef,
+        detectedAt = detectedAt.ToAvro(),
+        details = details,
+    };
+
+    public static ComplianceAlert ForDecision(AlertType type, string alertId, CallDecision decision, Instant detectedAt, string details) => new()
+    {
+        alertId = alertId,
+        type = type,
+        severity = SeverityOf(type),
+        companyId = decision.companyId,
+        callCenterId = decision.callCenterId,
+        campaignId = decision.campaignId,
+        intentId = decision.intentId,
+        attemptId = null,
+        subjectRef = decision.subjectRef,
+        detectedAt = detectedAt.ToAvro(),
+        details = details,
+    };
+}

@@ -1,0 +1,126 @@
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Records;
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.State;
+
+namespace RpoStreams.Gate.Topology;
+
+/// <summary>
+/// Keeps the global consultation store: per feed the consultation with the greatest consultedAt, and
+/// under <see cref="StoreNames.LatestConsultationKey"/> the greatest of all feeds, so a decision reads
+/// the latest consultation with one lookup. Unreadable consultations are published as dead letters.
+/// </summary>
+public sealed class ConsultationUpdater : IProcessor<string, byte[]>
+{
+    private readonly GateTopologyOptions options;
+    private ProcessorContext<string, byte[]> context = null!;
+    private IKeyValueStore<string, byte[]> store = null!;
+    private ConsultationReader reader = null!;
+    private RecordDecoder<RegisterConsultation> decoder = null!;
+
+    public ConsultationUpdater()
+    {
+        options = null!;
+    }
+
+    public ConsultationUpdater(GateTopologyOptions options)
+    {
+        this.options = options;
+    }
+
+    public void Init(ProcessorContext<string, byte[]> context)
+    {
+        this.context = context;
+        store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreNames.Consultations);
+        reader = new ConsultationReader(store, options.Serdes);
+        decoder = new RecordDecoder<RegisterConsultation>(options.Serdes.RegisterConsultation, options.Intake.MaxRecordBytes);
+    }
+
+    public void Process(Record<string, byte[]> record)
+    {
+        var consultation = decoder.TryDecode(record.Value, TopicNames.RegisterConsultations, out var error);
+        if (consultation is null)
+        {
+            DeadLetter(record, $"consultation: {error}");
+            return;
+        }
+        var at = consultation.consultedAt.ToInstant();
+        if (at < options.Intake.Earliest || at >= options.Intake.Latest)
+        {
+            DeadLetter(record, $"consultation: consultedAt {at} is outside the accepted range");
+            return;
+        }
+        var feed = string.IsNullOrEmpty(record.Key) ? consultation.feedId ?? "default" : record.Key;
+        var current = reader.Read(feed);
+        if (current == null || current.consultedAt <= consultation.consultedAt)
+        {
+            store.Put(feed, record.Value);
+        }
+        var latest = reader.Latest();
+        if (latest == null || latest.consultedAt <= consultation.consultedAt)
+        {
+            store.Put(StoreNames.LatestConsultationKey, record.Value);
+        }
+    }
+
+    public void Close()
+    {
+    }
+
+    private void DeadLetter(Record<string, byte[]> record, string error)
+    {
+        var failedAt = options.WallClock?.GetCurrentInstant() ?? Instant.FromUnixTimeMilliseconds(Math.Max(0, record.Timestamp.UnixTimestampMs));
+        var letter = new DeadLetter
+        {
+            topic = TopicNames.RegisterConsultations,
+            partition = context.Partition.Value,
+            offset = context.Offset,
+            error = LogSafe.Text(error),
+            sealedKey = options.Seal.Seal(record.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(record.Key)),
+            sealedValue = options.Seal.Seal(record.Value),
+            valueLength = record.Value?.Length ?? -1,
+            failedAt = failedAt.ToAvro(),
+        };
+        options.Metrics?.DeadLettered(TopicNames.RegisterConsultations);
+        options.GlobalDeadLetters?.Publish(letter.sealedKey, letter);
+    }
+}
+
+/// <summary>
+/// Reads consultations from the global store, which keeps their original wire-format bytes; the last
+/// decoded value is reused while the stored bytes do not change, so a decision costs one lookup.
+/// </summary>
+public sealed class ConsultationReader
+{
+    private readonly IReadOnlyKeyValueStore<string, byte[]>? store;
+    private readonly RecordSerdes serdes;
+    private byte[]? lastBytes;
+    private RegisterConsultation? lastValue;
+
+    public ConsultationReader(IReadOnlyKeyValueStore<string, byte[]>? store, RecordSerdes serdes)
+    {
+        this.store = store;
+        this.serdes = serdes;
+    }
+
+    /// <summary>The latest consultation of all feeds, or null when there has been none.</summary>
+    public RegisterConsultation? Latest() => Read(StoreNames.LatestConsultationKey);
+
+    public RegisterConsultation? Read(string key)
+    {
+        var bytes = store?.Get(key);
+        if (bytes is null)
+        {
+            return null;
+        }
+        if (lastBytes != null && bytes.AsSpan().SequenceEqual(lastBytes))
+        {
+            return lastValue;
+        }
+        var value = serdes.RegisterConsultation.Deserialize(bytes, new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, TopicNames.RegisterConsultations));
+        (lastBytes, lastValue) = (bytes, value);
+        return value;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using RpoStreams.Records;
+
+namespace RpoStreams.Gate.Topology;
+
+/// <summary>
+/// The gate's own instruments (meter <see cref="MeterName"/>), exported by OpenTelemetry. Created once per
+/// running topology; the processors only add to them.
+/// </summary>
+public sealed class GateMetrics : IDisposable
+{
+    public const string MeterName = "RpoStreams.Gate";
+
+    /// <summary>Source of the spans started for intents that arrive with a trace context.</summary>
+    public static readonly ActivitySource Traces = new(MeterName);
+
+    private readonly Meter meter;
+    private readonly Counter<long> decisions;
+    private readonly Counter<long> alerts;
+    private readonly Counter<long> deadLetters;
+    private readonly Histogram<double> latency;
+
+    public GateMetrics(IMeterFactory? factory = null)
+    {
+        meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        decisions = meter.CreateCounter<long>("rpo_decisions_total", description: "Decisions published, by outcome and reason (a BLOCKED decision counts once per reason)");
+        alerts = meter.CreateCounter<long>("rpo_alerts_total", description: "Compliance alerts raised, by type");
+        deadLetters = meter.CreateCounter<long>("rpo_deadletters_total", description: "Unreadable input records sent to the dead-letter topic, by source topic");
+        latency = meter.CreateHistogram<double>(
+            "rpo_decision_latency_seconds",
+            unit: "s",
+            description: "From the intent's Kafka timestamp to its decision",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+    }
+
+    public Meter Meter => meter;
+
+    /// <summary>Total decisions seen by this instance, for the dashboard and the bench.</summary>
+    public long DecisionCount => Interlocked.Read(ref decisionCount);
+
+    private long decisionCount;
+
+    public void Decided(CallDecision decision, double? latencySeconds)
+    {
+        Interlocked.Increment(ref decisionCount);
+        var outcome = decision.outcome == Outcome.ALLOWED ? "ALLOWED" : "BLOCKED";
+        if (decision.reasons is { Count: > 0 })
+        {
+            foreach (var reason in decision.reasons)
+            {
+                decisions.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("reason", reason.ToString()));
+            }
+        }
+        else
+        {
+            decisions.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("reason", "NONE"));
+        }
+        if (latencySeconds is >= 0)
+        {
+            latency.Record(latencySeconds.Value);
+        }
+        DecisionObserved?.Invoke(decision);
+    }
+
+    public void Alerted(ComplianceAlert alert)
+    {
+        alerts.Add(1, new KeyValuePair<string, object?>("type", alert.type.ToString()));
+        AlertObserved?.Invoke(alert);
+    }
+
+    public void DeadLettered(string topic) => deadLetters.Add(1, new KeyValuePair<string, object?>("topic", topic));
+
+    /// <summary>Raised on the stream thread for every new decision (the dashboard listens).</summary>
+    public event Action<CallDecision>? DecisionObserved;
+
+    /// <summary>Raised on the stream thread for every alert.</summary>
+    public event Action<ComplianceAlert>? AlertObserved;
+
+    public void Dispose() => meter.Dispose();
+}

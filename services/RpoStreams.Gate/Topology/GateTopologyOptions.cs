@@ -1,0 +1,52 @@
+using NodaTime;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Contracts.Subjects;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Records;
+
+namespace RpoStreams.Gate.Topology;
+
+/// <summary>Publishes dead letters from places that cannot forward to a sink (the global consultation store).</summary>
+public interface IDeadLetterPublisher
+{
+    void Publish(byte[]? key, DeadLetter deadLetter);
+}
+
+/// <summary>Everything <see cref="GateTopology.Build"/> needs. No I/O happens while building.</summary>
+public sealed class GateTopologyOptions
+{
+    public required string ApplicationId { get; init; }
+
+    /// <summary>Partitions of the subject-events and campaign-hours repartition topics (and so of the changelogs).</summary>
+    public required int Partitions { get; init; }
+
+    public required PolicyRules Rules { get; init; }
+
+    public required RecordSerdes Serdes { get; init; }
+
+    public required SubjectHasher Hasher { get; init; }
+
+    public AlertSettings Alerts { get; init; } = new();
+
+    public IntakeSettings Intake { get; init; } = new();
+
+    /// <summary>
+    /// The wall clock that stamps decidedAt and detectedAt and drives wall-clock checks. Null in replay:
+    /// then decidedAt is the decision time, detectedAt is stream time, and nothing reads the clock.
+    /// </summary>
+    public IClock? WallClock { get; init; }
+
+    /// <summary>RocksDB stores with changelogs (the service); false gives in-memory stores (still changelogged).</summary>
+    public bool PersistentStores { get; init; } = true;
+
+    public GateMetrics? Metrics { get; init; }
+
+    public IDeadLetterPublisher? GlobalDeadLetters { get; init; }
+
+    public DeadLetterSeal Seal => seal ??= new DeadLetterSeal(Hasher);
+
+    private DeadLetterSeal? seal;
+
+    /// <summary>True when running deterministically (replay): no wall clock anywhere.</summary>
+    public bool IsReplay => WallClock is null;
+}
