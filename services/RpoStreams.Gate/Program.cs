@@ -1,1 +1,21 @@
-return 0;
+using RpoStreams.Gate.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+var config = GateConfiguration.Bind(builder.Configuration, builder.Environment.IsDevelopment());
+var problems = config.Validate();
+if (problems.Count > 0)
+{
+    foreach (var problem in problems)
+    {
+        Console.Error.WriteLine($"rpo-gate: {problem}");
+    }
+    return 2;
+}
+
+builder.AddGateLogging();
+builder.Services.AddGate(config);
+
+var app = builder.Build();
+app.MapGateEndpoints();
+await app.RunAsync();
+return Environment.ExitCode;

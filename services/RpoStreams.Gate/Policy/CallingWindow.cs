@@ -55,6 +55,25 @@ public sealed class CallingWindow
         return time >= hours.Value.Start && (time < hours.Value.End || (hours.Value.End == LocalTime.MaxValue && time <= LocalTime.MaxValue));
     }
 
+    /// <summary>The first instant at or after <paramref name="instant"/> when a promotional call may start.</summary>
+    public Instant NextOpen(Instant instant)
+    {
+        if (IsOpen(instant))
+        {
+            return instant;
+        }
+        var local = instant.InZone(zone).LocalDateTime;
+        for (var day = 0; day < 31; day++)
+        {
+            var date = local.Date.PlusDays(day);
+            if (HoursOn(date) is { } hours && (day > 0 || local.TimeOfDay < hours.Start))
+            {
+                return date.At(hours.Start).InZoneLeniently(zone).ToInstant();
+            }
+        }
+        throw new InvalidOperationException("no calling hours in the next 31 days: check Policy:Holidays and the hours settings");
+    }
+
     private static (LocalTime, LocalTime) Hours(string text, string name) =>
         PolicySettings.TryParseHours(text, out var s, out var e) ? (s, e) : throw new ArgumentException($"Policy:{name} '{text}' is not HH:mm-HH:mm");
 }

@@ -1,0 +1,91 @@
+using RpoStreams.Contracts;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+using Serilog.Parsing;
+
+namespace RpoStreams.Gate.Hosting;
+
+/// <summary>
+/// Serilog for the gate: JSON lines on stdout in containers (or when <c>Logging:Format</c> is json),
+/// readable text on a terminal; every line goes through <see cref="MaskingSink"/>, so no phone number
+/// reaches the log, whoever wrote the message.
+/// </summary>
+public static class GateLogging
+{
+    public static void AddGateLogging(this WebApplicationBuilder builder)
+    {
+        var format = builder.Configuration["Logging:Format"] ?? "auto";
+        var json = format.Equals("json", StringComparison.OrdinalIgnoreCase)
+            || (format.Equals("auto", StringComparison.OrdinalIgnoreCase)
+                && (Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER") == "true" || Console.IsOutputRedirected));
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger
+                .ReadFrom.Configuration(builder.Configuration)
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+                .MinimumLevel.Override("Streamiz", LogEventLevel.Warning)
+                .Enrich.FromLogContext()
+                .WriteTo.Sink(new MaskingSink(ConsoleSink(json ? new CompactJsonFormatter() : null)));
+        });
+    }
+
+    private static Logger ConsoleSink(Serilog.Formatting.ITextFormatter? formatter)
+    {
+        var configuration = new LoggerConfiguration().MinimumLevel.Verbose();
+        var logger = formatter is null
+            ? configuration.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateLogger()
+            : configuration.WriteTo.Console(formatter).CreateLogger();
+        return logger;
+    }
+}
+
+/// <summary>Rewrites every event so that anything that looks like a phone number is masked: text, properties and exceptions.</summary>
+public sealed class MaskingSink : ILogEventSink, IDisposable
+{
+    private static readonly MessageTemplateParser Parser = new();
+    private readonly ILogEventSink inner;
+
+    public MaskingSink(ILogEventSink inner)
+    {
+        this.inner = inner;
+    }
+
+    public void Emit(LogEvent logEvent)
+    {
+        var template = logEvent.MessageTemplate.Text;
+        var masked = LogSafe.Text(template);
+        var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, Mask(p.Value)));
+        var exception = logEvent.Exception is null ? null : new MaskedException(logEvent.Exception);
+        inner.Emit(new LogEvent(
+            logEvent.Timestamp,
+            logEvent.Level,
+            exception,
+            ReferenceEquals(masked, template) || masked == template ? logEvent.MessageTemplate : Parser.Parse(masked),
+            properties,
+            logEvent.TraceId ?? default,
+            logEvent.SpanId ?? default));
+    }
+
+    private static LogEventPropertyValue Mask(LogEventPropertyValue value) => value switch
+    {
+        ScalarValue { Value: string s } => new ScalarValue(LogSafe.Text(s)),
+        SequenceValue seq => new SequenceValue(seq.Elements.Select(Mask)),
+        StructureValue st => new StructureValue(st.Properties.Select(p => new LogEventProperty(p.Name, Mask(p.Value))), st.TypeTag),
+        DictionaryValue d => new DictionaryValue(d.Elements.Select(e => new KeyValuePair<ScalarValue, LogEventPropertyValue>(e.Key, Mask(e.Value)))),
+        _ => value,
+    };
+
+    public void Dispose() => (inner as IDisposable)?.Dispose();
+
+    /// <summary>An exception whose message and stack text are masked.</summary>
+    private sealed class MaskedException(Exception inner) : Exception(LogSafe.Text(inner.Message))
+    {
+        public override string? StackTrace => LogSafe.Text(inner.StackTrace);
+
+        public override string ToString() => LogSafe.Text(inner.ToString());
+    }
+}

@@ -1,0 +1,179 @@
+using Confluent.Kafka;
+using NodaTime;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.DevKafka;
+using RpoStreams.Gate.Topology;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+
+namespace RpoStreams.Gate.Hosting;
+
+/// <summary>
+/// Runs the gate topology in a Streamiz <see cref="KafkaStream"/>: against <c>Kafka:BootstrapServers</c>,
+/// or against an embedded broker it starts itself when none is configured. Streamiz does not throw when
+/// start-up fails, so its state is watched: ERROR stops the process with a non-zero exit code, and the
+/// orchestrator restarts it on the same state dir.
+/// </summary>
+public sealed class GateService : BackgroundService
+{
+    private readonly GateConfiguration config;
+    private readonly GateRuntime runtime;
+    private readonly GateMetrics metrics;
+    private readonly RecordSerdes serdes;
+    private readonly IHostApplicationLifetime lifetime;
+    private readonly ILoggerFactory loggerFactory;
+    private readonly ILogger<GateService> logger;
+    private EmbeddedKafka? embedded;
+    private KafkaDeadLetterPublisher? deadLetters;
+
+    public GateService(GateConfiguration config, GateRuntime runtime, GateMetrics metrics, RecordSerdes serdes, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
+    {
+        this.config = config;
+        this.runtime = runtime;
+        this.metrics = metrics;
+        this.serdes = serdes;
+        this.lifetime = lifetime;
+        this.loggerFactory = loggerFactory;
+        logger = loggerFactory.CreateLogger<GateService>();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        string bootstrap;
+        if (config.Kafka.UseEmbedded)
+        {
+            embedded = EmbeddedKafka.Start();
+            embedded.CreateTopics(GateTopology.AllTopics(config.Streams.ApplicationId, config.Kafka.Partitions));
+            bootstrap = embedded.BootstrapServers;
+            runtime.Embedded = true;
+            logger.LogInformation(
+                "No Kafka:BootstrapServers configured: started the embedded broker (librdkafka mock cluster, development only) at {Bootstrap} with {Partitions} partitions",
+                bootstrap, config.Kafka.Partitions);
+        }
+        else
+        {
+            bootstrap = config.Kafka.BootstrapServers!;
+            var problem = Preflight(bootstrap);
+            if (problem != null)
+            {
+                Stop(problem, exitCode: 3);
+                return;
+            }
+        }
+        runtime.BootstrapServers = bootstrap;
+
+        var producerConfig = new ProducerConfig { BootstrapServers = bootstrap, ClientId = config.Streams.ApplicationId + "-deadletters" };
+        config.Kafka.ApplySecurity(producerConfig);
+        deadLetters = new KafkaDeadLetterPublisher(producerConfig, serdes, loggerFactory.CreateLogger<KafkaDeadLetterPublisher>());
+
+        var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance);
+        var stream = new KafkaStream(GateTopology.Build(options), StreamConfig(bootstrap));
+        runtime.Stream = stream;
+        stream.StateChanged += (_, now) =>
+        {
+            runtime.SetState(now.ToString());
+            logger.LogInformation("Gate stream state {State}", now.ToString());
+            if (now == KafkaStream.State.ERROR)
+            {
+                Stop("the stream processor stopped with an error (see the log above); restart it on the same state dir to resume", exitCode: 4);
+            }
+        };
+        if (config.DemoEnabled)
+        {
+            metrics.DecisionObserved += d => logger.LogInformation(
+                "Decided {IntentId} {Outcome} {Reasons} basis {Basis} for {CompanyId}/{CampaignId}",
+                d.intentId, d.outcome, string.Join(",", d.reasons), d.basis?.ToString() ?? "-", d.companyId, d.campaignId);
+        }
+
+        logger.LogInformation(
+            "Starting gate {ApplicationId} ({Guarantee}, policy {PolicyVersion}, state in {StateDir})",
+            config.Streams.ApplicationId, config.Streams.ExactlyOnce ? "exactly-once" : "at-least-once", options.Rules.Version, config.Streams.StateDir);
+        await stream.StartAsync(stoppingToken);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (runtime.Stream is { } stream)
+        {
+            logger.LogInformation("Stopping: committing and closing the stream");
+            // Dispose closes every task: flushes stores, commits (the transaction, with exactly-once) and leaves the group.
+            stream.Dispose();
+            runtime.Stream = null;
+        }
+        deadLetters?.Dispose();
+        embedded?.Dispose();
+        logger.LogInformation("Gate stopped");
+    }
+
+    private StreamConfig<StringSerDes, StringSerDes> StreamConfig(string bootstrap)
+    {
+        var s = config.Streams;
+        var streamConfig = new StreamConfig<StringSerDes, StringSerDes>
+        {
+            ApplicationId = s.ApplicationId,
+            BootstrapServers = bootstrap,
+            StateDir = s.StateDir,
+            Guarantee = s.ExactlyOnce ? ProcessingGuarantee.EXACTLY_ONCE : ProcessingGuarantee.AT_LEAST_ONCE,
+            NumStreamThreads = s.Threads,
+            CommitIntervalMs = s.CommitIntervalMs,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            Logger = loggerFactory,
+        };
+        var k = config.Kafka;
+        if (Enum.TryParse<SecurityProtocol>(k.SecurityProtocol, true, out var protocol))
+        {
+            streamConfig.SecurityProtocol = protocol;
+        }
+        if (Enum.TryParse<SaslMechanism>(k.SaslMechanism, true, out var mechanism))
+        {
+            streamConfig.SaslMechanism = mechanism;
+        }
+        streamConfig.SaslUsername = k.SaslUsername;
+        streamConfig.SaslPassword = k.SaslPassword;
+        streamConfig.SslCaLocation = k.SslCaLocation;
+        streamConfig.SslCertificateLocation = k.SslCertificateLocation;
+        streamConfig.SslKeyLocation = k.SslKeyLocation;
+        streamConfig.SslKeyPassword = k.SslKeyPassword;
+        return streamConfig;
+    }
+
+    /// <summary>Fails fast, with one line, when the configured cluster cannot be reached.</summary>
+    private string? Preflight(string bootstrap)
+    {
+        var adminConfig = new AdminClientConfig { BootstrapServers = bootstrap, SocketTimeoutMs = 10_000 };
+        config.Kafka.ApplySecurity(adminConfig);
+        try
+        {
+            using var admin = new AdminClientBuilder(adminConfig).SetLogHandler((_, _) => { }).Build();
+            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(15));
+            var missing = Contracts.TopicNames.Inputs.Where(t => metadata.Topics.All(m => m.Topic != t || m.Error.IsError)).ToList();
+            if (missing.Count > 0)
+            {
+                return $"Kafka:BootstrapServers {bootstrap} is reachable but lacks the input topics {string.Join(", ", missing)} (create them as in k8s/base/topics.yaml)";
+            }
+            return null;
+        }
+        catch (KafkaException e)
+        {
+            return $"Kafka:BootstrapServers {bootstrap} is not reachable: {e.Error.Reason}";
+        }
+    }
+
+    private void Stop(string reason, int exitCode)
+    {
+        runtime.Fail(reason);
+        logger.LogCritical("Gate cannot run: {Reason}", reason);
+        Console.Error.WriteLine($"rpo-gate: {reason}");
+        Environment.ExitCode = exitCode;
+        lifetime.StopApplication();
+    }
+}

@@ -1,0 +1,174 @@
+using Confluent.Kafka;
+
+namespace RpoStreams.Gate.Hosting;
+
+/// <summary>Where Kafka is and how to reach it (section <c>Kafka</c>). Empty BootstrapServers means the embedded broker.</summary>
+public sealed class KafkaSettings
+{
+    /// <summary><c>host:port[,host:port]</c>; empty starts the embedded broker (development only).</summary>
+    public string? BootstrapServers { get; set; }
+
+    /// <summary>Partitions of the gate's topics on the embedded broker, and of its repartition topics everywhere.</summary>
+    public int Partitions { get; set; } = 4;
+
+    /// <summary>Plaintext, Ssl, SaslPlaintext or SaslSsl.</summary>
+    public string? SecurityProtocol { get; set; }
+
+    /// <summary>Plain, ScramSha256, ScramSha512, Gssapi or OAuthBearer.</summary>
+    public string? SaslMechanism { get; set; }
+
+    public string? SaslUsername { get; set; }
+
+    public string? SaslPassword { get; set; }
+
+    public string? SslCaLocation { get; set; }
+
+    public string? SslCertificateLocation { get; set; }
+
+    public string? SslKeyLocation { get; set; }
+
+    public string? SslKeyPassword { get; set; }
+
+    /// <summary>True when no cluster is configured and the gate runs its own broker.</summary>
+    public bool UseEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
+
+    /// <summary>Copies the security settings onto any Kafka client configuration (gate, producers, admin).</summary>
+    public void ApplySecurity(ClientConfig config)
+    {
+        if (Enum.TryParse<SecurityProtocol>(SecurityProtocol, true, out var protocol))
+        {
+            config.SecurityProtocol = protocol;
+        }
+        if (Enum.TryParse<SaslMechanism>(SaslMechanism, true, out var mechanism))
+        {
+            config.SaslMechanism = mechanism;
+        }
+        config.SaslUsername = NullIfEmpty(SaslUsername);
+        config.SaslPassword = NullIfEmpty(SaslPassword);
+        config.SslCaLocation = NullIfEmpty(SslCaLocation);
+        config.SslCertificateLocation = NullIfEmpty(SslCertificateLocation);
+        config.SslKeyLocation = NullIfEmpty(SslKeyLocation);
+        config.SslKeyPassword = NullIfEmpty(SslKeyPassword);
+    }
+
+    public IEnumerable<string> Validate()
+    {
+        if (Partitions is < 1 or > 1024)
+        {
+            yield return $"Kafka:Partitions must be between 1 and 1024 (got {Partitions})";
+        }
+        if (!string.IsNullOrWhiteSpace(SecurityProtocol) && !Enum.TryParse<SecurityProtocol>(SecurityProtocol, true, out _))
+        {
+            yield return $"Kafka:SecurityProtocol '{SecurityProtocol}' must be one of {string.Join(", ", Enum.GetNames<SecurityProtocol>())}";
+        }
+        if (!string.IsNullOrWhiteSpace(SaslMechanism) && !Enum.TryParse<SaslMechanism>(SaslMechanism, true, out _))
+        {
+            yield return $"Kafka:SaslMechanism '{SaslMechanism}' must be one of {string.Join(", ", Enum.GetNames<SaslMechanism>())}";
+        }
+        if (!UseEmbedded)
+        {
+            foreach (var server in BootstrapServers!.Split(',', StringSplitOptions.TrimEntries))
+            {
+                var colon = server.LastIndexOf(':');
+                if (colon <= 0 || !int.TryParse(server[(colon + 1)..], out var port) || port is < 1 or > 65535)
+                {
+                    yield return $"Kafka:BootstrapServers '{BootstrapServers}' must be host:port[,host:port]";
+                    yield break;
+                }
+            }
+        }
+        foreach (var (name, path) in new[] { (nameof(SslCaLocation), SslCaLocation), (nameof(SslCertificateLocation), SslCertificateLocation), (nameof(SslKeyLocation), SslKeyLocation) })
+        {
+            if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+            {
+                yield return $"Kafka:{name} '{path}' does not exist";
+            }
+        }
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+}
+
+/// <summary>How the stream processor runs (section <c>Streams</c>).</summary>
+public sealed class StreamsSettings
+{
+    /// <summary>Consumer group, transactional id prefix and internal topic prefix.</summary>
+    public string ApplicationId { get; set; } = "rpo-gate";
+
+    /// <summary>RocksDB state; a volume in containers. Never wiped on start.</summary>
+    public string StateDir { get; set; } = Path.Combine(Environment.CurrentDirectory, ".state");
+
+    /// <summary>ExactlyOnce (default) or AtLeastOnce.</summary>
+    public string Guarantee { get; set; } = "ExactlyOnce";
+
+    public int Threads { get; set; } = 1;
+
+    /// <summary>How often offsets and state are committed (a transaction with exactly-once).</summary>
+    public int CommitIntervalMs { get; set; } = 100;
+
+    public bool ExactlyOnce => string.Equals(Guarantee, "ExactlyOnce", StringComparison.OrdinalIgnoreCase);
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ApplicationId) || ApplicationId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            yield return $"Streams:ApplicationId '{ApplicationId}' must be letters, digits, '-', '_' or '.'";
+        }
+        if (string.IsNullOrWhiteSpace(StateDir))
+        {
+            yield return "Streams:StateDir must not be empty";
+        }
+        if (!string.Equals(Guarantee, "ExactlyOnce", StringComparison.OrdinalIgnoreCase) && !string.Equals(Guarantee, "AtLeastOnce", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return $"Streams:Guarantee '{Guarantee}' must be ExactlyOnce or AtLeastOnce";
+        }
+        if (Threads is < 1 or > 64)
+        {
+            yield return $"Streams:Threads must be between 1 and 64 (got {Threads})";
+        }
+        if (CommitIntervalMs is < 10 or > 600_000)
+        {
+            yield return $"Streams:CommitIntervalMs must be between 10 and 600000 (got {CommitIntervalMs})";
+        }
+    }
+}
+
+/// <summary>The keyed hash of subjects (section <c>Subjects</c>).</summary>
+public sealed class SubjectSettings
+{
+    /// <summary>Development-only secret, used when none is configured in the Development environment.</summary>
+    public const string DevelopmentSecret = "rpo-development-only-secret";
+
+    /// <summary>HMAC-SHA256 key of subjectRef; required outside Development (environment Subjects__HashSecret).</summary>
+    public string? HashSecret { get; set; }
+
+    public IEnumerable<string> Validate(bool development)
+    {
+        if (string.IsNullOrEmpty(HashSecret) && !development)
+        {
+            yield return "Subjects:HashSecret is required outside Development (set Subjects__HashSecret to a secret of at least 16 characters)";
+        }
+        else if (!string.IsNullOrEmpty(HashSecret) && HashSecret.Length < 16)
+        {
+            yield return "Subjects:HashSecret must be at least 16 characters";
+        }
+    }
+}
+
+/// <summary>The built-in demo feed (section <c>Demo</c>).</summary>
+public sealed class DemoSettings
+{
+    /// <summary>Feed synthetic traffic into the gate's own topics. Defaults to on with the embedded broker.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>Intents per second of the demo feed.</summary>
+    public int IntentsPerSecond { get; set; } = 5;
+
+    public IEnumerable<string> Validate()
+    {
+        if (IntentsPerSecond is < 1 or > 100_000)
+        {
+            yield return $"Demo:IntentsPerSecond must be between 1 and 100000 (got {IntentsPerSecond})";
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Avro.Specific;
+using Confluent.Kafka;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Records;
+
+namespace RpoStreams.Gate.Simulation;
+
+/// <summary>Produces the gate's input records in Avro (Confluent wire format), as a dialer or a register feed would.</summary>
+public sealed class TrafficProducer : IDisposable
+{
+    private readonly IProducer<string?, byte[]> producer;
+    private readonly RecordSerdes serdes;
+    private long failures;
+
+    public TrafficProducer(ProducerConfig config, RecordSerdes serdes)
+    {
+        config.EnableIdempotence ??= true;
+        config.LingerMs ??= 5;
+        producer = new ProducerBuilder<string?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
+        this.serdes = serdes;
+    }
+
+    public long Failures => Interlocked.Read(ref failures);
+
+    public void Consultation(RegisterConsultation value) => Send(TopicNames.RegisterConsultations, value.feedId ?? "default", value, serdes.RegisterConsultation);
+
+    public void Register(RegisterUpdate value) => Send(TopicNames.RegisterUpdates, value.subject, value, serdes.RegisterUpdate);
+
+    public void Consent(ConsentEvent value) => Send(TopicNames.Consents, value.subject, value, serdes.ConsentEvent);
+
+    public void Intent(CallIntent value) => Send(TopicNames.Intents, value.intentId, value, serdes.CallIntent);
+
+    public void Attempt(CallAttempt value) => Send(TopicNames.Attempts, value.attemptId, value, serdes.CallAttempt);
+
+    /// <summary>Sends raw bytes (hostile-input tests).</summary>
+    public void Raw(string topic, string? key, byte[] value) =>
+        Produce(topic, new Message<string?, byte[]> { Key = key, Value = value });
+
+    public void Flush(TimeSpan timeout) => producer.Flush(timeout);
+
+    private void Send<T>(string topic, string key, T value, AvroSerDes<T> serde) where T : class, ISpecificRecord =>
+        Produce(topic, new Message<string?, byte[]> { Key = key, Value = serde.Serialize(value, new SerializationContext(MessageComponentType.Value, topic)) });
+
+    private void Produce(string topic, Message<string?, byte[]> message)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message, report =>
+                {
+                    if (report.Error.IsError)
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+                });
+                return;
+            }
+            catch (ProduceException<string?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        producer.Flush(TimeSpan.FromSeconds(30));
+        producer.Dispose();
+    }
+}
