@@ -1,0 +1,216 @@
+using NodaTime;
+using NodaTime.Testing;
+using RpoStreams.Records;
+using static RpoStreams.Topology.Tests.Make;
+
+namespace RpoStreams.Topology.Tests;
+
+public class AlertTopologyTests
+{
+    private static readonly Instant Tuesday10 = Rome_(2026, 3, 10, 10);
+
+    [Fact]
+    public void Dialling_a_blocked_intent_raises_call_after_block_naming_principal_and_call_centre()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register("+393482000001", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        gate.Intent(Intent("i-1", "+393482000001", Tuesday10, callCenter: "CC-TIRANA"));
+
+        gate.Attempt(Attempt("a-1", "i-1", "+393482000001", Tuesday10 + Duration.FromSeconds(30), callCenter: "CC-TIRANA"));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.CALL_AFTER_BLOCK, alert.type);
+        Assert.Equal(Severity.CRITICAL, alert.severity);
+        Assert.Equal("ACME", alert.companyId);
+        Assert.Equal("CC-TIRANA", alert.callCenterId);
+        Assert.Equal("C1", alert.campaignId);
+        Assert.Equal("i-1", alert.intentId);
+        Assert.Equal("a-1", alert.attemptId);
+        Assert.Equal(gate.RefOf("+393482000001"), alert.subjectRef);
+    }
+
+    [Fact]
+    public void Attempt_naming_no_intent_raises_call_without_clearance_at_once()
+    {
+        using var gate = new GateHarness();
+
+        gate.Attempt(Attempt("a-3", null, "+393482000003", Tuesday10));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, alert.type);
+        Assert.Null(alert.intentId);
+    }
+
+    [Fact]
+    public void Attempt_whose_intent_is_not_decided_within_sixty_seconds_of_stream_time_raises_call_without_clearance()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Attempt(Attempt("a-1", "i-late", "+393482000001", Tuesday10));
+
+        gate.Intent(Intent("i-other", "+393482000001", Tuesday10 + Duration.FromSeconds(60)));
+        Assert.Empty(gate.Alerts());
+
+        gate.Intent(Intent("i-other-2", "+393482000001", Tuesday10 + Duration.FromSeconds(60) + Duration.FromMilliseconds(1)));
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, alert.type);
+        Assert.Equal("i-late", alert.intentId);
+    }
+
+    [Fact]
+    public void Intent_decided_after_its_attempt_but_within_sixty_seconds_clears_it_or_raises_call_after_block()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register("+393482000009", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        gate.Attempt(Attempt("a-ok", "i-ok", "+393482000008", Tuesday10));
+        gate.Attempt(Attempt("a-bad", "i-bad", "+393482000009", Tuesday10));
+
+        gate.Intent(Intent("i-ok", "+393482000008", Tuesday10 - Duration.FromSeconds(5)));
+        gate.Intent(Intent("i-bad", "+393482000009", Tuesday10 - Duration.FromSeconds(5)));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.CALL_AFTER_BLOCK, alert.type);
+        Assert.Equal("a-bad", alert.attemptId);
+    }
+
+    [Fact]
+    public void Promotional_attempt_outside_calling_hours_raises_call_outside_hours()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Intent(Intent("i-1", "+393482000001", Tuesday10));
+
+        gate.Attempt(Attempt("a-1", "i-1", "+393482000001", Rome_(2026, 3, 10, 21, 30)));
+        gate.Attempt(Attempt("a-2", null, "+393482000002", Rome_(2026, 3, 15, 11)));
+
+        var alerts = gate.Alerts().Select(a => (a.type, a.attemptId)).ToList();
+        Assert.Contains((AlertType.CALL_OUTSIDE_HOURS, "a-1"), alerts);
+        Assert.Contains((AlertType.CALL_OUTSIDE_HOURS, "a-2"), alerts);
+        Assert.Contains((AlertType.CALL_WITHOUT_CLEARANCE, "a-2"), alerts);
+        Assert.Equal(3, alerts.Count);
+    }
+
+    [Fact]
+    public void Service_attempt_outside_calling_hours_is_fine()
+    {
+        using var gate = new GateHarness();
+        gate.Intent(Intent("i-1", "+393482000001", Rome_(2026, 3, 10, 21), purpose: Purpose.SERVICE));
+
+        gate.Attempt(Attempt("a-1", "i-1", "+393482000001", Rome_(2026, 3, 10, 21, 0, 5)));
+
+        Assert.Empty(gate.Alerts());
+    }
+
+    [Fact]
+    public void Dialling_another_number_than_the_intent_cleared_is_a_call_without_clearance()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Intent(Intent("i-1", "+393482000001", Tuesday10));
+
+        gate.Attempt(Attempt("a-1", "i-1", "+393482000077", Tuesday10 + Duration.FromSeconds(5)));
+        gate.Intent(Intent("i-2", "+393482000001", Tuesday10 + Duration.FromMinutes(5)));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, alert.type);
+        Assert.Equal("a-1", alert.attemptId);
+    }
+
+    [Fact]
+    public void Unscrubbed_list_raises_one_warning_as_soon_as_twenty_intents_and_twenty_percent_rpo_blocks_hold()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        for (var i = 0; i < 4; i++)
+        {
+            gate.Register($"+3934820001{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        }
+        for (var i = 0; i < 4; i++)
+        {
+            gate.Intent(Intent($"blocked-{i}", $"+3934820001{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
+        }
+        for (var i = 0; i < 15; i++)
+        {
+            gate.Intent(Intent($"ok-{i}", $"+3934820002{i:D2}", Tuesday10 + Duration.FromMinutes(10 + i), campaign: "SPRING"));
+        }
+        Assert.Empty(gate.Alerts());
+
+        gate.Intent(Intent("ok-20th", "+393482000300", Tuesday10 + Duration.FromMinutes(40), campaign: "SPRING", callCenter: "CC-20"));
+        gate.Intent(Intent("ok-21st", "+393482000301", Tuesday10 + Duration.FromMinutes(41), campaign: "SPRING"));
+        gate.Intent(Intent("next-hour", "+393482000302", Tuesday10 + Duration.FromMinutes(61), campaign: "SPRING"));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.LIST_NOT_SCRUBBED, alert.type);
+        Assert.Equal(Severity.WARNING, alert.severity);
+        Assert.Equal("SPRING", alert.campaignId);
+        Assert.Equal("ok-20th", alert.intentId);
+        Assert.Equal("CC-20", alert.callCenterId);
+    }
+
+    [Fact]
+    public void Below_twenty_percent_raises_nothing_and_service_intents_do_not_count()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        for (var i = 0; i < 3; i++)
+        {
+            gate.Register($"+3934820001{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+            gate.Intent(Intent($"blocked-{i}", $"+3934820001{i:D2}", Tuesday10 + Duration.FromMinutes(i)));
+        }
+        for (var i = 0; i < 17; i++)
+        {
+            gate.Intent(Intent($"svc-{i}", $"+3934820002{i:D2}", Tuesday10 + Duration.FromMinutes(10 + i), purpose: Purpose.SERVICE));
+        }
+        for (var i = 0; i < 17; i++)
+        {
+            gate.Intent(Intent($"ok-{i}", $"+3934820003{i:D2}", Tuesday10 + Duration.FromMinutes(30 + i)));
+        }
+
+        Assert.Empty(gate.Alerts());
+    }
+
+    [Fact]
+    public void Register_stale_is_raised_once_per_episode_and_again_after_a_new_consultation_goes_stale()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(20));
+
+        gate.Intent(Intent("i-1", "+393482000001", Tuesday10));
+        gate.Intent(Intent("i-2", "+393482000002", Tuesday10 + Duration.FromMinutes(1)));
+        var first = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.REGISTER_STALE, first.type);
+        Assert.Equal("i-1", first.intentId);
+
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Intent(Intent("i-3", "+393482000003", Tuesday10 + Duration.FromMinutes(2)));
+        Assert.Empty(gate.Alerts());
+
+        gate.Intent(Intent("i-4", "+393482000004", Rome_(2026, 3, 30, 10)));
+        var second = Assert.Single(gate.Alerts());
+        Assert.Equal("i-4", second.intentId);
+        Assert.NotEqual(first.alertId, second.alertId);
+    }
+
+    [Fact]
+    public void Register_stale_is_raised_by_the_wall_clock_when_no_intent_arrives()
+    {
+        var clock = new FakeClock(Tuesday10);
+        using var gate = new GateHarness(clock);
+        gate.Consultation(Tuesday10 - Duration.FromDays(14));
+
+        gate.AdvanceWallClock(Duration.FromMinutes(10));
+        Assert.Empty(gate.Alerts());
+
+        gate.AdvanceWallClock(Duration.FromDays(1));
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.REGISTER_STALE, alert.type);
+        Assert.Null(alert.intentId);
+
+        gate.AdvanceWallClock(Duration.FromHours(1));
+        gate.Intent(Intent("i-1", "+393482000001", clock.GetCurrentInstant()));
+        Assert.Empty(gate.Alerts());
+        Assert.Contains(Reason.REGISTER_STALE, gate.SingleDecision().reasons);
+    }
+}

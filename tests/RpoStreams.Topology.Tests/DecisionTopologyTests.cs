@@ -1,0 +1,176 @@
+using NodaTime;
+using RpoStreams.Records;
+using static RpoStreams.Topology.Tests.Make;
+
+namespace RpoStreams.Topology.Tests;
+
+public class DecisionTopologyTests
+{
+    private static readonly Instant Tuesday10 = Rome_(2026, 3, 10, 10);
+
+    [Fact]
+    public void Registered_number_is_blocked_whatever_way_it_is_written()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register("+39 333 123 4567", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+
+        gate.Intent(Intent("i-1", "333 123 4567", Tuesday10));
+        gate.Intent(Intent("i-2", "0039 333-1234567", Tuesday10 + Duration.FromHours(1)));
+
+        var decisions = gate.Decisions();
+        Assert.Equal(2, decisions.Count);
+        Assert.All(decisions, d =>
+        {
+            Assert.Equal(Outcome.BLOCKED, d.outcome);
+            Assert.Equal([Reason.RPO_OPPOSITION], d.reasons);
+            Assert.Null(d.basis);
+            Assert.Equal(gate.RefOf("+393331234567"), d.subjectRef);
+        });
+    }
+
+    [Fact]
+    public void Decision_carries_no_raw_number_and_records_the_policy_version()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+
+        gate.Intent(Intent("i-1", "+393471234567", Tuesday10));
+
+        var decision = gate.SingleDecision();
+        Assert.Equal(Outcome.ALLOWED, decision.outcome);
+        Assert.Equal(Basis.NOT_REGISTERED, decision.basis);
+        Assert.Equal("it-2024.1", decision.policyVersion);
+        var bytes = gate.Encode(gate.Serdes.CallDecision, decision, "calls.decisions.v1");
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        Assert.DoesNotContain("3471234567", text);
+    }
+
+    [Fact]
+    public void Consent_given_after_registration_survives_only_for_its_company()
+    {
+        using var gate = new GateHarness();
+        const string subject = "+393205550101";
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Consent(subject, "OLDCO", ConsentAction.GRANTED, ConsentBasis.EXPLICIT_CONSENT, Tuesday10 - Duration.FromDays(37));
+        gate.Register(subject, RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        gate.Consent(subject, "NEWCO", ConsentAction.GRANTED, ConsentBasis.EXPLICIT_CONSENT, Tuesday10 - Duration.FromDays(5));
+
+        gate.Intent(Intent("i-old", subject, Tuesday10, company: "OLDCO"));
+        gate.Intent(Intent("i-new", subject, Tuesday10, company: "NEWCO"));
+
+        var byId = gate.Decisions().ToDictionary(d => d.intentId);
+        Assert.Equal(Outcome.BLOCKED, byId["i-old"].outcome);
+        Assert.Equal(Outcome.ALLOWED, byId["i-new"].outcome);
+        Assert.Equal(Basis.CONSENT_AFTER_REGISTRATION, byId["i-new"].basis);
+    }
+
+    [Fact]
+    public void Older_register_update_arriving_late_is_ignored()
+    {
+        using var gate = new GateHarness();
+        const string subject = "+393331112222";
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register(subject, RegisterAction.REMOVED, Tuesday10 - Duration.FromDays(2));
+        gate.Register(subject, RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(20));
+
+        gate.Intent(Intent("i-1", subject, Tuesday10));
+
+        Assert.Equal(Basis.NOT_REGISTERED, gate.SingleDecision().basis);
+    }
+
+    [Fact]
+    public void Repeated_intent_gets_its_first_decision_again_and_is_not_counted_twice()
+    {
+        using var gate = new GateHarness();
+        const string subject = "+393331112233";
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+
+        gate.Intent(Intent("i-1", subject, Tuesday10));
+        gate.Intent(Intent("i-1", subject, Tuesday10));
+        gate.Intent(Intent("i-2", subject, Tuesday10 + Duration.FromDays(1)));
+
+        var decisions = gate.Decisions();
+        Assert.Equal(3, decisions.Count);
+        Assert.Equal(Outcome.ALLOWED, decisions[0].outcome);
+        Assert.Equal(decisions[0].decidedAt, decisions[1].decidedAt);
+        Assert.Equal(decisions[0].intentId, decisions[1].intentId);
+        // Had the repeat counted, the next day's call would still be allowed (cap is per day), so check the day:
+        Assert.Equal(Outcome.ALLOWED, decisions[2].outcome);
+    }
+
+    [Fact]
+    public void Second_allowed_call_on_the_same_day_is_capped_but_another_company_is_not()
+    {
+        using var gate = new GateHarness();
+        const string subject = "+393331112244";
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+
+        gate.Intent(Intent("i-1", subject, Tuesday10));
+        gate.Intent(Intent("i-2", subject, Tuesday10 + Duration.FromHours(3)));
+        gate.Intent(Intent("i-3", subject, Tuesday10 + Duration.FromHours(3), company: "BETA"));
+
+        var byId = gate.Decisions().ToDictionary(d => d.intentId);
+        Assert.Equal(Outcome.ALLOWED, byId["i-1"].outcome);
+        Assert.Equal([Reason.FREQUENCY_CAP], byId["i-2"].reasons);
+        Assert.Equal(Outcome.ALLOWED, byId["i-3"].outcome);
+    }
+
+    [Fact]
+    public void Fourth_call_in_thirty_days_is_capped()
+    {
+        using var gate = new GateHarness();
+        const string subject = "+393331112255";
+        gate.Consultation(Tuesday10 + Duration.FromDays(7));
+
+        gate.Intent(Intent("i-1", subject, Tuesday10));
+        gate.Intent(Intent("i-2", subject, Tuesday10 + Duration.FromDays(1)));
+        gate.Intent(Intent("i-3", subject, Tuesday10 + Duration.FromDays(2)));
+        gate.Intent(Intent("i-4", subject, Tuesday10 + Duration.FromDays(8)));
+
+        var byId = gate.Decisions().ToDictionary(d => d.intentId);
+        Assert.Equal(Outcome.ALLOWED, byId["i-3"].outcome);
+        Assert.Equal([Reason.FREQUENCY_CAP], byId["i-4"].reasons);
+    }
+
+    [Fact]
+    public void Service_call_is_allowed_as_not_promotional_even_for_a_registered_number_without_consultation()
+    {
+        using var gate = new GateHarness();
+        const string subject = "+393331112266";
+        gate.Register(subject, RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+
+        gate.Intent(Intent("i-1", subject, Rome_(2026, 3, 15, 22), purpose: Purpose.SERVICE));
+
+        var decision = gate.SingleDecision();
+        Assert.Equal(Outcome.ALLOWED, decision.outcome);
+        Assert.Equal(Basis.NOT_PROMOTIONAL, decision.basis);
+    }
+
+    [Fact]
+    public void Postal_mail_to_a_registered_address_is_blocked_and_the_address_is_normalized()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register("Via Roma 1, 00100 Roma", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9), SubjectType.POSTAL_ADDRESS);
+
+        gate.Intent(Intent("i-1", "VIA ROMA, 1 00100 ROMA", Rome_(2026, 3, 15, 23), channel: Channel.POSTAL_MAIL, callerId: null));
+
+        var decision = gate.SingleDecision();
+        Assert.Equal([Reason.RPO_OPPOSITION], decision.reasons);
+    }
+
+    [Fact]
+    public void Wall_clock_stamps_decided_at_in_the_service()
+    {
+        var clock = new NodaTime.Testing.FakeClock(Rome_(2026, 3, 10, 9, 59, 58));
+        using var gate = new GateHarness(clock);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+
+        gate.Intent(Intent("i-1", "+393471234567", Tuesday10));
+
+        var decision = gate.SingleDecision();
+        Assert.Equal(clock.GetCurrentInstant(), Contracts.AvroTime.ToInstant(decision.decidedAt));
+        Assert.Equal(Tuesday10, Contracts.AvroTime.ToInstant(decision.decisionTime));
+    }
+}

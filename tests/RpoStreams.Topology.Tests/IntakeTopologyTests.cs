@@ -1,0 +1,190 @@
+using System.Buffers.Binary;
+using System.Text;
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Records;
+using static RpoStreams.Topology.Tests.Make;
+
+namespace RpoStreams.Topology.Tests;
+
+/// <summary>Bad input becomes a dead letter that says why, and decisions for good records go on.</summary>
+public class IntakeTopologyTests
+{
+    private static readonly Instant Tuesday10 = Rome_(2026, 3, 10, 10);
+
+    public static TheoryData<string, string> HostileIntents() => new()
+    {
+        { "garbage", "does not start with the Confluent wire-format magic byte" },
+        { "json", "looks like JSON" },
+        { "empty", "value is empty" },
+        { "truncated", "not a readable RpoStreams.Records.CallIntent" },
+        { "unknown-schema-id", "unknown schema id" },
+        { "other-type", "is a RpoStreams.Records.RegisterUpdate" },
+        { "oversized", "over the limit" },
+        { "bad-enum", "not a readable RpoStreams.Records.CallIntent" },
+        { "far-future", "outside the accepted range" },
+        { "far-past", "outside the accepted range" },
+        { "null-key", "key is null" },
+        { "header-only", "too short for the Confluent wire format" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileIntents))]
+    public void Hostile_intent_is_dead_lettered_with_the_reason_and_the_next_intent_is_decided(string kind, string reason)
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        var good = Intent("i-good", "+393471234567", Tuesday10);
+        var goodBytes = gate.Encode(gate.Serdes.CallIntent, good, TopicNames.Intents);
+        byte[]? key = Encoding.UTF8.GetBytes("k-1");
+        byte[] value = kind switch
+        {
+            "garbage" => [0x42, 0x13, 0x37, 0x00, 0x99, 0x01],
+            "json" => Encoding.UTF8.GetBytes("{\"intentId\":\"i-x\",\"subject\":\"+393331234567\"}"),
+            "empty" => [],
+            "truncated" => goodBytes[..(goodBytes.Length / 2)],
+            "unknown-schema-id" => WithSchemaId(goodBytes, 999_999),
+            "other-type" => gate.Encode(gate.Serdes.RegisterUpdate, new RegisterUpdate { subject = "+393331234567", subjectType = SubjectType.PHONE, action = RegisterAction.REGISTERED, effectiveAt = Tuesday10.ToAvro() }, TopicNames.Intents),
+            "oversized" => [.. goodBytes, .. new byte[gate.Options.Intake.MaxRecordBytes]],
+            "bad-enum" => WithBadChannel(gate, good),
+            "far-future" => gate.Encode(gate.Serdes.CallIntent, Intent("i-f", "+393471234567", Instant.FromUtc(2150, 1, 1, 0, 0)), TopicNames.Intents),
+            "far-past" => gate.Encode(gate.Serdes.CallIntent, Intent("i-p", "+393471234567", Instant.FromUtc(1990, 1, 1, 0, 0)), TopicNames.Intents),
+            "null-key" => goodBytes,
+            "header-only" => goodBytes[..3],
+            _ => throw new ArgumentException(kind),
+        };
+        if (kind == "null-key")
+        {
+            key = null;
+        }
+
+        gate.Raw(TopicNames.Intents, key, value);
+        gate.Intent(good);
+
+        var dead = Assert.Single(gate.DeadLetters());
+        Assert.Equal(TopicNames.Intents, dead.topic);
+        Assert.Equal(0, dead.partition);
+        Assert.Equal(0, dead.offset);
+        Assert.Contains(reason, dead.error, StringComparison.Ordinal);
+        Assert.StartsWith("intent: ", dead.error, StringComparison.Ordinal);
+        Assert.Equal("i-good", gate.SingleDecision().intentId);
+    }
+
+    [Fact]
+    public void Dead_letter_keeps_the_original_bytes_sealed_not_readable()
+    {
+        using var gate = new GateHarness();
+        var json = Encoding.UTF8.GetBytes("{\"subject\":\"+393331234567\"}");
+
+        gate.Raw(TopicNames.Intents, Encoding.UTF8.GetBytes("+393331234567"), json);
+
+        var dead = Assert.Single(gate.DeadLetters());
+        Assert.Equal(json.Length, dead.valueLength);
+        Assert.DoesNotContain("3331234567", Encoding.UTF8.GetString(dead.sealedValue));
+        Assert.DoesNotContain("3331234567", Encoding.UTF8.GetString(dead.sealedKey));
+        Assert.Equal(json, gate.Options.Seal.Unseal(dead.sealedValue));
+    }
+
+    [Fact]
+    public void Register_update_whose_subject_cannot_be_normalized_is_a_dead_letter()
+    {
+        using var gate = new GateHarness();
+
+        gate.Register("12345", RegisterAction.REGISTERED, Tuesday10);
+        gate.Register("+39 12", RegisterAction.REGISTERED, Tuesday10);
+
+        var dead = gate.DeadLetters();
+        Assert.Equal(2, dead.Count);
+        Assert.All(dead, d => Assert.Equal("register update: subject cannot be normalized as a PHONE", d.error));
+        Assert.Equal(1, dead[1].offset);
+    }
+
+    [Fact]
+    public void Granted_consent_without_basis_is_a_dead_letter()
+    {
+        using var gate = new GateHarness();
+
+        gate.Consent("+393331234567", "ACME", ConsentAction.GRANTED, null, Tuesday10);
+        gate.Consent("+393331234567", "ACME", ConsentAction.WITHDRAWN, null, Tuesday10);
+
+        var dead = Assert.Single(gate.DeadLetters());
+        Assert.Equal("consent: 'basis' is required when GRANTED", dead.error);
+    }
+
+    [Fact]
+    public void Intent_with_an_unnormalizable_subject_is_decided_invalid_not_dead_lettered()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+
+        gate.Intent(Intent("i-4", "12345", Tuesday10));
+
+        Assert.Empty(gate.DeadLetters());
+        var decision = gate.SingleDecision();
+        Assert.Equal([Reason.INVALID_SUBJECT], decision.reasons);
+        Assert.Null(decision.subjectRef);
+    }
+
+    [Fact]
+    public void Every_input_topic_dead_letters_garbage_with_its_own_name()
+    {
+        using var gate = new GateHarness();
+        byte[] garbage = [0x7B, 0x7D];
+
+        foreach (var topic in new[] { TopicNames.RegisterUpdates, TopicNames.Consents, TopicNames.Intents, TopicNames.Attempts })
+        {
+            gate.Raw(topic, Encoding.UTF8.GetBytes("k"), garbage);
+        }
+
+        var dead = gate.DeadLetters();
+        Assert.Equal(
+            [TopicNames.RegisterUpdates, TopicNames.Consents, TopicNames.Intents, TopicNames.Attempts],
+            dead.Select(d => d.topic).ToArray());
+        Assert.All(dead, d => Assert.Contains("looks like JSON", d.error, StringComparison.Ordinal));
+    }
+
+    private static byte[] WithSchemaId(byte[] value, int id)
+    {
+        var copy = value.ToArray();
+        BinaryPrimitives.WriteInt32BigEndian(copy.AsSpan(1, 4), id);
+        return copy;
+    }
+
+    /// <summary>A CallIntent whose channel enum index is out of range (the writer claims symbol 7).</summary>
+    private static byte[] WithBadChannel(GateHarness gate, CallIntent intent)
+    {
+        var bytes = gate.Encode(gate.Serdes.CallIntent, intent, TopicNames.Intents);
+        // Layout after the 5-byte header: intentId, companyId, callCenterId (strings), campaignId (union), channel (enum, zigzag varint).
+        var offset = 5;
+        for (var field = 0; field < 3; field++)
+        {
+            offset = SkipString(bytes, offset);
+        }
+        offset = bytes[offset] == 0 ? offset + 1 : SkipString(bytes, offset + 1);
+        bytes[offset] = 14; // zigzag(7)
+        return bytes;
+    }
+
+    private static int SkipString(byte[] bytes, int offset)
+    {
+        var (length, next) = ReadZigZag(bytes, offset);
+        return next + (int)length;
+    }
+
+    private static (long Value, int Next) ReadZigZag(byte[] bytes, int offset)
+    {
+        long raw = 0;
+        var shift = 0;
+        while (true)
+        {
+            var b = bytes[offset++];
+            raw |= (long)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                break;
+            }
+            shift += 7;
+        }
+        return ((raw >> 1) ^ -(raw & 1), offset);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using RpoStreams.Gate.Replay;
+
+namespace RpoStreams.Topology.Tests;
+
+/// <summary>The public scenarios (copied from ../shared/scenarios) through the replay engine, compared as the shared check does.</summary>
+public class ScenarioTests
+{
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Scenarios"), "*.jsonl").OrderBy(f => f))
+        {
+            data.Add(Path.GetFileNameWithoutExtension(file));
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Scenario_replays_to_its_expected_output(string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "Scenarios");
+        var output = new List<JsonObject>();
+        new ScenarioReplay().Run(File.ReadLines(Path.Combine(folder, name + ".jsonl")), output.Add);
+        var expected = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, name + ".expected.json")))!.AsObject();
+
+        var problems = ScenarioCheck.Compare(expected, output);
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    [Fact]
+    public void Replay_is_deterministic()
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "Scenarios", "attempts-raise-alerts.jsonl");
+        string Run()
+        {
+            var lines = new List<string>();
+            new ScenarioReplay().Run(File.ReadLines(file), o => lines.Add(ScenarioReplay.ToLine(o)));
+            return string.Join('\n', lines);
+        }
+
+        Assert.Equal(Run(), Run());
+    }
+}
+
+/// <summary>The comparison of ../shared/scenarios/check, in C#.</summary>
+public static class ScenarioCheck
+{
+    public static List<string> Compare(JsonObject expected, IReadOnlyList<JsonObject> output)
+    {
+        var problems = new List<string>();
+        var decisions = output.Where(o => (string?)o["kind"] == "decision").GroupBy(o => (string?)o["intentId"] ?? "").ToDictionary(g => g.Key, g => g.ToList());
+        var alerts = output.Where(o => (string?)o["kind"] == "alert").ToList();
+        var dead = output.Count(o => (string?)o["kind"] == "deadletter");
+        var want = expected["decisions"]?.AsObject() ?? [];
+        foreach (var (intent, node) in want)
+        {
+            var exp = node!.AsObject();
+            if (!decisions.TryGetValue(intent, out var got) || got.Count != 1)
+            {
+                problems.Add($"{intent}: {(decisions.TryGetValue(intent, out var g) ? g.Count : 0)} decisions, expected 1");
+                continue;
+            }
+            var d = got[0];
+            if ((string?)d["outcome"] != (string?)exp["outcome"])
+            {
+                problems.Add($"{intent}: outcome {d["outcome"]}, expected {exp["outcome"]}");
+            }
+            var reasons = d["reasons"]!.AsArray().Select(r => (string)r!).ToHashSet();
+            var wantReasons = (exp["reasons"]?.AsArray() ?? []).Select(r => (string)r!).ToHashSet();
+            if (!reasons.SetEquals(wantReasons))
+            {
+                problems.Add($"{intent}: reasons [{string.Join(",", reasons)}], expected [{string.Join(",", wantReasons)}]");
+            }
+            if (exp.ContainsKey("basis") && (string?)d["basis"] != (string?)exp["basis"])
+            {
+                problems.Add($"{intent}: basis {d["basis"]}, expected {exp["basis"]}");
+            }
+        }
+        problems.AddRange(decisions.Keys.Where(k => !want.ContainsKey(k)).Select(k => $"{k}: unexpected decision"));
+        var left = alerts.ToList();
+        foreach (var node in expected["alerts"]?.AsArray() ?? [])
+        {
+            var exp = node!.AsObject();
+            var hit = left.FirstOrDefault(a => exp.All(kv => JsonNode.DeepEquals(a[kv.Key], kv.Value)));
+            if (hit is null)
+            {
+                problems.Add($"missing alert {exp.ToJsonString()}");
+            }
+            else
+            {
+                left.Remove(hit);
+            }
+        }
+        problems.AddRange(left.Select(a => $"unexpected alert {a.ToJsonString()}"));
+        if (expected["deadletters"] is { } deadWanted && (int)deadWanted != dead)
+        {
+            problems.Add($"{dead} dead letters, expected {deadWanted}");
+        }
+        return problems;
+    }
+}
