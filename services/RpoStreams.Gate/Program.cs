@@ -12,6 +12,12 @@ if (problems.Count > 0)
     return 2;
 }
 
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    // Without --urls, ASPNETCORE_URLS or Urls: the dashboard and API on the loopback, port 8080.
+    builder.WebHost.UseUrls("http://localhost:8080");
+}
+
 builder.AddGateLogging();
 builder.Services.AddGate(config);
 

@@ -68,7 +68,7 @@ public sealed class GateService : BackgroundService
         deadLetters = new KafkaDeadLetterPublisher(producerConfig, serdes, loggerFactory.CreateLogger<KafkaDeadLetterPublisher>());
 
         var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance);
-        var stream = new KafkaStream(GateTopology.Build(options), StreamConfig(bootstrap));
+        var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, loggerFactory));
         runtime.Stream = stream;
         stream.StateChanged += (_, now) =>
         {
@@ -112,38 +112,6 @@ public sealed class GateService : BackgroundService
         deadLetters?.Dispose();
         embedded?.Dispose();
         logger.LogInformation("Gate stopped");
-    }
-
-    private StreamConfig<StringSerDes, StringSerDes> StreamConfig(string bootstrap)
-    {
-        var s = config.Streams;
-        var streamConfig = new StreamConfig<StringSerDes, StringSerDes>
-        {
-            ApplicationId = s.ApplicationId,
-            BootstrapServers = bootstrap,
-            StateDir = s.StateDir,
-            Guarantee = s.ExactlyOnce ? ProcessingGuarantee.EXACTLY_ONCE : ProcessingGuarantee.AT_LEAST_ONCE,
-            NumStreamThreads = s.Threads,
-            CommitIntervalMs = s.CommitIntervalMs,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            Logger = loggerFactory,
-        };
-        var k = config.Kafka;
-        if (Enum.TryParse<SecurityProtocol>(k.SecurityProtocol, true, out var protocol))
-        {
-            streamConfig.SecurityProtocol = protocol;
-        }
-        if (Enum.TryParse<SaslMechanism>(k.SaslMechanism, true, out var mechanism))
-        {
-            streamConfig.SaslMechanism = mechanism;
-        }
-        streamConfig.SaslUsername = k.SaslUsername;
-        streamConfig.SaslPassword = k.SaslPassword;
-        streamConfig.SslCaLocation = k.SslCaLocation;
-        streamConfig.SslCertificateLocation = k.SslCertificateLocation;
-        streamConfig.SslKeyLocation = k.SslKeyLocation;
-        streamConfig.SslKeyPassword = k.SslKeyPassword;
-        return streamConfig;
     }
 
     /// <summary>Fails fast, with one line, when the configured cluster cannot be reached.</summary>

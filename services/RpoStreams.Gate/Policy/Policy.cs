@@ -89,7 +89,8 @@ public static class Policy
         {
             ConsentBasis.ACTIVE_CONTRACT when consent.ContractEndedAt is null || consent.ContractEndedAt.Value >= t - rules.ContractGrace
                 => Basis.ACTIVE_CONTRACT,
-            ConsentBasis.EXPLICIT_CONSENT when register.RegisteredAt is null || consent.At > register.RegisteredAt.Value
+            // A registered subject without a known registration instant falls back to the update's own time (fail closed).
+            ConsentBasis.EXPLICIT_CONSENT when consent.At > (register.RegisteredAt ?? register.EffectiveAt)
                 => Basis.CONSENT_AFTER_REGISTRATION,
             _ => null,
         };

@@ -35,7 +35,7 @@ public sealed class PolicyRules
 
     public DateTimeZone Zone => Window.Zone;
 
-    /// <summary>How long contact history must be kept to answer both caps.</summary>
+    /// <summary>How far before a decision time contact history matters to the caps (the rolling window, and at least two days for the calendar day).</summary>
     public Duration HistoryHorizon => Duration.Max(RollingWindow, Duration.FromDays(2));
 
     /// <summary>Compiles settings; throws with every problem, one per line, when they are invalid.</summary>

@@ -108,22 +108,22 @@ public static class SubjectStateRules
     }
 
     /// <summary>
-    /// Records an ALLOWED promotional phone contact and forgets contacts older than the horizon before
-    /// the newest one, so the history of a subject stays small.
+    /// The oldest contact any decision still accepted can need: decisions more than
+    /// <paramref name="maxPastSkew"/> before stream time are refused at intake, and a decision looks back
+    /// at most the history horizon (plus a day for the calendar-day cap).
     /// </summary>
-    public static ContactHistory Record(ContactHistory? history, string companyId, string intentId, Instant at, Duration horizon)
+    public static Instant KeepContactsFrom(Instant streamTime, Duration maxPastSkew, PolicyRules rules) =>
+        streamTime == Instant.MinValue ? Instant.MinValue : streamTime - maxPastSkew - rules.HistoryHorizon - Duration.FromDays(1);
+
+    /// <summary>
+    /// Records an ALLOWED promotional phone contact and forgets contacts before <paramref name="keepFrom"/>.
+    /// Decisions arrive in any order of decision time (an intent may be scheduled weeks ahead), so the
+    /// caller sets <paramref name="keepFrom"/> before the earliest decision time still accepted, never
+    /// from the newest contact.
+    /// </summary>
+    public static ContactHistory Record(ContactHistory? history, string companyId, string intentId, Instant at, Instant keepFrom)
     {
         var contacts = history?.contacts ?? [];
-        var newest = at;
-        foreach (var c in contacts)
-        {
-            var t = c.at.ToInstant();
-            if (t > newest)
-            {
-                newest = t;
-            }
-        }
-        var keepFrom = newest - horizon - Duration.FromDays(1);
         var next = new List<Contact>(contacts.Count + 1);
         foreach (var c in contacts)
         {

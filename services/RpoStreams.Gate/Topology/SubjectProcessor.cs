@@ -182,7 +182,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         decisions.Put(intent.intentId, decision);
         if (verdict.IsAllowed && subjectRef != null && intent.channel == Channel.PHONE && intent.purpose != Purpose.SERVICE)
         {
-            contacts.Put(subjectRef, SubjectStateRules.Record(history, intent.companyId, intent.intentId, decisionTime, Rules.HistoryHorizon));
+            // Keep every contact a decision still accepted (up to Intake:MaxPastSkewDays back) could need.
+            var keepFrom = SubjectStateRules.KeepContactsFrom(streamTime, Duration.FromDays(options.Intake.MaxPastSkewDays), Rules);
+            contacts.Put(subjectRef, SubjectStateRules.Record(history, intent.companyId, intent.intentId, decisionTime, keepFrom));
         }
 
         activity?.SetTag("rpo.outcome", decision.outcome.ToString());

@@ -1,0 +1,42 @@
+using Confluent.Kafka;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+
+namespace RpoStreams.Gate.Hosting;
+
+/// <summary>The Streamiz configuration of the gate, from its settings (one place for the host, tests and tools).</summary>
+public static class GateStreamConfig
+{
+    public static StreamConfig<StringSerDes, StringSerDes> Create(GateConfiguration config, string bootstrap, ILoggerFactory loggerFactory)
+    {
+        var s = config.Streams;
+        var streamConfig = new StreamConfig<StringSerDes, StringSerDes>
+        {
+            ApplicationId = s.ApplicationId,
+            BootstrapServers = bootstrap,
+            StateDir = s.StateDir,
+            // Exactly-once: read_committed consumers, one transaction per commit interval covering output, changelogs and offsets.
+            Guarantee = s.ExactlyOnce ? ProcessingGuarantee.EXACTLY_ONCE : ProcessingGuarantee.AT_LEAST_ONCE,
+            NumStreamThreads = s.Threads,
+            CommitIntervalMs = s.CommitIntervalMs,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            Logger = loggerFactory,
+        };
+        var k = config.Kafka;
+        if (Enum.TryParse<SecurityProtocol>(k.SecurityProtocol, true, out var protocol))
+        {
+            streamConfig.SecurityProtocol = protocol;
+        }
+        if (Enum.TryParse<SaslMechanism>(k.SaslMechanism, true, out var mechanism))
+        {
+            streamConfig.SaslMechanism = mechanism;
+        }
+        streamConfig.SaslUsername = k.SaslUsername;
+        streamConfig.SaslPassword = k.SaslPassword;
+        streamConfig.SslCaLocation = k.SslCaLocation;
+        streamConfig.SslCertificateLocation = k.SslCertificateLocation;
+        streamConfig.SslKeyLocation = k.SslKeyLocation;
+        streamConfig.SslKeyPassword = k.SslKeyPassword;
+        return streamConfig;
+    }
+}

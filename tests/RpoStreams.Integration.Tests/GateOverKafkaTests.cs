@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Gate.Simulation;
+using RpoStreams.Records;
+
+namespace RpoStreams.Integration.Tests;
+
+/// <summary>The gate against a broker over TCP: Avro intents in, decisions read with read_committed, garbage to dead letters.</summary>
+public class GateOverKafkaTests
+{
+    [Theory]
+    [MemberData(nameof(TestBroker.Kinds), MemberType = typeof(TestBroker))]
+    public async Task Gate_decides_every_intent_once_and_dead_letters_garbage(string brokerKind)
+    {
+        await using var broker = await TestBroker.StartAsync(brokerKind);
+        var appId = "it-" + Guid.NewGuid().ToString("N")[..8];
+        await broker.CreateGateTopicsAsync(appId, partitions: 4);
+        var stateDir = Directory.CreateTempSubdirectory("rpo-it-").FullName;
+        var serdes = RecordSerdes.Local();
+        var run = appId;
+        try
+        {
+            using var gate = await RunningGate.StartAsync(broker.BootstrapServers, appId, 4, stateDir);
+            var now = SystemClock.Instance.GetCurrentInstant();
+            var rules = PolicyRules.Default;
+            var at = rules.Window.NextOpen(now);
+            var traffic = new SyntheticTraffic(seed: 7, rules, runId: run);
+            const int intents = 200;
+            var expectedBlocked = new HashSet<string>();
+            using (var producer = new TrafficProducer(new ProducerConfig { BootstrapServers = broker.BootstrapServers }, serdes))
+            {
+                producer.Consultation(traffic.Consultation(now));
+                for (var i = 0L; i < 50; i++)
+                {
+                    if (traffic.IsRegistered(i))
+                    {
+                        producer.Register(traffic.Registration(i, now));
+                    }
+                }
+                producer.Flush(TimeSpan.FromSeconds(10));
+                producer.Raw(TopicNames.Intents, "garbage-1", [0x01, 0x02, 0x03]);
+                producer.Raw(TopicNames.Intents, "garbage-2", Encoding.UTF8.GetBytes("{\"intentId\":\"x\"}"));
+                producer.Raw(TopicNames.Intents, null, serdes.CallIntent.Serialize(Make(run + "-nokey", SyntheticTraffic.Number(1), at), new SerializationContext(MessageComponentType.Value, TopicNames.Intents)));
+                for (var i = 0; i < intents; i++)
+                {
+                    // Subjects 0..49 cycle, written in varying formats; the register holds a share of them.
+                    var n = i % 50;
+                    var intent = Make($"{run}-i{i}", traffic.Formatted(SyntheticTraffic.Number(n)), at + Duration.FromDays(i / 50));
+                    if (traffic.IsRegistered(n))
+                    {
+                        expectedBlocked.Add(intent.intentId);
+                    }
+                    producer.Intent(intent);
+                }
+            }
+
+            var decisions = TopicReader.ReadUntil(
+                broker.BootstrapServers, TopicNames.Decisions, b => serdes.CallDecision.Deserialize(b, default),
+                seen => seen.Count(d => d.Value.intentId.StartsWith(run + "-i", StringComparison.Ordinal)) >= intents,
+                TimeSpan.FromSeconds(90));
+            var mine = decisions.Where(d => d.Value.intentId.StartsWith(run + "-i", StringComparison.Ordinal)).ToList();
+
+            Assert.Equal(intents, mine.Count);
+            Assert.Equal(intents, mine.Select(d => d.Value.intentId).Distinct().Count());
+            Assert.All(mine, d => Assert.Equal(d.Value.intentId, Encoding.UTF8.GetString(d.Key!)));
+            Assert.All(mine.Where(d => expectedBlocked.Contains(d.Value.intentId)), d => Assert.Contains(Reason.RPO_OPPOSITION, d.Value.reasons));
+            Assert.All(mine.Where(d => !expectedBlocked.Contains(d.Value.intentId)), d => Assert.DoesNotContain(Reason.RPO_OPPOSITION, d.Value.reasons));
+
+            var dead = TopicReader.ReadUntil(
+                broker.BootstrapServers, TopicNames.DeadLetters, b => serdes.DeadLetter.Deserialize(b, default),
+                seen => seen.Count >= 3, TimeSpan.FromSeconds(30));
+            Assert.Equal(3, dead.Count);
+            Assert.All(dead, d => Assert.Equal(TopicNames.Intents, d.Value.topic));
+            Assert.Contains(dead, d => d.Value.error.Contains("magic byte", StringComparison.Ordinal));
+            Assert.Contains(dead, d => d.Value.error.Contains("looks like JSON", StringComparison.Ordinal));
+            Assert.Contains(dead, d => d.Value.error.Contains("key is null", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(stateDir, recursive: true);
+        }
+    }
+
+    private static CallIntent Make(string id, string subject, Instant at) => new()
+    {
+        intentId = id,
+        companyId = "ACME",
+        callCenterId = "CC-1",
+        campaignId = "IT",
+        channel = Channel.PHONE,
+        subject = subject,
+        callerId = "+390212345678",
+        purpose = Purpose.PROMOTIONAL,
+        scheduledAt = at.ToAvro(),
+    };
+}

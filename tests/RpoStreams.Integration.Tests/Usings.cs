@@ -1,1 +1,0 @@
-namespace RpoStreams.Integration.Tests;

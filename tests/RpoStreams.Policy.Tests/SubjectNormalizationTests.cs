@@ -1,0 +1,202 @@
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Subjects;
+
+namespace RpoStreams.Policy.Tests;
+
+/// <summary>Subjects are normalized before any lookup, hashed for outputs and masked in logs (DESIGN section 2).</summary>
+public class SubjectNormalizationTests
+{
+    [Theory]
+    [InlineData("333 123 4567")]
+    [InlineData("0039 333-1234567")]
+    [InlineData("+39 3331234567")]
+    [InlineData("+393331234567")]
+    [InlineData("3331234567")]
+    [InlineData("+39 (333) 123-4567")]
+    [InlineData("333.123.4567")]
+    [InlineData("  +39 333 123 4567  ")]
+    public void Every_writing_of_a_mobile_number_is_one_E164_subject(string raw)
+    {
+        Assert.True(SubjectNormalizer.TryNormalize(raw, SubjectType.PHONE, out var subject), raw);
+        Assert.Equal(new NormalizedSubject(SubjectType.PHONE, "+393331234567"), subject);
+    }
+
+    [Theory]
+    [InlineData("06 1234 5678", "+390612345678")]
+    [InlineData("+39 02 1234 5678", "+390212345678")]
+    [InlineData("0039 02 12345678", "+390212345678")]
+    public void Landline_numbers_keep_their_leading_zero_in_E164(string raw, string e164)
+    {
+        Assert.True(SubjectNormalizer.TryNormalizePhone(raw, out var normalized));
+        Assert.Equal(e164, normalized);
+    }
+
+    [Theory]
+    [InlineData("12345")]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData(null)]
+    [InlineData("not a number")]
+    [InlineData("+39 333")]
+    [InlineData("+39 333 123 4567 8901 2345")]
+    [InlineData("+999 1234567")]
+    public void Number_libphonenumber_does_not_accept_as_valid_is_not_a_subject(string? raw)
+    {
+        Assert.False(SubjectNormalizer.TryNormalize(raw, SubjectType.PHONE, out _));
+    }
+
+    [Theory]
+    [InlineData("Via Roma 1, 00100 Roma", "VIA ROMA 1 00100 ROMA")]
+    [InlineData("VIA ROMA, 1 00100 ROMA", "VIA ROMA 1 00100 ROMA")]
+    [InlineData("  via   roma 1 -- 00100   roma.  ", "VIA ROMA 1 00100 ROMA")]
+    [InlineData("Piazza Università", "PIAZZA UNIVERSITA")]
+    [InlineData("Piazza Universita\u0300", "PIAZZA UNIVERSITA")]
+    [InlineData("Corso Città di Castello, 5/B", "CORSO CITTA DI CASTELLO 5 B")]
+    [InlineData("Via dell'Orso 3", "VIA DELL ORSO 3")]
+    [InlineData("Località Çervo Ñ", "LOCALITA CERVO N")]
+    [InlineData("Via Roma 1\u00AA", "VIA ROMA 1A")]
+    public void Postal_address_is_upper_case_without_diacritics_or_punctuation(string raw, string expected)
+    {
+        Assert.True(SubjectNormalizer.TryNormalize(raw, SubjectType.POSTAL_ADDRESS, out var subject), raw);
+        Assert.Equal(expected, subject.Value);
+        Assert.Equal(SubjectType.POSTAL_ADDRESS, subject.Type);
+    }
+
+    [Fact]
+    public void Two_writings_of_one_address_are_one_subject()
+    {
+        SubjectNormalizer.TryNormalize("Via Roma 1, 00100 Roma", SubjectType.POSTAL_ADDRESS, out var a);
+        SubjectNormalizer.TryNormalize("VIA ROMA, 1 00100 ROMA", SubjectType.POSTAL_ADDRESS, out var b);
+        Assert.Equal(a, b);
+        Assert.NotEqual(default, a);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData(null)]
+    [InlineData(",.;-/()")]
+    [InlineData(" - , . ")]
+    [InlineData("\u0301\u0300")]
+    public void Empty_or_punctuation_only_address_is_not_a_subject(string? raw)
+    {
+        Assert.False(SubjectNormalizer.TryNormalize(raw, SubjectType.POSTAL_ADDRESS, out _));
+    }
+
+    // ---- subjectRef ----
+
+    private static NormalizedSubject Phone(string raw)
+    {
+        Assert.True(SubjectNormalizer.TryNormalize(raw, SubjectType.PHONE, out var subject));
+        return subject;
+    }
+
+    [Fact]
+    public void Same_subject_gives_the_same_ref()
+    {
+        var hasher = new SubjectHasher("s3cret");
+        Assert.Equal(hasher.RefOf(Phone("333 123 4567")), new SubjectHasher("s3cret").RefOf(Phone("+39 3331234567")));
+    }
+
+    [Fact]
+    public void Different_subjects_give_different_refs()
+    {
+        var hasher = new SubjectHasher("s3cret");
+        Assert.NotEqual(hasher.RefOf(Phone("333 123 4567")), hasher.RefOf(Phone("333 123 4568")));
+    }
+
+    [Fact]
+    public void Different_secret_gives_a_different_ref()
+    {
+        var subject = Phone("333 123 4567");
+        Assert.NotEqual(new SubjectHasher("s3cret").RefOf(subject), new SubjectHasher("other").RefOf(subject));
+    }
+
+    [Fact]
+    public void Phone_and_address_with_the_same_text_give_different_refs()
+    {
+        var hasher = new SubjectHasher("s3cret");
+        var asPhone = new NormalizedSubject(SubjectType.PHONE, "+393331234567");
+        var asAddress = new NormalizedSubject(SubjectType.POSTAL_ADDRESS, "+393331234567");
+        Assert.NotEqual(hasher.RefOf(asPhone), hasher.RefOf(asAddress));
+    }
+
+    [Theory]
+    [InlineData("333 123 4567", SubjectType.PHONE)]
+    [InlineData("Via Roma 1, 00100 Roma", SubjectType.POSTAL_ADDRESS)]
+    public void Ref_is_32_lowercase_hex_characters_and_never_the_subject(string raw, SubjectType type)
+    {
+        Assert.True(SubjectNormalizer.TryNormalize(raw, type, out var subject));
+        var reference = new SubjectHasher("s3cret").RefOf(subject);
+        Assert.Matches("^[0-9a-f]{32}$", reference);
+        Assert.DoesNotContain("3331234567", reference, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ref_is_a_keyed_HMAC_SHA256_of_the_typed_subject()
+    {
+        // HMAC-SHA256(key "s3cret", "tel:+393331234567"), first 16 bytes, computed independently
+        var expected = Convert.ToHexStringLower(
+            System.Security.Cryptography.HMACSHA256.HashData("s3cret"u8, "tel:+393331234567"u8))[..32];
+        Assert.Equal(expected, new SubjectHasher("s3cret").RefOf(Phone("333 123 4567")));
+    }
+
+    [Fact]
+    public void Empty_secret_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => new SubjectHasher(""));
+    }
+
+    // ---- LogSafe ----
+
+    [Theory]
+    [InlineData("+393331234567")]
+    [InlineData("333 123 4567")]
+    [InlineData("0039 333-1234567")]
+    [InlineData("+39 333 123 4567")]
+    [InlineData("3331234567")]
+    [InlineData("+39 02 1234 5678")]
+    [InlineData("06 1234 5678")]
+    [InlineData("+44 20 7946 0958")]
+    [InlineData("+999 1234 5678")]
+    public void Log_text_masks_phone_numbers_in_any_writing(string number)
+    {
+        // Given a log line with a number in it
+        var line = $"intent i-17 for {number} blocked";
+        // When
+        var masked = LogSafe.Text(line);
+        // Then the number is gone, the rest stays
+        Assert.Equal($"intent i-17 for {LogSafe.Mask} blocked", masked);
+    }
+
+    [Theory]
+    [InlineData("connected to 127.0.0.1:9092")]
+    [InlineData("bootstrap localhost:9092,broker-2:19092")]
+    [InlineData("intent i-17 decided")]
+    [InlineData("intent i-1234567 decided")]
+    [InlineData("decided at 2026-03-10T10:00:00+01:00")]
+    [InlineData("decided at 2026-03-10T09:00:00.123Z")]
+    [InlineData("decided at 2026-03-10 10:00:00")]
+    [InlineData("partition 3 offset 1234567")]
+    [InlineData("subjectRef 3f2a9c0d1e4b5a6978877665544332211")]
+    [InlineData("Via Roma 1, 00100 Roma")]
+    [InlineData("no digits at all")]
+    public void Log_text_leaves_addresses_ids_ports_and_timestamps_readable(string text)
+    {
+        Assert.Equal(text, LogSafe.Text(text));
+    }
+
+    [Fact]
+    public void Log_text_masks_every_number_in_a_line()
+    {
+        var masked = LogSafe.Text("caller +390212345678 called 333 123 4567 at 2026-03-10T10:00:00+01:00 on 127.0.0.1:9092");
+        Assert.Equal($"caller {LogSafe.Mask} called {LogSafe.Mask} at 2026-03-10T10:00:00+01:00 on 127.0.0.1:9092", masked);
+    }
+
+    [Fact]
+    public void Log_text_of_nothing_is_empty()
+    {
+        Assert.Equal(string.Empty, LogSafe.Text(null));
+        Assert.Equal(string.Empty, LogSafe.Text(""));
+    }
+}

@@ -1,0 +1,314 @@
+using RpoStreams.Contracts;
+using RpoStreams.Policy.Tests.Support;
+using RpoStreams.Records.Internal;
+using static RpoStreams.Policy.Tests.Support.Given;
+
+namespace RpoStreams.Policy.Tests;
+
+/// <summary>How stored state changes with each input: the "latest" rules of DESIGN section 3.</summary>
+public class SubjectStateRulesTests
+{
+    private static readonly Instant R = Rome.At("2026-01-15 12:00");
+
+    private static RegisterUpdate Update(RegisterAction action, Instant effectiveAt) => new()
+    {
+        subject = "+39 333 123 4567",
+        subjectType = SubjectType.PHONE,
+        action = action,
+        effectiveAt = effectiveAt.ToAvro(),
+    };
+
+    private static ConsentEvent Consent(ConsentAction action, Instant at, string company = Company, ConsentBasis? basis = ConsentBasis.EXPLICIT_CONSENT) => new()
+    {
+        subject = "3331234567",
+        subjectType = SubjectType.PHONE,
+        companyId = company,
+        action = action,
+        basis = action == ConsentAction.GRANTED ? basis : null,
+        at = at.ToAvro(),
+    };
+
+    // ---- register updates ----
+
+    [Fact]
+    public void First_register_update_is_stored()
+    {
+        var state = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R));
+        Assert.NotNull(state);
+        var facts = SubjectStateRules.ToFacts(state)!;
+        Assert.Equal(RegisterAction.REGISTERED, facts.Status);
+        Assert.Equal(R, facts.EffectiveAt);
+        Assert.Equal(R, facts.RegisteredAt);
+        Assert.True(facts.IsRegistered);
+    }
+
+    [Fact]
+    public void Register_update_older_than_the_stored_one_is_ignored()
+    {
+        // Given REGISTERED at R is stored
+        var stored = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R));
+        // When a REMOVED effective 1 ms earlier arrives late
+        var next = SubjectStateRules.Apply(stored, Update(RegisterAction.REMOVED, R - OneMs));
+        // Then nothing is to be stored
+        Assert.Null(next);
+    }
+
+    [Fact]
+    public void Older_renewal_arriving_late_does_not_move_the_registration_instant()
+    {
+        // Given REGISTERED at R+10d stored
+        var stored = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R + Days(10)));
+        // When a RENEWED effective earlier arrives late
+        var next = SubjectStateRules.Apply(stored, Update(RegisterAction.RENEWED, R));
+        // Then it is ignored
+        Assert.Null(next);
+        Assert.Equal(R + Days(10), SubjectStateRules.ToFacts(stored)!.RegisteredAt);
+    }
+
+    [Fact]
+    public void Register_update_with_an_equal_effectiveAt_replaces_the_stored_one()
+    {
+        var stored = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R));
+        var next = SubjectStateRules.Apply(stored, Update(RegisterAction.REMOVED, R));
+        Assert.NotNull(next);
+        Assert.Equal(RegisterAction.REMOVED, next.status);
+        Assert.False(SubjectStateRules.ToFacts(next)!.IsRegistered);
+    }
+
+    [Fact]
+    public void Repeated_register_update_is_harmless()
+    {
+        var once = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R))!;
+        var twice = SubjectStateRules.Apply(once, Update(RegisterAction.REGISTERED, R))!;
+        Assert.Equal(SubjectStateRules.ToFacts(once), SubjectStateRules.ToFacts(twice));
+    }
+
+    [Fact]
+    public void Repeated_older_update_after_a_newer_one_is_still_ignored()
+    {
+        // REGISTERED(R), REMOVED(R+1d), then REGISTERED(R) again: still removed
+        var history = SubjectHistory.New().Registered(R).Removed(R + Days(1)).Registered(R);
+        Assert.Equal(RegisterAction.REMOVED, history.RegisterState!.status);
+    }
+
+    [Fact]
+    public void Registered_then_removed_then_registered_again_is_registered_from_the_last_registration()
+    {
+        var history = SubjectHistory.New().Registered(R);
+        Assert.True(history.For().Register!.IsRegistered);
+
+        history.Removed(R + Days(10));
+        Assert.False(history.For().Register!.IsRegistered);
+
+        history.Registered(R + Days(20));
+        var facts = history.For().Register!;
+        Assert.True(facts.IsRegistered);
+        Assert.Equal(RegisterAction.REGISTERED, facts.Status);
+        Assert.Equal(R + Days(20), facts.RegisteredAt);
+        Assert.Equal(R + Days(20), facts.EffectiveAt);
+    }
+
+    [Fact]
+    public void Removal_keeps_the_last_registration_instant()
+    {
+        var facts = SubjectHistory.New().Registered(R).Removed(R + Days(10)).For().Register!;
+        Assert.Equal(R, facts.RegisteredAt);
+        Assert.Equal(R + Days(10), facts.EffectiveAt);
+    }
+
+    [Fact]
+    public void Out_of_order_register_updates_end_in_the_same_state_as_in_order_ones()
+    {
+        // Given the same three updates in every order
+        (RegisterAction Action, Instant At)[] updates =
+        [
+            (RegisterAction.REGISTERED, R),
+            (RegisterAction.REMOVED, R + Days(5)),
+            (RegisterAction.RENEWED, R + Days(9)),
+        ];
+        foreach (var order in Permutations([0, 1, 2]))
+        {
+            // When applied in that order
+            var history = SubjectHistory.New();
+            foreach (var i in order)
+            {
+                history.Register(updates[i].Action, updates[i].At);
+            }
+            var facts = history.For().Register!;
+            // Then the latest by effectiveAt wins
+            Assert.Equal(RegisterAction.RENEWED, facts.Status);
+            Assert.Equal(R + Days(9), facts.EffectiveAt);
+            Assert.Equal(R + Days(9), facts.RegisteredAt);
+        }
+    }
+
+    // ---- consents ----
+
+    [Fact]
+    public void Latest_consent_by_at_wins_not_the_latest_to_arrive()
+    {
+        // Given a withdrawal at R+2d stored
+        var stored = SubjectStateRules.Apply(null, Consent(ConsentAction.WITHDRAWN, R + Days(2)));
+        // When a grant at R+1d arrives late
+        var next = SubjectStateRules.Apply(stored, Consent(ConsentAction.GRANTED, R + Days(1)));
+        // Then it is ignored and the withdrawal stays
+        Assert.Null(next);
+        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(stored, Company)!.Action);
+    }
+
+    [Fact]
+    public void Newer_consent_replaces_the_stored_one()
+    {
+        var stored = SubjectStateRules.Apply(null, Consent(ConsentAction.GRANTED, R));
+        var next = SubjectStateRules.Apply(stored, Consent(ConsentAction.WITHDRAWN, R + OneMs));
+        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(next, Company)!.Action);
+        Assert.Single(next!.consents);
+    }
+
+    [Theory]
+    [InlineData(ConsentAction.GRANTED, ConsentAction.WITHDRAWN)]
+    [InlineData(ConsentAction.WITHDRAWN, ConsentAction.GRANTED)]
+    public void Consents_with_the_same_at_go_to_the_later_arrival(ConsentAction first, ConsentAction second)
+    {
+        var stored = SubjectStateRules.Apply(null, Consent(first, R));
+        var next = SubjectStateRules.Apply(stored, Consent(second, R));
+        Assert.Equal(second, SubjectStateRules.ConsentOf(next, Company)!.Action);
+    }
+
+    [Fact]
+    public void Consents_are_kept_per_company()
+    {
+        var history = SubjectHistory.New()
+            .ExplicitConsent(R, company: Company)
+            .Withdrawn(R + Days(1), company: OtherCompany)
+            .ActiveContract(R + Days(2), company: "INITECH");
+        Assert.Equal(3, history.Consents!.consents.Count);
+        Assert.Equal(ConsentAction.GRANTED, history.For(Company).Consent!.Action);
+        Assert.Equal(ConsentBasis.EXPLICIT_CONSENT, history.For(Company).Consent!.Basis);
+        Assert.Equal(ConsentAction.WITHDRAWN, history.For(OtherCompany).Consent!.Action);
+        Assert.Equal(ConsentBasis.ACTIVE_CONTRACT, history.For("INITECH").Consent!.Basis);
+        Assert.Null(history.For("NOBODY").Consent);
+    }
+
+    [Fact]
+    public void Older_consent_for_one_company_does_not_stop_a_consent_for_another()
+    {
+        var stored = SubjectStateRules.Apply(null, Consent(ConsentAction.GRANTED, R + Days(5), Company));
+        var next = SubjectStateRules.Apply(stored, Consent(ConsentAction.GRANTED, R, OtherCompany));
+        Assert.NotNull(next);
+        Assert.Equal(R, SubjectStateRules.ConsentOf(next, OtherCompany)!.At);
+        Assert.Equal(R + Days(5), SubjectStateRules.ConsentOf(next, Company)!.At);
+    }
+
+    [Fact]
+    public void Contract_end_is_kept_with_the_consent()
+    {
+        var facts = SubjectHistory.New().ActiveContract(R, endedAt: R + Days(100)).For().Consent!;
+        Assert.Equal(R + Days(100), facts.ContractEndedAt);
+        Assert.Equal(R, facts.At);
+    }
+
+    // ---- contact history ----
+
+    [Fact]
+    public void Contacts_are_kept_per_company()
+    {
+        var history = SubjectHistory.New()
+            .Contacted(R, Company)
+            .Contacted(R + Days(1), OtherCompany)
+            .Contacted(R + Days(2), Company);
+        Assert.Equal([R, R + Days(2)], history.For(Company).AllowedContacts);
+        Assert.Equal([R + Days(1)], history.For(OtherCompany).AllowedContacts);
+    }
+
+    [Fact]
+    public void Pruning_forgets_contacts_no_accepted_decision_can_need()
+    {
+        // Given a contact 400 days before the newest (intake refuses decisions more than 366 days back)
+        var history = SubjectHistory.New().Contacted(R).Contacted(R + Days(400));
+        // Then only the newest is kept
+        Assert.Equal([R + Days(400)], history.For().AllowedContacts);
+    }
+
+    [Fact]
+    public void Pruning_keeps_a_contact_sixty_days_before_the_newest_because_an_earlier_decision_may_still_arrive()
+    {
+        var history = SubjectHistory.New().Contacted(R).Contacted(R + Days(60));
+        Assert.Equal([R, R + Days(60)], history.For().AllowedContacts);
+    }
+
+    [Fact]
+    public void Pruning_keeps_a_contact_exactly_30_days_before_the_newest()
+    {
+        var history = SubjectHistory.New().Contacted(R).Contacted(R + Days(30));
+        Assert.Equal([R, R + Days(30)], history.For().AllowedContacts);
+    }
+
+    [Fact]
+    public void Pruning_keeps_what_the_caps_need_for_the_next_decision()
+    {
+        // Given three calls, the first exactly 30 days before the next decision, and much older ones before
+        var next = Rome.At("2026-04-20 11:00");
+        var history = SubjectHistory.New()
+            .Contacted(next - Days(90))
+            .Contacted(next - Days(70))
+            .Contacted(next - Days(30))
+            .Contacted(next - Days(20))
+            .Contacted(next - Days(1));
+        // Then the three recent ones survive pruning (older ones too: an earlier decision may still arrive) and block the fourth call
+        Assert.Equal([next - Days(90), next - Days(70), next - Days(30), next - Days(20), next - Days(1)], history.For().AllowedContacts);
+        Assert.True(FrequencyCap.IsReached(history.For().AllowedContacts, next, Rules));
+    }
+
+    [Theory]
+    [InlineData(Company)]
+    [InlineData(OtherCompany)]
+    public void Call_scheduled_weeks_ahead_does_not_erase_the_history_that_caps_an_earlier_call(string companyOfTheLaterCall)
+    {
+        // Given ACME called on 2, 10 and 20 March (ALLOWED), and an intent scheduled for 15 May was ALLOWED too
+        // (intents are decided when they arrive, and may be scheduled well ahead)
+        var history = SubjectHistory.New()
+            .Contacted(Rome.At("2026-03-02 11:00"))
+            .Contacted(Rome.At("2026-03-10 11:00"))
+            .Contacted(Rome.At("2026-03-20 11:00"))
+            .Contacted(Rome.At("2026-05-15 11:00"), companyOfTheLaterCall);
+        // When ACME's next intent, scheduled for 25 March, arrives
+        var decision = Decide(Intent(at: Rome.At("2026-03-25 11:00")), history.For(Company));
+        // Then it is the 4th ALLOWED call in [T - 30x24h, T) and is capped
+        DecisionRulesTests.AssertBlocked(decision, Reason.FREQUENCY_CAP);
+    }
+
+    [Fact]
+    public void Pruning_is_decided_by_the_newest_contact_of_any_company()
+    {
+        // Given an ACME contact and, 400 days later, a GLOBEX one
+        var history = SubjectHistory.New().Contacted(R, Company).Contacted(R + Days(400), OtherCompany);
+        // Then ACME's old contact, useless to every future decision, is gone
+        Assert.Empty(history.For(Company).AllowedContacts);
+        Assert.Single(history.Contacts!.contacts);
+    }
+
+    [Fact]
+    public void Recording_a_contact_older_than_the_newest_keeps_both()
+    {
+        var history = SubjectHistory.New().Contacted(R + Days(2)).Contacted(R);
+        Assert.Equal(2, history.Contacts!.contacts.Count);
+    }
+
+    private static IEnumerable<int[]> Permutations(int[] items)
+    {
+        if (items.Length <= 1)
+        {
+            yield return items;
+            yield break;
+        }
+        for (var i = 0; i < items.Length; i++)
+        {
+            var rest = items.Where((_, j) => j != i).ToArray();
+            foreach (var p in Permutations(rest))
+            {
+                yield return [items[i], .. p];
+            }
+        }
+    }
+}
