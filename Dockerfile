@@ -1,0 +1,93 @@
+# syntax=docker/dockerfile:1
+#
+# RpoStreams: the gate (ASP.NET Core, port 8080) and the `rpo` command line in one image.
+#
+#   docker build -t rpostreams:dev .
+#   docker run --read-only --tmpfs /tmp -v rpo-state:/var/lib/rpo/state -p 8080:8080 \
+#     -e Kafka__BootstrapServers=broker:9092 -e SchemaRegistry__Url=http://registry:8081 \
+#     -e Subjects__HashSecret=... rpostreams:dev
+#   docker run --rm --read-only --tmpfs /tmp --entrypoint rpo rpostreams:dev simulate --bootstrap broker:9092 ...
+#
+# .NET 10 ships no Debian images: its default Linux images are Ubuntu 24.04 "noble" (glibc),
+# pinned here by name so the distro cannot change under a rebuild. glibc matters: the RocksDB and
+# librdkafka builds the code loads are glibc builds (librdkafka falls back to centos8-librdkafka.so,
+# which needs nothing but glibc; the plain librdkafka.so wants libsasl2.so.3, which Ubuntu lacks).
+ARG DOTNET_TAG=10.0-noble
+
+# ---- build: restore, publish, keep only the target architecture's native libraries ----------------
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:${DOTNET_TAG} AS build
+ARG TARGETARCH
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1 \
+    DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+WORKDIR /src
+
+# Restore from the project files alone, so the package layer survives source edits.
+COPY Directory.Build.props Directory.Packages.props ./
+COPY services/RpoStreams.Contracts/RpoStreams.Contracts.csproj services/RpoStreams.Contracts/
+COPY services/RpoStreams.DevKafka/RpoStreams.DevKafka.csproj services/RpoStreams.DevKafka/
+COPY services/RpoStreams.Gate/RpoStreams.Gate.csproj services/RpoStreams.Gate/
+COPY services/RpoStreams.Cli/RpoStreams.Cli.csproj services/RpoStreams.Cli/
+RUN dotnet restore services/RpoStreams.Cli/RpoStreams.Cli.csproj
+
+# schemas/ is compiled into RpoStreams.Contracts as embedded resources (the local schema registry).
+COPY schemas/ schemas/
+COPY services/ services/
+
+# Framework-dependent and portable (no runtime identifier): the same runtimes/<rid>/native layout as
+# `dotnet run`, which is what the librdkafka loaders (Confluent.Kafka's and RpoStreams.DevKafka's) and
+# RocksDB look in. No apphost, so the build stage can run on the build machine's architecture.
+# The CLI goes first: it carries a copy of the gate's build-time deps.json, which the gate's own
+# publish then replaces.
+RUN dotnet publish services/RpoStreams.Cli/RpoStreams.Cli.csproj -c Release --no-restore -o /out/app -p:UseAppHost=false \
+ && dotnet publish services/RpoStreams.Gate/RpoStreams.Gate.csproj -c Release --no-restore -o /out/app -p:UseAppHost=false
+
+# Keep the native libraries of the target architecture only (win, osx, s390x, musl builds: ~150 MB).
+RUN case "${TARGETARCH:-amd64}" in \
+      amd64) keep=linux-x64 ;; \
+      arm64) keep=linux-arm64 ;; \
+      *) echo "unsupported TARGETARCH '${TARGETARCH}': RocksDB and librdkafka ship linux-x64 and linux-arm64 only" >&2; exit 1 ;; \
+    esac \
+ && find /out/app/runtimes -mindepth 1 -maxdepth 1 -type d ! -name "${keep}" ! -name linux ! -name unix -exec rm -rf {} + \
+ && rm -f /out/app/runtimes/"${keep}"/native/*musl* /out/app/runtimes/"${keep}"/native/alpine-* \
+ && mkdir -p /out/bin \
+ && printf '#!/bin/sh\nexec dotnet /app/rpo.dll "$@"\n' > /out/bin/rpo \
+ && chmod 0755 /out/bin/rpo
+
+# ---- runtime ---------------------------------------------------------------------------------------
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_TAG} AS runtime
+
+LABEL org.opencontainers.image.title="rpostreams" \
+      org.opencontainers.image.description="RpoStreams gate (RPO do-not-call compliance gate for Kafka) and the rpo CLI"
+
+# Urls as well as ASPNETCORE_URLS: appsettings.json sets Urls to http://localhost:8080, and an
+# appsettings value beats the ASPNETCORE_-prefixed variables; a plain environment variable beats it.
+# DOTNET_RUNNING_IN_CONTAINER also switches the gate's logs to JSON lines.
+ENV DOTNET_RUNNING_IN_CONTAINER=true \
+    ASPNETCORE_URLS=http://+:8080 \
+    Urls=http://+:8080 \
+    TMPDIR=/tmp \
+    Streams__StateDir=/var/lib/rpo/state
+
+# The only writable paths are /var/lib/rpo/state (RocksDB, a volume) and /tmp (a tmpfs or emptyDir),
+# so the container runs with a read-only root file system. Group 0 with group write lets platforms
+# that assign an arbitrary UID (OpenShift) use the directory too.
+RUN mkdir -p /var/lib/rpo/state \
+ && chown 1654:0 /var/lib/rpo/state \
+ && chmod 0770 /var/lib/rpo/state
+
+WORKDIR /app
+COPY --from=build /out/app/ /app/
+COPY --from=build /out/bin/rpo /usr/local/bin/rpo
+
+VOLUME ["/var/lib/rpo/state"]
+EXPOSE 8080
+
+# 1654 is the non-root `app` user of the .NET images; numeric so that runAsNonRoot can verify it.
+USER 1654:1654
+
+# No curl in the image: bash's /dev/tcp is enough for a liveness check.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health/live HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+
+ENTRYPOINT ["dotnet", "RpoStreams.Gate.dll"]
