@@ -5,5 +5,7 @@ var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, 
 {
     ReplayCommand.Create(),
     DevKafkaCommand.Create(),
+    SimulateCommand.Create(),
+    AuditCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
