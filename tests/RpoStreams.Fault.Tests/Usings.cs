@@ -1,0 +1,1 @@
+namespace RpoStreams.Fault.Tests;
