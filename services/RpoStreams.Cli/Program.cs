@@ -7,5 +7,6 @@ var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, 
     DevKafkaCommand.Create(),
     SimulateCommand.Create(),
     AuditCommand.Create(),
+    RpoStreams.Cli.Bench.BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -19,7 +19,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 }
 
 builder.AddGateLogging();
-builder.Services.AddGate(config);
+builder.Services.AddGate(config, builder.Configuration);
 
 var app = builder.Build();
 app.MapGateEndpoints();

@@ -44,6 +44,7 @@ public sealed class GateHarness : IDisposable
             Hasher = new SubjectHasher(Secret),
             WallClock = clock,
             PersistentStores = true,
+            GuardInputPositions = false,
         };
         var config = new StreamConfig<StringSerDes, StringSerDes>
         {

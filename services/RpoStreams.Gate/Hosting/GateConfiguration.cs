@@ -77,7 +77,7 @@ public sealed class GateConfiguration
     /// <summary>The secret subjectRef is keyed with (the development one only in Development).</summary>
     public string HashSecret => string.IsNullOrEmpty(Subjects.HashSecret) ? SubjectSettings.DevelopmentSecret : Subjects.HashSecret;
 
-    public GateTopologyOptions TopologyOptions(RecordSerdes serdes, GateMetrics metrics, IDeadLetterPublisher? deadLetters, IClock clock) => new()
+    public GateTopologyOptions TopologyOptions(RecordSerdes serdes, GateMetrics metrics, IDeadLetterPublisher? deadLetters, IClock clock, IPartitionOwnership? ownership = null, bool reconcileOutputs = false) => new()
     {
         ApplicationId = Streams.ApplicationId,
         Partitions = Kafka.Partitions,
@@ -90,5 +90,7 @@ public sealed class GateConfiguration
         PersistentStores = true,
         Metrics = metrics,
         GlobalDeadLetters = deadLetters,
+        Ownership = ownership,
+        ReconcileOutputs = reconcileOutputs,
     };
 }

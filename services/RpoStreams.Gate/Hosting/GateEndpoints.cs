@@ -1,14 +1,70 @@
+using NodaTime;
+using OpenTelemetry.Metrics;
+
 namespace RpoStreams.Gate.Hosting;
 
-/// <summary>HTTP endpoints of the gate.</summary>
+/// <summary>HTTP endpoints of the gate: health, metrics (and, mapped elsewhere, the check API and dashboard).</summary>
 public static class GateEndpoints
 {
     public static WebApplication MapGateEndpoints(this WebApplication app)
     {
-        app.MapGet("/health/live", (GateRuntime runtime) =>
-            runtime.State is "FAILED" or "ERROR"
-                ? Results.Json(new { status = "dead", state = runtime.State, reason = runtime.Failure }, statusCode: 503)
-                : Results.Json(new { status = "alive", state = runtime.State }));
+        app.MapGet("/health/live", (GateRuntime runtime) => Health.Live(runtime)).ExcludeFromDescription();
+        app.MapGet("/health/ready", (GateRuntime runtime, GateConfiguration config) => Health.Ready(runtime, config, SystemClock.Instance.GetCurrentInstant())).ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+}
+
+/// <summary>Liveness and readiness, with a body that says why.</summary>
+public static class Health
+{
+    /// <summary>Alive while the process runs and its stream threads have not died (Streamiz ERROR) or stopped for good.</summary>
+    public static IResult Live(GateRuntime runtime)
+    {
+        var dead = runtime.State is "FAILED" or "ERROR" or "PENDING_ERROR";
+        var body = new
+        {
+            status = dead ? "dead" : "alive",
+            state = runtime.State,
+            reason = dead ? runtime.Failure ?? "the stream threads stopped with an error" : null,
+            uptimeSeconds = (long)(DateTimeOffset.UtcNow - runtime.StartedAt).TotalSeconds,
+        };
+        return Results.Json(body, statusCode: dead ? 503 : 200);
+    }
+
+    /// <summary>Ready when the stream is RUNNING (tasks assigned and restored) and the register consultation is within its validity.</summary>
+    public static IResult Ready(GateRuntime runtime, GateConfiguration config, Instant now)
+    {
+        var reasons = new List<string>();
+        if (!runtime.IsRunning)
+        {
+            reasons.Add(runtime.State switch
+            {
+                "STARTING" or "CREATED" => "the stream processor is starting",
+                "REBALANCING" => "partitions are being assigned or their state restored from the changelogs",
+                "FAILED" => runtime.Failure ?? "start-up failed",
+                _ => $"the stream processor is {runtime.State}",
+            });
+        }
+        var latest = runtime.LatestConsultation();
+        var validity = Duration.FromDays(config.Policy.ConsultationValidityDays);
+        if (runtime.IsRunning && latest is null)
+        {
+            reasons.Add("no register consultation yet: every promotional contact is blocked (REGISTER_STALE)");
+        }
+        else if (latest is { } l && now - l > validity)
+        {
+            reasons.Add($"the latest register consultation ({l}) is older than {config.Policy.ConsultationValidityDays} days: promotional contacts are blocked (REGISTER_STALE)");
+        }
+        var body = new
+        {
+            status = reasons.Count == 0 ? "ready" : "not ready",
+            state = runtime.State,
+            reasons,
+            registerConsultedAt = latest?.ToString(),
+            registerAgeSeconds = latest is { } at ? (long?)(now - at).TotalSeconds : null,
+            ownedPartitions = runtime.OwnedPartitions,
+        };
+        return Results.Json(body, statusCode: reasons.Count == 0 ? 200 : 503);
     }
 }

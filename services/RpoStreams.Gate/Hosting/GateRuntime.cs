@@ -1,11 +1,20 @@
+using System.Collections.Concurrent;
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Topology;
+using RpoStreams.Records;
 using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.State;
 
 namespace RpoStreams.Gate.Hosting;
 
-/// <summary>What the running gate knows about itself, for health checks, the dashboard and the API.</summary>
-public sealed class GateRuntime
+/// <summary>What the running gate knows about itself, for health checks, metrics, the dashboard and the API.</summary>
+public sealed class GateRuntime : IPartitionOwnership
 {
+    private readonly ConcurrentDictionary<int, int> owned = new();
     private volatile string state = "STARTING";
+    private ConsultationReader? consultations;
 
     /// <summary>Where Kafka is (the embedded broker's address when embedded).</summary>
     public string? BootstrapServers { get; set; }
@@ -20,9 +29,15 @@ public sealed class GateRuntime
 
     public KafkaStream? Stream { get; set; }
 
+    /// <summary>The serdes of the running topology, for reading its stores.</summary>
+    public RecordSerdes? Serdes { get; set; }
+
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     public bool IsRunning => state == "RUNNING";
+
+    /// <summary>Subject partitions whose tasks run in this instance.</summary>
+    public IReadOnlyCollection<int> OwnedPartitions => owned.Keys.Order().ToList();
 
     public void SetState(string value) => state = value;
 
@@ -30,5 +45,42 @@ public sealed class GateRuntime
     {
         Failure = reason;
         state = "FAILED";
+    }
+
+    public void Claim(int partition) => owned[partition] = 1;
+
+    public void Release(int partition) => owned.TryRemove(partition, out _);
+
+    /// <summary>The latest register consultation, read from the global store; null when none or not running.</summary>
+    public Instant? LatestConsultation()
+    {
+        try
+        {
+            if (Stream is not { } stream || Serdes is null || !IsRunning)
+            {
+                return null;
+            }
+            consultations ??= new ConsultationReader(
+                stream.Store(StoreQueryParameters.FromNameAndType(StoreNames.Consultations, QueryableStoreTypes.KeyValueStore<string, byte[]>())),
+                Serdes);
+            return consultations.Latest()?.consultedAt.ToInstant();
+        }
+        catch (Streamiz.Kafka.Net.Errors.InvalidStateStoreException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A subject store of this instance, for queries (null while rebalancing).</summary>
+    public IReadOnlyKeyValueStore<string, T>? SubjectStore<T>(string name)
+    {
+        try
+        {
+            return Stream?.Store(StoreQueryParameters.FromNameAndType(name, QueryableStoreTypes.KeyValueStore<string, T>()));
+        }
+        catch (Streamiz.Kafka.Net.Errors.InvalidStateStoreException)
+        {
+            return null;
+        }
     }
 }

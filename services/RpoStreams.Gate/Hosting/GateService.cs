@@ -67,7 +67,22 @@ public sealed class GateService : BackgroundService
         config.Kafka.ApplySecurity(producerConfig);
         deadLetters = new KafkaDeadLetterPublisher(producerConfig, serdes, loggerFactory.CreateLogger<KafkaDeadLetterPublisher>());
 
-        var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance);
+        CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, config.Streams.ExactlyOnce, logger);
+        var reconcile = config.Streams.ReconcileOutputs switch
+        {
+            "On" => true,
+            "Off" => false,
+            _ => config.Streams.ExactlyOnce && (runtime.Embedded || !BrokerCapabilities.KeepsTransactionalOffsets(bootstrap, config.Kafka, config.Streams.ApplicationId, logger)),
+        };
+        if (reconcile)
+        {
+            logger.LogWarning(
+                "The broker at {Bootstrap} does not keep transactional offset commits nor isolate transactions (librdkafka's mock cluster): " +
+                "the gate reconciles its decisions against calls.decisions.v1 after a crash instead of relying on transactions",
+                bootstrap);
+        }
+        var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, runtime, reconcile);
+        runtime.Serdes = serdes;
         var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, loggerFactory));
         runtime.Stream = stream;
         stream.StateChanged += (_, now) =>
@@ -108,6 +123,7 @@ public sealed class GateService : BackgroundService
             // Dispose closes every task: flushes stores, commits (the transaction, with exactly-once) and leaves the group.
             stream.Dispose();
             runtime.Stream = null;
+            CleanShutdownMarker.MarkClean(config.Streams.StateDir, config.Streams.ApplicationId);
         }
         deadLetters?.Dispose();
         embedded?.Dispose();

@@ -106,6 +106,18 @@ public sealed class StreamsSettings
     /// <summary>How often offsets and state are committed (a transaction with exactly-once).</summary>
     public int CommitIntervalMs { get; set; } = 100;
 
+    /// <summary>
+    /// How long the group waits for a silent instance before giving its partitions to the others. Short, so
+    /// a crashed instance's subjects are decided again within seconds (Kafka's default is 45 s).
+    /// </summary>
+    public int SessionTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>
+    /// Auto (default): reconcile outputs only on a broker that does not keep transactional offset commits
+    /// (the embedded broker, librdkafka's mock cluster); On or Off force it. See GateTopologyOptions.ReconcileOutputs.
+    /// </summary>
+    public string ReconcileOutputs { get; set; } = "Auto";
+
     public bool ExactlyOnce => string.Equals(Guarantee, "ExactlyOnce", StringComparison.OrdinalIgnoreCase);
 
     public IEnumerable<string> Validate()
@@ -122,9 +134,17 @@ public sealed class StreamsSettings
         {
             yield return $"Streams:Guarantee '{Guarantee}' must be ExactlyOnce or AtLeastOnce";
         }
+        if (ReconcileOutputs is not ("Auto" or "On" or "Off"))
+        {
+            yield return $"Streams:ReconcileOutputs '{ReconcileOutputs}' must be Auto, On or Off";
+        }
         if (Threads is < 1 or > 64)
         {
             yield return $"Streams:Threads must be between 1 and 64 (got {Threads})";
+        }
+        if (SessionTimeoutMs is < 3_000 or > 300_000)
+        {
+            yield return $"Streams:SessionTimeoutMs must be between 3000 and 300000 (got {SessionTimeoutMs})";
         }
         if (CommitIntervalMs is < 10 or > 600_000)
         {

@@ -20,6 +20,8 @@ public static class GateStreamConfig
             NumStreamThreads = s.Threads,
             CommitIntervalMs = s.CommitIntervalMs,
             AutoOffsetReset = AutoOffsetReset.Earliest,
+            SessionTimeoutMs = s.SessionTimeoutMs,
+            HeartbeatIntervalMs = Math.Max(1_000, s.SessionTimeoutMs / 3),
             Logger = loggerFactory,
         };
         var k = config.Kafka;

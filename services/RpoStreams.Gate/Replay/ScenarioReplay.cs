@@ -58,6 +58,7 @@ public sealed class ScenarioReplay
             Hasher = new SubjectHasher(ReplayHashSecret),
             WallClock = null,
             PersistentStores = true,
+            GuardInputPositions = false,
         };
         var stateDir = Path.Combine(Path.GetTempPath(), "rpo-replay-" + Guid.NewGuid().ToString("N"));
         var config = new StreamConfig<StringSerDes, StringSerDes>

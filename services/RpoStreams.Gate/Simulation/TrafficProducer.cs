@@ -37,7 +37,15 @@ public sealed class TrafficProducer : IDisposable
     public void Raw(string topic, string? key, byte[] value) =>
         Produce(topic, new Message<string?, byte[]> { Key = key, Value = value });
 
-    public void Flush(TimeSpan timeout) => producer.Flush(timeout);
+    /// <summary>Waits for every record to be acknowledged; records still unsent after the timeout count as failures.</summary>
+    public void Flush(TimeSpan timeout)
+    {
+        var unsent = producer.Flush(timeout);
+        if (unsent > 0)
+        {
+            Interlocked.Add(ref failures, unsent);
+        }
+    }
 
     private void Send<T>(string topic, string key, T value, AvroSerDes<T> serde) where T : class, ISpecificRecord =>
         Produce(topic, new Message<string?, byte[]> { Key = key, Value = serde.Serialize(value, new SerializationContext(MessageComponentType.Value, topic)) });
@@ -66,7 +74,7 @@ public sealed class TrafficProducer : IDisposable
 
     public void Dispose()
     {
-        producer.Flush(TimeSpan.FromSeconds(30));
+        Flush(TimeSpan.FromSeconds(30));
         producer.Dispose();
     }
 }

@@ -17,6 +17,7 @@ public sealed class CampaignMonitor : ITransformer<string, CallDecision, string,
 {
     private readonly GateTopologyOptions options;
     private ProcessorContext<string, ComplianceAlert> context = null!;
+    private InputPositions positions = null!;
     private IKeyValueStore<string, CampaignHourTally> tallies = null!;
     private Instant streamTime = Instant.MinValue;
 
@@ -49,6 +50,7 @@ public sealed class CampaignMonitor : ITransformer<string, CallDecision, string,
     public void Init(ProcessorContext<string, ComplianceAlert> context)
     {
         this.context = context;
+        positions = new InputPositions(context, StoreNames.CampaignPositions, StoreNames.CampaignCommits, options.GuardInputPositions);
         tallies = (IKeyValueStore<string, CampaignHourTally>)context.GetStateStore(StoreNames.CampaignTallies);
         if (!options.IsReplay)
         {
@@ -59,7 +61,12 @@ public sealed class CampaignMonitor : ITransformer<string, CallDecision, string,
     public Record<string, ComplianceAlert>? Process(Record<string, CallDecision> record)
     {
         var decision = record.Value;
-        if (decision is null || decision.purpose == Purpose.SERVICE)
+        if (decision is null || !positions.IsNew(context.Topic, context.Partition.Value, context.Offset))
+        {
+            return null;
+        }
+        positions.Processed(context.Topic, context.Partition.Value, context.Offset);
+        if (decision.purpose == Purpose.SERVICE)
         {
             return null;
         }

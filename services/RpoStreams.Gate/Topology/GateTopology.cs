@@ -38,6 +38,15 @@ public static class GateTopology
         builder.AddStateStore(Store(options, StoreNames.PendingAttempts, serdes.PendingAttempt));
         builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally));
         builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode));
+        foreach (var name in new[] { StoreNames.IntakePositions, StoreNames.SubjectPositions, StoreNames.CampaignPositions, StoreNames.StalePositions })
+        {
+            // Cached: a position is written to RocksDB and its changelog once per commit, not once per record.
+            builder.AddStateStore(Store(options, name, strings).WithCachingEnabled());
+        }
+        foreach (var name in new[] { StoreNames.IntakeCommits, StoreNames.SubjectCommits, StoreNames.CampaignCommits, StoreNames.StaleCommits })
+        {
+            builder.AddStateStore(new CommitSignalBuilder(name));
+        }
 
         // Consultations: a global store every task reads (the source topic is its changelog).
         builder.AddGlobalStore(
@@ -48,6 +57,19 @@ public static class GateTopology
             bytes,
             null,
             "consultations-global");
+
+        if (options.ReconcileOutputs)
+        {
+            // On a broker without transactional isolation, the decisions already visible are the record of what was emitted.
+            builder.AddGlobalStore(
+                Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreNames.EmittedDecisions), strings, bytes).WithLoggingDisabled(),
+                TopicNames.Decisions,
+                ProcessorBuilder.New<string, byte[]>().Processor<EmittedDecisionsUpdater>().Build(),
+                strings,
+                bytes,
+                null,
+                "emitted-decisions-global");
+        }
 
         var register = Intake<RegisterUpdate, RegisterIntake>(builder, TopicNames.RegisterUpdates, "register", options);
         var consents = Intake<ConsentEvent, ConsentIntake>(builder, TopicNames.Consents, "consents", options);
@@ -72,7 +94,7 @@ public static class GateTopology
             .Transform(
                 TransformerBuilder.New<string, SubjectEvent, string, GateOutput>().Transformer<SubjectProcessor>(options).Build(),
                 "decide",
-                [.. StoreNames.SubjectStores]);
+                [.. StoreNames.SubjectStores, StoreNames.SubjectCommits]);
 
         var outputBranches = outputs.Branch("output-branch", (_, v, _) => v.Decision != null, (_, v, _) => v.Alert != null);
         var decisions = outputBranches[0];
@@ -99,7 +121,9 @@ public static class GateTopology
             .Transform(
                 TransformerBuilder.New<string, CallDecision, string, ComplianceAlert>().Transformer<CampaignMonitor>(options).Build(),
                 "list-scrubbing",
-                StoreNames.CampaignTallies)
+                StoreNames.CampaignTallies,
+                StoreNames.CampaignPositions,
+                StoreNames.CampaignCommits)
             .To(TopicNames.Alerts, strings, serdes.ComplianceAlert, "list-alerts-sink");
 
         fresh
@@ -112,7 +136,9 @@ public static class GateTopology
             .Transform(
                 TransformerBuilder.New<string, CallDecision, string, ComplianceAlert>().Transformer<RegisterFreshnessMonitor>(options).Build(),
                 "register-freshness",
-                StoreNames.Freshness)
+                StoreNames.Freshness,
+                StoreNames.StalePositions,
+                StoreNames.StaleCommits)
             .To(TopicNames.Alerts, strings, serdes.ComplianceAlert, "stale-alerts-sink");
 
         return builder.Build();
@@ -138,7 +164,10 @@ public static class GateTopology
             ($"{applicationId}-{RepartitionNames.CampaignHours}-repartition", partitions),
             ($"{applicationId}-{RepartitionNames.StaleDecisions}-repartition", 1),
             ($"{applicationId}-{StoreNames.CampaignTallies}-changelog", partitions),
+            ($"{applicationId}-{StoreNames.CampaignPositions}-changelog", partitions),
             ($"{applicationId}-{StoreNames.Freshness}-changelog", 1),
+            ($"{applicationId}-{StoreNames.StalePositions}-changelog", 1),
+            ($"{applicationId}-{StoreNames.IntakePositions}-changelog", partitions),
         };
         topics.AddRange(StoreNames.SubjectStores.Select(s => ($"{applicationId}-{s}-changelog", partitions)));
         return topics;
@@ -157,6 +186,8 @@ public static class GateTopology
         var bytes = new ByteArraySerDes();
         return builder
             .Stream(topic, bytes, bytes, $"{name}-source")
-            .Transform(TransformerBuilder.New<byte[], byte[], string, Intake>().Transformer<TIntake>(options).Build(), $"{name}-intake");
+            // Streamiz hands no null-keyed record to a stateful transformer; mark it so intake can dead-letter it.
+            .Map((k, v, _) => KeyValuePair.Create(k ?? IntakeKeys.Null, v), $"{name}-null-key")
+            .Transform(TransformerBuilder.New<byte[], byte[], string, Intake>().Transformer<TIntake>(options).Build(), $"{name}-intake", StoreNames.IntakePositions, StoreNames.IntakeCommits);
     }
 }

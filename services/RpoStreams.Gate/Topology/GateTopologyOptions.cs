@@ -12,6 +12,14 @@ public interface IDeadLetterPublisher
     void Publish(byte[]? key, DeadLetter deadLetter);
 }
 
+/// <summary>Learns which subject partitions this instance's tasks own (the check API routes by it).</summary>
+public interface IPartitionOwnership
+{
+    void Claim(int partition);
+
+    void Release(int partition);
+}
+
 /// <summary>Everything <see cref="GateTopology.Build"/> needs. No I/O happens while building.</summary>
 public sealed class GateTopologyOptions
 {
@@ -42,6 +50,22 @@ public sealed class GateTopologyOptions
     public GateMetrics? Metrics { get; init; }
 
     public IDeadLetterPublisher? GlobalDeadLetters { get; init; }
+
+    public IPartitionOwnership? Ownership { get; init; }
+
+    /// <summary>
+    /// Skip input records at or below the last processed offset (see <see cref="InputPositions"/>). On for
+    /// every broker; off only under Streamiz's TopologyTestDriver, which numbers each forwarded batch of an
+    /// internal topic from offset 0 again.
+    /// </summary>
+    public bool GuardInputPositions { get; init; } = true;
+
+    /// <summary>
+    /// For brokers that do not isolate or abort transactions (librdkafka's mock cluster, the embedded
+    /// broker): keep a global view of calls.decisions.v1 so that an intent whose decision is already
+    /// visible is never decided again after a crash. Kafka's transactions make this unnecessary.
+    /// </summary>
+    public bool ReconcileOutputs { get; init; }
 
     public DeadLetterSeal Seal => seal ??= new DeadLetterSeal(Hasher);
 

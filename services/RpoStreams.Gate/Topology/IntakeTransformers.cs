@@ -19,6 +19,7 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
 {
     private ProcessorContext<string, Intake> context = null!;
     private RecordDecoder<T> decoder = null!;
+    private InputPositions positions = null!;
     private Instant earliest;
     private Instant latest;
 
@@ -44,13 +45,25 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
     {
         this.context = context;
         decoder = new RecordDecoder<T>(SerDes, Options.Intake.MaxRecordBytes);
+        positions = new InputPositions(context, StoreNames.IntakePositions, StoreNames.IntakeCommits, Options.GuardInputPositions);
         earliest = Options.Intake.Earliest;
         latest = Options.Intake.Latest;
     }
 
-    public Record<string, Intake> Process(Record<byte[], byte[]> record)
+    public Record<string, Intake>? Process(Record<byte[], byte[]> record)
     {
-        if (record.Key is null)
+        var (topic, partition, offset) = (context.Topic, context.Partition.Value, context.Offset);
+        if (!positions.IsNew(topic, partition, offset))
+        {
+            return null;
+        }
+        positions.Processed(topic, partition, offset);
+        return Read(record);
+    }
+
+    private Record<string, Intake> Read(Record<byte[], byte[]> record)
+    {
+        if (record.Key is null || ReferenceEquals(record.Key, IntakeKeys.Null))
         {
             return Dead(record, $"{What}: key is null; {KeyAdvice}");
         }
@@ -76,7 +89,15 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
             return Dead(record, $"{What}: {error}");
         }
         var (key, kind, subjectRef) = accepted.Value;
-        var ev = new SubjectEvent { kind = kind, subjectRef = subjectRef, eventTime = eventTime.ToAvro(), payload = record.Value };
+        var ev = new SubjectEvent
+        {
+            kind = kind,
+            subjectRef = subjectRef,
+            eventTime = eventTime.ToAvro(),
+            payload = record.Value,
+            sourcePartition = context.Partition.Value,
+            sourceOffset = context.Offset,
+        };
         return Record<string, Intake>.Create(key, new Intake { Event = ev }, record.Headers);
     }
 
@@ -131,7 +152,7 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
             partition = context.Partition.Value,
             offset = context.Offset,
             error = LogSafe.Text(error),
-            sealedKey = seal.Seal(record.Key),
+            sealedKey = seal.Seal(ReferenceEquals(record.Key, IntakeKeys.Null) ? null : record.Key),
             sealedValue = seal.Seal(record.Value),
             valueLength = record.Value?.Length ?? -1,
             failedAt = failedAt.ToAvro(),
@@ -139,6 +160,13 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         Options.Metrics?.DeadLettered(Topic);
         return Record<string, Intake>.Create(string.Empty, new Intake { DeadLetter = letter }, record.Headers);
     }
+}
+
+/// <summary>Marks a record that arrived without a key (compared by reference, never by content).</summary>
+public static class IntakeKeys
+{
+    // A private instance: never the array any deserializer returns, whatever the producer sent.
+    public static readonly byte[] Null = new byte[1];
 }
 
 /// <summary>Reads <c>rpo.register.updates.v1</c>.</summary>

@@ -19,6 +19,7 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision
 
     private readonly GateTopologyOptions options;
     private ProcessorContext<string, ComplianceAlert> context = null!;
+    private InputPositions positions = null!;
     private IKeyValueStore<string, FreshnessEpisode> episodes = null!;
     private ConsultationReader consultations = null!;
 
@@ -35,6 +36,7 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision
     public void Init(ProcessorContext<string, ComplianceAlert> context)
     {
         this.context = context;
+        positions = new InputPositions(context, StoreNames.StalePositions, StoreNames.StaleCommits, options.GuardInputPositions);
         episodes = (IKeyValueStore<string, FreshnessEpisode>)context.GetStateStore(StoreNames.Freshness);
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
         if (!options.IsReplay)
@@ -46,7 +48,12 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision
     public Record<string, ComplianceAlert>? Process(Record<string, CallDecision> record)
     {
         var decision = record.Value;
-        if (decision is null || !decision.reasons.Contains(Reason.REGISTER_STALE))
+        if (decision is null || !positions.IsNew(context.Topic, context.Partition.Value, context.Offset))
+        {
+            return null;
+        }
+        positions.Processed(context.Topic, context.Partition.Value, context.Offset);
+        if (!decision.reasons.Contains(Reason.REGISTER_STALE))
         {
             return null;
         }

@@ -30,8 +30,29 @@ public static class StoreNames
     /// <summary>Key under which the consultation store keeps the latest consultation of every feed.</summary>
     public const string LatestConsultationKey = "*latest*";
 
-    /// <summary>Stores owned by the subject tasks (partitioned like the subject-events topic).</summary>
-    public static readonly IReadOnlyList<string> SubjectStores = [Register, Consents, Contacts, Decisions, PendingAttempts];
+    /// <summary>Last input offset processed, per source partition, of each sub-topology (see <see cref="InputPositions"/>).</summary>
+    public const string IntakePositions = "intake-positions";
+
+    public const string SubjectPositions = "subject-positions";
+
+    public const string CampaignPositions = "campaign-positions";
+
+    public const string StalePositions = "stale-positions";
+
+    /// <summary>Commit signals of each sub-topology (see <see cref="CommitSignal"/>); not logged.</summary>
+    public const string IntakeCommits = "intake-commits";
+
+    public const string SubjectCommits = "subject-commits";
+
+    public const string CampaignCommits = "campaign-commits";
+
+    public const string StaleCommits = "stale-commits";
+
+    /// <summary>Global, only when reconciling outputs: intentId → the decision visible in calls.decisions.v1.</summary>
+    public const string EmittedDecisions = "emitted-decisions";
+
+    /// <summary>Logged stores owned by the subject tasks (partitioned like the subject-events topic).</summary>
+    public static readonly IReadOnlyList<string> SubjectStores = [Register, Consents, Contacts, Decisions, PendingAttempts, SubjectPositions];
 }
 
 /// <summary>Names of the repartition topics (the application id is prefixed by Streamiz).</summary>

@@ -28,6 +28,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     private IKeyValueStore<string, CallDecision> decisions = null!;
     private IKeyValueStore<string, PendingAttempt> pending = null!;
     private ConsultationReader consultations = null!;
+    private InputPositions positions = null!;
+    private IReadOnlyKeyValueStore<string, byte[]>? emitted;
 
     /// <summary>Pending attempts by deadline, mirrored from the pending store (rebuilt at start).</summary>
     private readonly SortedSet<(long Deadline, string AttemptId)> deadlines = new();
@@ -59,6 +61,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         contacts = (IKeyValueStore<string, ContactHistory>)context.GetStateStore(StoreNames.Contacts);
         decisions = (IKeyValueStore<string, CallDecision>)context.GetStateStore(StoreNames.Decisions);
         pending = (IKeyValueStore<string, PendingAttempt>)context.GetStateStore(StoreNames.PendingAttempts);
+        positions = new InputPositions(context, StoreNames.SubjectPositions, StoreNames.SubjectCommits, options.GuardInputPositions);
+        emitted = options.ReconcileOutputs ? context.GetStateStore(StoreNames.EmittedDecisions) as IReadOnlyKeyValueStore<string, byte[]> : null;
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
 
         foreach (var entry in pending.All())
@@ -74,15 +78,20 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         {
             context.Schedule(TimeSpan.FromSeconds(10), PunctuationType.PROCESSING_TIME, OnWallClock);
         }
+        partition = context.Id.Partition;
+        options.Ownership?.Claim(partition);
     }
+
+    private int partition;
 
     public Record<string, GateOutput>? Process(Record<string, SubjectEvent> record)
     {
         var ev = record.Value;
-        if (ev is null)
+        if (ev is null || !positions.IsNew(context.Topic, context.Partition.Value, context.Offset))
         {
             return null;
         }
+        positions.Processed(context.Topic, context.Partition.Value, context.Offset);
         var eventTime = ev.eventTime.ToInstant();
         if (eventTime > streamTime)
         {
@@ -111,9 +120,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         return null;
     }
 
-    public void Close()
-    {
-    }
+    public void Close() => options.Ownership?.Release(partition);
 
     private void ApplyRegisterUpdate(SubjectEvent ev)
     {
@@ -138,9 +145,15 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     private void Decide(SubjectEvent ev, Record<string, SubjectEvent> record)
     {
         var intent = options.Serdes.CallIntent.Deserialize(ev.payload, default);
-        var previous = decisions.Get(intent.intentId);
+        var previous = decisions.Get(intent.intentId) ?? AlreadyEmitted(intent.intentId);
         if (previous != null)
         {
+            if (previous.intentPartition == ev.sourcePartition && previous.intentOffset == ev.sourceOffset && ev.sourceOffset >= 0)
+            {
+                // The same intent record delivered again (a task redoing work after a crash): answered already.
+                ResolvePending(previous);
+                return;
+            }
             // A repeated intentId: the first answer again, unchanged, not re-evaluated and not counted.
             Emit(new GateOutput { Decision = previous, Repeated = true }, previous.intentId);
             return;
@@ -178,6 +191,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
             decisionTime = decisionTime.ToAvro(),
             decidedAt = now.ToAvro(),
             policyVersion = verdict.PolicyVersion,
+            intentPartition = ev.sourceOffset >= 0 ? ev.sourcePartition : null,
+            intentOffset = ev.sourceOffset >= 0 ? ev.sourceOffset : null,
         };
         decisions.Put(intent.intentId, decision);
         if (verdict.IsAllowed && subjectRef != null && intent.channel == Channel.PHONE && intent.purpose != Purpose.SERVICE)
@@ -193,8 +208,13 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
             : (now.ToUnixTimeMilliseconds() - record.Timestamp.UnixTimestampMs) / 1000.0;
         options.Metrics?.Decided(decision, latency);
         Emit(new GateOutput { Decision = decision }, decision.intentId);
+        ResolvePending(decision);
+    }
 
-        if (pendingByIntent.TryGetValue(intent.intentId, out var waiting))
+    /// <summary>Judges the attempts that were waiting for this intent's decision.</summary>
+    private void ResolvePending(CallDecision decision)
+    {
+        if (pendingByIntent.TryGetValue(decision.intentId, out var waiting))
         {
             foreach (var attemptId in waiting.ToList())
             {
@@ -206,6 +226,21 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// When reconciling outputs: a decision already visible in calls.decisions.v1 that local state lost in a
+    /// crash (the broker did not make the output and the changelog atomic). It is adopted, not decided again.
+    /// </summary>
+    private CallDecision? AlreadyEmitted(string intentId)
+    {
+        if (emitted?.Get(intentId) is not { } bytes)
+        {
+            return null;
+        }
+        var decision = options.Serdes.CallDecision.Deserialize(bytes, new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, Contracts.TopicNames.Decisions));
+        decisions.Put(intentId, decision);
+        return decision;
     }
 
     private void Audit(SubjectEvent ev)

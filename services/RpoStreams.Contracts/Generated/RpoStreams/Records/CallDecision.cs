@@ -40,7 +40,12 @@ namespace RpoStreams.Records
                 "the time the policy was evaluated for.\",\"type\":{\"type\":\"long\",\"logicalType\":\"tim" +
                 "estamp-millis\"}},{\"name\":\"decidedAt\",\"doc\":\"Wall clock when the gate decided (in" +
                 " replay: the decision time).\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-mil" +
-                "lis\"}},{\"name\":\"policyVersion\",\"type\":\"string\"}]}"));
+                "lis\"}},{\"name\":\"policyVersion\",\"type\":\"string\"},{\"name\":\"intentPartition\",\"doc\":" +
+                "\"Provenance: partition of the calls.intents.v1 record this decision answers.\",\"d" +
+                "efault\":null,\"type\":[\"null\",\"int\"]},{\"name\":\"intentOffset\",\"doc\":\"Provenance: of" +
+                "fset of that record. With intentPartition, tells a redelivery of the same record" +
+                " from a new record with the same intentId.\",\"default\":null,\"type\":[\"null\",\"long\"" +
+                "]}]}"));
         private string _intentId;
         private RpoStreams.Records.Outcome _outcome;
         /// <summary>
@@ -69,6 +74,14 @@ namespace RpoStreams.Records
         /// </summary>
         private System.DateTime _decidedAt;
         private string _policyVersion;
+        /// <summary>
+        /// Provenance: partition of the calls.intents.v1 record this decision answers.
+        /// </summary>
+        private System.Nullable<System.Int32> _intentPartition;
+        /// <summary>
+        /// Provenance: offset of that record. With intentPartition, tells a redelivery of the same record from a new record with the same intentId.
+        /// </summary>
+        private System.Nullable<System.Int64> _intentOffset;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -234,6 +247,34 @@ namespace RpoStreams.Records
                 this._policyVersion = value;
             }
         }
+        /// <summary>
+        /// Provenance: partition of the calls.intents.v1 record this decision answers.
+        /// </summary>
+        public System.Nullable<System.Int32> intentPartition
+        {
+            get
+            {
+                return this._intentPartition;
+            }
+            set
+            {
+                this._intentPartition = value;
+            }
+        }
+        /// <summary>
+        /// Provenance: offset of that record. With intentPartition, tells a redelivery of the same record from a new record with the same intentId.
+        /// </summary>
+        public System.Nullable<System.Int64> intentOffset
+        {
+            get
+            {
+                return this._intentOffset;
+            }
+            set
+            {
+                this._intentOffset = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -251,6 +292,8 @@ namespace RpoStreams.Records
 			case 10: return this.decisionTime;
 			case 11: return this.decidedAt;
 			case 12: return this.policyVersion;
+			case 13: return this.intentPartition;
+			case 14: return this.intentOffset;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -271,6 +314,8 @@ namespace RpoStreams.Records
 			case 10: this.decisionTime = (System.DateTime)fieldValue; break;
 			case 11: this.decidedAt = (System.DateTime)fieldValue; break;
 			case 12: this.policyVersion = (System.String)fieldValue; break;
+			case 13: this.intentPartition = (System.Nullable<System.Int32>)fieldValue; break;
+			case 14: this.intentOffset = (System.Nullable<System.Int64>)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

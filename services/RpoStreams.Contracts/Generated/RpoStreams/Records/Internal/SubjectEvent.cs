@@ -17,7 +17,7 @@ namespace RpoStreams.Records.Internal
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class SubjectEvent : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""SubjectEvent"",""doc"":""Internal: one input record re-keyed by subjectRef (repartition topic subject-events). The payload is the original, already validated, wire-format value."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""kind"",""type"":{""type"":""enum"",""name"":""SubjectEventKind"",""namespace"":""RpoStreams.Records.Internal"",""symbols"":[""REGISTER_UPDATE"",""CONSENT"",""INTENT"",""ATTEMPT"",""TICK""]}},{""name"":""subjectRef"",""doc"":""Null when the subject could not be normalized (intents and attempts only)."",""default"":null,""type"":[""null"",""string""]},{""name"":""eventTime"",""doc"":""Moves the task's stream time: scheduledAt, startedAt, effectiveAt or at."",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""payload"",""default"":null,""type"":[""null"",""bytes""]}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""SubjectEvent"",""doc"":""Internal: one input record re-keyed by subjectRef (repartition topic subject-events). The payload is the original, already validated, wire-format value."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""kind"",""type"":{""type"":""enum"",""name"":""SubjectEventKind"",""namespace"":""RpoStreams.Records.Internal"",""symbols"":[""REGISTER_UPDATE"",""CONSENT"",""INTENT"",""ATTEMPT"",""TICK""]}},{""name"":""subjectRef"",""doc"":""Null when the subject could not be normalized (intents and attempts only)."",""default"":null,""type"":[""null"",""string""]},{""name"":""eventTime"",""doc"":""Moves the task's stream time: scheduledAt, startedAt, effectiveAt or at."",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""payload"",""default"":null,""type"":[""null"",""bytes""]},{""name"":""sourcePartition"",""doc"":""Partition of the input record this event was read from (its topic follows from kind)."",""default"":-1,""type"":""int""},{""name"":""sourceOffset"",""doc"":""Offset of that input record: a redelivered event has the same source, a dialer's retry a new one."",""default"":-1,""type"":""long""}]}");
         private RpoStreams.Records.Internal.SubjectEventKind _kind;
         /// <summary>
         /// Null when the subject could not be normalized (intents and attempts only).
@@ -28,6 +28,14 @@ namespace RpoStreams.Records.Internal
         /// </summary>
         private System.DateTime _eventTime;
         private byte[] _payload;
+        /// <summary>
+        /// Partition of the input record this event was read from (its topic follows from kind).
+        /// </summary>
+        private int _sourcePartition;
+        /// <summary>
+        /// Offset of that input record: a redelivered event has the same source, a dialer's retry a new one.
+        /// </summary>
+        private long _sourceOffset;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -85,6 +93,34 @@ namespace RpoStreams.Records.Internal
                 this._payload = value;
             }
         }
+        /// <summary>
+        /// Partition of the input record this event was read from (its topic follows from kind).
+        /// </summary>
+        public int sourcePartition
+        {
+            get
+            {
+                return this._sourcePartition;
+            }
+            set
+            {
+                this._sourcePartition = value;
+            }
+        }
+        /// <summary>
+        /// Offset of that input record: a redelivered event has the same source, a dialer's retry a new one.
+        /// </summary>
+        public long sourceOffset
+        {
+            get
+            {
+                return this._sourceOffset;
+            }
+            set
+            {
+                this._sourceOffset = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -93,6 +129,8 @@ namespace RpoStreams.Records.Internal
 			case 1: return this.subjectRef;
 			case 2: return this.eventTime;
 			case 3: return this.payload;
+			case 4: return this.sourcePartition;
+			case 5: return this.sourceOffset;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -104,6 +142,8 @@ namespace RpoStreams.Records.Internal
 			case 1: this.subjectRef = (System.String)fieldValue; break;
 			case 2: this.eventTime = (System.DateTime)fieldValue; break;
 			case 3: this.payload = (System.Byte[])fieldValue; break;
+			case 4: this.sourcePartition = (System.Int32)fieldValue; break;
+			case 5: this.sourceOffset = (System.Int64)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

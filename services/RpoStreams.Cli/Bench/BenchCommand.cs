@@ -1,0 +1,85 @@
+using System.CommandLine;
+
+namespace RpoStreams.Cli.Bench;
+
+/// <summary><c>rpo bench</c>: throughput, latency, memory and restore time of the gate on the embedded broker, beside a Confluent.Kafka ceiling.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick") { Description = "A short run under a minute on 2 cores: up to 100,000 subjects and 100,000 intents, every phase time-boxed, a 1 s latency window" };
+        var register = new Option<long?>("--register") { Description = "Subjects in the register (default 1,000,000; quick 100,000)" };
+        var intents = new Option<long?>("--intents") { Description = "Intents in the timed drain (default 1,000,000; quick 100,000)" };
+        var warmup = new Option<long?>("--warmup") { Description = "Decisions before the drain is timed, excluded from every figure (default 50,000; quick 5,000)" };
+        var rate = new Option<double>("--rate") { Description = "Offered intents per second in the latency run", DefaultValueFactory = _ => 10_000 };
+        var window = new Option<double?>("--latency-seconds") { Description = "Length of the latency run in seconds (default 20; quick 1)" };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of every topic, as Kafka:Partitions", DefaultValueFactory = _ => 4 };
+        var inProcess = new Option<bool>("--in-process") { Description = "Run the gate inside the bench process instead of a child process (its RSS then includes the broker)" };
+        var workstationGc = new Option<bool>("--workstation-gc") { Description = "Workstation GC in the gate process instead of the service's Server GC" };
+        var duringDrain = new Option<string?>("--during-drain") { Description = "Command to run while the gate drains, {pid} = the gate's process id, stopped with SIGINT (e.g. \"dotnet-trace collect -p {pid} -o drain.nettrace\")" };
+        var hookDelay = new Option<double>("--hook-delay") { Description = "Seconds to let --during-drain attach before the gate starts", DefaultValueFactory = _ => 3 };
+        var restoreTimeout = new Option<double?>("--restore-timeout") { Description = "Seconds to watch the restore (default 180; quick 4)" };
+        var registerBox = new Option<double?>("--register-box") { Description = "Seconds after which no more of the register is produced (default 240; quick 8)" };
+        var drainBox = new Option<double?>("--drain-box") { Description = "Seconds the drain is timed at most (default 240; quick 6)" };
+        var noAudit = new Option<bool>("--no-audit") { Description = "Skip the final read_committed check of exactly one decision per intent" };
+        var asConfigured = new Option<bool>("--as-configured") { Description = "Run the gate's Kafka clients exactly as configured, without the two embedded-broker compensations (fetch.wait.max.ms 10, session.timeout.ms 6000)" };
+        var command = new Command("bench", "Measure the gate on the embedded broker: decisions/s, latency at a fixed rate, memory and RocksDB size per million subjects, restore time, and a Confluent.Kafka ceiling")
+        {
+            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, noAudit, asConfigured,
+        };
+        command.Subcommands.Add(WorkerCommand());
+        command.SetAction(parse =>
+        {
+            var isQuick = parse.GetValue(quick);
+            var plan = new BenchPlan
+            {
+                Quick = isQuick,
+                Register = parse.GetValue(register) ?? (isQuick ? 100_000 : 1_000_000),
+                Intents = parse.GetValue(intents) ?? (isQuick ? 100_000 : 1_000_000),
+                Warmup = parse.GetValue(warmup) ?? (isQuick ? 5_000 : 50_000),
+                Rate = parse.GetValue(rate),
+                LatencySeconds = parse.GetValue(window) ?? (isQuick ? 1 : 20),
+                LatencyAnswerWait = TimeSpan.FromSeconds(isQuick ? 3 : 60),
+                RegisterBox = TimeSpan.FromSeconds(parse.GetValue(registerBox) ?? (isQuick ? 8 : 240)),
+                RegisterChunk = isQuick ? 10_000 : 50_000,
+                DrainBox = TimeSpan.FromSeconds(parse.GetValue(drainBox) ?? (isQuick ? 6 : 240)),
+                Partitions = parse.GetValue(partitions),
+                InProcess = parse.GetValue(inProcess),
+                ServerGc = !parse.GetValue(workstationGc),
+                DuringDrain = parse.GetValue(duringDrain),
+                HookDelaySeconds = parse.GetValue(hookDelay),
+                RestoreTimeout = TimeSpan.FromSeconds(parse.GetValue(restoreTimeout) ?? (isQuick ? 4 : 180)),
+                Audit = !isQuick && !parse.GetValue(noAudit),
+                MockCompensation = !parse.GetValue(asConfigured),
+            };
+            plan = plan with { LatencyExcludeSeconds = Math.Min(plan.LatencySeconds / 4, 5) };
+            if (plan.Register < 1 || plan.Intents < 1 || plan.Warmup < 1 || plan.Rate <= 0 || plan.LatencySeconds <= 0 || plan.Partitions < 1)
+            {
+                Console.Error.WriteLine("rpo bench: --register, --intents, --warmup, --rate, --latency-seconds and --partitions must be positive");
+                return 2;
+            }
+            var result = new BenchRun(plan).Run();
+            Console.WriteLine(BenchReport.Table(result));
+            Console.WriteLine(BenchReport.Summary(result));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary><c>rpo bench gate-worker</c>: the gate in its own process, driven by the bench over stdin/stdout.</summary>
+    private static Command WorkerCommand()
+    {
+        var bootstrap = new Option<string>("--bootstrap") { Required = true };
+        var applicationId = new Option<string>("--application-id") { Required = true };
+        var partitions = new Option<int>("--partitions") { Required = true };
+        var stateDir = new Option<string>("--state-dir") { Required = true };
+        var compensation = new Option<bool>("--mock-compensation") { DefaultValueFactory = _ => true };
+        var command = new Command("gate-worker", "The gate under measurement, driven by rpo bench (internal)")
+        {
+            bootstrap, applicationId, partitions, stateDir, compensation,
+        };
+        command.Hidden = true;
+        command.SetAction(parse => GateWorkerLoop.Run(parse.GetValue(bootstrap)!, parse.GetValue(applicationId)!, parse.GetValue(partitions), parse.GetValue(stateDir)!, parse.GetValue(compensation)));
+        return command;
+    }
+}

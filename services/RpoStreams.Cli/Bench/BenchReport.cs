@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text;
+
+namespace RpoStreams.Cli.Bench;
+
+/// <summary>The table of figures with their targets, the notes saying how each was measured, and the summary line.</summary>
+internal static class BenchReport
+{
+    public const double TargetDecisionsPerSecond = 50_000;
+    public const double TargetCeilingRatio = 0.8;
+    public const double TargetP99Ms = 20;
+    public const double TargetRssMbPerMillion = 150;
+    public const double TargetRestore10MSeconds = 120;
+
+    public static string Table(BenchResult r)
+    {
+        var p = r.Plan;
+        var rows = new List<string[]>();
+        void Section(string name) => rows.Add([name]);
+        void Row(string figure, string value, string target = "", bool? meets = null) =>
+            rows.Add(["  " + figure, value, target, meets is null ? "" : meets.Value ? "yes" : "NO"]);
+
+        Section(FormattableString.Invariant($"throughput: drain of preloaded intents, register of {r.Registered:N0} subjects{(p.Quick ? " (quick: time-boxed)" : "")}"));
+        Row("gate decisions/s", F0(r.DecisionsPerSecond), "≥ 50,000", r.DecisionsPerSecond >= TargetDecisionsPerSecond);
+        Row("  decisions timed / warm-up excluded", $"{r.DrainMeasured:N0} / {r.DrainWarmup:N0}");
+        if (r.Ceiling is { } c)
+        {
+            Row("ceiling decisions/s (Confluent.Kafka, EOS)", F0(c.PerSecond));
+            Row("gate / ceiling", F2(r.CeilingRatio), "≥ 0.8", r.CeilingRatio >= TargetCeilingRatio);
+        }
+        if (r.DrainStart is { } s0 && r.DrainEnd is { } s1)
+        {
+            var wall = r.DrainSeconds;
+            var decisions = Math.Max(1, r.DrainEndCount - r.DrainStartCount);
+            Row("gate CPU during the drain", FormattableString.Invariant($"{(s1.CpuSeconds - s0.CpuSeconds) / wall:0.00} cores"));
+            Row("gate CPU per decision", FormattableString.Invariant($"{(s1.CpuSeconds - s0.CpuSeconds) * 1e6 / decisions:N0} µs"));
+            Row("gate allocated per decision", FormattableString.Invariant($"{(s1.AllocatedBytes - s0.AllocatedBytes) / (double)decisions:N0} B"));
+            Row("gate allocation rate", FormattableString.Invariant($"{(s1.AllocatedBytes - s0.AllocatedBytes) / wall / 1048576.0:N0} MB/s"));
+            Row("gate GCs gen0 / gen1 / gen2", $"{s1.Gen0 - s0.Gen0} / {s1.Gen1 - s0.Gen1} / {s1.Gen2 - s0.Gen2}");
+            Row("whole machine busy during the drain", FormattableString.Invariant($"{r.MachineBusyCores:0.00} of {Environment.ProcessorCount} cores"));
+        }
+        Row("register applied by the gate", F0(r.Registered / Math.Max(r.RegisterLoadSeconds, 1e-9)) + "/s");
+
+        if (r.Latency is { } l)
+        {
+            Section(FormattableString.Invariant($"latency: {l.Sent:N0} intents offered at {p.Rate:N0}/s for {p.LatencySeconds:0}s, first {p.LatencyExcludeSeconds:0.#}s excluded"));
+            Row("offered rate", F0(l.OfferedPerSecond) + "/s");
+            Row("answered rate", F0(l.ReceivedPerSecond) + "/s" + (l.Complete ? "" : FormattableString.Invariant($" ({l.Received:N0} of {l.Sent:N0})")));
+            Row("end to end p50", l.EndToEnd.Text(0.5, l.EndToEnd.P50));
+            Row("end to end p95", l.EndToEnd.Text(0.95, l.EndToEnd.P95));
+            Row("end to end p99", l.EndToEnd.Text(0.99, l.EndToEnd.P99), "≤ 20 ms", l.EndToEnd.P99 <= TargetP99Ms);
+            Row("end to end max", l.EndToEnd.Text(1.0, l.EndToEnd.Max));
+            Row("in-gate p50 / p95 / p99", $"{F1(r.InGate.P50)} / {F1(r.InGate.P95)} / {F1(r.InGate.P99)} ms");
+        }
+
+        Section("memory and disk" + (p.InProcess ? " (gate in the bench process: broker included)" : " (gate process)"));
+        if (r.Idle is { } idle && r.Loaded is { } loaded)
+        {
+            Row("RSS, idle gate with empty state", Mb(idle.RssBytes));
+            Row(FormattableString.Invariant($"RSS, register of {r.Registered:N0} loaded"), Mb(loaded.RssBytes));
+            Row("RSS added per million subjects", FormattableString.Invariant($"{r.MarginalRssMbPerMillion:N0} MB"), "≤ 150 MB", r.MarginalRssMbPerMillion <= TargetRssMbPerMillion);
+            Row("RSS / millions of subjects (baseline in)", FormattableString.Invariant($"{r.AbsoluteRssMbPerMillion:N0} MB"));
+        }
+        if (r.DrainEnd is { } drained)
+        {
+            Row("RSS after the drain", Mb(drained.RssBytes));
+            Row("managed heap after the drain", Mb(drained.ManagedHeapBytes));
+        }
+        if (r.AfterLatency is { } al)
+        {
+            Row("RSS after the latency run", Mb(al.RssBytes));
+        }
+        Row("RocksDB on disk, register loaded", Mb(r.DiskLoaded));
+        Row("RocksDB on disk per million subjects", FormattableString.Invariant($"{r.DiskLoaded / 1048576.0 * 1e6 / Math.Max(1, r.Registered):N0} MB"));
+        Row("RocksDB on disk after the drain", Mb(r.DiskDrained));
+
+        Section("restore: state dir wiped, gate started again" + (double.IsNaN(r.RestoreRestored) ? FormattableString.Invariant($" (stopped after {p.RestoreTimeout.TotalSeconds:0}s)") : ""));
+        Row("changelog offsets (records + markers)", F0(r.ChangelogOffsets));
+        if (r.RestoreProgress is { } rp)
+        {
+            Row("records restored (register store)", $"{rp.Records:N0} ({rp.RegisterRecords:N0})");
+        }
+        Row("Streamiz state RUNNING after", S(r.RestoreRunning));
+        Row("all tasks restored, from start", double.IsNaN(r.RestoreRestored) ? FormattableString.Invariant($"> {p.RestoreTimeout.TotalSeconds:0} s (timed out)") : S(r.RestoreRestored));
+        Row("restore, from partition assignment", S(r.RestoreSeconds));
+        Row("restore rate", F0(r.RestoreRecordsPerSecond) + " records/s");
+        Row("10,000,000-subject register at that rate", S(r.RestoreExtrapolated10M), "≤ 120 s", r.RestoreExtrapolated10M <= TargetRestore10MSeconds);
+        if (r.Restored is { } rs)
+        {
+            Row("RSS right after the restore", Mb(rs.RssBytes));
+        }
+
+        Section("checks");
+        Row("drain finished within its time box", r.DrainComplete ? "yes" : FormattableString.Invariant($"no ({p.DrainBox.TotalSeconds:0}s box)"));
+        Row("latency intents left unanswered", F0(r.LatencyBacklog));
+        if (r.Audit is { } a)
+        {
+            Row("one decision per intent (read_committed)", a.Clean ? $"clean, {a.Decisions:N0} decisions" : $"NOT CLEAN: {a}");
+        }
+        else
+        {
+            Row("one decision per intent (read_committed)", p.Audit ? "skipped: intents left undecided" : "skipped (--quick)");
+        }
+        Row("bench wall time", S(r.TotalSeconds));
+
+        var cells = rows.Where(x => x.Length == 4).ToList();
+        var header = new[] { "figure", "value", "target", "meets" };
+        var widths = Enumerable.Range(0, 4).Select(i => Math.Max(header[i].Length, cells.Max(x => x[i].Length))).ToArray();
+        var sb = new StringBuilder();
+        sb.AppendLine(Line(header, widths));
+        sb.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var row in rows)
+        {
+            sb.AppendLine(row.Length == 1 ? row[0] : Line(row, widths));
+        }
+        sb.AppendLine();
+        foreach (var note in Notes(r))
+        {
+            sb.AppendLine(note);
+        }
+        return sb.ToString();
+    }
+
+    private static IEnumerable<string> Notes(BenchResult r)
+    {
+        var p = r.Plan;
+        yield return "How each figure is measured:";
+        yield return "* order: the gate applies the register, answers the latency run, then drains the preloaded intents; then the ceiling";
+        yield return "  runs with the gate stopped, then the gate restores into a wiped state dir.";
+        yield return "* decisions/s: warm-up and measured intents are produced into calls.intents.v1 (the same serialized bytes the ceiling";
+        yield return "  reads). Timing starts when every intent is in the topic and the warm-up is over, whichever is later (decisions made";
+        yield return "  before are excluded: 'warm-up excluded'), and ends at the last decision. Each decision is stamped in the gate process";
+        yield return "  as GateMetrics.DecisionObserved fires (made and forwarded, before its transaction commits).";
+        yield return "* ceiling: one thread of Confluent.Kafka on the same broker and intents: read_committed consumer, Avro decode (the same";
+        yield return "  Confluent deserializer), libphonenumber + HMAC subjectRef, in-memory register/consent/contact tables, the same";
+        yield return "  Policy.Decide, Avro encode, produce to a scratch topic in transactions with the offsets, committed every 100 ms as the";
+        yield return "  gate's commit.interval.ms; run while the gate is stopped, warm-up excluded the same way.";
+        yield return "* end to end: from handing an intent to a producer (linger 1 ms) to its decision reaching a read_committed consumer of";
+        yield return "  calls.decisions.v1, i.e. what a dialer waiting for its answer sees; p99-ms in the last line is this one. in-gate is the";
+        yield return "  gate's own rpo_decision_latency_seconds (decidedAt − intent Kafka timestamp, ms resolution): it includes the";
+        yield return "  subject-events repartition round trip but not the commit of the decision. When the gate cannot answer as fast as";
+        yield return "  intents are offered, both measure a growing queue.";
+        yield return "* RSS: VmRSS of the process running the gate" + (p.InProcess
+            ? " (the bench process, which also holds the embedded broker's topics: not the gate's own)."
+            : $", a child process (rpo bench gate-worker) with {(p.ServerGc ? "Server GC, as the service" : "workstation GC")}.");
+        yield return "  rss-mb-per-M-subjects in the last line = (RSS with the register loaded − RSS of the idle gate) × 10^6 / subjects.";
+        yield return "* restore: the gate starts on a wiped state dir; 'from partition assignment' is Streamiz's own 'Restoration took' figure";
+        yield return "  (every task restored and running). Streamiz 1.8.2 reports state RUNNING before restoration ends, so RUNNING is not it.";
+        yield return "  The 10-million figure is 10,000,000 register records at the measured restore rate (linear; the stores that grow with";
+        yield return $"  traffic, decisions and contacts, come on top). Restored here: the register of {r.Registered:N0} and everything the run decided.";
+        if (p.MockCompensation)
+        {
+            yield return $"* embedded-broker compensation: librdkafka's mock cluster answers a Fetch only after fetch.wait.max.ms (a real broker";
+            yield return $"  answers as soon as data is there) and ignores LeaveGroup, so the gate's clients run with fetch.wait.max.ms";
+            yield return $"  {GateWorker.CompensatedFetchWaitMaxMs} (librdkafka default 500: each consume hop would cost 500 ms) and session.timeout.ms";
+            yield return $"  {GateWorker.CompensatedSessionTimeoutMs} (default 45000: a restarted gate would wait 45 s to rejoin); the ceiling's consumer alike.";
+            yield return "  Everything else is GateStreamConfig.Create. --as-configured runs without these two.";
+        }
+        yield return FormattableString.Invariant($"* time boxes: the register is produced {p.RegisterChunk:N0} subjects at a time until {p.Register:N0} or {p.RegisterBox.TotalSeconds:0}s, and");
+        yield return FormattableString.Invariant($"  every produced subject is applied before anything is timed; the drain is timed for at most {p.DrainBox.TotalSeconds:0}s and the ceiling then");
+        yield return FormattableString.Invariant($"  decides the same intents (the prefix of each partition the gate reached); answers are awaited {p.LatencyAnswerWait.TotalSeconds:0}s after the");
+        yield return FormattableString.Invariant($"  last offered intent (unanswered ones count as lower bounds, shown '≥'); the restore is watched for {p.RestoreTimeout.TotalSeconds:0}s and its rate");
+        yield return "  taken between the first and the last restored batch.";
+        yield return "* the embedded broker runs in the bench process and shares the 2 cores with the gate and the ceiling alike; other";
+        yield return "  processes on the machine show in 'whole machine busy'.";
+    }
+
+    /// <summary>The last line: <c>decisions/s: X  p99-ms: Y  ceiling-ratio: Z  rss-mb-per-M-subjects: W</c>.</summary>
+    public static string Summary(BenchResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"decisions/s: {r.DecisionsPerSecond:0}  p99-ms: {r.Latency?.EndToEnd.P99 ?? double.NaN:0.0}  ceiling-ratio: {r.CeilingRatio:0.00}  rss-mb-per-M-subjects: {r.MarginalRssMbPerMillion:0}");
+
+    private static string Line(string[] cells, int[] widths) =>
+        string.Join("  ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : i == 1 ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))).TrimEnd();
+
+    private static string F0(double v) => double.IsNaN(v) ? "n/a" : v.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string F1(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string F2(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string Ms(double ms) => F1(ms) + " ms";
+
+    private static string S(double seconds) => double.IsNaN(seconds) ? "n/a" : seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
+
+    private static string Mb(long bytes) => (bytes / 1048576.0).ToString("N0", CultureInfo.InvariantCulture) + " MB";
+}

@@ -1,0 +1,508 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using NodaTime;
+using Offset = Confluent.Kafka.Offset;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Contracts.Subjects;
+using RpoStreams.DevKafka;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Gate.Simulation;
+using RpoStreams.Gate.Topology;
+
+namespace RpoStreams.Cli.Bench;
+
+/// <summary>What to measure and how much of it.</summary>
+internal sealed record BenchPlan
+{
+    public bool Quick { get; init; }
+
+    /// <summary>Subjects in the register.</summary>
+    public long Register { get; init; }
+
+    /// <summary>Intents in the measured drain (after the warm-up).</summary>
+    public long Intents { get; init; }
+
+    /// <summary>Intents decided before the drain is timed (JIT, caches, RocksDB block cache); excluded from every figure.</summary>
+    public long Warmup { get; init; }
+
+    /// <summary>Offered rate of the latency run, intents per second.</summary>
+    public double Rate { get; init; }
+
+    /// <summary>Length of the latency run.</summary>
+    public double LatencySeconds { get; init; }
+
+    /// <summary>Seconds at the start of the latency run left out of the percentiles.</summary>
+    public double LatencyExcludeSeconds { get; init; }
+
+    public int Partitions { get; init; } = 4;
+
+    /// <summary>Run the gate inside the bench process (its RSS then includes the broker's in-memory logs).</summary>
+    public bool InProcess { get; init; }
+
+    /// <summary>Server GC in the gate process, as the service runs (an ASP.NET Core app).</summary>
+    public bool ServerGc { get; init; } = true;
+
+    /// <summary>A command run while the gate drains, {pid} replaced by the gate's process id (dotnet-trace, dotnet-counters); stopped with SIGINT.</summary>
+    public string? DuringDrain { get; init; }
+
+    /// <summary>Seconds between starting <see cref="DuringDrain"/> and starting the gate, so a tracer can attach.</summary>
+    public double HookDelaySeconds { get; init; } = 3;
+
+    /// <summary>How long the register may take to load: no new chunk of it is produced after this (the last chunk is still applied).</summary>
+    public TimeSpan RegisterBox { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Subjects produced at a time while loading the register.</summary>
+    public long RegisterChunk { get; init; } = 50_000;
+
+    /// <summary>How long the timed drain may run; decisions are counted up to then.</summary>
+    public TimeSpan DrainBox { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long to wait for the answers of the latency run after the last intent was sent.</summary>
+    public TimeSpan LatencyAnswerWait { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan RestoreTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public bool Audit { get; init; } = true;
+
+
+    /// <summary>fetch.wait.max.ms 10 and session.timeout.ms 6000 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>).</summary>
+    public bool MockCompensation { get; init; } = true;
+}
+
+/// <summary>Every figure of one run.</summary>
+internal sealed record BenchResult
+{
+    public required BenchPlan Plan { get; init; }
+    public long Registered { get; init; }
+    public long Consents { get; init; }
+    public long Population { get; init; }
+    public double RegisterLoadSeconds { get; init; }
+    public double FirstStartRunning { get; init; }
+    public double FirstStartRestored { get; init; }
+    public ProcessSample? Idle { get; init; }
+    public ProcessSample? Loaded { get; init; }
+    public long DiskLoaded { get; init; }
+    public double DrainSeconds { get; init; }
+    public long DrainMeasured { get; init; }
+    public long DrainWarmup { get; init; }
+    public long DrainPreloadedAt { get; init; }
+    public double MachineBusyCores { get; init; }
+    public double StopSeconds { get; init; }
+    public ProcessSample? DrainStart { get; init; }
+    public ProcessSample? DrainEnd { get; init; }
+    public long DrainStartCount { get; init; }
+    public long DrainEndCount { get; init; }
+    public long GateAllowedTotal { get; init; }
+    public bool DrainComplete { get; init; }
+    public long LatencyBacklog { get; init; }
+    public long DiskDrained { get; init; }
+    public LatencyResult? Latency { get; init; }
+    public LatencyStats InGate { get; init; } = LatencyStats.Empty;
+    public ProcessSample? AfterLatency { get; init; }
+    public CeilingResult? Ceiling { get; init; }
+    public double RestoreRunning { get; init; }
+    public double RestoreRestored { get; init; }
+    public long RestoreStreamizMs { get; init; }
+    public long ChangelogOffsets { get; init; }
+    public RestoreProgress? RestoreProgress { get; init; }
+    public ProcessSample? Restored { get; init; }
+    public long DiskRestored { get; init; }
+    public AuditResult? Audit { get; init; }
+    public double TotalSeconds { get; init; }
+
+    public double DecisionsPerSecond => DrainSeconds > 0 ? DrainMeasured / DrainSeconds : double.NaN;
+
+    public double CeilingRatio => Ceiling is { } c && c.PerSecond > 0 ? DecisionsPerSecond / c.PerSecond : double.NaN;
+
+    /// <summary>Resident memory the register adds, per million subjects: (RSS after loading − RSS of the idle gate) scaled.</summary>
+    public double MarginalRssMbPerMillion => Idle is null || Loaded is null || Registered == 0
+        ? double.NaN
+        : (Loaded.RssBytes - Idle.RssBytes) / 1048576.0 * 1_000_000.0 / Registered;
+
+    /// <summary>RSS of the loaded gate divided by millions of subjects (baseline included).</summary>
+    public double AbsoluteRssMbPerMillion => Loaded is null || Registered == 0 ? double.NaN : Loaded.RssBytes / 1048576.0 * 1_000_000.0 / Registered;
+
+    /// <summary>Seconds the restore itself took: Streamiz's own figure, from partition assignment to every task restored.</summary>
+    public double RestoreSeconds => RestoreStreamizMs >= 0 && !double.IsNaN(RestoreRestored) ? RestoreStreamizMs / 1000.0 : double.NaN;
+
+    /// <summary>Records restored per second (all stores), between the first and the last restored batch.</summary>
+    public double RestoreRecordsPerSecond => RestoreProgress?.Rate ?? double.NaN;
+
+    /// <summary>
+    /// Restore time of a 10-million-subject register: the register store's records at the measured rate
+    /// (other stores excluded: they grow with traffic, not with the register).
+    /// </summary>
+    public double RestoreExtrapolated10M => RestoreRecordsPerSecond > 0 ? 10_000_000.0 / RestoreRecordsPerSecond : double.NaN;
+}
+
+/// <summary>
+/// <c>rpo bench</c>: the embedded broker in this process, the gate's topology in a Streamiz KafkaStream
+/// configured as the service (in a child process by default), and a Confluent.Kafka ceiling on the same
+/// data. Phases: (1) the gate starts on an empty state, the register is produced and applied (its
+/// changelogs counted with read_committed); (2) the gate stops, warm-up and measured intents are
+/// preloaded; (3) the gate starts again on its state and drains them — timed from the warm-up's last
+/// decision to the last decision; (4) intents offered at a fixed rate for latency; (5) the gate stops and
+/// the ceiling decides the same preloaded intents; (6) the state dir is wiped and the gate restores from
+/// its changelogs. Nothing asserts a time: figures are printed beside their targets.
+/// </summary>
+internal sealed class BenchRun
+{
+    public const string ApplicationId = "rpo-bench";
+
+    private readonly BenchPlan plan;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+
+    public BenchRun(BenchPlan plan)
+    {
+        this.plan = plan;
+    }
+
+    private void Say(string message) => Console.Error.WriteLine(FormattableString.Invariant($"rpo bench [{clock.Elapsed.TotalSeconds,6:0.0}s] {message}"));
+
+    public BenchResult Run()
+    {
+        var root = Directory.CreateTempSubdirectory("rpo-bench-").FullName;
+        var stateDir = Path.Combine(root, "state");
+        try
+        {
+            return Run(stateDir);
+        }
+        finally
+        {
+            TryDelete(root);
+        }
+    }
+
+    private BenchResult Run(string stateDir)
+    {
+        var p = plan.Partitions;
+        using var kafka = EmbeddedKafka.Start();
+        var bootstrap = kafka.BootstrapServers;
+        // One metadata round trip first: without it the embedded broker's CreateTopics waits about 5 s for its first metadata.
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).SetLogHandler((_, _) => { }).Build())
+        {
+            admin.GetMetadata(TimeSpan.FromSeconds(10));
+        }
+        kafka.CreateTopics([.. GateTopology.AllTopics(ApplicationId, p), (CeilingLoop.ScratchTopic, p)]);
+        Say($"embedded broker at {bootstrap}, {p} partitions; gate {(plan.InProcess ? "in this process" : "in a child process")}, exactly-once, RocksDB state in {stateDir}"
+            + (plan.MockCompensation ? $"; gate clients with fetch.wait.max.ms {GateWorker.CompensatedFetchWaitMaxMs}, session.timeout.ms {GateWorker.CompensatedSessionTimeoutMs} (embedded-broker compensation)" : "; gate clients exactly as configured"));
+
+        var serdes = RecordSerdes.Local();
+        var rules = PolicyRules.Default;
+        var hasher = new SubjectHasher(GateWorker.HashSecret);
+        var data = new BenchData(serdes, rules, hasher, SystemClock.Instance.GetCurrentInstant());
+        var result = new BenchResult { Plan = plan };
+        var registerChangelog = $"{ApplicationId}-{StoreNames.Register}-changelog";
+        var consentsChangelog = $"{ApplicationId}-{StoreNames.Consents}-changelog";
+        Dictionary<int, long> drainStarts, drainEnds;
+        long gateDrainDecided;
+
+        using (var gate = NewGate(bootstrap, stateDir))
+        {
+            // (1) An empty gate, then the register through the gate's own topology, a chunk at a time.
+            var (running, restored, _) = gate.Start(TimeSpan.FromSeconds(60));
+            Thread.Sleep(300);
+            var idle = gate.Sample();
+            Say(FormattableString.Invariant($"gate up (RUNNING {running:0.00}s, tasks ready {restored:0.00}s), idle RSS {Mb(idle.RssBytes):0} MB; loading a register of up to {plan.Register:N0} subjects within {plan.RegisterBox.TotalSeconds:0}s"));
+            var load = Stopwatch.StartNew();
+            using var applied = new CommittedCounter(bootstrap, [registerChangelog, consentsChangelog]);
+            using (var loader = BenchData.Loader(bootstrap))
+            {
+                while (data.Registered < plan.Register && load.Elapsed < plan.RegisterBox)
+                {
+                    data.ProduceRegister(loader, Math.Min(plan.RegisterChunk, plan.Register - data.Registered));
+                    loader.Flush(TimeSpan.FromSeconds(120));
+                    // Keep at most one chunk in flight, so the box bounds what the gate has to apply.
+                    while (applied.Count(registerChangelog) < data.Registered - plan.RegisterChunk && load.Elapsed < plan.RegisterBox)
+                    {
+                        applied.Advance(TimeSpan.FromMilliseconds(200));
+                    }
+                    Say(FormattableString.Invariant($"  register: {data.Registered:N0} produced, {applied.Count(registerChangelog):N0} applied ({Machine.Describe()})"));
+                }
+            }
+            var deadline = Stopwatch.StartNew();
+            while ((applied.Count(registerChangelog) < data.Registered || applied.Count(consentsChangelog) < data.Consents) && deadline.Elapsed < TimeSpan.FromSeconds(Math.Max(60, plan.RegisterChunk / 200.0)))
+            {
+                applied.Advance(TimeSpan.FromMilliseconds(200));
+            }
+            if (applied.Count(registerChangelog) < data.Registered)
+            {
+                throw new TimeoutException($"the gate applied {applied.Count(registerChangelog):N0} of {data.Registered:N0} register updates");
+            }
+            var loadSeconds = load.Elapsed.TotalSeconds;
+            Thread.Sleep(200);
+            var loaded = gate.Sample();
+            var disk = DirSize(stateDir);
+            Say(FormattableString.Invariant($"register applied: {data.Registered:N0} subjects + {data.Consents:N0} consents in {loadSeconds:0.0}s ({data.Registered / loadSeconds:N0}/s); RSS {Mb(loaded.RssBytes):0} MB, RocksDB {Mb(disk):0} MB"));
+            result = result with
+            {
+                Registered = data.Registered, Consents = data.Consents, Population = data.Population, RegisterLoadSeconds = loadSeconds,
+                FirstStartRunning = running, FirstStartRestored = restored, Idle = idle, Loaded = loaded, DiskLoaded = disk,
+            };
+
+            // (2) Latency at a fixed offered rate on the loaded gate.
+            var count = (long)Math.Round(plan.Rate * plan.LatencySeconds);
+            var offered = data.Intents(4, "bench-latency", count);
+            var before = gate.DecisionCount();
+            Say(FormattableString.Invariant($"latency: offering {count:N0} intents at {plan.Rate:N0}/s for {plan.LatencySeconds:0.#}s (first {plan.LatencyExcludeSeconds:0.#}s excluded)"));
+            var latency = new LatencyProbe(bootstrap).Run(offered, plan.Rate, plan.LatencyExcludeSeconds, plan.LatencyAnswerWait);
+            var inGate = gate.LatenciesAfter(before + latency.Excluded);
+            var afterLatency = gate.Sample();
+            var backlog = Math.Max(0, before + count - gate.DecisionCount());
+            Say($"latency: end to end {latency.EndToEnd}; in-gate {inGate}{(backlog > 0 ? $"; {backlog:N0} still queued in the gate" : "")}");
+            result = result with { Latency = latency, InGate = inGate, AfterLatency = afterLatency, LatencyBacklog = backlog };
+
+            // (3) Warm-up and measured intents, serialized once (the ceiling reads the same bytes), then the timed drain.
+            var generation = Stopwatch.StartNew();
+            var warm = data.Intents(2, "bench-warm", plan.Warmup);
+            var drain = data.Intents(3, "bench-drain", plan.Intents);
+            var generated = generation.Elapsed.TotalSeconds;
+            drainStarts = EndOffsets(bootstrap, TopicNames.Intents);
+            var baseCount = before + count;
+            var total = baseCount + plan.Warmup + plan.Intents;
+            using var hook = DrainHook.Start(plan.DuringDrain, gate.ProcessId, plan.HookDelaySeconds, Say);
+            var machineStart = Machine.Read();
+            var producing = Stopwatch.StartNew();
+            using (var loader = BenchData.Loader(bootstrap))
+            {
+                foreach (var (key, value) in warm.Concat(drain))
+                {
+                    BenchData.Produce(loader, TopicNames.Intents, key, value);
+                }
+                loader.Flush(TimeSpan.FromSeconds(120));
+            }
+            if (BenchData.Failures > 0)
+            {
+                throw new InvalidOperationException($"{BenchData.Failures} preload deliveries failed");
+            }
+            drainEnds = EndOffsets(bootstrap, TopicNames.Intents);
+            warm.Clear();
+            drain.Clear();
+            Say(FormattableString.Invariant($"preloaded {plan.Warmup:N0} warm-up + {plan.Intents:N0} measured intents (generated and serialized in {generated:0.0}s, produced in {producing.Elapsed.TotalSeconds:0.0}s)"));
+            // Timing starts once every intent is in the topic and the warm-up is over, whichever is later.
+            var preloadedAt = Math.Max(0, gate.DecisionCount() - baseCount);
+            if (!gate.WaitForDecisions(baseCount + Math.Max(plan.Warmup, preloadedAt), TimeSpan.FromSeconds(Math.Max(120, plan.Warmup / 200.0))))
+            {
+                throw new TimeoutException("the gate did not finish the warm-up in time");
+            }
+            var startSample = gate.Sample();
+            var startCount = gate.DecisionCount();
+            Say(FormattableString.Invariant($"warm-up over at {startCount - baseCount:N0} drain decisions ({preloadedAt:N0} made while producing, after the latency run's queue); timing up to {total - startCount:N0} more, at most {plan.DrainBox.TotalSeconds:0}s"));
+            var box = Stopwatch.StartNew();
+            var lastCpu = startSample.CpuSeconds;
+            var lastCount = startCount;
+            var lastAt = box.Elapsed;
+            var step = TimeSpan.FromSeconds(Math.Min(5, Math.Max(1, plan.DrainBox.TotalSeconds / 4)));
+            while (!gate.WaitForDecisions(total, Min(step, plan.DrainBox - box.Elapsed)) && box.Elapsed < plan.DrainBox)
+            {
+                var sample = gate.Sample();
+                var now = gate.DecisionCount();
+                var dt = (box.Elapsed - lastAt).TotalSeconds;
+                Say(FormattableString.Invariant($"  drain: {now - startCount:N0} ({(now - lastCount) / dt:N0}/s, gate CPU {(sample.CpuSeconds - lastCpu) / dt:0.00} cores, {Machine.Describe()})"));
+                (lastCpu, lastCount, lastAt) = (sample.CpuSeconds, now, box.Elapsed);
+            }
+            var endSample = gate.Sample();
+            var endCount = Math.Min(gate.DecisionCount(), total);
+            var machineEnd = Machine.Read();
+            hook?.Stop();
+            var seconds = gate.SecondsBetween(startCount, endCount);
+            var measured = endCount - startCount;
+            gateDrainDecided = endCount - baseCount;
+            var allowed = gate.AllowedCount();
+            var diskDrained = DirSize(stateDir);
+            Say(FormattableString.Invariant($"drain: {measured:N0} decisions in {seconds:0.00}s = {measured / seconds:N0}/s{(endCount < total ? $" (time box: {total - endCount:N0} intents left undecided)" : "")}; RSS {Mb(endSample.RssBytes):0} MB"));
+            result = result with
+            {
+                DrainSeconds = seconds, DrainMeasured = measured, DrainWarmup = startCount - baseCount, DrainPreloadedAt = preloadedAt,
+                DrainComplete = endCount >= total, DrainStart = startSample, DrainEnd = endSample, DrainStartCount = startCount, DrainEndCount = endCount,
+                GateAllowedTotal = allowed, DiskDrained = diskDrained,
+                MachineBusyCores = Machine.BusyCores(machineStart is { } a ? (a.Busy, a.Total) : null, machineEnd is { } b ? (b.Busy, b.Total) : null),
+            };
+            result = result with { StopSeconds = gate.Stop() };
+        }
+
+        // (4) The ceiling on the same intents the gate drained (the prefix of each partition it reached), the gate stopped.
+        var preloaded = drainEnds.Sum(e => e.Value - drainStarts[e.Key]);
+        var share = Math.Min(1.0, gateDrainDecided / (double)Math.Max(1, preloaded));
+        var ceilingEnds = drainEnds.ToDictionary(e => e.Key, e => drainStarts[e.Key] + (long)Math.Ceiling((e.Value - drainStarts[e.Key]) * share));
+        var ceilingTotal = ceilingEnds.Sum(e => e.Value - drainStarts[e.Key]);
+        Say($"ceiling: Confluent.Kafka consume → decide → produce (transactional) over the same {ceilingTotal:N0} intents the gate drained");
+        var ceiling = new CeilingLoop(bootstrap, serdes, rules, hasher, data, plan.MockCompensation)
+            .Run(drainStarts, ceilingEnds, Math.Min(plan.Warmup, ceilingTotal / 2), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(Math.Max(120, ceilingTotal / 1000.0)));
+        Say(FormattableString.Invariant($"ceiling: {ceiling.Measured:N0} decisions in {ceiling.MeasuredSeconds:0.00}s = {ceiling.PerSecond:N0}/s"));
+        result = result with { Ceiling = ceiling };
+
+        // (5) Restore from the changelogs into a wiped state dir.
+        var changelogs = GateTopology.AllTopics(ApplicationId, p).Select(t => t.Topic).Where(t => t.EndsWith("-changelog", StringComparison.Ordinal)).ToList();
+        var changelogOffsets = changelogs.Sum(t => EndOffsets(bootstrap, t).Values.Sum());
+        TryDelete(stateDir);
+        Say($"restore: state dir wiped; the changelogs hold {changelogOffsets:N0} offsets (records and transaction markers); waiting at most {plan.RestoreTimeout.TotalSeconds:0}s");
+        using (var gate = NewGate(bootstrap, stateDir))
+        {
+            var (running, restored, reported) = gate.Start(plan.RestoreTimeout);
+            var progress = gate.Progress();
+            var sample = gate.Sample();
+            var disk = DirSize(stateDir);
+            Say(FormattableString.Invariant($"restore: RUNNING at {running:0.00}s, every task restored at {restored:0.00}s (Streamiz, from partition assignment: {reported} ms); {progress.Records:N0} records ({progress.RegisterRecords:N0} register) at {progress.Rate:N0}/s; RSS {Mb(sample.RssBytes):0} MB"));
+            gate.Stop();
+            result = result with
+            {
+                RestoreRunning = running, RestoreRestored = restored, RestoreStreamizMs = reported, RestoreProgress = progress,
+                ChangelogOffsets = changelogOffsets, Restored = sample, DiskRestored = disk,
+            };
+        }
+
+        if (plan.Audit && result.DrainComplete && result.LatencyBacklog == 0)
+        {
+            var audit = new DecisionAudit(bootstrap, serdes).Run(TimeSpan.FromSeconds(10));
+            Say($"audit (read_committed): {audit}");
+            result = result with { Audit = audit };
+        }
+        return result with { TotalSeconds = clock.Elapsed.TotalSeconds };
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
+
+    private IGateHandle NewGate(string bootstrap, string stateDir) => plan.InProcess
+        ? new InProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.MockCompensation)
+        : new ChildProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.ServerGc, plan.MockCompensation);
+
+    /// <summary>High watermark per partition (records, and transaction markers on transactional topics).</summary>
+    private static Dictionary<int, long> EndOffsets(string bootstrap, string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "rpo-bench-offsets" })
+            .SetLogHandler((_, _) => { }).Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+        return metadata.Topics.Single().Partitions.ToDictionary(
+            x => x.PartitionId,
+            x => consumer.QueryWatermarkOffsets(new TopicPartition(topic, x.PartitionId), TimeSpan.FromSeconds(10)).High.Value);
+    }
+
+    public static long DirSize(string dir) =>
+        Directory.Exists(dir) ? new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
+
+    public static double Mb(long bytes) => bytes / 1048576.0;
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+/// <summary>A command run beside the gate while it drains (a profiler), stopped with SIGINT when the drain ends.</summary>
+internal sealed class DrainHook : IDisposable
+{
+    private readonly Process process;
+    private readonly Action<string> say;
+
+    private DrainHook(Process process, Action<string> say)
+    {
+        this.process = process;
+        this.say = say;
+    }
+
+    public static DrainHook? Start(string? command, int pid, double delaySeconds, Action<string> say)
+    {
+        if (string.IsNullOrWhiteSpace(command))
+        {
+            return null;
+        }
+        var text = command.Replace("{pid}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("exec " + text);
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not run {text}");
+        say($"during the drain: {text} (pid {process.Id}); waiting {delaySeconds:0}s for it to attach");
+        Thread.Sleep(TimeSpan.FromSeconds(delaySeconds));
+        return new DrainHook(process, say);
+    }
+
+    public void Stop()
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill?.WaitForExit();
+        }
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill();
+        }
+        say($"drain hook ended (exit {process.ExitCode})");
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        process.Dispose();
+    }
+}
+
+/// <summary>Counts the committed records (read_committed) of some topics as they come.</summary>
+internal sealed class CommittedCounter : IDisposable
+{
+    private readonly IConsumer<byte[]?, byte[]?> consumer;
+    private readonly Dictionary<string, long> counts = new(StringComparer.Ordinal);
+
+    public CommittedCounter(string bootstrap, IEnumerable<string> topics)
+    {
+        consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "rpo-bench-count-" + Guid.NewGuid().ToString("N")[..8],
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 50,
+        }).SetLogHandler((_, _) => { }).Build();
+        var assignment = new List<TopicPartitionOffset>();
+        using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
+        {
+            foreach (var topic in topics)
+            {
+                counts[topic] = 0;
+                var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+                assignment.AddRange(metadata.Topics.Single().Partitions.Select(x => new TopicPartitionOffset(topic, x.PartitionId, Offset.Beginning)));
+            }
+        }
+        consumer.Assign(assignment);
+    }
+
+    public long Count(string topic) => counts[topic];
+
+    /// <summary>Reads what is there for about <paramref name="time"/>.</summary>
+    public void Advance(TimeSpan time)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < time)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(50));
+            if (r?.Message != null)
+            {
+                counts[r.Topic]++;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        consumer.Close();
+        consumer.Dispose();
+    }
+}

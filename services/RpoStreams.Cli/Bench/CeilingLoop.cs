@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using NodaTime;
+using Offset = Confluent.Kafka.Offset;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Contracts.Subjects;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Records;
+
+namespace RpoStreams.Cli.Bench;
+
+/// <summary>What the ceiling did.</summary>
+internal sealed record CeilingResult(long Decisions, long Allowed, double MeasuredSeconds, long Measured, double TotalSeconds, int Transactions)
+{
+    public double PerSecond => MeasuredSeconds > 0 ? Measured / MeasuredSeconds : double.NaN;
+}
+
+/// <summary>
+/// The ceiling: the least a gate must do, on the same broker and the same intents, without Streamiz. One
+/// thread (as the gate's one stream thread): a read_committed consumer on <c>calls.intents.v1</c> → Avro
+/// decode (the same Confluent deserializer the gate wraps) → normalize (libphonenumber) and subjectRef
+/// (HMAC) → look the subject up in in-memory tables of the register, consents and contacts → the same
+/// <see cref="Policy.Decide"/> → Avro encode a <see cref="CallDecision"/> → produce to a scratch topic,
+/// in transactions committed every 100 ms with the consumed offsets (exactly-once, as the gate).
+/// </summary>
+internal sealed class CeilingLoop
+{
+    public const string ScratchTopic = "bench.ceiling.decisions";
+
+    private readonly string bootstrap;
+    private readonly RecordSerdes serdes;
+    private readonly PolicyRules rules;
+    private readonly SubjectHasher hasher;
+    private readonly BenchData data;
+
+    private readonly bool mockCompensation;
+
+    public CeilingLoop(string bootstrap, RecordSerdes serdes, PolicyRules rules, SubjectHasher hasher, BenchData data, bool mockCompensation)
+    {
+        this.mockCompensation = mockCompensation;
+        this.bootstrap = bootstrap;
+        this.serdes = serdes;
+        this.rules = rules;
+        this.hasher = hasher;
+        this.data = data;
+    }
+
+    /// <summary>
+    /// Decides every intent from <paramref name="starts"/> up to <paramref name="ends"/> (offsets per partition
+    /// of the intents topic); the rate is measured from decision number <paramref name="warmup"/> to the last,
+    /// as for the gate.
+    /// </summary>
+    public CeilingResult Run(IReadOnlyDictionary<int, long> starts, IReadOnlyDictionary<int, long> ends, long warmup, TimeSpan commitInterval, TimeSpan timeout)
+    {
+        var total = ends.Sum(e => e.Value - starts[e.Key]);
+        var id = Guid.NewGuid().ToString("N")[..8];
+        using var consumer = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "rpo-bench-ceiling-" + id,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchWaitMaxMs = mockCompensation ? GateWorker.CompensatedFetchWaitMaxMs : null,
+        }).SetLogHandler((_, _) => { }).Build();
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrap,
+            ClientId = "rpo-bench-ceiling",
+            TransactionalId = "rpo-bench-ceiling-" + id,
+            EnableIdempotence = true,
+        }).SetLogHandler((_, _) => { }).Build();
+        producer.InitTransactions(TimeSpan.FromSeconds(30));
+
+        var open = ends.Where(e => e.Value > starts[e.Key]).Select(e => e.Key).ToHashSet();
+        consumer.Assign(open.Select(p => new TopicPartitionOffset(TopicNames.Intents, p, new Offset(starts[p]))));
+
+        var contacts = new Dictionary<string, List<(string Company, Instant At)>>(StringComparer.Ordinal);
+        var latestConsultation = data.Now;
+        var decisionCtx = BenchData.Ctx(TopicNames.Decisions);
+        var intentCtx = BenchData.Ctx(TopicNames.Intents);
+        var clock = SystemClock.Instance;
+
+        long decisions = 0, allowed = 0;
+        long warmStamp = 0, lastStamp = 0;
+        var transactions = 0;
+        var started = Stopwatch.StartNew();
+        producer.BeginTransaction();
+        var lastCommit = Stopwatch.GetTimestamp();
+        while (open.Count > 0 && started.Elapsed < timeout)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(20));
+            if (result?.Message?.Value is { } value)
+            {
+                var p = result.Partition.Value;
+                if (result.Offset.Value < ends[p])
+                {
+                    var decision = Decide(serdes.CallIntent.Deserialize(value, intentCtx), contacts, latestConsultation, clock);
+                    producer.Produce(ScratchTopic, new Message<string, byte[]> { Key = decision.intentId, Value = serdes.CallDecision.Serialize(decision, decisionCtx) });
+                    decisions++;
+                    if (decision.outcome == Outcome.ALLOWED)
+                    {
+                        allowed++;
+                    }
+                    var now = Stopwatch.GetTimestamp();
+                    if (decisions == Math.Max(1, warmup))
+                    {
+                        warmStamp = now;
+                    }
+                    lastStamp = now;
+                }
+                if (result.Offset.Value + 1 >= ends[p])
+                {
+                    open.Remove(p);
+                }
+            }
+            if (Stopwatch.GetElapsedTime(lastCommit) >= commitInterval || open.Count == 0)
+            {
+                producer.SendOffsetsToTransaction(
+                    consumer.Assignment.Select(tp => new TopicPartitionOffset(tp, consumer.Position(tp))).Where(t => t.Offset.Value >= 0),
+                    consumer.ConsumerGroupMetadata,
+                    TimeSpan.FromSeconds(30));
+                producer.CommitTransaction(TimeSpan.FromSeconds(30));
+                transactions++;
+                lastCommit = Stopwatch.GetTimestamp();
+                if (open.Count > 0)
+                {
+                    producer.BeginTransaction();
+                }
+            }
+        }
+        consumer.Close();
+        if (open.Count > 0)
+        {
+            throw new TimeoutException($"the ceiling decided {decisions} of {total} intents in {timeout.TotalSeconds:0} s");
+        }
+        var measured = decisions - Math.Max(1, warmup);
+        return new CeilingResult(decisions, allowed, Stopwatch.GetElapsedTime(warmStamp, lastStamp).TotalSeconds, measured, started.Elapsed.TotalSeconds, transactions);
+    }
+
+    /// <summary>What the gate's intake and DECIDE do for an intent, with in-memory state instead of stores.</summary>
+    private CallDecision Decide(CallIntent intent, Dictionary<string, List<(string Company, Instant At)>> contacts, Instant latestConsultation, IClock clock)
+    {
+        var type = intent.channel == Channel.PHONE ? SubjectType.PHONE : SubjectType.POSTAL_ADDRESS;
+        string? subjectRef = SubjectNormalizer.TryNormalize(intent.subject, type, out var subject) ? hasher.RefOf(subject) : null;
+        var decisionTime = intent.scheduledAt.ToInstant();
+        var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
+        var subjectFacts = SubjectFacts.None;
+        List<(string Company, Instant At)>? history = null;
+        if (subjectRef != null)
+        {
+            data.RegisterTable.TryGetValue(subjectRef, out var register);
+            ConsentFacts? consent = data.ConsentTable.TryGetValue(subjectRef, out var c) && c.Company == intent.companyId ? c.Consent : null;
+            contacts.TryGetValue(subjectRef, out history);
+            var allowedContacts = history is null ? [] : history.Where(h => h.Company == intent.companyId).Select(h => h.At).ToList();
+            subjectFacts = new SubjectFacts(register, consent, allowedContacts);
+        }
+        var verdict = Policy.Decide(facts, subjectFacts, latestConsultation, rules);
+        if (verdict.IsAllowed && subjectRef != null && intent.channel == Channel.PHONE && intent.purpose != Purpose.SERVICE)
+        {
+            if (history is null)
+            {
+                contacts[subjectRef] = history = [];
+            }
+            history.Add((intent.companyId, decisionTime));
+        }
+        return new CallDecision
+        {
+            intentId = intent.intentId,
+            outcome = verdict.Outcome,
+            reasons = [.. verdict.Reasons],
+            basis = verdict.Basis,
+            companyId = intent.companyId,
+            callCenterId = intent.callCenterId,
+            campaignId = intent.campaignId,
+            channel = intent.channel,
+            purpose = intent.purpose,
+            subjectRef = subjectRef,
+            decisionTime = decisionTime.ToAvro(),
+            decidedAt = clock.GetCurrentInstant().ToAvro(),
+            policyVersion = verdict.PolicyVersion,
+        };
+    }
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using RpoStreams.Contracts;
+
+namespace RpoStreams.Cli.Bench;
+
+/// <summary>What a paced run saw.</summary>
+internal sealed record LatencyResult(
+    long Sent, double SendSeconds, double OfferedPerSecond, long Received, long Excluded, LatencyStats EndToEnd, double ReceivedPerSecond, bool Complete);
+
+/// <summary>
+/// Offers intents at a fixed rate and times each one from the moment it is handed to the producer to the
+/// moment its decision reaches a read_committed consumer of <c>calls.decisions.v1</c> (what a dialer
+/// waiting for its answer sees, transaction commit included). The first seconds of the window are a
+/// warm-up and are left out.
+/// </summary>
+internal sealed class LatencyProbe
+{
+    private readonly string bootstrap;
+
+    public LatencyProbe(string bootstrap)
+    {
+        this.bootstrap = bootstrap;
+    }
+
+    public LatencyResult Run(List<(string Key, byte[] Value)> intents, double rate, double excludeSeconds, TimeSpan drainTimeout)
+    {
+        var index = new Dictionary<string, int>(intents.Count, StringComparer.Ordinal);
+        for (var i = 0; i < intents.Count; i++)
+        {
+            index[intents[i].Key] = i;
+        }
+        var sentAt = new long[intents.Count];
+        var latencyMs = new double[intents.Count];
+        Array.Fill(latencyMs, double.NaN);
+        long received = 0;
+
+        using var consumer = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "rpo-bench-latency-" + Guid.NewGuid().ToString("N")[..8],
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 5,
+            FetchErrorBackoffMs = 5,
+        }).SetLogHandler((_, _) => { }).Build();
+        var partitions = Partitions(consumer, TopicNames.Decisions);
+        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High)));
+
+        using var stop = new CancellationTokenSource();
+        var reader = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                ConsumeResult<string?, byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(TimeSpan.FromMilliseconds(50));
+                }
+                catch (ConsumeException)
+                {
+                    continue;
+                }
+                var now = Stopwatch.GetTimestamp();
+                if (result?.Message?.Key is { } key && index.TryGetValue(key, out var i))
+                {
+                    var sent = Volatile.Read(ref sentAt[i]);
+                    if (sent != 0 && double.IsNaN(latencyMs[i]))
+                    {
+                        latencyMs[i] = Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds;
+                        Interlocked.Increment(ref received);
+                    }
+                }
+            }
+        }) { IsBackground = true, Name = "bench-latency-reader" };
+        reader.Start();
+
+        using var producer = new ProducerBuilder<string?, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrap,
+            ClientId = "rpo-bench-dialer",
+            EnableIdempotence = true,
+            LingerMs = 1,
+        }).SetLogHandler((_, _) => { }).Build();
+
+        // Let the consumer's first fetch go out before the first intent does.
+        Thread.Sleep(500);
+        var pace = Stopwatch.StartNew();
+        for (var i = 0; i < intents.Count; i++)
+        {
+            var due = i / rate;
+            while (true)
+            {
+                var ahead = due - pace.Elapsed.TotalSeconds;
+                if (ahead <= 0)
+                {
+                    break;
+                }
+                // ~1 ms sleeps: intents go out in small bursts (about rate/1000 at a time), without a spinning core.
+                Thread.Sleep(1);
+            }
+            Volatile.Write(ref sentAt[i], Stopwatch.GetTimestamp());
+            BenchData.Produce(producer, TopicNames.Intents, intents[i].Key, intents[i].Value);
+        }
+        var sendSeconds = pace.Elapsed.TotalSeconds;
+        producer.Flush(TimeSpan.FromSeconds(30));
+
+        var waiting = Stopwatch.StartNew();
+        while (Interlocked.Read(ref received) < intents.Count && waiting.Elapsed < drainTimeout)
+        {
+            Thread.Sleep(10);
+        }
+        var receivedSeconds = pace.Elapsed.TotalSeconds;
+        stop.Cancel();
+        reader.Join();
+        consumer.Close();
+
+        var stoppedAt = Stopwatch.GetTimestamp();
+        var excluded = (int)Math.Min(intents.Count, Math.Ceiling(excludeSeconds * rate));
+        // An intent still unanswered enters with the time it had waited: a lower bound.
+        var kept = new double[intents.Count - excluded];
+        long censored = 0;
+        for (var i = excluded; i < intents.Count; i++)
+        {
+            if (double.IsNaN(latencyMs[i]))
+            {
+                censored++;
+                kept[i - excluded] = Stopwatch.GetElapsedTime(sentAt[i], stoppedAt).TotalMilliseconds;
+            }
+            else
+            {
+                kept[i - excluded] = latencyMs[i];
+            }
+        }
+        var got = Interlocked.Read(ref received);
+        return new LatencyResult(
+            intents.Count, sendSeconds, intents.Count / Math.Max(sendSeconds, 1e-9), got, excluded,
+            LatencyStats.FromMillis(kept, censored), got / Math.Max(receivedSeconds, 1e-9), got == intents.Count);
+    }
+
+    public static List<TopicPartition> Partitions(IConsumer<string?, byte[]> consumer, string topic)
+    {
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+        return metadata.Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics.Metrics;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Gate.Topology;
+using RpoStreams.Records;
+using RpoStreams.Records.Internal;
+
+namespace RpoStreams.Gate.Hosting;
+
+/// <summary>
+/// Looks at the running gate from outside every few seconds: consumer lag per input partition (committed
+/// offsets of the application's group against the high watermarks), entries per state store, and the
+/// register's age. Published as gauges on the gate's meter and read by health, dashboard and tests.
+/// </summary>
+public sealed class GateObservations : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    private readonly GateRuntime runtime;
+    private readonly GateConfiguration config;
+    private readonly ILogger<GateObservations> logger;
+    private readonly Meter meter;
+    private volatile Snapshot current = new([], new Dictionary<string, long>());
+
+    /// <summary>One observation: lag by topic and partition, entries by store.</summary>
+    public sealed record Snapshot(IReadOnlyList<(string Topic, int Partition, long Lag)> Lag, IReadOnlyDictionary<string, long> StoreEntries);
+
+    public GateObservations(GateRuntime runtime, GateConfiguration config, ILogger<GateObservations> logger, IMeterFactory meters)
+    {
+        this.runtime = runtime;
+        this.config = config;
+        this.logger = logger;
+        meter = meters.Create(GateMetrics.MeterName);
+        meter.CreateObservableGauge("rpo_consumer_lag", ObserveLag, unit: "{record}", description: "Records not yet consumed by the gate, per input topic and partition");
+        meter.CreateObservableGauge("rpo_state_store_entries", ObserveEntries, unit: "{entry}", description: "Approximate entries per state store of this instance");
+        meter.CreateObservableGauge("rpo_register_age_seconds", ObserveRegisterAge, unit: "s", description: "Seconds since the latest register consultation (absent before the first one)");
+        meter.CreateObservableGauge("rpo_owned_partitions", () => runtime.OwnedPartitions.Count, description: "Subject partitions whose tasks run in this instance");
+    }
+
+    public Snapshot Current => current;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        IAdminClient? admin = null;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (!runtime.IsRunning || runtime.BootstrapServers is null)
+                {
+                    continue;
+                }
+                try
+                {
+                    if (admin is null)
+                    {
+                        var adminConfig = new AdminClientConfig { BootstrapServers = runtime.BootstrapServers, ClientId = config.Streams.ApplicationId + "-observer" };
+                        config.Kafka.ApplySecurity(adminConfig);
+                        admin = new AdminClientBuilder(adminConfig).SetLogHandler((_, _) => { }).Build();
+                    }
+                    current = new Snapshot(await LagAsync(admin), StoreEntries());
+                }
+                catch (Exception e) when (e is KafkaException or InvalidOperationException or TimeoutException)
+                {
+                    logger.LogDebug("Could not observe the gate: {Reason}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            admin?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Lag per input partition this instance owns: the high watermark against the last offset its tasks
+    /// processed, read from their position stores (committed in the same transactions as the output, so
+    /// right even on brokers that do not keep transactional offset commits).
+    /// </summary>
+    private async Task<List<(string, int, long)>> LagAsync(IAdminClient admin)
+    {
+        var processed = new Dictionary<TopicPartition, long>();
+        foreach (var store in new[] { StoreNames.IntakePositions, StoreNames.SubjectPositions })
+        {
+            if (runtime.SubjectStore<string>(store) is not { } positions)
+            {
+                continue;
+            }
+            foreach (var entry in positions.All())
+            {
+                var hash = entry.Key.LastIndexOf('#');
+                if (hash > 0 && int.TryParse(entry.Key[(hash + 1)..], out var partition) && long.TryParse(entry.Value, out var offset))
+                {
+                    processed[new TopicPartition(entry.Key[..hash], partition)] = offset;
+                }
+            }
+        }
+        if (processed.Count == 0)
+        {
+            return [];
+        }
+        var ends = await admin.ListOffsetsAsync(processed.Keys.Select(tp => new TopicPartitionOffsetSpec { TopicPartition = tp, OffsetSpec = OffsetSpec.Latest() }));
+        return ends.ResultInfos
+            .Select(r => r.TopicPartitionOffsetError)
+            .Select(e => (e.Topic, e.Partition.Value, Math.Max(0, e.Offset.Value - processed[e.TopicPartition] - 1)))
+            .OrderBy(x => x.Topic).ThenBy(x => x.Value)
+            .ToList();
+    }
+
+    private Dictionary<string, long> StoreEntries()
+    {
+        var entries = new Dictionary<string, long>();
+        void Count<T>(string name)
+        {
+            if (runtime.SubjectStore<T>(name) is { } store)
+            {
+                entries[name] = store.ApproximateNumEntries();
+            }
+        }
+        Count<RegisterState>(StoreNames.Register);
+        Count<SubjectConsents>(StoreNames.Consents);
+        Count<ContactHistory>(StoreNames.Contacts);
+        Count<CallDecision>(StoreNames.Decisions);
+        Count<PendingAttempt>(StoreNames.PendingAttempts);
+        Count<CampaignHourTally>(StoreNames.CampaignTallies);
+        return entries;
+    }
+
+    private IEnumerable<Measurement<long>> ObserveLag() =>
+        current.Lag.Select(l => new Measurement<long>(l.Lag, new KeyValuePair<string, object?>("topic", l.Topic), new KeyValuePair<string, object?>("partition", l.Partition)));
+
+    private IEnumerable<Measurement<long>> ObserveEntries() =>
+        current.StoreEntries.Select(e => new Measurement<long>(e.Value, new KeyValuePair<string, object?>("store", e.Key)));
+
+    private IEnumerable<Measurement<double>> ObserveRegisterAge()
+    {
+        if (runtime.LatestConsultation() is { } latest)
+        {
+            yield return new Measurement<double>((SystemClock.Instance.GetCurrentInstant() - latest).TotalSeconds);
+        }
+    }
+
+    public override void Dispose()
+    {
+        meter.Dispose();
+        base.Dispose();
+    }
+}
