@@ -1,4 +1,5 @@
 using RpoStreams.Gate.Hosting;
+using RpoStreams.Gate.Hosting.Api;
 
 var builder = WebApplication.CreateBuilder(args);
 var config = GateConfiguration.Bind(builder.Configuration, builder.Environment.IsDevelopment());
@@ -20,8 +21,10 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 
 builder.AddGateLogging();
 builder.Services.AddGate(config, builder.Configuration);
+builder.Services.AddCheckApi(config.Api);
 
 var app = builder.Build();
 app.MapGateEndpoints();
+app.MapCheckApi();
 await app.RunAsync();
 return Environment.ExitCode;

@@ -12,7 +12,7 @@ internal static class BenchCommand
         var intents = new Option<long?>("--intents") { Description = "Intents in the timed drain (default 1,000,000; quick 100,000)" };
         var warmup = new Option<long?>("--warmup") { Description = "Decisions before the drain is timed, excluded from every figure (default 50,000; quick 5,000)" };
         var rate = new Option<double>("--rate") { Description = "Offered intents per second in the latency run", DefaultValueFactory = _ => 10_000 };
-        var window = new Option<double?>("--latency-seconds") { Description = "Length of the latency run in seconds (default 20; quick 1)" };
+        var window = new Option<double?>("--latency-seconds") { Description = "Length of the latency run in seconds (default 10; quick 1)" };
         var partitions = new Option<int>("--partitions") { Description = "Partitions of every topic, as Kafka:Partitions", DefaultValueFactory = _ => 4 };
         var inProcess = new Option<bool>("--in-process") { Description = "Run the gate inside the bench process instead of a child process (its RSS then includes the broker)" };
         var workstationGc = new Option<bool>("--workstation-gc") { Description = "Workstation GC in the gate process instead of the service's Server GC" };
@@ -21,11 +21,12 @@ internal static class BenchCommand
         var restoreTimeout = new Option<double?>("--restore-timeout") { Description = "Seconds to watch the restore (default 180; quick 4)" };
         var registerBox = new Option<double?>("--register-box") { Description = "Seconds after which no more of the register is produced (default 240; quick 8)" };
         var drainBox = new Option<double?>("--drain-box") { Description = "Seconds the drain is timed at most (default 240; quick 6)" };
-        var noAudit = new Option<bool>("--no-audit") { Description = "Skip the final read_committed check of exactly one decision per intent" };
+        var lowRate = new Option<double?>("--low-rate") { Description = "Also measure latency at this lower offered rate for 10 s, before --rate (default 1,000; quick: none; 0: none)" };
+        var backlog = new Option<long>("--backlog") { Description = "Most intents fed but not yet decided (the embedded broker keeps only the newest 5 MB of each partition)", DefaultValueFactory = _ => 60_000 };
         var asConfigured = new Option<bool>("--as-configured") { Description = "Run the gate's Kafka clients exactly as configured, without the two embedded-broker compensations (fetch.wait.max.ms 10, session.timeout.ms 6000)" };
         var command = new Command("bench", "Measure the gate on the embedded broker: decisions/s, latency at a fixed rate, memory and RocksDB size per million subjects, restore time, and a Confluent.Kafka ceiling")
         {
-            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, noAudit, asConfigured,
+            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured,
         };
         command.Subcommands.Add(WorkerCommand());
         command.SetAction(parse =>
@@ -38,7 +39,7 @@ internal static class BenchCommand
                 Intents = parse.GetValue(intents) ?? (isQuick ? 100_000 : 1_000_000),
                 Warmup = parse.GetValue(warmup) ?? (isQuick ? 5_000 : 50_000),
                 Rate = parse.GetValue(rate),
-                LatencySeconds = parse.GetValue(window) ?? (isQuick ? 1 : 20),
+                LatencySeconds = parse.GetValue(window) ?? (isQuick ? 1 : 10),
                 LatencyAnswerWait = TimeSpan.FromSeconds(isQuick ? 3 : 60),
                 RegisterBox = TimeSpan.FromSeconds(parse.GetValue(registerBox) ?? (isQuick ? 8 : 240)),
                 RegisterChunk = isQuick ? 10_000 : 50_000,
@@ -49,13 +50,13 @@ internal static class BenchCommand
                 DuringDrain = parse.GetValue(duringDrain),
                 HookDelaySeconds = parse.GetValue(hookDelay),
                 RestoreTimeout = TimeSpan.FromSeconds(parse.GetValue(restoreTimeout) ?? (isQuick ? 4 : 180)),
-                Audit = !isQuick && !parse.GetValue(noAudit),
+                LowRate = parse.GetValue(lowRate) ?? (isQuick ? 0 : 1_000),
+                Backlog = parse.GetValue(backlog),
                 MockCompensation = !parse.GetValue(asConfigured),
             };
-            plan = plan with { LatencyExcludeSeconds = Math.Min(plan.LatencySeconds / 4, 5) };
-            if (plan.Register < 1 || plan.Intents < 1 || plan.Warmup < 1 || plan.Rate <= 0 || plan.LatencySeconds <= 0 || plan.Partitions < 1)
+            if (plan.Register < 1 || plan.Intents < 1 || plan.Warmup < 1 || plan.Rate <= 0 || plan.LatencySeconds <= 0 || plan.Partitions < 1 || plan.Backlog < 1000 || plan.LowRate < 0)
             {
-                Console.Error.WriteLine("rpo bench: --register, --intents, --warmup, --rate, --latency-seconds and --partitions must be positive");
+                Console.Error.WriteLine("rpo bench: --register, --intents, --warmup, --rate, --latency-seconds, --partitions must be positive, --backlog at least 1000");
                 return 2;
             }
             var result = new BenchRun(plan).Run();

@@ -32,9 +32,6 @@ internal sealed record BenchPlan
     /// <summary>Length of the latency run.</summary>
     public double LatencySeconds { get; init; }
 
-    /// <summary>Seconds at the start of the latency run left out of the percentiles.</summary>
-    public double LatencyExcludeSeconds { get; init; }
-
     public int Partitions { get; init; } = 4;
 
     /// <summary>Run the gate inside the bench process (its RSS then includes the broker's in-memory logs).</summary>
@@ -63,7 +60,13 @@ internal sealed record BenchPlan
 
     public TimeSpan RestoreTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    public bool Audit { get; init; } = true;
+    /// <summary>A second latency run at a rate the gate can sustain (0: none), before the one at <see cref="Rate"/>.</summary>
+    public double LowRate { get; init; }
+
+    public double LowRateSeconds { get; init; } = 10;
+
+    /// <summary>Most intents fed but not yet decided (the embedded broker keeps only the newest 5 MB of each partition).</summary>
+    public long Backlog { get; init; } = 60_000;
 
 
     /// <summary>fetch.wait.max.ms 10 and session.timeout.ms 6000 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>).</summary>
@@ -86,14 +89,16 @@ internal sealed record BenchResult
     public double DrainSeconds { get; init; }
     public long DrainMeasured { get; init; }
     public long DrainWarmup { get; init; }
-    public long DrainPreloadedAt { get; init; }
     public double MachineBusyCores { get; init; }
     public double StopSeconds { get; init; }
     public ProcessSample? DrainStart { get; init; }
     public ProcessSample? DrainEnd { get; init; }
     public long DrainStartCount { get; init; }
     public long DrainEndCount { get; init; }
-    public long GateAllowedTotal { get; init; }
+    public LatencyResult? LowLatency { get; init; }
+    public LatencyStats LowInGate { get; init; } = LatencyStats.Empty;
+    public long ChangelogRetained { get; init; }
+    public double BenchCpuCores { get; init; }
     public bool DrainComplete { get; init; }
     public long LatencyBacklog { get; init; }
     public long DiskDrained { get; init; }
@@ -108,7 +113,6 @@ internal sealed record BenchResult
     public RestoreProgress? RestoreProgress { get; init; }
     public ProcessSample? Restored { get; init; }
     public long DiskRestored { get; init; }
-    public AuditResult? Audit { get; init; }
     public double TotalSeconds { get; init; }
 
     public double DecisionsPerSecond => DrainSeconds > 0 ? DrainMeasured / DrainSeconds : double.NaN;
@@ -179,12 +183,12 @@ internal sealed class BenchRun
         var p = plan.Partitions;
         using var kafka = EmbeddedKafka.Start();
         var bootstrap = kafka.BootstrapServers;
-        // One metadata round trip first: without it the embedded broker's CreateTopics waits about 5 s for its first metadata.
+        // One metadata round trip first: without it the embedded broker's CreateTopics sometimes waits about 5 s for its first metadata.
         using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).SetLogHandler((_, _) => { }).Build())
         {
             admin.GetMetadata(TimeSpan.FromSeconds(10));
         }
-        kafka.CreateTopics([.. GateTopology.AllTopics(ApplicationId, p), (CeilingLoop.ScratchTopic, p)]);
+        kafka.CreateTopics([.. GateTopology.AllTopics(ApplicationId, p), (CeilingLoop.ScratchTopic, p), (CeilingLoop.IntentsTopic, p)]);
         Say($"embedded broker at {bootstrap}, {p} partitions; gate {(plan.InProcess ? "in this process" : "in a child process")}, exactly-once, RocksDB state in {stateDir}"
             + (plan.MockCompensation ? $"; gate clients with fetch.wait.max.ms {GateWorker.CompensatedFetchWaitMaxMs}, session.timeout.ms {GateWorker.CompensatedSessionTimeoutMs} (embedded-broker compensation)" : "; gate clients exactly as configured"));
 
@@ -195,7 +199,7 @@ internal sealed class BenchRun
         var result = new BenchResult { Plan = plan };
         var registerChangelog = $"{ApplicationId}-{StoreNames.Register}-changelog";
         var consentsChangelog = $"{ApplicationId}-{StoreNames.Consents}-changelog";
-        Dictionary<int, long> drainStarts, drainEnds;
+        List<(string Key, byte[] Value)> fed;
         long gateDrainDecided;
 
         using (var gate = NewGate(bootstrap, stateDir))
@@ -213,7 +217,7 @@ internal sealed class BenchRun
                 {
                     data.ProduceRegister(loader, Math.Min(plan.RegisterChunk, plan.Register - data.Registered));
                     loader.Flush(TimeSpan.FromSeconds(120));
-                    // Keep at most one chunk in flight, so the box bounds what the gate has to apply.
+                    // Keep at most one chunk in flight: the box then bounds what the gate has to apply, and the embedded broker keeps it all.
                     while (applied.Count(registerChangelog) < data.Registered - plan.RegisterChunk && load.Elapsed < plan.RegisterBox)
                     {
                         applied.Advance(TimeSpan.FromMilliseconds(200));
@@ -241,54 +245,34 @@ internal sealed class BenchRun
                 FirstStartRunning = running, FirstStartRestored = restored, Idle = idle, Loaded = loaded, DiskLoaded = disk,
             };
 
-            // (2) Latency at a fixed offered rate on the loaded gate.
-            var count = (long)Math.Round(plan.Rate * plan.LatencySeconds);
-            var offered = data.Intents(4, "bench-latency", count);
-            var before = gate.DecisionCount();
-            Say(FormattableString.Invariant($"latency: offering {count:N0} intents at {plan.Rate:N0}/s for {plan.LatencySeconds:0.#}s (first {plan.LatencyExcludeSeconds:0.#}s excluded)"));
-            var latency = new LatencyProbe(bootstrap).Run(offered, plan.Rate, plan.LatencyExcludeSeconds, plan.LatencyAnswerWait);
-            var inGate = gate.LatenciesAfter(before + latency.Excluded);
-            var afterLatency = gate.Sample();
-            var backlog = Math.Max(0, before + count - gate.DecisionCount());
-            Say($"latency: end to end {latency.EndToEnd}; in-gate {inGate}{(backlog > 0 ? $"; {backlog:N0} still queued in the gate" : "")}");
-            result = result with { Latency = latency, InGate = inGate, AfterLatency = afterLatency, LatencyBacklog = backlog };
+            // (2) Latency at fixed offered rates on the loaded gate: a low one first if asked, then --rate.
+            if (plan.LowRate > 0)
+            {
+                var (low, lowInGate, _) = Latency(gate, data, bootstrap, 5, "bench-latency-low", plan.LowRate, plan.LowRateSeconds);
+                result = result with { LowLatency = low, LowInGate = lowInGate };
+            }
+            var (latency, inGate, backlog) = Latency(gate, data, bootstrap, 4, "bench-latency", plan.Rate, plan.LatencySeconds);
+            result = result with { Latency = latency, InGate = inGate, AfterLatency = gate.Sample(), LatencyBacklog = backlog };
 
-            // (3) Warm-up and measured intents, serialized once (the ceiling reads the same bytes), then the timed drain.
+            // (3) Warm-up and measured intents, serialized once (the ceiling gets the same bytes), fed with a bounded backlog; the timed drain.
             var generation = Stopwatch.StartNew();
-            var warm = data.Intents(2, "bench-warm", plan.Warmup);
-            var drain = data.Intents(3, "bench-drain", plan.Intents);
+            fed = data.Intents(2, "bench-warm", plan.Warmup);
+            fed.AddRange(data.Intents(3, "bench-drain", plan.Intents));
             var generated = generation.Elapsed.TotalSeconds;
-            drainStarts = EndOffsets(bootstrap, TopicNames.Intents);
-            var baseCount = before + count;
-            var total = baseCount + plan.Warmup + plan.Intents;
+            var baseCount = gate.DecisionCount() + backlog;
+            var total = baseCount + fed.Count;
             using var hook = DrainHook.Start(plan.DuringDrain, gate.ProcessId, plan.HookDelaySeconds, Say);
-            var machineStart = Machine.Read();
-            var producing = Stopwatch.StartNew();
-            using (var loader = BenchData.Loader(bootstrap))
-            {
-                foreach (var (key, value) in warm.Concat(drain))
-                {
-                    BenchData.Produce(loader, TopicNames.Intents, key, value);
-                }
-                loader.Flush(TimeSpan.FromSeconds(120));
-            }
-            if (BenchData.Failures > 0)
-            {
-                throw new InvalidOperationException($"{BenchData.Failures} preload deliveries failed");
-            }
-            drainEnds = EndOffsets(bootstrap, TopicNames.Intents);
-            warm.Clear();
-            drain.Clear();
-            Say(FormattableString.Invariant($"preloaded {plan.Warmup:N0} warm-up + {plan.Intents:N0} measured intents (generated and serialized in {generated:0.0}s, produced in {producing.Elapsed.TotalSeconds:0.0}s)"));
-            // Timing starts once every intent is in the topic and the warm-up is over, whichever is later.
-            var preloadedAt = Math.Max(0, gate.DecisionCount() - baseCount);
-            if (!gate.WaitForDecisions(baseCount + Math.Max(plan.Warmup, preloadedAt), TimeSpan.FromSeconds(Math.Max(120, plan.Warmup / 200.0))))
+            using var feeder = new IntentFeeder(bootstrap, TopicNames.Intents, fed, () => gate.DecisionCount() - baseCount, plan.Backlog).Start();
+            Say(FormattableString.Invariant($"drain: {plan.Warmup:N0} warm-up + {plan.Intents:N0} measured intents (generated and serialized in {generated:0.0}s), fed keeping at most {plan.Backlog:N0} undecided"));
+            if (!gate.WaitForDecisions(baseCount + plan.Warmup, TimeSpan.FromSeconds(Math.Max(120, plan.Warmup / 200.0))))
             {
                 throw new TimeoutException("the gate did not finish the warm-up in time");
             }
+            var machineStart = Machine.Read();
+            var benchStart = BenchCpu();
             var startSample = gate.Sample();
             var startCount = gate.DecisionCount();
-            Say(FormattableString.Invariant($"warm-up over at {startCount - baseCount:N0} drain decisions ({preloadedAt:N0} made while producing, after the latency run's queue); timing up to {total - startCount:N0} more, at most {plan.DrainBox.TotalSeconds:0}s"));
+            Say(FormattableString.Invariant($"warm-up over at {startCount - baseCount:N0} drain decisions; timing up to {total - startCount:N0} more, at most {plan.DrainBox.TotalSeconds:0}s"));
             var box = Stopwatch.StartNew();
             var lastCpu = startSample.CpuSeconds;
             var lastCount = startCount;
@@ -296,6 +280,7 @@ internal sealed class BenchRun
             var step = TimeSpan.FromSeconds(Math.Min(5, Math.Max(1, plan.DrainBox.TotalSeconds / 4)));
             while (!gate.WaitForDecisions(total, Min(step, plan.DrainBox - box.Elapsed)) && box.Elapsed < plan.DrainBox)
             {
+                feeder.Check();
                 var sample = gate.Sample();
                 var now = gate.DecisionCount();
                 var dt = (box.Elapsed - lastAt).TotalSeconds;
@@ -305,39 +290,44 @@ internal sealed class BenchRun
             var endSample = gate.Sample();
             var endCount = Math.Min(gate.DecisionCount(), total);
             var machineEnd = Machine.Read();
+            var benchEnd = BenchCpu();
             hook?.Stop();
             var seconds = gate.SecondsBetween(startCount, endCount);
             var measured = endCount - startCount;
             gateDrainDecided = endCount - baseCount;
-            var allowed = gate.AllowedCount();
             var diskDrained = DirSize(stateDir);
             Say(FormattableString.Invariant($"drain: {measured:N0} decisions in {seconds:0.00}s = {measured / seconds:N0}/s{(endCount < total ? $" (time box: {total - endCount:N0} intents left undecided)" : "")}; RSS {Mb(endSample.RssBytes):0} MB"));
             result = result with
             {
-                DrainSeconds = seconds, DrainMeasured = measured, DrainWarmup = startCount - baseCount, DrainPreloadedAt = preloadedAt,
+                DrainSeconds = seconds, DrainMeasured = measured, DrainWarmup = startCount - baseCount,
                 DrainComplete = endCount >= total, DrainStart = startSample, DrainEnd = endSample, DrainStartCount = startCount, DrainEndCount = endCount,
-                GateAllowedTotal = allowed, DiskDrained = diskDrained,
+                DiskDrained = diskDrained, BenchCpuCores = (benchEnd - benchStart) / Math.Max(seconds, 1e-9),
                 MachineBusyCores = Machine.BusyCores(machineStart is { } a ? (a.Busy, a.Total) : null, machineEnd is { } b ? (b.Busy, b.Total) : null),
             };
+            feeder.Dispose();
             result = result with { StopSeconds = gate.Stop() };
         }
 
-        // (4) The ceiling on the same intents the gate drained (the prefix of each partition it reached), the gate stopped.
-        var preloaded = drainEnds.Sum(e => e.Value - drainStarts[e.Key]);
-        var share = Math.Min(1.0, gateDrainDecided / (double)Math.Max(1, preloaded));
-        var ceilingEnds = drainEnds.ToDictionary(e => e.Key, e => drainStarts[e.Key] + (long)Math.Ceiling((e.Value - drainStarts[e.Key]) * share));
-        var ceilingTotal = ceilingEnds.Sum(e => e.Value - drainStarts[e.Key]);
-        Say($"ceiling: Confluent.Kafka consume → decide → produce (transactional) over the same {ceilingTotal:N0} intents the gate drained");
-        var ceiling = new CeilingLoop(bootstrap, serdes, rules, hasher, data, plan.MockCompensation)
-            .Run(drainStarts, ceilingEnds, Math.Min(plan.Warmup, ceilingTotal / 2), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(Math.Max(120, ceilingTotal / 1000.0)));
+        // (4) The ceiling on the same intents the gate drained (the same bytes, in the same order, fed the same way), the gate stopped.
+        var ceilingItems = fed.GetRange(0, (int)Math.Min(fed.Count, gateDrainDecided));
+        Say($"ceiling: Confluent.Kafka consume → decide → produce (transactional) over the same {ceilingItems.Count:N0} intents the gate drained");
+        var ceilingLoop = new CeilingLoop(bootstrap, serdes, rules, hasher, data, plan.MockCompensation);
+        CeilingResult ceiling;
+        using (var feeder = new IntentFeeder(bootstrap, CeilingLoop.IntentsTopic, ceilingItems, () => ceilingLoop.Decided, plan.Backlog).Start())
+        {
+            ceiling = ceilingLoop.Run(CeilingLoop.IntentsTopic, ceilingItems.Count, Math.Min(plan.Warmup, ceilingItems.Count / 2), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(Math.Max(120, ceilingItems.Count / 1000.0)));
+            feeder.Check();
+        }
         Say(FormattableString.Invariant($"ceiling: {ceiling.Measured:N0} decisions in {ceiling.MeasuredSeconds:0.00}s = {ceiling.PerSecond:N0}/s"));
         result = result with { Ceiling = ceiling };
+        fed.Clear();
 
         // (5) Restore from the changelogs into a wiped state dir.
         var changelogs = GateTopology.AllTopics(ApplicationId, p).Select(t => t.Topic).Where(t => t.EndsWith("-changelog", StringComparison.Ordinal)).ToList();
         var changelogOffsets = changelogs.Sum(t => EndOffsets(bootstrap, t).Values.Sum());
+        var retained = changelogs.Sum(t => Retained(bootstrap, t));
         TryDelete(stateDir);
-        Say($"restore: state dir wiped; the changelogs hold {changelogOffsets:N0} offsets (records and transaction markers); waiting at most {plan.RestoreTimeout.TotalSeconds:0}s");
+        Say($"restore: state dir wiped; the changelogs hold {changelogOffsets:N0} offsets, {retained:N0} still retained by the embedded broker; watching at most {plan.RestoreTimeout.TotalSeconds:0}s");
         using (var gate = NewGate(bootstrap, stateDir))
         {
             var (running, restored, reported) = gate.Start(plan.RestoreTimeout);
@@ -349,17 +339,46 @@ internal sealed class BenchRun
             result = result with
             {
                 RestoreRunning = running, RestoreRestored = restored, RestoreStreamizMs = reported, RestoreProgress = progress,
-                ChangelogOffsets = changelogOffsets, Restored = sample, DiskRestored = disk,
+                ChangelogOffsets = changelogOffsets, ChangelogRetained = retained, Restored = sample, DiskRestored = disk,
             };
         }
-
-        if (plan.Audit && result.DrainComplete && result.LatencyBacklog == 0)
-        {
-            var audit = new DecisionAudit(bootstrap, serdes).Run(TimeSpan.FromSeconds(10));
-            Say($"audit (read_committed): {audit}");
-            result = result with { Audit = audit };
-        }
         return result with { TotalSeconds = clock.Elapsed.TotalSeconds };
+    }
+
+    /// <summary>One latency run; returns its result, the gate's own latencies, and the intents still queued in the gate after the wait.</summary>
+    private (LatencyResult Result, LatencyStats InGate, long Backlog) Latency(IGateHandle gate, BenchData data, string bootstrap, int seed, string runId, double rate, double seconds)
+    {
+        var count = (long)Math.Round(rate * seconds);
+        var offered = data.Intents(seed, runId, count);
+        var before = gate.DecisionCount();
+        var exclude = Math.Min(seconds / 4, 5);
+        Say(FormattableString.Invariant($"latency: offering {count:N0} intents at {rate:N0}/s for {seconds:0.#}s (first {exclude:0.#}s excluded)"));
+        var latency = new LatencyProbe(bootstrap).Run(offered, rate, exclude, plan.LatencyAnswerWait);
+        var inGate = gate.LatenciesAfter(before + latency.Excluded);
+        var backlog = Math.Max(0, before + count - gate.DecisionCount());
+        Say($"latency at {rate:N0}/s: end to end {latency.EndToEnd}; in-gate {inGate}{(backlog > 0 ? $"; {backlog:N0} still queued in the gate" : "")}");
+        return (latency, inGate, backlog);
+    }
+
+    /// <summary>CPU seconds of the bench process: the embedded broker, the feeders and the probes.</summary>
+    private static double BenchCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>Records the embedded broker still keeps for a topic (high watermark − log start, summed over partitions).</summary>
+    private static long Retained(string bootstrap, string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "rpo-bench-offsets" })
+            .SetLogHandler((_, _) => { }).Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+        return metadata.Topics.Single().Partitions.Sum(x =>
+        {
+            var w = consumer.QueryWatermarkOffsets(new TopicPartition(topic, x.PartitionId), TimeSpan.FromSeconds(10));
+            return w.High.Value - w.Low.Value;
+        });
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);

@@ -28,6 +28,9 @@ internal sealed class CeilingLoop
 {
     public const string ScratchTopic = "bench.ceiling.decisions";
 
+    /// <summary>The ceiling's copy of the intents (the same bytes the gate read).</summary>
+    public const string IntentsTopic = "bench.ceiling.intents";
+
     private readonly string bootstrap;
     private readonly RecordSerdes serdes;
     private readonly PolicyRules rules;
@@ -46,14 +49,17 @@ internal sealed class CeilingLoop
         this.data = data;
     }
 
+    private long decided;
+
+    /// <summary>Decisions made so far (read by the feeder).</summary>
+    public long Decided => Interlocked.Read(ref decided);
+
     /// <summary>
-    /// Decides every intent from <paramref name="starts"/> up to <paramref name="ends"/> (offsets per partition
-    /// of the intents topic); the rate is measured from decision number <paramref name="warmup"/> to the last,
-    /// as for the gate.
+    /// Decides intents from <paramref name="topic"/> (read from the beginning) until <paramref name="expected"/>
+    /// are decided; the rate is measured from decision number <paramref name="warmup"/> to the last, as for the gate.
     /// </summary>
-    public CeilingResult Run(IReadOnlyDictionary<int, long> starts, IReadOnlyDictionary<int, long> ends, long warmup, TimeSpan commitInterval, TimeSpan timeout)
+    public CeilingResult Run(string topic, long expected, long warmup, TimeSpan commitInterval, TimeSpan timeout)
     {
-        var total = ends.Sum(e => e.Value - starts[e.Key]);
         var id = Guid.NewGuid().ToString("N")[..8];
         using var consumer = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig
         {
@@ -72,15 +78,14 @@ internal sealed class CeilingLoop
             EnableIdempotence = true,
         }).SetLogHandler((_, _) => { }).Build();
         producer.InitTransactions(TimeSpan.FromSeconds(30));
-
-        var open = ends.Where(e => e.Value > starts[e.Key]).Select(e => e.Key).ToHashSet();
-        consumer.Assign(open.Select(p => new TopicPartitionOffset(TopicNames.Intents, p, new Offset(starts[p]))));
+        consumer.Assign(LatencyProbe.Partitions(consumer, topic).Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
 
         var contacts = new Dictionary<string, List<(string Company, Instant At)>>(StringComparer.Ordinal);
         var latestConsultation = data.Now;
         var decisionCtx = BenchData.Ctx(TopicNames.Decisions);
         var intentCtx = BenchData.Ctx(TopicNames.Intents);
         var clock = SystemClock.Instance;
+        warmup = Math.Max(1, warmup);
 
         long decisions = 0, allowed = 0;
         long warmStamp = 0, lastStamp = 0;
@@ -88,34 +93,27 @@ internal sealed class CeilingLoop
         var started = Stopwatch.StartNew();
         producer.BeginTransaction();
         var lastCommit = Stopwatch.GetTimestamp();
-        while (open.Count > 0 && started.Elapsed < timeout)
+        while (decisions < expected && started.Elapsed < timeout)
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(20));
             if (result?.Message?.Value is { } value)
             {
-                var p = result.Partition.Value;
-                if (result.Offset.Value < ends[p])
+                var decision = Decide(serdes.CallIntent.Deserialize(value, intentCtx), contacts, latestConsultation, clock);
+                producer.Produce(ScratchTopic, new Message<string, byte[]> { Key = decision.intentId, Value = serdes.CallDecision.Serialize(decision, decisionCtx) });
+                decisions++;
+                Interlocked.Exchange(ref decided, decisions);
+                if (decision.outcome == Outcome.ALLOWED)
                 {
-                    var decision = Decide(serdes.CallIntent.Deserialize(value, intentCtx), contacts, latestConsultation, clock);
-                    producer.Produce(ScratchTopic, new Message<string, byte[]> { Key = decision.intentId, Value = serdes.CallDecision.Serialize(decision, decisionCtx) });
-                    decisions++;
-                    if (decision.outcome == Outcome.ALLOWED)
-                    {
-                        allowed++;
-                    }
-                    var now = Stopwatch.GetTimestamp();
-                    if (decisions == Math.Max(1, warmup))
-                    {
-                        warmStamp = now;
-                    }
-                    lastStamp = now;
+                    allowed++;
                 }
-                if (result.Offset.Value + 1 >= ends[p])
+                var now = Stopwatch.GetTimestamp();
+                if (decisions == warmup)
                 {
-                    open.Remove(p);
+                    warmStamp = now;
                 }
+                lastStamp = now;
             }
-            if (Stopwatch.GetElapsedTime(lastCommit) >= commitInterval || open.Count == 0)
+            if (Stopwatch.GetElapsedTime(lastCommit) >= commitInterval || decisions >= expected)
             {
                 producer.SendOffsetsToTransaction(
                     consumer.Assignment.Select(tp => new TopicPartitionOffset(tp, consumer.Position(tp))).Where(t => t.Offset.Value >= 0),
@@ -124,19 +122,18 @@ internal sealed class CeilingLoop
                 producer.CommitTransaction(TimeSpan.FromSeconds(30));
                 transactions++;
                 lastCommit = Stopwatch.GetTimestamp();
-                if (open.Count > 0)
+                if (decisions < expected)
                 {
                     producer.BeginTransaction();
                 }
             }
         }
         consumer.Close();
-        if (open.Count > 0)
+        if (decisions < expected)
         {
-            throw new TimeoutException($"the ceiling decided {decisions} of {total} intents in {timeout.TotalSeconds:0} s");
+            throw new TimeoutException($"the ceiling decided {decisions} of {expected} intents in {timeout.TotalSeconds:0} s");
         }
-        var measured = decisions - Math.Max(1, warmup);
-        return new CeilingResult(decisions, allowed, Stopwatch.GetElapsedTime(warmStamp, lastStamp).TotalSeconds, measured, started.Elapsed.TotalSeconds, transactions);
+        return new CeilingResult(decisions, allowed, Stopwatch.GetElapsedTime(warmStamp, lastStamp).TotalSeconds, decisions - warmup, started.Elapsed.TotalSeconds, transactions);
     }
 
     /// <summary>What the gate's intake and DECIDE do for an intent, with in-memory state instead of stores.</summary>

@@ -177,7 +177,17 @@ internal sealed class ChildProcessGate : IGateHandle
         process.Dispose();
     }
 
+    private readonly object conversation = new();
+
     private string[] Ask(string command, TimeSpan? timeout = null)
+    {
+        lock (conversation)
+        {
+            return AskLocked(command, timeout);
+        }
+    }
+
+    private string[] AskLocked(string command, TimeSpan? timeout)
     {
         process.StandardInput.WriteLine(command);
         process.StandardInput.Flush();

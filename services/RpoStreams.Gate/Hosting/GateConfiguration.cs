@@ -24,6 +24,8 @@ public sealed class GateConfiguration
 
     public DemoSettings Demo { get; init; } = new();
 
+    public Api.ApiSettings Api { get; init; } = new();
+
     public bool Development { get; init; }
 
     /// <summary>The demo feed runs when asked, and by default on the embedded broker.</summary>
@@ -49,6 +51,7 @@ public sealed class GateConfiguration
             Alerts = configuration.GetSection("Alerts").Get<AlertSettings>() ?? new(),
             Intake = configuration.GetSection("Intake").Get<IntakeSettings>() ?? new(),
             Demo = configuration.GetSection("Demo").Get<DemoSettings>() ?? new(),
+            Api = configuration.GetSection("Api").Get<Api.ApiSettings>() ?? new(),
             Development = development,
         };
     }
@@ -63,6 +66,7 @@ public sealed class GateConfiguration
         .. Alerts.Validate(),
         .. Intake.Validate(),
         .. Demo.Validate(),
+        .. Api.Validate(),
         .. ValidateRegistry(),
     ];
 

@@ -1,0 +1,93 @@
+using NodaTime;
+using RpoStreams.Contracts.Subjects;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Gate.Topology;
+using RpoStreams.Records;
+using RpoStreams.Records.Internal;
+
+namespace RpoStreams.Gate.Hosting.Api;
+
+/// <summary>One question to the check API.</summary>
+public sealed record CheckQuery(string Subject, string CompanyId, Channel Channel, Purpose Purpose, Instant At, string? CallerId);
+
+/// <summary>The answer: what the gate would decide now, nothing recorded.</summary>
+public sealed record CheckAnswer(
+    string Outcome,
+    IReadOnlyList<string> Reasons,
+    string? Basis,
+    string PolicyVersion,
+    string? SubjectRef,
+    string DecisionTime,
+    IReadOnlyList<string> NotEvaluated,
+    int? Partition);
+
+/// <summary>
+/// Answers "what would the gate decide" from this instance's state stores with the same
+/// <see cref="Policy.Policy.Decide"/> the stream uses; nothing is recorded. Which instance owns the
+/// subject is for the caller (<see cref="CheckEndpoints"/>) to sort out.
+/// </summary>
+public sealed class CheckService
+{
+    private readonly GateRuntime runtime;
+    private readonly PolicyRules rules;
+    private readonly SubjectHasher hasher;
+    private readonly int partitions;
+
+    public CheckService(GateRuntime runtime, GateConfiguration config)
+    {
+        this.runtime = runtime;
+        rules = PolicyRules.From(config.Policy);
+        hasher = new SubjectHasher(config.HashSecret);
+        partitions = config.Kafka.Partitions;
+    }
+
+    /// <summary>The normalized subject's ref and partition, or null when the subject cannot be normalized.</summary>
+    public (string Ref, int Partition)? Locate(string subject, Channel channel)
+    {
+        var type = channel == Channel.PHONE ? SubjectType.PHONE : SubjectType.POSTAL_ADDRESS;
+        if (!SubjectNormalizer.TryNormalize(subject, type, out var normalized))
+        {
+            return null;
+        }
+        var subjectRef = hasher.RefOf(normalized);
+        return (subjectRef, SubjectPartitioner.PartitionOf(subjectRef, partitions));
+    }
+
+    public bool OwnsPartition(int partition) => runtime.OwnedPartitions.Contains(partition);
+
+    /// <summary>Decides from local state; the subject's partition must be owned here (or the subject invalid).</summary>
+    public CheckAnswer Answer(CheckQuery query)
+    {
+        var located = Locate(query.Subject, query.Channel);
+        var subject = SubjectFacts.None;
+        if (located is { } l)
+        {
+            var register = runtime.SubjectStore<RegisterState>(StoreNames.Register)?.Get(l.Ref);
+            var consents = runtime.SubjectStore<SubjectConsents>(StoreNames.Consents)?.Get(l.Ref);
+            var contacts = runtime.SubjectStore<ContactHistory>(StoreNames.Contacts)?.Get(l.Ref);
+            subject = new SubjectFacts(
+                SubjectStateRules.ToFacts(register),
+                SubjectStateRules.ConsentOf(consents, query.CompanyId),
+                SubjectStateRules.ContactsOf(contacts, query.CompanyId));
+        }
+        var notEvaluated = new List<string>();
+        var callerId = query.CallerId;
+        if (query.Channel == Channel.PHONE && callerId is null)
+        {
+            // The caller line is a property of the call, not of the subject: without one, the rule is left out.
+            notEvaluated.Add(nameof(Reason.CALLER_ID_INVALID));
+            callerId = "+390212345678";
+        }
+        var facts = new IntentFacts(query.CompanyId, query.Channel, query.Purpose, located is not null, callerId, query.At);
+        var verdict = Policy.Policy.Decide(facts, subject, runtime.LatestConsultation(), rules);
+        return new CheckAnswer(
+            verdict.Outcome.ToString(),
+            [.. verdict.Reasons.Select(r => r.ToString())],
+            verdict.Basis?.ToString(),
+            verdict.PolicyVersion,
+            located?.Ref,
+            query.At.ToString(),
+            notEvaluated,
+            located?.Partition);
+    }
+}
