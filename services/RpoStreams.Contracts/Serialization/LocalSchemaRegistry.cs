@@ -18,7 +18,8 @@ public sealed class LocalSchemaRegistry : ISchemaRegistryClient
     private readonly Dictionary<int, Entry> byId = new();
     private readonly Dictionary<string, Entry> byCanonicalForm = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Task<Schema>> schemaTasks = new();
-    private Compatibility compatibility = Compatibility.Backward;
+    // The contract evolves under FULL_TRANSITIVE: new fields are optional with a default (see docs/reliability.md).
+    private Compatibility compatibility = Compatibility.FullTransitive;
 
     private sealed record Entry(int Id, string FullName, string SchemaString, string CanonicalForm);
 

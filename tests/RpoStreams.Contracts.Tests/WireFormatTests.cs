@@ -1,0 +1,140 @@
+using System.Buffers.Binary;
+using Avro.Generic;
+using Avro.IO;
+using Confluent.Kafka;
+using Confluent.SchemaRegistry;
+using Confluent.SchemaRegistry.Serdes;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Records;
+
+namespace RpoStreams.Contracts.Tests;
+
+public class WireFormatTests
+{
+    private static readonly SerializationContext IntentsContext = new(MessageComponentType.Value, TopicNames.Intents);
+
+    private static CallIntent Intent() => new()
+    {
+        intentId = "i-1",
+        companyId = "ACME",
+        callCenterId = "CC-1",
+        campaignId = "SPRING",
+        channel = Channel.PHONE,
+        subject = "+393331234567",
+        callerId = "+390212345678",
+        purpose = Purpose.PROMOTIONAL,
+        scheduledAt = new DateTime(2026, 3, 10, 9, 0, 0, DateTimeKind.Utc),
+    };
+
+    [Fact]
+    public void Values_are_in_the_confluent_wire_format_with_the_local_registry_id()
+    {
+        var serdes = RecordSerdes.Local();
+
+        var bytes = serdes.CallIntent.Serialize(Intent(), IntentsContext);
+
+        Assert.Equal(0, bytes[0]);
+        var id = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(1, 4));
+        Assert.Equal(LocalSchemaRegistry.IdOf(Avro.SchemaNormalization.ToParsingForm(CallIntent._SCHEMA)), id);
+        var reader = new GenericDatumReader<GenericRecord>(CallIntent._SCHEMA, CallIntent._SCHEMA);
+        var record = reader.Read(null!, new BinaryDecoder(new MemoryStream(bytes, 5, bytes.Length - 5)));
+        Assert.Equal("+393331234567", record["subject"]);
+    }
+
+    [Fact]
+    public void Every_process_gets_the_same_schema_ids_from_the_local_registry()
+    {
+        var a = RecordSerdes.Local().CallDecision.Serialize(new CallDecision { intentId = "i", reasons = [], companyId = "A", callCenterId = "C", policyVersion = "v" }, IntentsContext);
+        var b = RecordSerdes.Local().CallDecision.Serialize(new CallDecision { intentId = "i", reasons = [], companyId = "A", callCenterId = "C", policyVersion = "v" }, IntentsContext);
+
+        Assert.Equal(a[..5], b[..5]);
+    }
+
+    [Fact]
+    public async Task Confluent_deserializer_over_the_local_registry_reads_what_the_serde_wrote()
+    {
+        var registry = new LocalSchemaRegistry();
+        var bytes = new AvroSerDes<CallIntent>(registry).Serialize(Intent(), IntentsContext);
+
+        var read = await new AvroDeserializer<CallIntent>(registry).DeserializeAsync(bytes, false, IntentsContext);
+
+        Assert.Equal("i-1", read.intentId);
+        Assert.Equal(Purpose.PROMOTIONAL, read.purpose);
+    }
+
+    [Fact]
+    public void Unknown_schema_id_is_a_clear_error()
+    {
+        var serdes = RecordSerdes.Local();
+        var bytes = serdes.CallIntent.Serialize(Intent(), IntentsContext);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(1, 4), 424242);
+
+        var decoded = new RecordDecoder<CallIntent>(serdes.CallIntent, 65536).TryDecode(bytes, TopicNames.Intents, out var error);
+
+        Assert.Null(decoded);
+        Assert.StartsWith("unknown schema id 424242", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_schema_embedded_for_the_local_registry_parses_and_has_a_distinct_id()
+    {
+        var ids = EmbeddedSchemas.All.Values
+            .Select(text => LocalSchemaRegistry.IdOf(Avro.SchemaNormalization.ToParsingForm(Avro.Schema.Parse(text))))
+            .ToList();
+
+        Assert.True(ids.Count >= 15);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public void Shared_named_types_are_defined_the_same_in_every_schema()
+    {
+        var byName = new Dictionary<string, string>();
+        var problems = new List<string>();
+        foreach (var (file, text) in EmbeddedSchemas.All)
+        {
+            foreach (var named in NamedTypes(Avro.Schema.Parse(text)))
+            {
+                var canonical = Avro.SchemaNormalization.ToParsingForm(named);
+                if (byName.TryGetValue(named.Fullname, out var seen) && seen != canonical)
+                {
+                    problems.Add($"{named.Fullname} in {file} differs from its other definitions");
+                }
+                byName[named.Fullname] = canonical;
+            }
+        }
+        Assert.Empty(problems);
+    }
+
+    private static IEnumerable<Avro.NamedSchema> NamedTypes(Avro.Schema schema)
+    {
+        switch (schema)
+        {
+            case Avro.RecordSchema record:
+                yield return record;
+                foreach (var field in record.Fields)
+                {
+                    foreach (var inner in NamedTypes(field.Schema))
+                    {
+                        yield return inner;
+                    }
+                }
+                break;
+            case Avro.EnumSchema e:
+                yield return e;
+                break;
+            case Avro.UnionSchema union:
+                foreach (var inner in union.Schemas.SelectMany(NamedTypes))
+                {
+                    yield return inner;
+                }
+                break;
+            case Avro.ArraySchema array:
+                foreach (var inner in NamedTypes(array.ItemSchema))
+                {
+                    yield return inner;
+                }
+                break;
+        }
+    }
+}
