@@ -138,7 +138,7 @@ public sealed class GateService : BackgroundService
         try
         {
             using var admin = new AdminClientBuilder(adminConfig).SetLogHandler((_, _) => { }).Build();
-            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(15));
+            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
             var missing = Contracts.TopicNames.Inputs.Where(t => metadata.Topics.All(m => m.Topic != t || m.Error.IsError)).ToList();
             if (missing.Count > 0)
             {

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace RpoStreams.Integration.Tests;
+
+/// <summary>The gate refuses to run on a bad setting or an unreachable cluster: non-zero exit within 30 s, one line naming the problem.</summary>
+public class FailFastTests
+{
+    public static TheoryData<string, string[], string> Cases() => new()
+    {
+        { "unreachable bootstrap", ["Kafka__BootstrapServers=127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:BootstrapServers 127.0.0.1:1 is not reachable" },
+        { "no hash secret outside development", ["Kafka__BootstrapServers=127.0.0.1:1"], "Subjects:HashSecret is required outside Development" },
+        { "invalid policy setting", ["Policy__ConsultationValidityDays=0", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:ConsultationValidityDays must be between 1 and 365 (got 0)" },
+        { "invalid calling hours", ["Policy__WeekdayHours=9-20", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:WeekdayHours '9-20' must be HH:mm-HH:mm" },
+        { "malformed bootstrap", ["Kafka__BootstrapServers=kafka", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:BootstrapServers 'kafka' must be host:port" },
+        { "unknown guarantee", ["Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Gate_exits_non_zero_within_30_seconds_naming_the_problem(string name, string[] environment, string expected)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RpoStreams.Gate.dll"));
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add("http://127.0.0.1:0");
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["Streams__StateDir"] = Directory.CreateTempSubdirectory("rpo-failfast-").FullName;
+        foreach (var pair in environment)
+        {
+            var eq = pair.IndexOf('=');
+            info.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{name}: the gate was still running after 30 s");
+        }
+
+        var errors = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
+        var line = Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        _ = await stdout;
+    }
+}
