@@ -7,6 +7,7 @@ var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, 
     DevKafkaCommand.Create(),
     SimulateCommand.Create(),
     AuditCommand.Create(),
+    DeadLettersCommand.Create(),
     RpoStreams.Cli.Bench.BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Text;
+using Confluent.Kafka;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Subjects;
+
+namespace RpoStreams.Cli;
+
+/// <summary><c>rpo deadletters</c>: what is in rpo.deadletter.v1, and with the hash secret, the original bytes.</summary>
+internal static class DeadLettersCommand
+{
+    public static Command Create()
+    {
+        var kafka = new KafkaOptions();
+        var unseal = new Option<bool>("--unseal") { Description = "Show the original key and value (needs the gate's Subjects__HashSecret in the environment)" };
+        var max = new Option<int>("--max") { Description = "Show at most this many dead letters", DefaultValueFactory = _ => 100 };
+        var command = new Command("deadletters", "List the dead letters: source topic, partition, offset and why; --unseal recovers the original bytes for repair and replay") { unseal, max };
+        kafka.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var bootstrap = kafka.BootstrapOf(parse, "deadletters");
+            if (bootstrap is null)
+            {
+                return 2;
+            }
+            DeadLetterSeal? seal = null;
+            if (parse.GetValue(unseal))
+            {
+                var secret = Environment.GetEnvironmentVariable("Subjects__HashSecret");
+                if (string.IsNullOrEmpty(secret))
+                {
+                    Console.Error.WriteLine("rpo deadletters: --unseal needs the gate's hash secret in Subjects__HashSecret");
+                    return 2;
+                }
+                seal = new DeadLetterSeal(new SubjectHasher(secret));
+            }
+            var serdes = kafka.Serdes(parse);
+            var config = new ConsumerConfig
+            {
+                BootstrapServers = bootstrap,
+                GroupId = "rpo-deadletters-" + Guid.NewGuid().ToString("N")[..8],
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                EnableAutoCommit = false,
+                IsolationLevel = IsolationLevel.ReadCommitted,
+            };
+            KafkaOptions.ApplyEnvironmentSecurity(config);
+            using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
+            consumer.Subscribe(TopicNames.DeadLetters);
+            var shown = 0;
+            var limit = parse.GetValue(max);
+            while (shown < limit)
+            {
+                var result = consumer.Consume(TimeSpan.FromSeconds(3));
+                if (result?.Message?.Value is null)
+                {
+                    break;
+                }
+                var dead = serdes.DeadLetter.Deserialize(result.Message.Value, new SerializationContext(MessageComponentType.Value, TopicNames.DeadLetters));
+                Console.WriteLine($"{dead.failedAt:O} {dead.topic}[{dead.partition}]@{dead.offset} ({dead.valueLength} bytes): {dead.error}");
+                if (seal != null)
+                {
+                    Console.WriteLine($"    key:   {Show(seal.Unseal(dead.sealedKey))}");
+                    Console.WriteLine($"    value: {Show(seal.Unseal(dead.sealedValue))}");
+                }
+                shown++;
+            }
+            consumer.Close();
+            Console.WriteLine($"{shown} dead letters shown");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Show(byte[]? bytes)
+    {
+        if (bytes is null)
+        {
+            return "(null)";
+        }
+        var printable = bytes.All(b => b is >= 0x20 and < 0x7F or (byte)'\n' or (byte)'\t');
+        return printable ? Encoding.UTF8.GetString(bytes) : "base64:" + Convert.ToBase64String(bytes);
+    }
+}
