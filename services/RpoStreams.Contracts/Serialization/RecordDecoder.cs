@@ -13,6 +13,9 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
     private readonly AvroSerDes<T> serdes;
     private readonly int maxValueBytes;
 
+    /// <summary>Writer schema names by id, resolved once per id (parsing a schema per record would dominate).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> writerNames = new();
+
     public RecordDecoder(AvroSerDes<T> serdes, int maxValueBytes)
     {
         this.serdes = serdes;
@@ -64,15 +67,18 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
             return $"value is {value.Length} bytes, too short for the Confluent wire format (5-byte header)";
         }
         var id = BinaryPrimitives.ReadInt32BigEndian(value.AsSpan(1, 4));
-        string writerName;
-        try
+        if (!writerNames.TryGetValue(id, out var writerName))
         {
-            var schema = serdes.Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
-            writerName = Avro.Schema.Parse(schema.SchemaString).Fullname;
-        }
-        catch (Exception e)
-        {
-            return $"unknown schema id {id} ({LogSafe.Text(Innermost(e).Message)})";
+            try
+            {
+                var schema = serdes.Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
+                writerName = Avro.Schema.Parse(schema.SchemaString).Fullname;
+                writerNames[id] = writerName;
+            }
+            catch (Exception e)
+            {
+                return $"unknown schema id {id} ({LogSafe.Text(Innermost(e).Message)})";
+            }
         }
         if (!string.Equals(writerName, serdes.FullName, StringComparison.Ordinal))
         {

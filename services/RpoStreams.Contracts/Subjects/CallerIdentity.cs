@@ -10,6 +10,13 @@ public static class CallerIdentity
 {
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
+    /// <summary>
+    /// Dialers present few distinct caller lines, so answers are remembered (bounded: the cache is cleared
+    /// when it grows past its size, which costs a few parses, never a wrong answer).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Known = new(StringComparer.Ordinal);
+    private const int KnownLimit = 10_000;
+
     private static readonly HashSet<string> HiddenWords = new(StringComparer.OrdinalIgnoreCase)
     {
         "anonymous", "anonimo", "private", "privato", "hidden", "nascosto", "withheld", "restricted",
@@ -23,6 +30,21 @@ public static class CallerIdentity
         {
             return false;
         }
+        if (Known.TryGetValue(callerId, out var known))
+        {
+            return known;
+        }
+        var valid = Check(callerId);
+        if (Known.Count >= KnownLimit)
+        {
+            Known.Clear();
+        }
+        Known[callerId] = valid;
+        return valid;
+    }
+
+    private static bool Check(string callerId)
+    {
         var trimmed = callerId.Trim();
         if (HiddenWords.Contains(trimmed) || trimmed.StartsWith("#31#", StringComparison.Ordinal) || trimmed.StartsWith("*31#", StringComparison.Ordinal) || trimmed.StartsWith("*67", StringComparison.Ordinal))
         {

@@ -36,8 +36,9 @@ public static class GateTopology
         builder.AddStateStore(Store(options, StoreNames.Contacts, serdes.ContactHistory));
         builder.AddStateStore(Store(options, StoreNames.Decisions, serdes.CallDecision));
         builder.AddStateStore(Store(options, StoreNames.PendingAttempts, serdes.PendingAttempt));
-        builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally));
-        builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode));
+        // Few, hot keys: cached, so a tally reaches RocksDB and its changelog once per commit, not per decision.
+        builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally).WithCachingEnabled());
+        builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode).WithCachingEnabled());
         foreach (var name in new[] { StoreNames.IntakePositions, StoreNames.SubjectPositions, StoreNames.CampaignPositions, StoreNames.StalePositions })
         {
             // Cached: a position is written to RocksDB and its changelog once per commit, not once per record.
