@@ -138,3 +138,45 @@ public class WireFormatTests
         }
     }
 }
+
+public class FastPathTests
+{
+    [Fact]
+    public async Task Direct_encoding_after_the_first_record_gives_the_bytes_confluents_serializer_gives()
+    {
+        var registry = new LocalSchemaRegistry();
+        var context = new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, TopicNames.Decisions);
+        var serde = new AvroSerDes<CallDecision>(registry);
+        var confluent = new Confluent.SchemaRegistry.Serdes.AvroSerializer<CallDecision>(registry, new Confluent.SchemaRegistry.Serdes.AvroSerializerConfig
+        {
+            AutoRegisterSchemas = false,
+            SubjectNameStrategy = Confluent.SchemaRegistry.Serdes.SubjectNameStrategy.Topic,
+        });
+        CallDecision Decision(int i) => new()
+        {
+            intentId = $"i-{i}",
+            outcome = i % 2 == 0 ? Outcome.ALLOWED : Outcome.BLOCKED,
+            reasons = i % 2 == 0 ? [] : [Reason.RPO_OPPOSITION, Reason.FREQUENCY_CAP],
+            basis = i % 2 == 0 ? Basis.NOT_REGISTERED : null,
+            companyId = "ACME",
+            callCenterId = "CC-1",
+            campaignId = i % 3 == 0 ? null : "SPRING",
+            channel = Channel.PHONE,
+            purpose = Purpose.MARKET_RESEARCH,
+            subjectRef = "0123456789abcdef0123456789abcdef",
+            decisionTime = new DateTime(2026, 3, 10, 9, 0, 0, DateTimeKind.Utc),
+            decidedAt = new DateTime(2026, 3, 10, 9, 0, 0, 5, DateTimeKind.Utc),
+            policyVersion = "it-2024.1",
+            intentPartition = i,
+            intentOffset = 1000L + i,
+        };
+
+        for (var i = 0; i < 5; i++)
+        {
+            var ours = serde.Serialize(Decision(i), context);
+            var theirs = await confluent.SerializeAsync(Decision(i), context);
+            Assert.Equal(theirs, ours);
+            Assert.Equal(Decision(i).intentOffset, serde.Deserialize(ours, context).intentOffset);
+        }
+    }
+}

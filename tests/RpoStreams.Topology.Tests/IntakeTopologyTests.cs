@@ -21,7 +21,7 @@ public class IntakeTopologyTests
         { "unknown-schema-id", "unknown schema id" },
         { "other-type", "is a RpoStreams.Records.RegisterUpdate" },
         { "oversized", "over the limit" },
-        { "bad-enum", "not a readable RpoStreams.Records.CallIntent" },
+        { "bad-enum", "'channel' has no symbol 7" },
         { "far-future", "outside the accepted range" },
         { "far-past", "outside the accepted range" },
         { "null-key", "key is null" },

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using Avro.IO;
 using Avro.Specific;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
@@ -8,39 +11,88 @@ namespace RpoStreams.Contracts.Serialization;
 
 /// <summary>
 /// A Streamiz serde for a generated Avro type in the Confluent wire format (magic byte 0, 4-byte
-/// big-endian schema id, Avro binary), wrapping Confluent's <see cref="AvroSerializer{T}"/> and
-/// <see cref="AvroDeserializer{T}"/> over an injected <see cref="ISchemaRegistryClient"/>.
-/// Subjects follow the topic name strategy (<c>{topic}-value</c>).
+/// big-endian schema id, Avro binary), over an injected <see cref="ISchemaRegistryClient"/>. Subjects
+/// follow the topic name strategy (<c>{topic}-value</c>).
+/// <para>
+/// The first value written to a topic goes through Confluent's <see cref="AvroSerializer{T}"/>, which
+/// looks up (or registers) the schema under that topic's subject; the id it wrote is then reused, and the
+/// rest are encoded directly with Avro's datum writer: the same bytes without the per-record task and lock.
+/// Reading resolves each writer schema id once through the registry and keeps a datum reader per id.
+/// </para>
 /// </summary>
 public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecificRecord
 {
-    private readonly AvroSerializer<T> serializer;
-    private readonly AvroDeserializer<T> deserializer;
+    private readonly AvroSerializer<T> registering;
+    private readonly SpecificDatumWriter<T> writer;
+    private readonly ConcurrentDictionary<string, int> idsByTopic = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, SpecificDatumReader<T>> readers = new();
+    private readonly Avro.Schema readerSchema;
+
+    [ThreadStatic]
+    private static MemoryStream? buffer;
 
     public AvroSerDes(ISchemaRegistryClient registry, bool autoRegisterSchemas = false)
     {
         Registry = registry;
-        serializer = new AvroSerializer<T>(registry, new AvroSerializerConfig
+        registering = new AvroSerializer<T>(registry, new AvroSerializerConfig
         {
             AutoRegisterSchemas = autoRegisterSchemas,
             UseLatestVersion = false,
             SubjectNameStrategy = SubjectNameStrategy.Topic,
         });
-        deserializer = new AvroDeserializer<T>(registry, new AvroDeserializerConfig
-        {
-            SubjectNameStrategy = SubjectNameStrategy.Topic,
-        });
+        readerSchema = Activator.CreateInstance<T>().Schema;
+        writer = new SpecificDatumWriter<T>(readerSchema);
+        FullName = readerSchema.Fullname;
     }
 
     /// <summary>The registry this serde resolves schema ids with.</summary>
     public ISchemaRegistryClient Registry { get; }
 
     /// <summary>The Avro full name of <typeparamref name="T"/>.</summary>
-    public string FullName { get; } = Activator.CreateInstance<T>().Schema.Fullname;
+    public string FullName { get; }
 
-    public override byte[] Serialize(T data, SerializationContext context) =>
-        data is null ? null! : serializer.SerializeAsync(data, context).ConfigureAwait(false).GetAwaiter().GetResult();
+    public override byte[] Serialize(T data, SerializationContext context)
+    {
+        if (data is null)
+        {
+            return null!;
+        }
+        var topic = context.Topic ?? string.Empty;
+        if (!idsByTopic.TryGetValue(topic, out var id))
+        {
+            var first = registering.SerializeAsync(data, context).ConfigureAwait(false).GetAwaiter().GetResult();
+            idsByTopic[topic] = BinaryPrimitives.ReadInt32BigEndian(first.AsSpan(1, 4));
+            return first;
+        }
+        var stream = buffer ??= new MemoryStream(256);
+        stream.SetLength(0);
+        stream.WriteByte(0);
+        Span<byte> idBytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(idBytes, id);
+        stream.Write(idBytes);
+        writer.Write(data, new BinaryEncoder(stream));
+        return stream.ToArray();
+    }
 
-    public override T Deserialize(byte[] data, SerializationContext context) =>
-        data is null ? null! : deserializer.DeserializeAsync(data, false, context).ConfigureAwait(false).GetAwaiter().GetResult();
+    public override T Deserialize(byte[] data, SerializationContext context)
+    {
+        if (data is null)
+        {
+            return null!;
+        }
+        if (data.Length < 5 || data[0] != 0)
+        {
+            throw new InvalidDataException($"not in the Confluent wire format (expected magic byte 0 and a schema id, got {data.Length} bytes)");
+        }
+        var id = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(1, 4));
+        var reader = readers.GetOrAdd(id, ReaderFor);
+        using var stream = new MemoryStream(data, 5, data.Length - 5, writable: false);
+        return reader.Read(null!, new BinaryDecoder(stream));
+    }
+
+    private SpecificDatumReader<T> ReaderFor(int id)
+    {
+        var schema = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
+        return new SpecificDatumReader<T>(Avro.Schema.Parse(schema.SchemaString), readerSchema);
+    }
 }

@@ -119,6 +119,13 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
     protected static string? Required(string? value, string field) =>
         string.IsNullOrWhiteSpace(value) ? $"'{field}' is empty" : null;
 
+    /// <summary>Avro's reader does not reject an enum index past the symbols; the gate does.</summary>
+    protected static string? Defined<TEnum>(TEnum value, string field) where TEnum : struct, Enum =>
+        Enum.IsDefined(value) ? null : $"value is not a readable record: '{field}' has no symbol {Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)}";
+
+    protected static string? Defined<TEnum>(TEnum? value, string field) where TEnum : struct, Enum =>
+        value is { } v ? Defined(v, field) : null;
+
     private string? CheckTime(Instant eventTime, Timestamp recordTimestamp)
     {
         if (eventTime < earliest || eventTime >= latest)
@@ -188,7 +195,8 @@ public sealed class RegisterIntake : IntakeTransformer<RegisterUpdate>
 
     protected override AvroSerDes<RegisterUpdate> SerDes => Options.Serdes.RegisterUpdate;
 
-    protected override string? Check(RegisterUpdate value) => Required(value.subject, "subject");
+    protected override string? Check(RegisterUpdate value) =>
+        Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action") ?? Required(value.subject, "subject");
 
     protected override Instant EventTimeOf(RegisterUpdate value) => value.effectiveAt.ToInstant();
 
@@ -225,7 +233,8 @@ public sealed class ConsentIntake : IntakeTransformer<ConsentEvent>
     protected override AvroSerDes<ConsentEvent> SerDes => Options.Serdes.ConsentEvent;
 
     protected override string? Check(ConsentEvent value) =>
-        Required(value.subject, "subject")
+        Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action") ?? Defined(value.basis, "basis")
+        ?? Required(value.subject, "subject")
         ?? Required(value.companyId, "companyId")
         ?? (value.action == ConsentAction.GRANTED && value.basis is null ? "'basis' is required when GRANTED" : null);
 
@@ -266,7 +275,8 @@ public sealed class IntentIntake : IntakeTransformer<CallIntent>
     protected override bool BoundPastSkew => true;
 
     protected override string? Check(CallIntent value) =>
-        Required(value.intentId, "intentId") ?? Required(value.companyId, "companyId") ?? Required(value.callCenterId, "callCenterId");
+        Defined(value.channel, "channel") ?? Defined(value.purpose, "purpose")
+        ?? Required(value.intentId, "intentId") ?? Required(value.companyId, "companyId") ?? Required(value.callCenterId, "callCenterId");
 
     protected override Instant EventTimeOf(CallIntent value) => value.scheduledAt.ToInstant();
 
