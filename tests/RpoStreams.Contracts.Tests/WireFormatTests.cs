@@ -150,7 +150,7 @@ public class FastPathTests
         var confluent = new Confluent.SchemaRegistry.Serdes.AvroSerializer<CallDecision>(registry, new Confluent.SchemaRegistry.Serdes.AvroSerializerConfig
         {
             AutoRegisterSchemas = false,
-            SubjectNameStrategy = Confluent.SchemaRegistry.Serdes.SubjectNameStrategy.Topic,
+            SubjectNameStrategy = Confluent.SchemaRegistry.SubjectNameStrategy.Topic,
         });
         CallDecision Decision(int i) => new()
         {
