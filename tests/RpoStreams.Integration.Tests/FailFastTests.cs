@@ -9,10 +9,11 @@ public class FailFastTests
     {
         { "unreachable bootstrap", ["Kafka__BootstrapServers=127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:BootstrapServers 127.0.0.1:1 is not reachable" },
         { "no hash secret outside development", ["Kafka__BootstrapServers=127.0.0.1:1"], "Subjects:HashSecret is required outside Development" },
-        { "invalid policy setting", ["Policy__ConsultationValidityDays=0", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:ConsultationValidityDays must be between 1 and 365 (got 0)" },
-        { "invalid calling hours", ["Policy__WeekdayHours=9-20", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:WeekdayHours '9-20' must be HH:mm-HH:mm" },
+        { "embedded broker outside development", ["Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:BootstrapServers is required outside Development" },
+        { "invalid policy setting", ["Kafka__BootstrapServers=127.0.0.1:1", "Policy__ConsultationValidityDays=0", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:ConsultationValidityDays must be between 1 and 365 (got 0)" },
+        { "invalid calling hours", ["Kafka__BootstrapServers=127.0.0.1:1", "Policy__WeekdayHours=9-20", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:WeekdayHours '9-20' must be HH:mm-HH:mm" },
         { "malformed bootstrap", ["Kafka__BootstrapServers=kafka", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:BootstrapServers 'kafka' must be host:port" },
-        { "unknown guarantee", ["Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
+        { "unknown guarantee", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
     };
 
     [Theory]

@@ -54,7 +54,7 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
         }
         if (value.Length > maxValueBytes)
         {
-            return $"value is {value.Length} bytes, over the limit of {maxValueBytes} (Gate:MaxRecordBytes)";
+            return $"value is {value.Length} bytes, over the limit of {maxValueBytes} (Intake:MaxRecordBytes)";
         }
         if (value[0] != 0)
         {
@@ -75,7 +75,7 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
                 writerName = Avro.Schema.Parse(schema.SchemaString).Fullname;
                 writerNames[id] = writerName;
             }
-            catch (Exception e)
+            catch (Exception e) when (IsUnknownSchema(e))
             {
                 return $"unknown schema id {id} ({LogSafe.Text(Innermost(e).Message)})";
             }
@@ -86,6 +86,15 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
         }
         return null;
     }
+
+    /// <summary>
+    /// Only the registry saying it does not know the id makes a dead letter; a registry that cannot be
+    /// reached is not the record's fault, so that error stops the task (it retries after a restart) rather
+    /// than dead-letter good input.
+    /// </summary>
+    private static bool IsUnknownSchema(Exception e) =>
+        Innermost(e) is Confluent.SchemaRegistry.SchemaRegistryException { Status: System.Net.HttpStatusCode.NotFound }
+        || (e is AggregateException a && a.InnerExceptions.All(IsUnknownSchema));
 
     private static Exception Innermost(Exception e)
     {

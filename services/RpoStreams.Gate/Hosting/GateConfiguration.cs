@@ -59,7 +59,7 @@ public sealed class GateConfiguration
     /// <summary>One line per bad setting, each naming it.</summary>
     public IReadOnlyList<string> Validate() =>
     [
-        .. Kafka.Validate(),
+        .. Kafka.Validate(Development),
         .. Streams.Validate(),
         .. Subjects.Validate(Development),
         .. Policy.Validate(),

@@ -40,6 +40,22 @@ public sealed class GateService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything unforeseen at start-up (an unwritable state dir, a broker refusing a topic) stops the process, non-zero.
+            logger.LogCritical(e, "Gate start-up failed");
+            Stop($"start-up failed: {LogSafe(e.Message)}", exitCode: 5);
+        }
+    }
+
+    private static string LogSafe(string text) => Contracts.LogSafe.Text(text);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         string bootstrap;
         if (config.Kafka.UseEmbedded)
         {
@@ -121,9 +137,14 @@ public sealed class GateService : BackgroundService
         {
             logger.LogInformation("Stopping: committing and closing the stream");
             // Dispose closes every task: flushes stores, commits (the transaction, with exactly-once) and leaves the group.
+            var failed = runtime.Failure is not null || runtime.State is "ERROR" or "PENDING_ERROR";
             stream.Dispose();
             runtime.Stream = null;
-            CleanShutdownMarker.MarkClean(config.Streams.StateDir, config.Streams.ApplicationId);
+            if (!failed)
+            {
+                // After a stream error the local state may hold writes of an aborted transaction: not clean.
+                CleanShutdownMarker.MarkClean(config.Streams.StateDir, config.Streams.ApplicationId);
+            }
         }
         deadLetters?.Dispose();
         embedded?.Dispose();

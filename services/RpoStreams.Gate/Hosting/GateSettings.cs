@@ -51,8 +51,12 @@ public sealed class KafkaSettings
         config.SslKeyPassword = NullIfEmpty(SslKeyPassword);
     }
 
-    public IEnumerable<string> Validate()
+    public IEnumerable<string> Validate(bool development)
     {
+        if (UseEmbedded && !development)
+        {
+            yield return "Kafka:BootstrapServers is required outside Development (the embedded broker is librdkafka's mock cluster, for development only; set Kafka__BootstrapServers)";
+        }
         if (Partitions is < 1 or > 1024)
         {
             yield return $"Kafka:Partitions must be between 1 and 1024 (got {Partitions})";
@@ -95,7 +99,7 @@ public sealed class StreamsSettings
     /// <summary>Consumer group, transactional id prefix and internal topic prefix.</summary>
     public string ApplicationId { get; set; } = "rpo-gate";
 
-    /// <summary>RocksDB state; a volume in containers. Never wiped on start.</summary>
+    /// <summary>RocksDB state; a volume in containers. Kept across restarts; wiped and restored from the changelogs only after an unclean stop under exactly-once.</summary>
     public string StateDir { get; set; } = Path.Combine(Environment.CurrentDirectory, ".state");
 
     /// <summary>ExactlyOnce (default) or AtLeastOnce.</summary>

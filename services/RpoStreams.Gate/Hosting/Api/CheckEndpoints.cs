@@ -19,8 +19,10 @@ public static class CheckEndpoints
     public const string ForwardedHeader = "X-Rpo-Forwarded";
     private const string RateLimitPolicy = "per-api-key";
 
-    public static IServiceCollection AddCheckApi(this IServiceCollection services, ApiSettings settings)
+    public static IServiceCollection AddCheckApi(this IServiceCollection services, ApiSettings settings, string clusterSecret)
     {
+        var token = ClusterToken.From(clusterSecret);
+        services.AddSingleton(token);
         services.AddSingleton(settings);
         services.AddSingleton<CheckService>();
         services.AddSingleton<PeerDirectory>();
@@ -31,7 +33,7 @@ public static class CheckEndpoints
         {
             o.AddPolicy(RateLimitPolicy, http =>
             {
-                if (http.Request.Headers.ContainsKey(ForwardedHeader))
+                if (token.Matches(http.Request.Headers[ForwardedHeader].ToString()))
                 {
                     // Counted where it entered the cluster.
                     return RateLimitPartition.GetNoLimiter("forwarded");
@@ -88,8 +90,10 @@ public static class CheckEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        app.MapGet("/internal/v1/partitions", (GateRuntime runtime) =>
-                new PeerDirectory.PartitionsAnswer(Environment.MachineName, runtime.OwnedPartitions.ToList(), runtime.State))
+        app.MapGet("/internal/v1/partitions", (HttpContext http, GateRuntime runtime, ClusterToken token) =>
+                token.Matches(http.Request.Headers[ForwardedHeader].ToString())
+                    ? Results.Ok(new PeerDirectory.PartitionsAnswer(Environment.MachineName, runtime.OwnedPartitions.ToList(), runtime.State))
+                    : Results.Problem(title: "Forbidden", detail: "for the gate's own instances only", statusCode: StatusCodes.Status403Forbidden))
             .ExcludeFromDescription();
         return app;
     }
@@ -119,7 +123,8 @@ public static class CheckEndpoints
                 ? Results.Ok(checks.Answer(query))
                 : Unavailable($"the gate is {runtime.State}: its state is not queryable yet");
         }
-        if (http.Request.Headers.ContainsKey(ForwardedHeader) || !peers.HasPeers)
+        var forwarded = http.RequestServices.GetRequiredService<ClusterToken>().Matches(http.Request.Headers[ForwardedHeader].ToString());
+        if (forwarded || !peers.HasPeers)
         {
             return Unavailable($"partition {located.Value.Partition} of this subject is not owned by this instance (a rebalance may be in progress)");
         }
@@ -130,7 +135,7 @@ public static class CheckEndpoints
         }
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(owner, "v1/check" + http.Request.QueryString));
         request.Headers.Add(ApiKeyHeader, http.Request.Headers[ApiKeyHeader].ToString());
-        request.Headers.Add(ForwardedHeader, "1");
+        request.Headers.Add(ForwardedHeader, http.RequestServices.GetRequiredService<ClusterToken>().Value);
         try
         {
             using var response = await http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerDirectory)).SendAsync(request, cancel);
@@ -193,12 +198,13 @@ public static class CheckEndpoints
             return Unavailable($"the gate is {runtime.State}: its state is not queryable yet");
         }
 
+        var forwardedBatch = http.RequestServices.GetRequiredService<ClusterToken>().Matches(http.Request.Headers[ForwardedHeader].ToString());
         var results = new BatchItem?[subjects.Count];
         var remote = new Dictionary<int, List<int>>();
         for (var i = 0; i < subjects.Count; i++)
         {
             var located = checks.Locate(subjects[i], template.Channel);
-            if (located is null || checks.OwnsPartition(located.Value.Partition) || http.Request.Headers.ContainsKey(ForwardedHeader) || !peers.HasPeers)
+            if (located is null || checks.OwnsPartition(located.Value.Partition) || forwardedBatch || !peers.HasPeers)
             {
                 results[i] = located is null || checks.OwnsPartition(located.Value.Partition)
                     ? Item(i, subjects[i], checks.Answer(template with { Subject = subjects[i] }))
@@ -222,7 +228,7 @@ public static class CheckEndpoints
                 var part = request with { CompanyId = template.CompanyId, Subjects = indexes.Select(i => subjects[i]).ToList() };
                 using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = JsonContent.Create(part) };
                 message.Headers.Add(ApiKeyHeader, http.Request.Headers[ApiKeyHeader].ToString());
-                message.Headers.Add(ForwardedHeader, "1");
+                message.Headers.Add(ForwardedHeader, http.RequestServices.GetRequiredService<ClusterToken>().Value);
                 try
                 {
                     using var response = await http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerDirectory)).SendAsync(message, cancel);
@@ -339,4 +345,25 @@ public sealed class ApiKeyFilter : IEndpointFilter
         http.Items[CompanyItem] = company;
         return await next(context);
     }
+}
+
+/// <summary>
+/// Proves a request comes from another instance of the gate (a forwarded query is not rate-limited again):
+/// HMAC-SHA256 of a fixed label under the subject-hash secret, which every instance shares.
+/// </summary>
+public sealed class ClusterToken
+{
+    private ClusterToken(string value)
+    {
+        Value = value;
+    }
+
+    public string Value { get; }
+
+    public static ClusterToken From(string secret) =>
+        new(Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), "rpo-gate-peer-v1"u8)));
+
+    public bool Matches(string? presented) =>
+        presented is { Length: > 0 } && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.ASCII.GetBytes(presented), System.Text.Encoding.ASCII.GetBytes(Value));
 }

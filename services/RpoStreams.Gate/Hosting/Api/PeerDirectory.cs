@@ -18,9 +18,12 @@ public sealed class PeerDirectory
     private readonly ILogger<PeerDirectory> logger;
     private readonly ConcurrentDictionary<int, (Uri Peer, DateTimeOffset Until)> owners = new();
 
-    public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, ILogger<PeerDirectory> logger)
+    private readonly ClusterToken token;
+
+    public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, ClusterToken token, ILogger<PeerDirectory> logger)
     {
         this.settings = settings;
+        this.token = token;
         http = clients.CreateClient(nameof(PeerDirectory));
         this.logger = logger;
     }
@@ -39,7 +42,10 @@ public sealed class PeerDirectory
         {
             try
             {
-                var answer = await http.GetFromJsonAsync<PartitionsAnswer>(new Uri(peer, "/internal/v1/partitions"), cancel);
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer, "/internal/v1/partitions"));
+                request.Headers.Add(CheckEndpoints.ForwardedHeader, token.Value);
+                using var response = await http.SendAsync(request, cancel);
+                var answer = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<PartitionsAnswer>(cancel) : null;
                 foreach (var p in answer?.Partitions ?? [])
                 {
                     owners[p] = (peer, until);
