@@ -14,6 +14,14 @@
 # which needs nothing but glibc; the plain librdkafka.so wants libsasl2.so.3, which Ubuntu lacks).
 ARG DOTNET_TAG=10.0-noble
 
+# ---- dashboard: the front end (chart.js from npm, bundled by esbuild) into wwwroot/ -----------------
+FROM --platform=$BUILDPLATFORM node:20-bookworm-slim AS dashboard
+WORKDIR /src/services/RpoStreams.Gate/dashboard
+COPY services/RpoStreams.Gate/dashboard/package.json services/RpoStreams.Gate/dashboard/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY services/RpoStreams.Gate/dashboard/ ./
+RUN npm run build --silent
+
 # ---- build: restore, publish, keep only the target architecture's native libraries ----------------
 FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:${DOTNET_TAG} AS build
 ARG TARGETARCH
@@ -33,14 +41,16 @@ RUN dotnet restore services/RpoStreams.Cli/RpoStreams.Cli.csproj
 # schemas/ is compiled into RpoStreams.Contracts as embedded resources (the local schema registry).
 COPY schemas/ schemas/
 COPY services/ services/
+# The dashboard built above; the SDK image has no Node.js, so the publish below skips npm (DashboardBuild=false).
+COPY --from=dashboard /src/services/RpoStreams.Gate/wwwroot/ services/RpoStreams.Gate/wwwroot/
 
 # Framework-dependent and portable (no runtime identifier): the same runtimes/<rid>/native layout as
 # `dotnet run`, which is what the librdkafka loaders (Confluent.Kafka's and RpoStreams.DevKafka's) and
 # RocksDB look in. No apphost, so the build stage can run on the build machine's architecture.
 # The CLI goes first: it carries a copy of the gate's build-time deps.json, which the gate's own
 # publish then replaces.
-RUN dotnet publish services/RpoStreams.Cli/RpoStreams.Cli.csproj -c Release --no-restore -o /out/app -p:UseAppHost=false \
- && dotnet publish services/RpoStreams.Gate/RpoStreams.Gate.csproj -c Release --no-restore -o /out/app -p:UseAppHost=false
+RUN dotnet publish services/RpoStreams.Cli/RpoStreams.Cli.csproj -c Release --no-restore -o /out/app -p:UseAppHost=false -p:DashboardBuild=false \
+ && dotnet publish services/RpoStreams.Gate/RpoStreams.Gate.csproj -c Release --no-restore -o /out/app -p:UseAppHost=false -p:DashboardBuild=false
 
 # Keep the native libraries of the target architecture only (win, osx, s390x, musl builds: ~150 MB).
 RUN case "${TARGETARCH:-amd64}" in \

@@ -11,6 +11,7 @@ public static class GateEndpoints
         app.MapGet("/health/live", (GateRuntime runtime) => Health.Live(runtime)).ExcludeFromDescription();
         app.MapGet("/health/ready", (GateRuntime runtime, GateConfiguration config) => Health.Ready(runtime, config, SystemClock.Instance.GetCurrentInstant())).ExcludeFromDescription();
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapDashboard();
         return app;
     }
 }

@@ -92,7 +92,7 @@ public sealed class GateObservations : BackgroundService
             {
                 continue;
             }
-            foreach (var entry in positions.All())
+            foreach (var entry in StoreScan.Each(positions))
             {
                 var hash = entry.Key.LastIndexOf('#');
                 if (hash > 0 && int.TryParse(entry.Key[(hash + 1)..], out var partition) && long.TryParse(entry.Value, out var offset))

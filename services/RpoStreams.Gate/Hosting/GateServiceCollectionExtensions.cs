@@ -17,6 +17,7 @@ public static class GateServiceCollectionExtensions
         services.AddHostedService<DemoFeed>();
         services.AddSingleton<GateObservations>();
         services.AddHostedService(sp => sp.GetRequiredService<GateObservations>());
+        services.AddDashboard();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
         return services;
     }

@@ -118,7 +118,7 @@ public sealed class CampaignMonitor : ITransformer<string, CallDecision, string,
         }
         var cutoff = (streamTime - Duration.FromDays(2)).ToAvro();
         var old = new List<string>();
-        foreach (var entry in tallies.All())
+        foreach (var entry in StoreScan.Each(tallies))
         {
             if (entry.Value.hourStart < cutoff)
             {

@@ -65,7 +65,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         emitted = options.ReconcileOutputs ? context.GetStateStore(StoreNames.EmittedDecisions) as IReadOnlyKeyValueStore<string, byte[]> : null;
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
 
-        foreach (var entry in pending.All())
+        foreach (var entry in StoreScan.Each(pending))
         {
             Track(entry.Value);
             if (entry.Value.startedAt.ToInstant() > streamTime)
