@@ -18,15 +18,17 @@ internal static class BenchCommand
         var workstationGc = new Option<bool>("--workstation-gc") { Description = "Workstation GC in the gate process instead of the service's Server GC" };
         var duringDrain = new Option<string?>("--during-drain") { Description = "Command to run while the gate drains, {pid} = the gate's process id, stopped with SIGINT (e.g. \"dotnet-trace collect -p {pid} -o drain.nettrace\")" };
         var hookDelay = new Option<double>("--hook-delay") { Description = "Seconds to let --during-drain attach before the gate starts", DefaultValueFactory = _ => 3 };
-        var restoreTimeout = new Option<double?>("--restore-timeout") { Description = "Seconds to watch the restore (default 180; quick 4)" };
+        var restoreTimeout = new Option<double?>("--restore-timeout") { Description = "Seconds to watch the restore (default 180; quick 8)" };
         var registerBox = new Option<double?>("--register-box") { Description = "Seconds after which no more of the register is produced (default 240; quick 8)" };
         var drainBox = new Option<double?>("--drain-box") { Description = "Seconds the drain is timed at most (default 240; quick 6)" };
         var lowRate = new Option<double?>("--low-rate") { Description = "Also measure latency at this lower offered rate for 10 s, before --rate (default 1,000; quick: none; 0: none)" };
         var backlog = new Option<long>("--backlog") { Description = "Most intents fed but not yet decided (the embedded broker keeps only the newest 5 MB of each partition)", DefaultValueFactory = _ => 60_000 };
-        var asConfigured = new Option<bool>("--as-configured") { Description = "Run the gate's Kafka clients exactly as configured, without the two embedded-broker compensations (fetch.wait.max.ms 10, session.timeout.ms 6000)" };
+        var asConfigured = new Option<bool>("--as-configured") { Description = "Run the gate's Kafka clients exactly as configured, without the embedded-broker compensation (fetch.wait.max.ms 10)" };
+        var reconcileOutputs = new Option<string>("--reconcile-outputs") { Description = "Streams:ReconcileOutputs of the gate: Off (default, as the service runs on a real Kafka), Auto (as the service on the embedded broker: on) or On", DefaultValueFactory = _ => "Off" };
+        reconcileOutputs.AcceptOnlyFromAmong("Auto", "On", "Off");
         var command = new Command("bench", "Measure the gate on the embedded broker: decisions/s, latency at a fixed rate, memory and RocksDB size per million subjects, restore time, and a Confluent.Kafka ceiling")
         {
-            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured,
+            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured, reconcileOutputs,
         };
         command.Subcommands.Add(WorkerCommand());
         command.SetAction(parse =>
@@ -40,7 +42,8 @@ internal static class BenchCommand
                 Warmup = parse.GetValue(warmup) ?? (isQuick ? 5_000 : 50_000),
                 Rate = parse.GetValue(rate),
                 LatencySeconds = parse.GetValue(window) ?? (isQuick ? 1 : 10),
-                LatencyAnswerWait = TimeSpan.FromSeconds(isQuick ? 3 : 60),
+                LatencyAnswerWait = TimeSpan.FromSeconds(isQuick ? 2 : 60),
+                WarmupBox = TimeSpan.FromSeconds(isQuick ? 8 : 120),
                 RegisterBox = TimeSpan.FromSeconds(parse.GetValue(registerBox) ?? (isQuick ? 8 : 240)),
                 RegisterChunk = isQuick ? 10_000 : 50_000,
                 DrainBox = TimeSpan.FromSeconds(parse.GetValue(drainBox) ?? (isQuick ? 6 : 240)),
@@ -49,10 +52,11 @@ internal static class BenchCommand
                 ServerGc = !parse.GetValue(workstationGc),
                 DuringDrain = parse.GetValue(duringDrain),
                 HookDelaySeconds = parse.GetValue(hookDelay),
-                RestoreTimeout = TimeSpan.FromSeconds(parse.GetValue(restoreTimeout) ?? (isQuick ? 4 : 180)),
+                RestoreTimeout = TimeSpan.FromSeconds(parse.GetValue(restoreTimeout) ?? (isQuick ? 8 : 180)),
                 LowRate = parse.GetValue(lowRate) ?? (isQuick ? 0 : 1_000),
                 Backlog = parse.GetValue(backlog),
                 MockCompensation = !parse.GetValue(asConfigured),
+                ReconcileOutputs = parse.GetValue(reconcileOutputs)!,
             };
             if (plan.Register < 1 || plan.Intents < 1 || plan.Warmup < 1 || plan.Rate <= 0 || plan.LatencySeconds <= 0 || plan.Partitions < 1 || plan.Backlog < 1000 || plan.LowRate < 0)
             {
@@ -75,12 +79,13 @@ internal static class BenchCommand
         var partitions = new Option<int>("--partitions") { Required = true };
         var stateDir = new Option<string>("--state-dir") { Required = true };
         var compensation = new Option<bool>("--mock-compensation") { DefaultValueFactory = _ => true };
+        var reconcile = new Option<string>("--reconcile-outputs") { DefaultValueFactory = _ => "Auto" };
         var command = new Command("gate-worker", "The gate under measurement, driven by rpo bench (internal)")
         {
-            bootstrap, applicationId, partitions, stateDir, compensation,
+            bootstrap, applicationId, partitions, stateDir, compensation, reconcile,
         };
         command.Hidden = true;
-        command.SetAction(parse => GateWorkerLoop.Run(parse.GetValue(bootstrap)!, parse.GetValue(applicationId)!, parse.GetValue(partitions), parse.GetValue(stateDir)!, parse.GetValue(compensation)));
+        command.SetAction(parse => GateWorkerLoop.Run(parse.GetValue(bootstrap)!, parse.GetValue(applicationId)!, parse.GetValue(partitions), parse.GetValue(stateDir)!, parse.GetValue(compensation), parse.GetValue(reconcile)!));
         return command;
     }
 }

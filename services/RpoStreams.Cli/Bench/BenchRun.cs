@@ -55,6 +55,9 @@ internal sealed record BenchPlan
     /// <summary>How long the timed drain may run; decisions are counted up to then.</summary>
     public TimeSpan DrainBox { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long to wait for the warm-up decisions (and any queue the latency run left) before timing anyway.</summary>
+    public TimeSpan WarmupBox { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long to wait for the answers of the latency run after the last intent was sent.</summary>
     public TimeSpan LatencyAnswerWait { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -69,7 +72,10 @@ internal sealed record BenchPlan
     public long Backlog { get; init; } = 60_000;
 
 
-    /// <summary>fetch.wait.max.ms 10 and session.timeout.ms 6000 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>).</summary>
+    /// <summary>Streams:ReconcileOutputs of the gate (Auto, On, Off).</summary>
+    public string ReconcileOutputs { get; init; } = "Off";
+
+    /// <summary>fetch.wait.max.ms 10 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>).</summary>
     public bool MockCompensation { get; init; } = true;
 }
 
@@ -101,6 +107,7 @@ internal sealed record BenchResult
     public double BenchCpuCores { get; init; }
     public bool DrainComplete { get; init; }
     public long LatencyBacklog { get; init; }
+    public bool WarmupComplete { get; init; } = true;
     public long DiskDrained { get; init; }
     public LatencyResult? Latency { get; init; }
     public LatencyStats InGate { get; init; } = LatencyStats.Empty;
@@ -190,15 +197,16 @@ internal sealed class BenchRun
         }
         kafka.CreateTopics([.. GateTopology.AllTopics(ApplicationId, p), (CeilingLoop.ScratchTopic, p), (CeilingLoop.IntentsTopic, p)]);
         Say($"embedded broker at {bootstrap}, {p} partitions; gate {(plan.InProcess ? "in this process" : "in a child process")}, exactly-once, RocksDB state in {stateDir}"
-            + (plan.MockCompensation ? $"; gate clients with fetch.wait.max.ms {GateWorker.CompensatedFetchWaitMaxMs}, session.timeout.ms {GateWorker.CompensatedSessionTimeoutMs} (embedded-broker compensation)" : "; gate clients exactly as configured"));
+            + $"; Streams:SessionTimeoutMs {GateWorker.BenchSessionTimeoutMs}, Streams:ReconcileOutputs {plan.ReconcileOutputs}"
+            + (plan.MockCompensation ? $"; gate consumers with fetch.wait.max.ms {GateWorker.CompensatedFetchWaitMaxMs} (embedded-broker compensation)" : "; gate clients exactly as configured"));
 
         var serdes = RecordSerdes.Local();
         var rules = PolicyRules.Default;
         var hasher = new SubjectHasher(GateWorker.HashSecret);
         var data = new BenchData(serdes, rules, hasher, SystemClock.Instance.GetCurrentInstant());
         var result = new BenchResult { Plan = plan };
-        var registerChangelog = $"{ApplicationId}-{StoreNames.Register}-changelog";
-        var consentsChangelog = $"{ApplicationId}-{StoreNames.Consents}-changelog";
+        // Register updates and consents both land in the subject-state changelog, one record each.
+        var registerChangelog = $"{ApplicationId}-{StoreNames.Subjects}-changelog";
         List<(string Key, byte[] Value)> fed;
         long gateDrainDecided;
 
@@ -206,11 +214,15 @@ internal sealed class BenchRun
         {
             // (1) An empty gate, then the register through the gate's own topology, a chunk at a time.
             var (running, restored, _) = gate.Start(TimeSpan.FromSeconds(60));
+            if (double.IsNaN(restored))
+            {
+                throw new TimeoutException("the gate did not start within 60 s");
+            }
             Thread.Sleep(300);
             var idle = gate.Sample();
             Say(FormattableString.Invariant($"gate up (RUNNING {running:0.00}s, tasks ready {restored:0.00}s), idle RSS {Mb(idle.RssBytes):0} MB; loading a register of up to {plan.Register:N0} subjects within {plan.RegisterBox.TotalSeconds:0}s"));
             var load = Stopwatch.StartNew();
-            using var applied = new CommittedCounter(bootstrap, [registerChangelog, consentsChangelog]);
+            using var applied = new CommittedCounter(bootstrap, [registerChangelog]);
             using (var loader = BenchData.Loader(bootstrap))
             {
                 while (data.Registered < plan.Register && load.Elapsed < plan.RegisterBox)
@@ -226,7 +238,7 @@ internal sealed class BenchRun
                 }
             }
             var deadline = Stopwatch.StartNew();
-            while ((applied.Count(registerChangelog) < data.Registered || applied.Count(consentsChangelog) < data.Consents) && deadline.Elapsed < TimeSpan.FromSeconds(Math.Max(60, plan.RegisterChunk / 200.0)))
+            while (applied.Count(registerChangelog) < data.Registered + data.Consents && deadline.Elapsed < TimeSpan.FromSeconds(Math.Max(60, plan.RegisterChunk / 200.0)))
             {
                 applied.Advance(TimeSpan.FromMilliseconds(200));
             }
@@ -264,15 +276,16 @@ internal sealed class BenchRun
             using var hook = DrainHook.Start(plan.DuringDrain, gate.ProcessId, plan.HookDelaySeconds, Say);
             using var feeder = new IntentFeeder(bootstrap, TopicNames.Intents, fed, () => gate.DecisionCount() - baseCount, plan.Backlog).Start();
             Say(FormattableString.Invariant($"drain: {plan.Warmup:N0} warm-up + {plan.Intents:N0} measured intents (generated and serialized in {generated:0.0}s), fed keeping at most {plan.Backlog:N0} undecided"));
-            if (!gate.WaitForDecisions(baseCount + plan.Warmup, TimeSpan.FromSeconds(Math.Max(120, plan.Warmup / 200.0))))
+            var warmedUp = gate.WaitForDecisions(baseCount + plan.Warmup, plan.WarmupBox);
+            if (!warmedUp && gate.DecisionCount() <= baseCount - backlog)
             {
-                throw new TimeoutException("the gate did not finish the warm-up in time");
+                throw new TimeoutException($"the gate made no decision in {plan.WarmupBox.TotalSeconds:0}s ({feeder.Produced:N0} intents fed).\n{Positions(bootstrap)}");
             }
             var machineStart = Machine.Read();
             var benchStart = BenchCpu();
             var startSample = gate.Sample();
             var startCount = gate.DecisionCount();
-            Say(FormattableString.Invariant($"warm-up over at {startCount - baseCount:N0} drain decisions; timing up to {total - startCount:N0} more, at most {plan.DrainBox.TotalSeconds:0}s"));
+            Say(FormattableString.Invariant($"warm-up {(warmedUp ? "over" : $"cut short by its {plan.WarmupBox.TotalSeconds:0}s box")} at {startCount - baseCount:N0} drain decisions; timing up to {total - startCount:N0} more, at most {plan.DrainBox.TotalSeconds:0}s"));
             var box = Stopwatch.StartNew();
             var lastCpu = startSample.CpuSeconds;
             var lastCount = startCount;
@@ -299,7 +312,7 @@ internal sealed class BenchRun
             Say(FormattableString.Invariant($"drain: {measured:N0} decisions in {seconds:0.00}s = {measured / seconds:N0}/s{(endCount < total ? $" (time box: {total - endCount:N0} intents left undecided)" : "")}; RSS {Mb(endSample.RssBytes):0} MB"));
             result = result with
             {
-                DrainSeconds = seconds, DrainMeasured = measured, DrainWarmup = startCount - baseCount,
+                DrainSeconds = seconds, DrainMeasured = measured, DrainWarmup = startCount - baseCount, WarmupComplete = warmedUp,
                 DrainComplete = endCount >= total, DrainStart = startSample, DrainEnd = endSample, DrainStartCount = startCount, DrainEndCount = endCount,
                 DiskDrained = diskDrained, BenchCpuCores = (benchEnd - benchStart) / Math.Max(seconds, 1e-9),
                 MachineBusyCores = Machine.BusyCores(machineStart is { } a ? (a.Busy, a.Total) : null, machineEnd is { } b ? (b.Busy, b.Total) : null),
@@ -360,6 +373,26 @@ internal sealed class BenchRun
         return (latency, inGate, backlog);
     }
 
+    /// <summary>Where the gate's consumer group stands on every topic it reads, against the embedded broker's log start and end.</summary>
+    private static string Positions(string bootstrap)
+    {
+        var sb = new System.Text.StringBuilder();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = ApplicationId })
+            .SetLogHandler((_, _) => { }).Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        foreach (var topic in new[] { TopicNames.Intents, $"{ApplicationId}-{RepartitionNames.SubjectEvents}-repartition", TopicNames.Decisions })
+        {
+            var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(x => new TopicPartition(topic, x.PartitionId)).ToList();
+            var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10)).ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
+            foreach (var tp in partitions)
+            {
+                var w = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
+                sb.AppendLine(FormattableString.Invariant($"  {topic}[{tp.Partition.Value}]: log {w.Low.Value}..{w.High.Value}, gate committed {committed.GetValueOrDefault(tp.Partition.Value, -1)}"));
+            }
+        }
+        return sb.ToString();
+    }
+
     /// <summary>CPU seconds of the bench process: the embedded broker, the feeders and the probes.</summary>
     private static double BenchCpu()
     {
@@ -384,8 +417,8 @@ internal sealed class BenchRun
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
 
     private IGateHandle NewGate(string bootstrap, string stateDir) => plan.InProcess
-        ? new InProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.MockCompensation)
-        : new ChildProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.ServerGc, plan.MockCompensation);
+        ? new InProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.MockCompensation, plan.ReconcileOutputs)
+        : new ChildProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.ServerGc, plan.MockCompensation, plan.ReconcileOutputs);
 
     /// <summary>High watermark per partition (records, and transaction markers on transactional topics).</summary>
     private static Dictionary<int, long> EndOffsets(string bootstrap, string topic)

@@ -37,9 +37,9 @@ internal sealed class InProcessGate : IGateHandle
 {
     private readonly GateWorker worker;
 
-    public InProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation)
+    public InProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, string reconcileOutputs)
     {
-        worker = new GateWorker(bootstrap, applicationId, partitions, stateDir, mockCompensation);
+        worker = new GateWorker(bootstrap, applicationId, partitions, stateDir, mockCompensation, reconcileOutputs);
     }
 
     public int ProcessId => Environment.ProcessId;
@@ -82,7 +82,7 @@ internal sealed class ChildProcessGate : IGateHandle
     private readonly StringBuilder stderr = new();
     private bool stopped;
 
-    public ChildProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool serverGc, bool mockCompensation)
+    public ChildProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool serverGc, bool mockCompensation, string reconcileOutputs)
     {
         var (file, prefix) = SelfCommand();
         var info = new ProcessStartInfo(file)
@@ -97,7 +97,7 @@ internal sealed class ChildProcessGate : IGateHandle
         {
             info.ArgumentList.Add(a);
         }
-        foreach (var a in new[] { "bench", "gate-worker", "--bootstrap", bootstrap, "--application-id", applicationId, "--partitions", partitions.ToString(CultureInfo.InvariantCulture), "--state-dir", stateDir, "--mock-compensation", mockCompensation ? "true" : "false" })
+        foreach (var a in new[] { "bench", "gate-worker", "--bootstrap", bootstrap, "--application-id", applicationId, "--partitions", partitions.ToString(CultureInfo.InvariantCulture), "--state-dir", stateDir, "--mock-compensation", mockCompensation ? "true" : "false", "--reconcile-outputs", reconcileOutputs })
         {
             info.ArgumentList.Add(a);
         }
@@ -131,8 +131,20 @@ internal sealed class ChildProcessGate : IGateHandle
 
     public long AllowedCount() => long.Parse(Ask("allowed")[0], CultureInfo.InvariantCulture);
 
-    public bool WaitForDecisions(long count, TimeSpan timeout) =>
-        Ask($"wait {count} {(long)timeout.TotalMilliseconds}", timeout + TimeSpan.FromSeconds(30))[0] == "true";
+    /// <summary>Polls the count (a short command each time, so other threads, the feeder, can ask too).</summary>
+    public bool WaitForDecisions(long count, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (DecisionCount() < count)
+        {
+            if (clock.Elapsed > timeout || process.HasExited)
+            {
+                return false;
+            }
+            Thread.Sleep(5);
+        }
+        return true;
+    }
 
     public double SecondsBetween(long from, long to) => Double(Ask($"span {from} {to}")[0]);
 
@@ -242,7 +254,7 @@ internal sealed class ChildProcessGate : IGateHandle
 /// <summary>The child side of <see cref="ChildProcessGate"/>: <c>rpo bench gate-worker</c>.</summary>
 internal static class GateWorkerLoop
 {
-    public static int Run(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation)
+    public static int Run(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, string reconcileOutputs)
     {
         var output = Console.Out;
         void Reply(string text)
@@ -253,7 +265,7 @@ internal static class GateWorkerLoop
         GateWorker? worker = null;
         try
         {
-            worker = new GateWorker(bootstrap, applicationId, partitions, stateDir, mockCompensation);
+            worker = new GateWorker(bootstrap, applicationId, partitions, stateDir, mockCompensation, reconcileOutputs);
             string? line;
             while ((line = Console.In.ReadLine()) != null)
             {

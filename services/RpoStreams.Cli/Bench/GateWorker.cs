@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
@@ -41,16 +42,25 @@ internal sealed class GateWorker : IDisposable
     private long firstBatchTicks;
     private long lastBatchTicks;
 
-    public GateWorker(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation)
+    public GateWorker(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, string reconcileOutputs = "Auto", int sessionTimeoutMs = BenchSessionTimeoutMs)
     {
         MockCompensation = mockCompensation;
         Config = new GateConfiguration
         {
             Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = partitions },
-            Streams = new StreamsSettings { ApplicationId = applicationId, StateDir = stateDir, Guarantee = "ExactlyOnce" },
+            Streams = new StreamsSettings
+            {
+                ApplicationId = applicationId,
+                StateDir = stateDir,
+                Guarantee = "ExactlyOnce",
+                SessionTimeoutMs = sessionTimeoutMs,
+                ReconcileOutputs = reconcileOutputs,
+            },
             Subjects = new SubjectSettings { HashSecret = HashSecret },
             Development = true,
         };
+        // Streams tuning from the environment (Streams__CommitIntervalMs=500, Streams__Threads=2, ...), as the service reads it.
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Streams").Bind(Config.Streams);
         var problems = Config.Validate();
         if (problems.Count > 0)
         {
@@ -89,17 +99,28 @@ internal sealed class GateWorker : IDisposable
     public GateConfiguration Config { get; }
 
     /// <summary>
-    /// Two client settings that undo artifacts of the embedded broker (librdkafka's mock cluster), applied on
-    /// top of <see cref="GateStreamConfig.Create"/>: the mock answers every Fetch only when fetch.wait.max.ms
-    /// has passed (a real broker answers as soon as data is there), so each consume hop would cost the
-    /// librdkafka default 500 ms, and it ignores LeaveGroup, so a restarted member waits a whole
-    /// session.timeout.ms (45 s by default) for the previous one to expire.
+    /// One client setting that undoes an artifact of the embedded broker (librdkafka's mock cluster), applied
+    /// on top of <see cref="GateStreamConfig.Create"/>: the mock answers every Fetch only when
+    /// fetch.wait.max.ms has passed (a real broker answers as soon as data is there), so each consume hop
+    /// would cost the librdkafka default 500 ms.
     /// </summary>
     public bool MockCompensation { get; }
 
     public const int CompensatedFetchWaitMaxMs = 10;
 
-    public const int CompensatedSessionTimeoutMs = 6000;
+    /// <summary>
+    /// Streams:SessionTimeoutMs of the bench's gate (the service's setting; its default is 10,000, its minimum
+    /// 3,000): the mock ignores LeaveGroup, so a restarted gate waits that long for its predecessor to expire.
+    /// </summary>
+    public const int BenchSessionTimeoutMs = 3_000;
+
+    /// <summary>Whether the topology reconciles outputs (Streams:ReconcileOutputs; Auto means on with the embedded broker, as the service does).</summary>
+    public bool ReconcileOutputs => Config.Streams.ReconcileOutputs switch
+    {
+        "On" => true,
+        "Off" => false,
+        _ => Config.Streams.ExactlyOnce,
+    };
 
     /// <summary>Seconds from <see cref="StartAsync"/> to Streamiz state RUNNING (Streamiz 1.8.2 reports it before restoration ends).</summary>
     public Task<double> Running => running.Task;
@@ -125,14 +146,14 @@ internal sealed class GateWorker : IDisposable
         var bootstrap = config.Kafka.BootstrapServers!;
         var producerConfig = new ProducerConfig { BootstrapServers = bootstrap, ClientId = config.Streams.ApplicationId + "-deadletters" };
         deadLetters = new KafkaDeadLetterPublisher(producerConfig, RecordSerdes.Local(), restoration.CreateLogger("deadletters"));
-        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, deadLetters, SystemClock.Instance);
+        // As GateService: a state dir left by an unclean stop is wiped; on the embedded broker outputs are reconciled.
+        CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, config.Streams.ExactlyOnce, restoration.CreateLogger("marker"));
+        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, deadLetters, SystemClock.Instance, null, ReconcileOutputs);
         sinceStart.Start();
         var streamConfig = GateStreamConfig.Create(config, bootstrap, restoration);
         if (MockCompensation)
         {
             streamConfig.FetchWaitMaxMs = CompensatedFetchWaitMaxMs;
-            streamConfig.SessionTimeoutMs = CompensatedSessionTimeoutMs;
-            streamConfig.HeartbeatIntervalMs = 1000;
         }
         stream = new KafkaStream(GateTopology.Build(options), streamConfig);
         stream.OnRestoreStartEvent += (_, _, start, end) => Interlocked.Add(ref restoreTarget, Math.Max(0, end - Math.Max(0, start)));
@@ -142,7 +163,7 @@ internal sealed class GateWorker : IDisposable
             Interlocked.CompareExchange(ref firstBatchTicks, ticks, 0);
             Interlocked.Exchange(ref lastBatchTicks, ticks);
             Interlocked.Add(ref restoredRecords, n);
-            if (store == StoreNames.Register)
+            if (store == StoreNames.Subjects)
             {
                 Interlocked.Add(ref restoredRegister, n);
             }
@@ -155,6 +176,7 @@ internal sealed class GateWorker : IDisposable
             }
             else if (now == KafkaStream.State.ERROR)
             {
+                failed = true;
                 var error = new InvalidOperationException("the gate stream went to ERROR");
                 running.TrySetException(error);
                 restored.TrySetException(error);
@@ -170,12 +192,25 @@ internal sealed class GateWorker : IDisposable
     public (double Running, double Restored, long StreamizRestorationMs) Start(TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        StartAsync().GetAwaiter().GetResult();
-        var up = Running.WaitAsync(timeout).GetAwaiter().GetResult();
-        double done;
+        // StartAsync restores global stores before it returns (with ReconcileOutputs, a view of every decision): bound it too.
+        var starting = Task.Run(StartAsync);
+        TimeSpan Left() => timeout - clock.Elapsed > TimeSpan.Zero ? timeout - clock.Elapsed : TimeSpan.Zero;
+        if (!starting.Wait(Left()))
+        {
+            return (double.NaN, double.NaN, -1);
+        }
+        double up, done;
         try
         {
-            done = Restored.WaitAsync(timeout - clock.Elapsed).GetAwaiter().GetResult();
+            up = Running.WaitAsync(Left()).GetAwaiter().GetResult();
+        }
+        catch (TimeoutException)
+        {
+            return (double.NaN, double.NaN, -1);
+        }
+        try
+        {
+            done = Restored.WaitAsync(Left()).GetAwaiter().GetResult();
         }
         catch (TimeoutException)
         {
@@ -233,10 +268,19 @@ internal sealed class GateWorker : IDisposable
             GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
     }
 
+    private bool failed;
+
     public void Dispose()
     {
-        stream?.Dispose();
-        stream = null;
+        if (stream != null)
+        {
+            stream.Dispose();
+            stream = null;
+            if (!failed)
+            {
+                CleanShutdownMarker.MarkClean(Config.Streams.StateDir, Config.Streams.ApplicationId);
+            }
+        }
         deadLetters?.Dispose();
         deadLetters = null;
         listener.Dispose();

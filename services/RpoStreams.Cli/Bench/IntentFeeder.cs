@@ -83,8 +83,15 @@ internal sealed class IntentFeeder : IDisposable
         }
     }
 
+    private bool disposed;
+
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
         stop.Cancel();
         if (thread.IsAlive)
         {

@@ -24,9 +24,7 @@ public sealed class RecordSerdes
         ComplianceAlert = Make<ComplianceAlert>();
         DeadLetter = Make<DeadLetter>();
         SubjectEvent = Make<SubjectEvent>();
-        RegisterState = Make<RegisterState>();
-        SubjectConsents = Make<SubjectConsents>();
-        ContactHistory = Make<ContactHistory>();
+        SubjectState = Make<SubjectState>();
         PendingAttempt = Make<PendingAttempt>();
         CampaignHourTally = Make<CampaignHourTally>();
         FreshnessEpisode = Make<FreshnessEpisode>();
@@ -57,11 +55,7 @@ public sealed class RecordSerdes
 
     public AvroSerDes<SubjectEvent> SubjectEvent { get; }
 
-    public AvroSerDes<RegisterState> RegisterState { get; }
-
-    public AvroSerDes<SubjectConsents> SubjectConsents { get; }
-
-    public AvroSerDes<ContactHistory> ContactHistory { get; }
+    public AvroSerDes<SubjectState> SubjectState { get; }
 
     public AvroSerDes<PendingAttempt> PendingAttempt { get; }
 

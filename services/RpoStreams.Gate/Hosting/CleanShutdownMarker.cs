@@ -10,6 +10,9 @@ public static class CleanShutdownMarker
 {
     private const string FileName = ".clean-shutdown";
 
+    /// <summary>Global stores are copies of their topics, not written in transactions: kept, and caught up from their checkpoints.</summary>
+    private const string GlobalDirectory = "global";
+
     /// <summary>
     /// Called before the stream starts. Returns true when local state was wiped because the previous run
     /// did not stop cleanly. Removes the marker, so a crash of this run is detected next time.
@@ -18,7 +21,7 @@ public static class CleanShutdownMarker
     {
         var appDir = Path.Combine(stateDir, applicationId);
         var marker = Path.Combine(appDir, FileName);
-        var hasState = Directory.Exists(appDir) && Directory.EnumerateFileSystemEntries(appDir).Any(e => Path.GetFileName(e) != FileName);
+        var hasState = Directory.Exists(appDir) && Directory.EnumerateFileSystemEntries(appDir).Any(e => Path.GetFileName(e) is not (FileName or GlobalDirectory));
         var clean = File.Exists(marker);
         if (File.Exists(marker))
         {
@@ -31,7 +34,7 @@ public static class CleanShutdownMarker
         logger.LogWarning(
             "The previous run did not stop cleanly: wiping local state in {StateDir} and restoring it from the changelogs (it may hold writes of aborted transactions)",
             appDir);
-        foreach (var entry in Directory.EnumerateFileSystemEntries(appDir))
+        foreach (var entry in Directory.EnumerateFileSystemEntries(appDir).Where(e => Path.GetFileName(e) != GlobalDirectory))
         {
             if (Directory.Exists(entry))
             {

@@ -47,6 +47,10 @@ public static class Health
                 _ => $"the stream processor is {runtime.State}",
             });
         }
+        if (runtime.IsRunning && runtime.Restoring.Count > 0)
+        {
+            reasons.Add($"restoring state from the changelogs: {string.Join(", ", runtime.Restoring.Take(5))}{(runtime.Restoring.Count > 5 ? ", ..." : string.Empty)}");
+        }
         var latest = runtime.LatestConsultation();
         var validity = Duration.FromDays(config.Policy.ConsultationValidityDays);
         if (runtime.IsRunning && latest is null)

@@ -123,9 +123,7 @@ public sealed class GateObservations : BackgroundService
                 entries[name] = store.ApproximateNumEntries();
             }
         }
-        Count<RegisterState>(StoreNames.Register);
-        Count<SubjectConsents>(StoreNames.Consents);
-        Count<ContactHistory>(StoreNames.Contacts);
+        Count<SubjectState>(StoreNames.Subjects);
         Count<CallDecision>(StoreNames.Decisions);
         Count<PendingAttempt>(StoreNames.PendingAttempts);
         Count<CampaignHourTally>(StoreNames.CampaignTallies);

@@ -36,6 +36,15 @@ public sealed class GateRuntime : IPartitionOwnership
 
     public bool IsRunning => state == "RUNNING";
 
+    private readonly ConcurrentDictionary<string, long> restoring = new();
+
+    /// <summary>Stores restoring from their changelogs right now (Streamiz says RUNNING before they finish).</summary>
+    public IReadOnlyCollection<string> Restoring => restoring.Keys.Order().ToList();
+
+    public void RestoreStarted(string store, int partition, long records) => restoring[$"{store}#{partition}"] = records;
+
+    public void RestoreEnded(string store, int partition) => restoring.TryRemove($"{store}#{partition}", out _);
+
     /// <summary>Subject partitions whose tasks run in this instance.</summary>
     public IReadOnlyCollection<int> OwnedPartitions => owned.Keys.Order().ToList();
 

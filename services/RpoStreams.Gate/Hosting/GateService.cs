@@ -101,6 +101,8 @@ public sealed class GateService : BackgroundService
         runtime.Serdes = serdes;
         var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, loggerFactory));
         runtime.Stream = stream;
+        stream.OnRestoreStartEvent += (tp, store, start, end) => runtime.RestoreStarted(store, tp.Partition.Value, Math.Max(0, end - start));
+        stream.OnRestoreEndEvent += (tp, store, _) => runtime.RestoreEnded(store, tp.Partition.Value);
         stream.StateChanged += (_, now) =>
         {
             runtime.SetState(now.ToString());

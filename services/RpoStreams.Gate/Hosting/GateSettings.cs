@@ -116,6 +116,24 @@ public sealed class StreamsSettings
     /// </summary>
     public int SessionTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>Longest a stream thread waits to fill a batch of records (Streamiz's own default, 100 ms, costs latency at low rates).</summary>
+    public int PollMs { get; set; } = 10;
+
+    /// <summary>Records a stream thread takes per batch.</summary>
+    public int MaxPollRecords { get; set; } = 1_000;
+
+    /// <summary>
+    /// Longest the broker holds a fetch that has not reached its minimum size. Kafka answers as soon as there
+    /// is data; librdkafka's mock cluster (the embedded broker) always waits this long, so it is kept short.
+    /// </summary>
+    public int FetchWaitMaxMs { get; set; } = 10;
+
+    /// <summary>Records per batch while restoring state from a changelog (Streamiz's default is 1,000).</summary>
+    public int MaxPollRestoringRecords { get; set; } = 10_000;
+
+    /// <summary>RocksDB block cache of the whole process, shared by every store (memtables add 8 MB per RocksDB store).</summary>
+    public int RocksDbMemoryMb { get; set; } = 64;
+
     /// <summary>
     /// Auto (default): reconcile outputs only on a broker that does not keep transactional offset commits
     /// (the embedded broker, librdkafka's mock cluster); On or Off force it. See GateTopologyOptions.ReconcileOutputs.
@@ -145,6 +163,26 @@ public sealed class StreamsSettings
         if (Threads is < 1 or > 64)
         {
             yield return $"Streams:Threads must be between 1 and 64 (got {Threads})";
+        }
+        if (PollMs is < 1 or > 1_000)
+        {
+            yield return $"Streams:PollMs must be between 1 and 1000 (got {PollMs})";
+        }
+        if (MaxPollRecords is < 1 or > 100_000)
+        {
+            yield return $"Streams:MaxPollRecords must be between 1 and 100000 (got {MaxPollRecords})";
+        }
+        if (FetchWaitMaxMs is < 1 or > 10_000)
+        {
+            yield return $"Streams:FetchWaitMaxMs must be between 1 and 10000 (got {FetchWaitMaxMs})";
+        }
+        if (MaxPollRestoringRecords is < 100 or > 1_000_000)
+        {
+            yield return $"Streams:MaxPollRestoringRecords must be between 100 and 1000000 (got {MaxPollRestoringRecords})";
+        }
+        if (RocksDbMemoryMb is < 16 or > 65_536)
+        {
+            yield return $"Streams:RocksDbMemoryMb must be between 16 and 65536 (got {RocksDbMemoryMb})";
         }
         if (SessionTimeoutMs is < 3_000 or > 300_000)
         {

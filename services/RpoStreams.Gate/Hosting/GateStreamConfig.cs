@@ -22,8 +22,13 @@ public static class GateStreamConfig
             AutoOffsetReset = AutoOffsetReset.Earliest,
             SessionTimeoutMs = s.SessionTimeoutMs,
             HeartbeatIntervalMs = Math.Max(1_000, s.SessionTimeoutMs / 3),
+            PollMs = s.PollMs,
+            MaxPollRecords = s.MaxPollRecords,
+            FetchWaitMaxMs = s.FetchWaitMaxMs,
+            MaxPollRestoringRecords = s.MaxPollRestoringRecords,
             Logger = loggerFactory,
         };
+        streamConfig.RocksDbConfigHandler = new RocksDbMemory(s.RocksDbMemoryMb).Configure;
         var k = config.Kafka;
         if (Enum.TryParse<SecurityProtocol>(k.SecurityProtocol, true, out var protocol))
         {

@@ -31,18 +31,17 @@ public static class GateTopology
         var bytes = new ByteArraySerDes();
 
         // Stores first: Streamiz needs them registered before a processor names them.
-        builder.AddStateStore(Store(options, StoreNames.Register, serdes.RegisterState));
-        builder.AddStateStore(Store(options, StoreNames.Consents, serdes.SubjectConsents));
-        builder.AddStateStore(Store(options, StoreNames.Contacts, serdes.ContactHistory));
+        // The large stores (one entry per subject, per recent intent) in RocksDB; the small ones in memory,
+        // restored from their changelogs (RocksDB flushes every store at every commit: fewer is faster).
+        builder.AddStateStore(Store(options, StoreNames.Subjects, serdes.SubjectState));
         builder.AddStateStore(Store(options, StoreNames.Decisions, serdes.CallDecision));
-        builder.AddStateStore(Store(options, StoreNames.PendingAttempts, serdes.PendingAttempt));
-        // Few, hot keys: cached, so a tally reaches RocksDB and its changelog once per commit, not per decision.
-        builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally).WithCachingEnabled());
-        builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode).WithCachingEnabled());
+        builder.AddStateStore(Store(options, StoreNames.PendingAttempts, serdes.PendingAttempt, small: true));
+        // Few, hot keys: cached, so a tally reaches its changelog once per commit, not per decision.
+        builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally, small: true).WithCachingEnabled());
+        builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode, small: true).WithCachingEnabled());
         foreach (var name in new[] { StoreNames.IntakePositions, StoreNames.SubjectPositions, StoreNames.CampaignPositions, StoreNames.StalePositions })
         {
-            // Cached: a position is written to RocksDB and its changelog once per commit, not once per record.
-            builder.AddStateStore(Store(options, name, strings).WithCachingEnabled());
+            builder.AddStateStore(Store(options, name, strings, small: true).WithCachingEnabled());
         }
         foreach (var name in new[] { StoreNames.IntakeCommits, StoreNames.SubjectCommits, StoreNames.CampaignCommits, StoreNames.StaleCommits })
         {
@@ -63,7 +62,11 @@ public static class GateTopology
         {
             // On a broker without transactional isolation, the decisions already visible are the record of what was emitted.
             builder.AddGlobalStore(
-                Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreNames.EmittedDecisions), strings, bytes).WithLoggingDisabled(),
+                // Persistent with its checkpoint, so a restart reads only the decisions since the last one.
+                Stores.KeyValueStoreBuilder(
+                    options.PersistentStores ? Stores.PersistentKeyValueStore(StoreNames.EmittedDecisions) : Stores.InMemoryKeyValueStore(StoreNames.EmittedDecisions),
+                    strings,
+                    bytes).WithLoggingDisabled(),
                 TopicNames.Decisions,
                 ProcessorBuilder.New<string, byte[]>().Processor<EmittedDecisionsUpdater>().Build(),
                 strings,
@@ -174,9 +177,9 @@ public static class GateTopology
         return topics;
     }
 
-    private static IStoreBuilder<IKeyValueStore<string, T>> Store<T>(GateTopologyOptions options, string name, ISerDes<T> serdes)
+    private static IStoreBuilder<IKeyValueStore<string, T>> Store<T>(GateTopologyOptions options, string name, ISerDes<T> serdes, bool small = false)
     {
-        var supplier = options.PersistentStores ? Stores.PersistentKeyValueStore(name) : Stores.InMemoryKeyValueStore(name);
+        var supplier = options.PersistentStores && !small ? Stores.PersistentKeyValueStore(name) : Stores.InMemoryKeyValueStore(name);
         return Stores.KeyValueStoreBuilder(supplier, new StringSerDes(), serdes);
     }
 

@@ -3,14 +3,8 @@ namespace RpoStreams.Gate.Topology;
 /// <summary>State stores and internal topics of the gate topology. Changelogs are <c>{applicationId}-{store}-changelog</c>.</summary>
 public static class StoreNames
 {
-    /// <summary>subjectRef → latest register update (RegisterState).</summary>
-    public const string Register = "register-by-subject";
-
-    /// <summary>subjectRef → latest consent per company (SubjectConsents).</summary>
-    public const string Consents = "consents-by-subject";
-
-    /// <summary>subjectRef → ALLOWED promotional phone contacts (ContactHistory).</summary>
-    public const string Contacts = "contacts-by-subject";
+    /// <summary>subjectRef → the subject's register state, consents per company and ALLOWED contacts (SubjectState).</summary>
+    public const string Subjects = "subject-state";
 
     /// <summary>intentId → its decision, for idempotence and for judging attempts.</summary>
     public const string Decisions = "decisions-by-intent";
@@ -52,7 +46,7 @@ public static class StoreNames
     public const string EmittedDecisions = "emitted-decisions";
 
     /// <summary>Logged stores owned by the subject tasks (partitioned like the subject-events topic).</summary>
-    public static readonly IReadOnlyList<string> SubjectStores = [Register, Consents, Contacts, Decisions, PendingAttempts, SubjectPositions];
+    public static readonly IReadOnlyList<string> SubjectStores = [Subjects, Decisions, PendingAttempts, SubjectPositions];
 }
 
 /// <summary>Names of the repartition topics (the application id is prefixed by Streamiz).</summary>

@@ -22,9 +22,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
 
     private readonly GateTopologyOptions options;
     private ProcessorContext<string, GateOutput> context = null!;
-    private IKeyValueStore<string, RegisterState> register = null!;
-    private IKeyValueStore<string, SubjectConsents> consents = null!;
-    private IKeyValueStore<string, ContactHistory> contacts = null!;
+    private IKeyValueStore<string, SubjectState> subjects = null!;
     private IKeyValueStore<string, CallDecision> decisions = null!;
     private IKeyValueStore<string, PendingAttempt> pending = null!;
     private ConsultationReader consultations = null!;
@@ -56,9 +54,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     public void Init(ProcessorContext<string, GateOutput> context)
     {
         this.context = context;
-        register = (IKeyValueStore<string, RegisterState>)context.GetStateStore(StoreNames.Register);
-        consents = (IKeyValueStore<string, SubjectConsents>)context.GetStateStore(StoreNames.Consents);
-        contacts = (IKeyValueStore<string, ContactHistory>)context.GetStateStore(StoreNames.Contacts);
+        subjects = (IKeyValueStore<string, SubjectState>)context.GetStateStore(StoreNames.Subjects);
         decisions = (IKeyValueStore<string, CallDecision>)context.GetStateStore(StoreNames.Decisions);
         pending = (IKeyValueStore<string, PendingAttempt>)context.GetStateStore(StoreNames.PendingAttempts);
         positions = new InputPositions(context, StoreNames.SubjectPositions, StoreNames.SubjectCommits, options.GuardInputPositions);
@@ -125,20 +121,26 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     private void ApplyRegisterUpdate(SubjectEvent ev)
     {
         var update = options.Serdes.RegisterUpdate.Deserialize(ev.payload, default);
-        var next = SubjectStateRules.Apply(register.Get(ev.subjectRef), update);
+        var state = subjects.Get(ev.subjectRef);
+        var next = SubjectStateRules.Apply(state?.register, update);
         if (next != null)
         {
-            register.Put(ev.subjectRef, next);
+            state ??= new SubjectState();
+            state.register = next;
+            subjects.Put(ev.subjectRef, state);
         }
     }
 
     private void ApplyConsent(SubjectEvent ev)
     {
         var consent = options.Serdes.ConsentEvent.Deserialize(ev.payload, default);
-        var next = SubjectStateRules.Apply(consents.Get(ev.subjectRef), consent);
+        var state = subjects.Get(ev.subjectRef);
+        var next = SubjectStateRules.Apply(state?.consents, consent);
         if (next != null)
         {
-            consents.Put(ev.subjectRef, next);
+            state ??= new SubjectState();
+            state.consents = next;
+            subjects.Put(ev.subjectRef, state);
         }
     }
 
@@ -163,15 +165,15 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         var subjectRef = ev.subjectRef;
         var decisionTime = intent.scheduledAt.ToInstant();
         var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
-        ContactHistory? history = null;
+        SubjectState? state = null;
         var subject = SubjectFacts.None;
         if (subjectRef != null)
         {
-            history = contacts.Get(subjectRef);
+            state = subjects.Get(subjectRef);
             subject = new SubjectFacts(
-                SubjectStateRules.ToFacts(register.Get(subjectRef)),
-                SubjectStateRules.ConsentOf(consents.Get(subjectRef), intent.companyId),
-                SubjectStateRules.ContactsOf(history, intent.companyId));
+                SubjectStateRules.ToFacts(state?.register),
+                SubjectStateRules.ConsentOf(state?.consents, intent.companyId),
+                SubjectStateRules.ContactsOf(state?.contacts, intent.companyId));
         }
         var verdict = Policy.Policy.Decide(facts, subject, LatestConsultation(), Rules);
 
@@ -199,7 +201,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         {
             // Keep every contact a decision still accepted (up to Intake:MaxPastSkewDays back) could need.
             var keepFrom = SubjectStateRules.KeepContactsFrom(streamTime, Duration.FromDays(options.Intake.MaxPastSkewDays), Rules);
-            contacts.Put(subjectRef, SubjectStateRules.Record(history, intent.companyId, intent.intentId, decisionTime, keepFrom));
+            state ??= new SubjectState();
+            state.contacts = SubjectStateRules.Record(state.contacts, intent.companyId, intent.intentId, decisionTime, keepFrom);
+            subjects.Put(subjectRef, state);
         }
 
         activity?.SetTag("rpo.outcome", decision.outcome.ToString());

@@ -62,13 +62,11 @@ public sealed class CheckService
         var subject = SubjectFacts.None;
         if (located is { } l)
         {
-            var register = runtime.SubjectStore<RegisterState>(StoreNames.Register)?.Get(l.Ref);
-            var consents = runtime.SubjectStore<SubjectConsents>(StoreNames.Consents)?.Get(l.Ref);
-            var contacts = runtime.SubjectStore<ContactHistory>(StoreNames.Contacts)?.Get(l.Ref);
+            var state = runtime.SubjectStore<SubjectState>(StoreNames.Subjects)?.Get(l.Ref);
             subject = new SubjectFacts(
-                SubjectStateRules.ToFacts(register),
-                SubjectStateRules.ConsentOf(consents, query.CompanyId),
-                SubjectStateRules.ContactsOf(contacts, query.CompanyId));
+                SubjectStateRules.ToFacts(state?.register),
+                SubjectStateRules.ConsentOf(state?.consents, query.CompanyId),
+                SubjectStateRules.ContactsOf(state?.contacts, query.CompanyId));
         }
         var notEvaluated = new List<string>();
         var callerId = query.CallerId;
