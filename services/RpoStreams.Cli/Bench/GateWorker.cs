@@ -35,6 +35,7 @@ internal sealed class GateWorker : IDisposable
     private readonly Stopwatch sinceStart = new();
     private KafkaStream? stream;
     private KafkaDeadLetterPublisher? deadLetters;
+    private EmittedDecisionsView? emitted;
     private long allowed;
     private long restoredRecords;
     private long restoredRegister;
@@ -148,7 +149,12 @@ internal sealed class GateWorker : IDisposable
         deadLetters = new KafkaDeadLetterPublisher(producerConfig, RecordSerdes.Local(), restoration.CreateLogger("deadletters"));
         // As GateService: a state dir left by an unclean stop is wiped; on the embedded broker outputs are reconciled.
         CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, config.Streams.ExactlyOnce, restoration.CreateLogger("marker"));
-        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, deadLetters, SystemClock.Instance, null, ReconcileOutputs);
+        if (ReconcileOutputs)
+        {
+            emitted = new EmittedDecisionsView(bootstrap, config.Kafka, config.Streams.ApplicationId, restoration.CreateLogger("emitted"));
+            emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));
+        }
+        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, deadLetters, SystemClock.Instance, null, emitted);
         sinceStart.Start();
         var streamConfig = GateStreamConfig.Create(config, bootstrap, restoration);
         if (MockCompensation)
@@ -283,6 +289,8 @@ internal sealed class GateWorker : IDisposable
         }
         deadLetters?.Dispose();
         deadLetters = null;
+        emitted?.Dispose();
+        emitted = null;
         listener.Dispose();
         metrics.Dispose();
     }

@@ -81,7 +81,7 @@ public sealed class GateConfiguration
     /// <summary>The secret subjectRef is keyed with (the development one only in Development).</summary>
     public string HashSecret => string.IsNullOrEmpty(Subjects.HashSecret) ? SubjectSettings.DevelopmentSecret : Subjects.HashSecret;
 
-    public GateTopologyOptions TopologyOptions(RecordSerdes serdes, GateMetrics metrics, IDeadLetterPublisher? deadLetters, IClock clock, IPartitionOwnership? ownership = null, bool reconcileOutputs = false) => new()
+    public GateTopologyOptions TopologyOptions(RecordSerdes serdes, GateMetrics metrics, IDeadLetterPublisher? deadLetters, IClock clock, IPartitionOwnership? ownership = null, IEmittedDecisions? emittedDecisions = null) => new()
     {
         ApplicationId = Streams.ApplicationId,
         Partitions = Kafka.Partitions,
@@ -95,6 +95,6 @@ public sealed class GateConfiguration
         Metrics = metrics,
         GlobalDeadLetters = deadLetters,
         Ownership = ownership,
-        ReconcileOutputs = reconcileOutputs,
+        EmittedDecisions = emittedDecisions,
     };
 }

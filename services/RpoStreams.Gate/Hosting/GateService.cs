@@ -25,6 +25,7 @@ public sealed class GateService : BackgroundService
     private readonly ILogger<GateService> logger;
     private EmbeddedKafka? embedded;
     private KafkaDeadLetterPublisher? deadLetters;
+    private EmittedDecisionsView? emitted;
 
     public GateService(GateConfiguration config, GateRuntime runtime, GateMetrics metrics, RecordSerdes serdes, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
     {
@@ -96,8 +97,10 @@ public sealed class GateService : BackgroundService
                 "The broker at {Bootstrap} does not keep transactional offset commits nor isolate transactions (librdkafka's mock cluster): " +
                 "the gate reconciles its decisions against calls.decisions.v1 after a crash instead of relying on transactions",
                 bootstrap);
+            emitted = new EmittedDecisionsView(bootstrap, config.Kafka, config.Streams.ApplicationId, loggerFactory.CreateLogger<EmittedDecisionsView>());
+            emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));
         }
-        var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, runtime, reconcile);
+        var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, runtime, emitted);
         runtime.Serdes = serdes;
         var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, loggerFactory));
         runtime.Stream = stream;
@@ -149,6 +152,7 @@ public sealed class GateService : BackgroundService
             }
         }
         deadLetters?.Dispose();
+        emitted?.Dispose();
         embedded?.Dispose();
         logger.LogInformation("Gate stopped");
     }

@@ -58,23 +58,6 @@ public static class GateTopology
             null,
             "consultations-global");
 
-        if (options.ReconcileOutputs)
-        {
-            // On a broker without transactional isolation, the decisions already visible are the record of what was emitted.
-            builder.AddGlobalStore(
-                // Persistent with its checkpoint, so a restart reads only the decisions since the last one.
-                Stores.KeyValueStoreBuilder(
-                    options.PersistentStores ? Stores.PersistentKeyValueStore(StoreNames.EmittedDecisions) : Stores.InMemoryKeyValueStore(StoreNames.EmittedDecisions),
-                    strings,
-                    bytes).WithLoggingDisabled(),
-                TopicNames.Decisions,
-                ProcessorBuilder.New<string, byte[]>().Processor<EmittedDecisionsUpdater>().Build(),
-                strings,
-                bytes,
-                null,
-                "emitted-decisions-global");
-        }
-
         var register = Intake<RegisterUpdate, RegisterIntake>(builder, TopicNames.RegisterUpdates, "register", options);
         var consents = Intake<ConsentEvent, ConsentIntake>(builder, TopicNames.Consents, "consents", options);
         var intents = Intake<CallIntent, IntentIntake>(builder, TopicNames.Intents, "intents", options);

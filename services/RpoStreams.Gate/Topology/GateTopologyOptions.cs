@@ -12,6 +12,12 @@ public interface IDeadLetterPublisher
     void Publish(byte[]? key, DeadLetter deadLetter);
 }
 
+/// <summary>What has been published to calls.decisions.v1, by intentId (the decision's wire bytes).</summary>
+public interface IEmittedDecisions
+{
+    byte[]? Find(string intentId);
+}
+
 /// <summary>Learns which subject partitions this instance's tasks own (the check API routes by it).</summary>
 public interface IPartitionOwnership
 {
@@ -62,10 +68,12 @@ public sealed class GateTopologyOptions
 
     /// <summary>
     /// For brokers that do not isolate or abort transactions (librdkafka's mock cluster, the embedded
-    /// broker): keep a global view of calls.decisions.v1 so that an intent whose decision is already
-    /// visible is never decided again after a crash. Kafka's transactions make this unnecessary.
+    /// broker): the decisions visible in calls.decisions.v1, which say what was really emitted when a
+    /// crash left local state and outputs out of step. Null on Kafka, whose transactions keep them in step.
     /// </summary>
-    public bool ReconcileOutputs { get; init; }
+    public IEmittedDecisions? EmittedDecisions { get; init; }
+
+    public bool ReconcileOutputs => EmittedDecisions is not null;
 
     public DeadLetterSeal Seal => seal ??= new DeadLetterSeal(Hasher);
 

@@ -42,9 +42,6 @@ public static class StoreNames
 
     public const string StaleCommits = "stale-commits";
 
-    /// <summary>Global, only when reconciling outputs: intentId → the decision visible in calls.decisions.v1.</summary>
-    public const string EmittedDecisions = "emitted-decisions";
-
     /// <summary>Logged stores owned by the subject tasks (partitioned like the subject-events topic).</summary>
     public static readonly IReadOnlyList<string> SubjectStores = [Subjects, Decisions, PendingAttempts, SubjectPositions];
 }

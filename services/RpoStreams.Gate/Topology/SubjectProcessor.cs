@@ -27,7 +27,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     private IKeyValueStore<string, PendingAttempt> pending = null!;
     private ConsultationReader consultations = null!;
     private InputPositions positions = null!;
-    private IReadOnlyKeyValueStore<string, byte[]>? emitted;
+    private IEmittedDecisions? emitted;
 
     /// <summary>Pending attempts by deadline, mirrored from the pending store (rebuilt at start).</summary>
     private readonly SortedSet<(long Deadline, string AttemptId)> deadlines = new();
@@ -58,7 +58,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         decisions = (IKeyValueStore<string, CallDecision>)context.GetStateStore(StoreNames.Decisions);
         pending = (IKeyValueStore<string, PendingAttempt>)context.GetStateStore(StoreNames.PendingAttempts);
         positions = new InputPositions(context, StoreNames.SubjectPositions, StoreNames.SubjectCommits, options.GuardInputPositions);
-        emitted = options.ReconcileOutputs ? context.GetStateStore(StoreNames.EmittedDecisions) as IReadOnlyKeyValueStore<string, byte[]> : null;
+        emitted = options.EmittedDecisions;
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
 
         foreach (var entry in StoreScan.Each(pending))
@@ -147,12 +147,18 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     private void Decide(SubjectEvent ev, Record<string, SubjectEvent> record)
     {
         var intent = options.Serdes.CallIntent.Deserialize(ev.payload, default);
-        var previous = decisions.Get(intent.intentId) ?? AlreadyEmitted(intent.intentId);
+        var local = decisions.Get(intent.intentId);
+        var previous = local ?? AlreadyEmitted(intent.intentId);
         if (previous != null)
         {
             if (previous.intentPartition == ev.sourcePartition && previous.intentOffset == ev.sourceOffset && ev.sourceOffset >= 0)
             {
-                // The same intent record delivered again (a task redoing work after a crash): answered already.
+                // The same intent record delivered again (a task redoing work after a crash): answered already,
+                // unless, on a broker without transactions, the crash kept the state but lost the published decision.
+                if (local != null && emitted != null && emitted.Find(intent.intentId) is null)
+                {
+                    Emit(new GateOutput { Decision = local }, local.intentId);
+                }
                 ResolvePending(previous);
                 return;
             }
@@ -238,7 +244,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     /// </summary>
     private CallDecision? AlreadyEmitted(string intentId)
     {
-        if (emitted?.Get(intentId) is not { } bytes)
+        if (emitted?.Find(intentId) is not { } bytes)
         {
             return null;
         }

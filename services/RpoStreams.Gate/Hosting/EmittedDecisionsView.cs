@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using RpoStreams.Contracts;
+using RpoStreams.Gate.Topology;
+
+namespace RpoStreams.Gate.Hosting;
+
+/// <summary>
+/// On a broker without transactional isolation (the embedded broker): every decision visible in
+/// calls.decisions.v1, by intentId, followed by a consumer of its own from the beginning of the topic.
+/// The gate starts its stream only once this view has caught up, so after a crash it knows exactly which
+/// decisions were published, whatever the crash did to the local state.
+/// (Not a Streamiz global store: Streamiz 1.8.2 never finishes restoring one whose partition ends in a
+/// transaction marker.)
+/// </summary>
+public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
+{
+    private readonly ConcurrentDictionary<string, byte[]> decisions = new(StringComparer.Ordinal);
+    private readonly IConsumer<string?, byte[]> consumer;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Thread loop;
+    private readonly ILogger logger;
+    private IReadOnlyList<TopicPartition> partitions = [];
+
+    public EmittedDecisionsView(string bootstrap, KafkaSettings kafka, string applicationId, ILogger logger)
+    {
+        this.logger = logger;
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = applicationId + "-emitted-view",
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 10,
+            IsolationLevel = IsolationLevel.ReadUncommitted,
+        };
+        kafka.ApplySecurity(config);
+        consumer = new ConsumerBuilder<string?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
+        loop = new Thread(Run) { IsBackground = true, Name = "emitted-decisions-view" };
+    }
+
+    public int Count => decisions.Count;
+
+    public byte[]? Find(string intentId) => decisions.TryGetValue(intentId, out var bytes) ? bytes : null;
+
+    /// <summary>Starts following the topic and returns once every decision published so far has been read.</summary>
+    public void StartAndCatchUp(TimeSpan timeout)
+    {
+        using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
+        {
+            var metadata = admin.GetMetadata(TopicNames.Decisions, TimeSpan.FromSeconds(10));
+            partitions = metadata.Topics.Single().Partitions.Select(p => new TopicPartition(TopicNames.Decisions, p.PartitionId)).ToList();
+        }
+        var ends = partitions.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        loop.Start();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (ends.Any(e => e.Value > 0 && consumer.Position(e.Key).Value < e.Value))
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"the view of {TopicNames.Decisions} did not catch up within {timeout.TotalSeconds:0} s");
+            }
+            Thread.Sleep(20);
+        }
+        logger.LogInformation("Read {Count} published decisions in {Seconds:0.0} s", decisions.Count, clock.Elapsed.TotalSeconds);
+    }
+
+    private void Run()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (result?.Message is { Key: { } key, Value: { } value })
+                {
+                    decisions[key] = value;
+                }
+            }
+            catch (ConsumeException e)
+            {
+                logger.LogWarning("Reading {Topic}: {Reason}", TopicNames.Decisions, e.Error.Reason);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        if (loop.IsAlive)
+        {
+            loop.Join(TimeSpan.FromSeconds(5));
+        }
+        consumer.Close();
+        consumer.Dispose();
+    }
+}

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+
+namespace RpoStreams.Fault.Tests.Infrastructure;
+
+/// <summary>Counts the committed records of a topic (read_committed, from the beginning).</summary>
+public static class TopicCounter
+{
+    /// <summary>Waits until <paramref name="topic"/> holds at least <paramref name="expected"/> committed records; returns the count seen.</summary>
+    public static Task<long> WaitForRecordsAsync(string bootstrap, string topic, long expected, TimeSpan timeout, CancellationToken cancel) =>
+        Task.Run(() =>
+        {
+            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
+            {
+                BootstrapServers = bootstrap,
+                GroupId = "fault-count-" + Guid.NewGuid().ToString("N")[..8],
+                IsolationLevel = IsolationLevel.ReadCommitted,
+                EnableAutoCommit = false,
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+            }).SetLogHandler((_, _) => { }).Build();
+            using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
+            {
+                var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(30)).Topics.Single().Partitions;
+                consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
+            }
+            long count = 0;
+            var clock = Stopwatch.StartNew();
+            while (count < expected)
+            {
+                cancel.ThrowIfCancellationRequested();
+                if (clock.Elapsed > timeout)
+                {
+                    throw new TimeoutException($"{topic}: {count} committed records after {timeout.TotalSeconds:0} s, expected {expected}");
+                }
+                if (consumer.Consume(TimeSpan.FromMilliseconds(200))?.Message != null)
+                {
+                    count++;
+                }
+            }
+            consumer.Close();
+            return count;
+        }, cancel);
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using RpoStreams.Fault.Tests.Infrastructure;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Gate.Simulation;
+
+namespace RpoStreams.Fault.Tests;
+
+/// <summary>
+/// Crash consistency under load: the gate (a separate process on its own state dir) is killed with SIGKILL
+/// at random points while it works through a 200,000-intent run, restarted on the same state dir each time,
+/// and afterwards every intent has exactly one decision.
+/// </summary>
+public sealed class SigkillUnderLoadTests
+{
+    private const int Intents = 200_000;
+    private const int Kills = 5;
+
+    /// <summary>
+    /// Not 4: <c>rpo devkafka</c> (librdkafka's mock cluster) keeps at most 5 MiB per partition and silently
+    /// drops the oldest records beyond that. 200,000 intents are about 23 MiB on calls.intents.v1 and 26 MiB on
+    /// calls.decisions.v1, so with 4 partitions the broker itself drops intents and decisions before any audit
+    /// can read them (and the changelogs a crashed gate restores from lose their oldest entries). With 8 every
+    /// topic of the run stays under 4 MiB a partition.
+    /// </summary>
+    private const int Partitions = 8;
+
+    /// <summary>
+    /// Intents the producer may be ahead of the decisions. Keeps the unread part of the subject-events
+    /// repartition topic (about 250 bytes a record) well under the broker's 5 MiB a partition, also while a
+    /// killed gate is down and the input piles up.
+    /// </summary>
+    private const int MaxBacklog = 40_000;
+
+    /// <summary>Decisions a restarted gate must make before it is killed again: every kill hits a gate at work.</summary>
+    private const int MinProgressBeforeKill = 2_000;
+
+    /// <summary>A gate that decides nothing for this long is stuck (a loaded machine makes it slow, not still).</summary>
+    private static readonly TimeSpan Stall = TimeSpan.FromSeconds(150);
+
+    [Fact(Timeout = 20 * 60 * 1000)]
+    [Trait("Category", "Fault")]
+    public async Task Gate_killed_with_SIGKILL_five_times_during_a_200k_run_decides_every_intent_exactly_once()
+    {
+        var cancel = FaultRig.Cancel;
+        await using var rig = await FaultRig.StartAsync("sigkill", Partitions);
+        var seed = Environment.GetEnvironmentVariable("FAULT_SEED") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : Environment.TickCount & 0xFFFF;
+        var random = new Random(seed);
+        rig.Log($"seed {seed} (set FAULT_SEED to replay the same kill points)");
+
+        // Given a running gate and a 200k-intent run flowing into it
+        var gate = rig.Gate("gate");
+        gate.Start();
+        rig.Log($"gate RUNNING after {await gate.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel):g}");
+        var watch = rig.Watch();
+        using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var production = Task.Run(() =>
+        {
+            using var producer = rig.Producer();
+            var plan = new SimulationPlan { Register = 10_000, Intents = Intents, Seed = seed, RunId = "k" };
+            return TrafficRun.Run(producer, plan, PolicyRules.Default, progress =>
+            {
+                // Flow control: the broker drops what it cannot hold, so the run waits for the gate.
+                while (progress.Phase == "intents" && progress.Done - watch.Distinct > MaxBacklog && !stopProducing.IsCancellationRequested)
+                {
+                    Thread.Sleep(50);
+                }
+            }, stopProducing.Token);
+        }, cancel);
+
+        // When it is killed at random points spread over the run, and restarted on the same state dir each time
+        var killPoints = Enumerable.Range(1, Kills)
+            .Select(i => (int)(Intents * (i - 0.3 + 0.6 * random.NextDouble()) / (Kills + 1)))
+            .ToList();
+        rig.Log($"kill points (decided intents): {string.Join(", ", killPoints)}");
+        var restarts = new List<TimeSpan>();
+        var kills = 0;
+        Exception? brokeOff = null;
+        try
+        {
+            foreach (var point in killPoints)
+            {
+                var target = Math.Max(point, watch.Distinct + MinProgressBeforeKill);
+                await Wait.ProgressAsync(
+                    () => watch.Distinct, target, Stall, $"kill {kills + 1}: {target} intents decided", cancel,
+                    state: () => $"{watch.Distinct} decided, {watch.Records} decision records, producer {(production.IsCompleted ? "done" : "sending")}",
+                    abort: () => !gate.IsAlive ? $"the gate exited by itself with {gate.Current.ExitCode}" : production.IsFaulted ? production.Exception!.GetBaseException().Message : null);
+                await Task.Delay(random.Next(0, 400), cancel);
+                var decidedAtKill = watch.Distinct;
+                gate.Kill();
+                kills++;
+                rig.Log($"kill {kills}: SIGKILL pid {gate.Current.Id} after {gate.Current.Clock.Elapsed.TotalSeconds:0.0} s up, {decidedAtKill} intents decided");
+                gate.Start();
+                var running = await gate.WaitRunningAsync(TimeSpan.FromSeconds(240), cancel);
+                restarts.Add(running);
+                rig.Log($"restart {kills}: RUNNING {running.TotalSeconds:0.0} s after process start (rejoin + restore), {watch.Distinct} decided");
+            }
+
+            var sent = await production.WaitAsync(TimeSpan.FromMinutes(10), cancel);
+            rig.Log($"producer: {sent}");
+            Assert.Equal(0, sent.Failures);
+            Assert.Equal(Intents, sent.Intents);
+
+            // Then, once the gate has caught up and stopped, the audit finds exactly one decision per intent
+            await Wait.ProgressAsync(() => watch.Distinct, Intents, Stall, "every intent decided", cancel,
+                state: () => $"{watch.Distinct} decided, {watch.Records} decision records",
+                abort: () => gate.IsAlive ? null : $"the gate exited by itself with {gate.Current.ExitCode}");
+            rig.Log($"all intents decided: {watch.Distinct} distinct, {watch.Records} decision records; {watch.RepeatedCount()} intents with more than one record");
+        }
+        catch (Exception e) when (!cancel.IsCancellationRequested)
+        {
+            // Still stop, audit and record the figures: they say how far the run got.
+            brokeOff = e;
+            if (gate.Starts > 0)
+            {
+                await rig.LogReadinessAsync(gate);
+            }
+            rig.Log($"the run broke off after {kills} kills: {e.Message}");
+        }
+        finally
+        {
+            await stopProducing.CancelAsync();
+            await production.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+
+        var stop = await gate.TerminateAsync(TimeSpan.FromSeconds(30));
+        rig.Log($"gate stopped with SIGTERM: exited {stop.Exited} in {stop.Took.TotalSeconds:0.0} s, code {stop.ExitCode}");
+        var audit = await rig.AuditAsync(TimeSpan.FromSeconds(brokeOff is null ? 30 : 5));
+        rig.Log($"audit: {audit} dead-lettered: {audit.DeadLettered}");
+        FaultFigures.Record(
+            "sigkill-under-load",
+            ("kills", kills), ("intents", audit.Intents), ("missing", audit.Missing), ("duplicated", audit.Duplicated),
+            ("decisions", audit.Decisions), ("partitions", Partitions), ("seed", seed),
+            ("restart_max", restarts.Count > 0 ? restarts.Max() : TimeSpan.Zero),
+            ("restart_mean", restarts.Count > 0 ? TimeSpan.FromTicks((long)restarts.Average(r => r.Ticks)) : TimeSpan.Zero),
+            ("elapsed", rig.Elapsed));
+        var repeated = watch.Repeated();
+        if (repeated.Count > 0)
+        {
+            rig.Log($"intents with more than one decision record (first {repeated.Count}): {string.Join(", ", repeated.Select(r => $"{r.IntentId} x{r.Count}"))}");
+        }
+        rig.Log($"intents without a decision: {watch.UndecidedRanges("k", Intents)}");
+
+        if (brokeOff != null)
+        {
+            ExceptionDispatchInfo.Capture(brokeOff).Throw();
+        }
+        Assert.True(kills >= Kills, $"only {kills} kills");
+        Assert.Equal(Intents, audit.Intents);
+        Assert.Equal(0, audit.Missing);
+        Assert.Equal(0, audit.Duplicated);
+        Assert.True(stop.Exited, "the gate did not exit within 30 s of SIGTERM");
+        rig.Passed();
+    }
+}
