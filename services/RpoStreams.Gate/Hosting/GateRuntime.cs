@@ -45,8 +45,12 @@ public sealed class GateRuntime : IPartitionOwnership
 
     public void RestoreEnded(string store, int partition) => restoring.TryRemove($"{store}#{partition}", out _);
 
+    private volatile int[] ownedSnapshot = [];
+
     /// <summary>Subject partitions whose tasks run in this instance.</summary>
-    public IReadOnlyCollection<int> OwnedPartitions => owned.Keys.Order().ToList();
+    public IReadOnlyCollection<int> OwnedPartitions => ownedSnapshot;
+
+    public bool Owns(int partition) => Array.IndexOf(ownedSnapshot, partition) >= 0;
 
     public void SetState(string value) => state = value;
 
@@ -56,9 +60,17 @@ public sealed class GateRuntime : IPartitionOwnership
         state = "FAILED";
     }
 
-    public void Claim(int partition) => owned[partition] = 1;
+    public void Claim(int partition)
+    {
+        owned[partition] = 1;
+        ownedSnapshot = [.. owned.Keys.Order()];
+    }
 
-    public void Release(int partition) => owned.TryRemove(partition, out _);
+    public void Release(int partition)
+    {
+        owned.TryRemove(partition, out _);
+        ownedSnapshot = [.. owned.Keys.Order()];
+    }
 
     /// <summary>The latest register consultation, read from the global store; null when none or not running.</summary>
     public Instant? LatestConsultation()
@@ -80,12 +92,30 @@ public sealed class GateRuntime : IPartitionOwnership
         }
     }
 
-    /// <summary>A subject store of this instance, for queries (null while rebalancing).</summary>
+    private readonly ConcurrentDictionary<string, object> queryStores = new();
+    private KafkaStream? queryStoresOf;
+
+    /// <summary>A subject store of this instance, for queries (null while rebalancing). Streamiz resolves the tasks' stores on each read, so the handle is kept.</summary>
     public IReadOnlyKeyValueStore<string, T>? SubjectStore<T>(string name)
     {
         try
         {
-            return Stream?.Store(StoreQueryParameters.FromNameAndType(name, QueryableStoreTypes.KeyValueStore<string, T>()));
+            if (Stream is not { } stream)
+            {
+                return null;
+            }
+            if (!ReferenceEquals(queryStoresOf, stream))
+            {
+                queryStores.Clear();
+                queryStoresOf = stream;
+            }
+            if (queryStores.TryGetValue(name, out var cached))
+            {
+                return (IReadOnlyKeyValueStore<string, T>)cached;
+            }
+            var store = stream.Store(StoreQueryParameters.FromNameAndType(name, QueryableStoreTypes.KeyValueStore<string, T>()));
+            queryStores[name] = store;
+            return store;
         }
         catch (Streamiz.Kafka.Net.Errors.InvalidStateStoreException)
         {

@@ -23,7 +23,8 @@ public static class GateTelemetry
                 .AddPrometheusExporter());
         otel.WithTracing(t =>
         {
-            t.AddSource(GateMetrics.MeterName).AddAspNetCoreInstrumentation();
+            // Decisions only: HTTP requests are counted by the metrics, not traced (the check API answers in milliseconds).
+            t.AddSource(GateMetrics.MeterName);
             if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             {
                 t.AddOtlpExporter();

@@ -53,7 +53,7 @@ public sealed class CheckService
         return (subjectRef, SubjectPartitioner.PartitionOf(subjectRef, partitions));
     }
 
-    public bool OwnsPartition(int partition) => runtime.OwnedPartitions.Contains(partition);
+    public bool OwnsPartition(int partition) => runtime.Owns(partition);
 
     /// <summary>Decides from local state; the subject's partition must be owned here (or the subject invalid).</summary>
     public CheckAnswer Answer(CheckQuery query)
