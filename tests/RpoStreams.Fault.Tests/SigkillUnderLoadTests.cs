@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using RpoStreams.Fault.Tests.Infrastructure;
+using RpoStreams.Testing;
 using RpoStreams.Gate.Policy;
 using RpoStreams.Gate.Simulation;
 

@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using RpoStreams.Fault.Tests.Infrastructure;
+using RpoStreams.Testing;
 using RpoStreams.Gate.Policy;
 using RpoStreams.Gate.Simulation;
 

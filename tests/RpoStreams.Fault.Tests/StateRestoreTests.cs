@@ -2,6 +2,7 @@ using System.Runtime.ExceptionServices;
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Fault.Tests.Infrastructure;
+using RpoStreams.Testing;
 using RpoStreams.Gate.Policy;
 using RpoStreams.Gate.Simulation;
 using RpoStreams.Gate.Topology;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using RpoStreams.Fault.Tests.Infrastructure;
+using RpoStreams.Testing;
 using RpoStreams.Gate.Policy;
 using RpoStreams.Gate.Simulation;
 

@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using RpoStreams.Testing;
+
 namespace RpoStreams.Fault.Tests.Infrastructure;
 
 /// <summary>

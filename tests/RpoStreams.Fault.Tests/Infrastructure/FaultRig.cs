@@ -3,6 +3,8 @@ using Confluent.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Simulation;
 
+using RpoStreams.Testing;
+
 namespace RpoStreams.Fault.Tests.Infrastructure;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RpoStreams.Fault.Tests.Infrastructure;
+namespace RpoStreams.Testing;
 
 /// <summary>Waiting for a condition with a deadline (never a fixed sleep).</summary>
 public static class Wait

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RpoStreams.Fault.Tests.Infrastructure;
+namespace RpoStreams.Testing;
 
 /// <summary>
 /// A process the test started (the broker or a gate). Its stdout and stderr go to files in the test's

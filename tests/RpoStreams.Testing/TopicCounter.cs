@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 
-namespace RpoStreams.Fault.Tests.Infrastructure;
+namespace RpoStreams.Testing;
 
 /// <summary>Counts the committed records of a topic (read_committed, from the beginning).</summary>
 public static class TopicCounter

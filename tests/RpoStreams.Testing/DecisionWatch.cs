@@ -4,7 +4,7 @@ using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Records;
 
-namespace RpoStreams.Fault.Tests.Infrastructure;
+namespace RpoStreams.Testing;
 
 /// <summary>
 /// Follows <c>calls.decisions.v1</c> from the beginning with read_committed while a test runs: how many

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
 
-namespace RpoStreams.Fault.Tests.Infrastructure;
+namespace RpoStreams.Testing;
 
 /// <summary>
 /// One gate instance (one state dir, one HTTP port) run as <c>dotnet RpoStreams.Gate.dll</c>; each
@@ -11,7 +11,7 @@ namespace RpoStreams.Fault.Tests.Infrastructure;
 /// </summary>
 public sealed class GateProcess : IDisposable
 {
-    public const string HashSecret = "fault-tests-hash-secret-0123456789";
+    public const string HashSecret = "process-tests-hash-secret-0123456789";
 
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(3) };
 
@@ -43,6 +43,9 @@ public sealed class GateProcess : IDisposable
 
     public int Starts => runs.Count;
 
+    /// <summary>More settings for the next start (<c>Api__Keys__k</c>, <c>Api__Peers</c>, ...).</summary>
+    public Dictionary<string, string?> Environment { get; } = new();
+
     public bool IsAlive => runs.Count > 0 && !runs[^1].HasExited;
 
     public ChildProcess Start()
@@ -68,6 +71,10 @@ public sealed class GateProcess : IDisposable
             ["ASPNETCORE_URLS"] = null,
             ["Demo__Enabled"] = "false",
         };
+        foreach (var (name, value) in Environment)
+        {
+            environment[name] = value;
+        }
         var run = ChildProcess.Start(
             $"{Label}-{runs.Count + 1}", logDirectory, AppContext.BaseDirectory, Dotnet.Host,
             [gate, "--urls", $"http://127.0.0.1:{Port}"], environment);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace RpoStreams.Fault.Tests.Infrastructure;
+namespace RpoStreams.Testing;
 
 /// <summary><c>rpo devkafka</c> as its own process: the embedded broker every gate of one test shares.</summary>
 public sealed partial class DevKafkaProcess : IDisposable

@@ -1,0 +1,249 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using NodaTime;
+using NodaTime.Text;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Gate.Simulation;
+using RpoStreams.Records;
+using RpoStreams.Testing;
+
+namespace RpoStreams.Integration.Tests;
+
+/// <summary>
+/// The check API of gate processes on `rpo devkafka`: keys, companies, rate limit, answers from state,
+/// batches, routing between two instances, the OpenAPI document; and a log with no raw number in it.
+/// </summary>
+public sealed class CheckApiProcessTests : IAsyncLifetime
+{
+    private const string AcmeKey = "acmekey0123456789abcdef";
+    private const string BetaKey = "betakey0123456789abcdef";
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private readonly string folder = Directory.CreateTempSubdirectory("rpo-api-").FullName;
+    private readonly string applicationId = "api-" + Guid.NewGuid().ToString("N")[..8];
+    private DevKafkaProcess kafka = null!;
+    private GateProcess first = null!;
+    private GateProcess second = null!;
+    private readonly List<string> registered = [];
+    private readonly List<string> free = [];
+    private string consented = null!;
+    private string at = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        kafka = await DevKafkaProcess.StartAsync(folder, applicationId, 4, cancel);
+        first = Gate("gate-a");
+        second = Gate("gate-b");
+        first.Environment["Api__Peers"] = $"http://127.0.0.1:{second.Port}";
+        second.Environment["Api__Peers"] = $"http://127.0.0.1:{first.Port}";
+        first.Start();
+        second.Start();
+        await first.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel);
+        await second.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel);
+
+        var now = SystemClock.Instance.GetCurrentInstant();
+        at = OffsetDateTimePattern.ExtendedIso.Format(PolicyRules.Default.Window.NextOpen(now + Duration.FromDays(1)).WithOffset(NodaTime.Offset.Zero));
+        var serdes = RecordSerdes.Local();
+        using (var producer = new TrafficProducer(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }, serdes))
+        {
+            producer.Consultation(new RegisterConsultation { consultedAt = now.ToAvro(), feedId = "api-tests" });
+            for (var i = 0; i < 12; i++)
+            {
+                var number = SyntheticTraffic.Number(1_000 + i);
+                if (i < 8)
+                {
+                    registered.Add(number);
+                    producer.Register(new RegisterUpdate { subject = number, subjectType = SubjectType.PHONE, action = RegisterAction.REGISTERED, effectiveAt = (now - Duration.FromDays(40)).ToAvro() });
+                }
+                else
+                {
+                    free.Add(number);
+                }
+            }
+            consented = registered[0];
+            producer.Consent(new ConsentEvent { subject = consented, subjectType = SubjectType.PHONE, companyId = "ACME", action = ConsentAction.GRANTED, basis = ConsentBasis.EXPLICIT_CONSENT, at = (now - Duration.FromDays(2)).ToAvro() });
+        }
+        await TopicCounter.WaitForRecordsAsync(kafka.BootstrapServers, $"{applicationId}-subject-state-changelog", registered.Count + 1, TimeSpan.FromSeconds(120), cancel);
+        // Both instances answer once each owns its partitions and the register consultation is in.
+        foreach (var gate in new[] { first, second })
+        {
+            await Wait.UntilAsync(async () => (await Http.GetAsync(Url(gate, "/health/ready"), cancel)).IsSuccessStatusCode, TimeSpan.FromSeconds(120), $"{gate.Label} ready", cancel);
+        }
+    }
+
+    private GateProcess Gate(string label)
+    {
+        var gate = new GateProcess(label, folder, kafka.BootstrapServers, applicationId, 4, Path.Combine(folder, label + "-state"));
+        gate.Environment[$"Api__Keys__{AcmeKey}"] = "ACME";
+        gate.Environment[$"Api__Keys__{BetaKey}"] = "BETA";
+        gate.Environment["Api__RequestsPerSecond"] = "50";
+        return gate;
+    }
+
+    private static string Url(GateProcess gate, string path) => $"http://127.0.0.1:{gate.Port}{path}";
+
+    private string CheckUrl(GateProcess gate, string subject, string company = "ACME", string extra = "") =>
+        Url(gate, $"/v1/check?subject={Uri.EscapeDataString(subject)}&companyId={company}&callerId=%2B390212345678&at={Uri.EscapeDataString(at)}{extra}");
+
+    private static async Task<(HttpStatusCode Status, string? ContentType, JsonElement Body)> GetAsync(string url, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (key != null)
+        {
+            request.Headers.Add("X-Api-Key", key);
+        }
+        using var response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task Without_a_known_key_the_answer_is_401_problem_json()
+    {
+        var none = await GetAsync(CheckUrl(first, free[0]), null);
+        var unknown = await GetAsync(CheckUrl(first, free[0]), "not-a-key-0123456789");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.Status);
+        Assert.Equal("application/problem+json", none.ContentType);
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.Status);
+    }
+
+    [Fact]
+    public async Task A_key_asking_about_another_company_gets_403()
+    {
+        var answer = await GetAsync(CheckUrl(first, free[0], company: "ACME"), BetaKey);
+
+        Assert.Equal(HttpStatusCode.Forbidden, answer.Status);
+        Assert.Equal("application/problem+json", answer.ContentType);
+    }
+
+    [Fact]
+    public async Task A_bad_channel_is_400()
+    {
+        var answer = await GetAsync(CheckUrl(first, free[0], extra: "&channel=FAX"), AcmeKey);
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Contains("channel", answer.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Answers_come_from_the_gate_state_whichever_instance_is_asked()
+    {
+        foreach (var gate in new[] { first, second })
+        {
+            foreach (var number in registered.Skip(1))
+            {
+                var blocked = await GetAsync(CheckUrl(gate, number), AcmeKey);
+                Assert.Equal(HttpStatusCode.OK, blocked.Status);
+                Assert.Equal("BLOCKED", blocked.Body.GetProperty("outcome").GetString());
+                Assert.Equal(["RPO_OPPOSITION"], blocked.Body.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!).ToArray());
+            }
+            var allowed = await GetAsync(CheckUrl(gate, consented), AcmeKey);
+            Assert.Equal("CONSENT_AFTER_REGISTRATION", allowed.Body.GetProperty("basis").GetString());
+            var betaConsent = await GetAsync(CheckUrl(gate, consented, company: "BETA"), BetaKey);
+            Assert.Equal("BLOCKED", betaConsent.Body.GetProperty("outcome").GetString());
+            foreach (var number in free)
+            {
+                var notRegistered = await GetAsync(CheckUrl(gate, number), AcmeKey);
+                Assert.Equal("NOT_REGISTERED", notRegistered.Body.GetProperty("basis").GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_in_json_or_csv_gets_one_answer_per_subject_in_order()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var subjects = new List<string> { registered[1], free[0], "12345", consented };
+        using var json = new HttpRequestMessage(HttpMethod.Post, Url(first, "/v1/check/batch"))
+        {
+            Content = JsonContent.Create(new { companyId = "ACME", callerId = "+390212345678", at, subjects }),
+        };
+        json.Headers.Add("X-Api-Key", AcmeKey);
+        using var jsonResponse = await Http.SendAsync(json, cancel);
+        var jsonText = await jsonResponse.Content.ReadAsStringAsync(cancel);
+        Assert.True(jsonResponse.IsSuccessStatusCode, $"{jsonResponse.StatusCode}: {jsonText}");
+        var body = JsonDocument.Parse(jsonText).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, jsonResponse.StatusCode);
+        Assert.Equal(4, body.GetProperty("total").GetInt32());
+        var outcomes = body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("outcome").GetString()!).ToArray();
+        Assert.Equal(["BLOCKED", "ALLOWED", "BLOCKED", "ALLOWED"], outcomes);
+
+        using var csv = new HttpRequestMessage(HttpMethod.Post, Url(second, $"/v1/check/batch?companyId=ACME&callerId=%2B390212345678&at={Uri.EscapeDataString(at)}"))
+        {
+            Content = new StringContent("subject\n" + string.Join("\n", subjects), Encoding.UTF8, "text/csv"),
+        };
+        csv.Headers.Add("X-Api-Key", AcmeKey);
+        using var csvResponse = await Http.SendAsync(csv, cancel);
+        var csvText = await csvResponse.Content.ReadAsStringAsync(cancel);
+        Assert.True(csvResponse.IsSuccessStatusCode, $"{csvResponse.StatusCode}: {csvText}");
+        var csvBody = JsonDocument.Parse(csvText).RootElement;
+        Assert.Equal(outcomes, csvBody.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("outcome").GetString()!).ToArray());
+    }
+
+    [Fact]
+    public async Task Past_the_rate_limit_the_answer_is_429()
+    {
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 120).Select(_ => GetAsync(CheckUrl(first, free[1], company: "BETA"), BetaKey)));
+
+        Assert.Contains(statuses, s => s.Status == HttpStatusCode.TooManyRequests && s.ContentType == "application/problem+json");
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_both_endpoints()
+    {
+        var document = await Http.GetStringAsync(Url(first, "/openapi/v1.json"), TestContext.Current.CancellationToken);
+
+        Assert.Contains("\"/v1/check\"", document, StringComparison.Ordinal);
+        Assert.Contains("\"/v1/check/batch\"", document, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_log_of_a_gate_under_traffic_holds_no_raw_number()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var serdes = RecordSerdes.Local();
+        var plan = new SimulationPlan { Register = 500, Intents = 3_000, Seed = 11, AttemptShare = 0.3, RunId = "logs" };
+        using (var producer = new TrafficProducer(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }, serdes))
+        {
+            TrafficRun.Run(producer, plan, PolicyRules.Default, null, cancel);
+            // Unreadable records whose key is a number: the gate reports them without echoing it.
+            producer.Raw(TopicNames.Intents, "+393331234567", Encoding.UTF8.GetBytes("{\"subject\":\"+393331234567\"}"));
+            producer.Raw(TopicNames.RegisterUpdates, "3331234567", [0x01, 0x02]);
+        }
+        await Wait.UntilAsync(async () => (await GetAsync(Url(first, "/health/live"), null)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "gate alive", cancel);
+        await TopicCounter.WaitForRecordsAsync(kafka.BootstrapServers, TopicNames.DeadLetters, 2, TimeSpan.FromSeconds(120), cancel);
+        foreach (var number in registered.Concat(free).Take(5))
+        {
+            await GetAsync(CheckUrl(first, number), AcmeKey);
+        }
+
+        var logs = first.Tails(100_000) + second.Tails(100_000);
+        var numbers = Enumerable.Range(0, 3_000).Select(i => SyntheticTraffic.Number(i)).Concat(registered).Concat(free).Append("+393331234567");
+        var leaked = numbers.Select(n => n[3..]).Where(national => logs.Contains(national, StringComparison.Ordinal)).Take(5).ToList();
+        Assert.True(logs.Length > 1_000, "the gates wrote a log");
+        Assert.Empty(leaked);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        first?.Dispose();
+        second?.Dispose();
+        kafka?.Dispose();
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        return ValueTask.CompletedTask;
+    }
+}
