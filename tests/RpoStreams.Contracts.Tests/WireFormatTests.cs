@@ -82,7 +82,7 @@ public class WireFormatTests
             .Select(text => LocalSchemaRegistry.IdOf(Avro.SchemaNormalization.ToParsingForm(Avro.Schema.Parse(text))))
             .ToList();
 
-        Assert.True(ids.Count >= 15);
+        Assert.True(ids.Count >= 12);
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 

@@ -174,3 +174,31 @@ public class DecisionTopologyTests
         Assert.Equal(Tuesday10, Contracts.AvroTime.ToInstant(decision.decisionTime));
     }
 }
+
+public class TracingTopologyTests
+{
+    [Fact]
+    public void An_intent_with_a_trace_context_is_decided_in_a_child_span()
+    {
+        var spans = new List<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == Gate.Topology.GateMetrics.MeterName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var gate = new GateHarness();
+        var at = Make.Rome_(2026, 3, 10, 10);
+        gate.Consultation(at - NodaTime.Duration.FromDays(1));
+        var intent = Make.Intent("i-traced", "+393471234567", at);
+        var headers = new Confluent.Kafka.Headers { { "traceparent", System.Text.Encoding.ASCII.GetBytes("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") } };
+
+        gate.Raw(Contracts.TopicNames.Intents, System.Text.Encoding.UTF8.GetBytes("i-traced"), gate.Encode(gate.Serdes.CallIntent, intent, Contracts.TopicNames.Intents), at.ToDateTimeUtc(), headers);
+
+        var span = Assert.Single(spans, s => s.OperationName == "decide");
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", span.TraceId.ToHexString());
+        Assert.Equal("i-traced", span.GetTagItem("rpo.intent_id"));
+        Assert.Equal("ALLOWED", span.GetTagItem("rpo.outcome"));
+    }
+}

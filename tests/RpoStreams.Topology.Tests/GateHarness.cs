@@ -99,13 +99,13 @@ public sealed class GateHarness : IDisposable
         Raw(topic, System.Text.Encoding.UTF8.GetBytes(key), Encode(serde, value, topic), timestamp.ToDateTimeUtc());
 
     /// <summary>Pipes raw bytes (key and value as given) to an input topic.</summary>
-    public void Raw(string topic, byte[]? key, byte[]? value, DateTime? timestamp = null)
+    public void Raw(string topic, byte[]? key, byte[]? value, DateTime? timestamp = null, Headers? headers = null)
     {
         if (!raw.TryGetValue(topic, out var input))
         {
             raw[topic] = input = driver.CreateInputTopic(topic, new ByteArraySerDes(), new ByteArraySerDes());
         }
-        input.PipeInput(key!, value!, timestamp ?? DateTime.UtcNow);
+        input.PipeInput(key!, value!, timestamp ?? DateTime.UtcNow, headers);
     }
 
     public byte[] Encode<T>(AvroSerDes<T> serde, T value, string topic) where T : class, Avro.Specific.ISpecificRecord =>

@@ -40,6 +40,8 @@ public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
 
     public int Count => decisions.Count;
 
+    public NodaTime.Instant CaughtUpAt { get; private set; } = NodaTime.Instant.MaxValue;
+
     public byte[]? Find(string intentId) => decisions.TryGetValue(intentId, out var bytes) ? bytes : null;
 
     /// <summary>Starts following the topic and returns once every decision published so far has been read.</summary>
@@ -62,6 +64,7 @@ public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
             }
             Thread.Sleep(20);
         }
+        CaughtUpAt = NodaTime.SystemClock.Instance.GetCurrentInstant();
         logger.LogInformation("Read {Count} published decisions in {Seconds:0.0} s", decisions.Count, clock.Elapsed.TotalSeconds);
     }
 

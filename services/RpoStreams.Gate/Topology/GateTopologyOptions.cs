@@ -16,6 +16,12 @@ public interface IDeadLetterPublisher
 public interface IEmittedDecisions
 {
     byte[]? Find(string intentId);
+
+    /// <summary>
+    /// When the view had read everything published before this process started deciding. A decision made
+    /// before then and missing from the view was lost with a crash; one made since is this process's own.
+    /// </summary>
+    NodaTime.Instant CaughtUpAt { get; }
 }
 
 /// <summary>Learns which subject partitions this instance's tasks own (the check API routes by it).</summary>

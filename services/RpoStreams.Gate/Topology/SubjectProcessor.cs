@@ -155,7 +155,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
             {
                 // The same intent record delivered again (a task redoing work after a crash): answered already,
                 // unless, on a broker without transactions, the crash kept the state but lost the published decision.
-                if (local != null && emitted != null && emitted.Find(intent.intentId) is null)
+                if (local != null && emitted != null && local.decidedAt.ToInstant() < emitted.CaughtUpAt && emitted.Find(intent.intentId) is null)
                 {
                     Emit(new GateOutput { Decision = local }, local.intentId);
                 }

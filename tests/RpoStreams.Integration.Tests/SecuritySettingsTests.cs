@@ -1,0 +1,84 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Hosting;
+
+namespace RpoStreams.Integration.Tests;
+
+/// <summary>Security settings reach every Kafka client the gate makes, and the Schema Registry client.</summary>
+public class SecuritySettingsTests
+{
+    private static KafkaSettings Secured() => new()
+    {
+        BootstrapServers = "broker-1:9093",
+        SecurityProtocol = "SaslSsl",
+        SaslMechanism = "ScramSha512",
+        SaslUsername = "rpo-gate",
+        SaslPassword = "s3cret",
+        SslCaLocation = null,
+    };
+
+    [Fact]
+    public void Streamiz_configuration_carries_sasl_ssl()
+    {
+        var config = new GateConfiguration { Kafka = Secured(), Subjects = new SubjectSettings { HashSecret = "security-tests-secret" } };
+
+        var streams = GateStreamConfig.Create(config, "broker-1:9093", NullLoggerFactory.Instance);
+
+        Assert.Equal(SecurityProtocol.SaslSsl, streams.SecurityProtocol);
+        Assert.Equal(SaslMechanism.ScramSha512, streams.SaslMechanism);
+        Assert.Equal("rpo-gate", streams.SaslUsername);
+        Assert.Equal("s3cret", streams.SaslPassword);
+    }
+
+    [Fact]
+    public void Producer_consumer_and_admin_configurations_carry_sasl_ssl()
+    {
+        var kafka = Secured();
+        foreach (ClientConfig client in new ClientConfig[] { new ProducerConfig(), new ConsumerConfig(), new AdminClientConfig() })
+        {
+            kafka.ApplySecurity(client);
+
+            Assert.Equal(SecurityProtocol.SaslSsl, client.SecurityProtocol);
+            Assert.Equal(SaslMechanism.ScramSha512, client.SaslMechanism);
+            Assert.Equal("rpo-gate", client.SaslUsername);
+        }
+    }
+
+    [Fact]
+    public void Schema_registry_client_gets_basic_auth_and_tls_settings()
+    {
+        // The registry client loads the CA file when it is built, so the test gives it a real one.
+        var caPath = Path.Combine(Path.GetTempPath(), $"rpo-ca-{Guid.NewGuid():N}.pem");
+        using (var key = System.Security.Cryptography.RSA.Create(2048))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+                "CN=rpo-test-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            File.WriteAllText(caPath, ca.ExportCertificatePem());
+        }
+        try
+        {
+            var settings = new SchemaRegistrySettings { Url = "https://registry:8081", BasicAuthUserInfo = "user:pass", SslCaLocation = caPath };
+
+            using var client = SchemaRegistries.Create(settings);
+
+            var config = client.Config.ToDictionary(kv => kv.Key, kv => kv.Value);
+            Assert.Equal("https://registry:8081", config["schema.registry.url"]);
+            Assert.Equal("user:pass", config["schema.registry.basic.auth.user.info"]);
+            Assert.Equal(caPath, config["schema.registry.ssl.ca.location"]);
+        }
+        finally
+        {
+            File.Delete(caPath);
+        }
+    }
+
+    [Fact]
+    public void A_bad_security_protocol_is_named_at_start()
+    {
+        var problems = new KafkaSettings { BootstrapServers = "b:9092", SecurityProtocol = "Tls" }.Validate(development: false).ToList();
+
+        Assert.Contains(problems, p => p.StartsWith("Kafka:SecurityProtocol 'Tls' must be one of", StringComparison.Ordinal));
+    }
+}
