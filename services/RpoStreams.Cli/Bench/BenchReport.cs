@@ -164,7 +164,8 @@ internal static class BenchReport
         yield return $"  local Avro registry, RocksDB stores, one stream thread, commit.interval.ms 100), with Streams:SessionTimeoutMs {GateWorker.BenchSessionTimeoutMs}";
         yield return "  (the embedded broker ignores LeaveGroup: a restarted gate waits that long to rejoin; the service default is 10,000) and";
         yield return $"  Streams:ReconcileOutputs {p.ReconcileOutputs}: Off is what the service runs on a real Kafka; on the embedded broker the service's Auto";
-        yield return "  turns it on (a global store of every decision, rebuilt on each start, to make up for the mock's missing transactions);";
+        yield return "  turns it on (a view of every published decision, read from calls.decisions.v1 on each start, to make up for the mock's";
+        yield return "  missing transactions);";
         yield return "  --reconcile-outputs Auto measures that.";
         if (p.MockCompensation)
         {

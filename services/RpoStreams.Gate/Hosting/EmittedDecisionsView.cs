@@ -20,7 +20,10 @@ public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Thread loop;
     private readonly ILogger logger;
+    private readonly Lock catchUp = new();
     private IReadOnlyList<TopicPartition> partitions = [];
+    private long caughtUpFrom = long.MinValue;
+    private long iterations;
 
     public EmittedDecisionsView(string bootstrap, KafkaSettings kafka, string applicationId, ILogger logger)
     {
@@ -40,9 +43,23 @@ public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
 
     public int Count => decisions.Count;
 
-    public NodaTime.Instant CaughtUpAt { get; private set; } = NodaTime.Instant.MaxValue;
-
     public byte[]? Find(string intentId) => decisions.TryGetValue(intentId, out var bytes) ? bytes : null;
+
+    public byte[]? FindPublished(string intentId, long since)
+    {
+        if (Find(intentId) is { } found)
+        {
+            return found;
+        }
+        lock (catchUp)
+        {
+            if (Volatile.Read(ref caughtUpFrom) < since)
+            {
+                CatchUp(TimeSpan.FromSeconds(60));
+            }
+        }
+        return Find(intentId);
+    }
 
     /// <summary>Starts following the topic and returns once every decision published so far has been read.</summary>
     public void StartAndCatchUp(TimeSpan timeout)
@@ -52,9 +69,21 @@ public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
             var metadata = admin.GetMetadata(TopicNames.Decisions, TimeSpan.FromSeconds(10));
             partitions = metadata.Topics.Single().Partitions.Select(p => new TopicPartition(TopicNames.Decisions, p.PartitionId)).ToList();
         }
-        var ends = partitions.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
         loop.Start();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        lock (catchUp)
+        {
+            CatchUp(timeout);
+        }
+        logger.LogInformation("Read {Count} published decisions in {Seconds:0.0} s", decisions.Count, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Reads the topic up to the end offsets it has now.</summary>
+    private void CatchUp(TimeSpan timeout)
+    {
+        var from = System.Diagnostics.Stopwatch.GetTimestamp();
+        var ends = partitions.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (ends.Any(e => e.Value > 0 && consumer.Position(e.Key).Value < e.Value))
         {
@@ -62,19 +91,30 @@ public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
             {
                 throw new TimeoutException($"the view of {TopicNames.Decisions} did not catch up within {timeout.TotalSeconds:0} s");
             }
-            Thread.Sleep(20);
+            Thread.Sleep(5);
         }
-        CaughtUpAt = NodaTime.SystemClock.Instance.GetCurrentInstant();
-        logger.LogInformation("Read {Count} published decisions in {Seconds:0.0} s", decisions.Count, clock.Elapsed.TotalSeconds);
+        // The consumer's position moves when Consume returns a record, a moment before the loop stores it:
+        // wait for the loop to begin its next round, so the last record read is in the dictionary.
+        var round = Interlocked.Read(ref iterations);
+        while (Interlocked.Read(ref iterations) <= round)
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"the view of {TopicNames.Decisions} did not catch up within {timeout.TotalSeconds:0} s");
+            }
+            Thread.Sleep(1);
+        }
+        Volatile.Write(ref caughtUpFrom, from);
     }
 
     private void Run()
     {
         while (!stop.IsCancellationRequested)
         {
+            Interlocked.Increment(ref iterations);
             try
             {
-                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                var result = consumer.Consume(TimeSpan.FromMilliseconds(20));
                 if (result?.Message is { Key: { } key, Value: { } value })
                 {
                     decisions[key] = value;

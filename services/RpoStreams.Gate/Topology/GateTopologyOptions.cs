@@ -15,13 +15,13 @@ public interface IDeadLetterPublisher
 /// <summary>What has been published to calls.decisions.v1, by intentId (the decision's wire bytes).</summary>
 public interface IEmittedDecisions
 {
-    byte[]? Find(string intentId);
-
     /// <summary>
-    /// When the view had read everything published before this process started deciding. A decision made
-    /// before then and missing from the view was lost with a crash; one made since is this process's own.
+    /// The published decision for an intent, or null when none was published before
+    /// <paramref name="since"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp). A task passes the
+    /// moment it was created: by then every earlier owner of its partition has either flushed its output or
+    /// died, so after one read of the topic up to its end offsets, a decision still missing was never published.
     /// </summary>
-    NodaTime.Instant CaughtUpAt { get; }
+    byte[]? FindPublished(string intentId, long since);
 }
 
 /// <summary>Learns which subject partitions this instance's tasks own (the check API routes by it).</summary>

@@ -28,6 +28,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     private ConsultationReader consultations = null!;
     private InputPositions positions = null!;
     private IEmittedDecisions? emitted;
+    private long createdAt;
+    private Instant createdAtWall;
 
     /// <summary>Pending attempts by deadline, mirrored from the pending store (rebuilt at start).</summary>
     private readonly SortedSet<(long Deadline, string AttemptId)> deadlines = new();
@@ -59,6 +61,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         pending = (IKeyValueStore<string, PendingAttempt>)context.GetStateStore(StoreNames.PendingAttempts);
         positions = new InputPositions(context, StoreNames.SubjectPositions, StoreNames.SubjectCommits, options.GuardInputPositions);
         emitted = options.EmittedDecisions;
+        createdAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        createdAtWall = options.WallClock?.GetCurrentInstant() ?? Instant.MinValue;
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
 
         foreach (var entry in StoreScan.Each(pending))
@@ -155,7 +159,10 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
             {
                 // The same intent record delivered again (a task redoing work after a crash): answered already,
                 // unless, on a broker without transactions, the crash kept the state but lost the published decision.
-                if (local != null && emitted != null && local.decidedAt.ToInstant() < emitted.CaughtUpAt && emitted.Find(intent.intentId) is null)
+                // A decision this task made itself is on its way out (the view may not show it yet); only one made
+                // before the task was created, by an earlier owner that since flushed or died, can have been lost.
+                if (local != null && emitted != null && local.decidedAt.ToInstant() < createdAtWall
+                    && emitted.FindPublished(intent.intentId, createdAt) is null)
                 {
                     Emit(new GateOutput { Decision = local }, local.intentId);
                 }
@@ -244,7 +251,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     /// </summary>
     private CallDecision? AlreadyEmitted(string intentId)
     {
-        if (emitted?.Find(intentId) is not { } bytes)
+        if (emitted?.FindPublished(intentId, createdAt) is not { } bytes)
         {
             return null;
         }
