@@ -105,8 +105,7 @@ public sealed class StreamsSettings
     /// <summary>ExactlyOnce (default) or AtLeastOnce.</summary>
     public string Guarantee { get; set; } = "ExactlyOnce";
 
-    /// <summary>Stream threads per instance; tasks are spread over them. Two use both cores of a 2-core machine (about 1.7x the decisions of one).</summary>
-    public int Threads { get; set; } = 2;
+    public int Threads { get; set; } = 1;
 
     /// <summary>How often offsets and state are committed (a transaction with exactly-once).</summary>
     public int CommitIntervalMs { get; set; } = 100;
