@@ -1,39 +1,40 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using RpoStreams.Testing;
 
 namespace RpoStreams.EndToEnd.Tests;
 
 /// <summary>
 /// The gate as a separate process, as a person runs it: <c>dotnet RpoStreams.Gate.dll --urls http://127.0.0.1:PORT</c>
 /// in Development, on the embedded broker (so its built-in demo feed produces decisions and alerts), with a
-/// state dir of its own. Its output goes to a log file (through <c>sh -c 'exec … &gt; log'</c>, so nothing has to
-/// drain pipes and the pid is the gate's own). <see cref="Dispose"/> kills it and removes the state dir.
+/// state dir of its own. A <see cref="ChildProcess"/>: its output goes to files in the results folder.
+/// <see cref="Dispose"/> kills it and removes the state dir.
 /// </summary>
 public sealed class GateUnderTest : IDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    private readonly Process process;
+    private readonly ChildProcess process;
     private readonly string stateDir;
 
-    private GateUnderTest(Process process, int port, string stateDir, string logPath)
+    private GateUnderTest(ChildProcess process, int port, string stateDir)
     {
         this.process = process;
         this.stateDir = stateDir;
         Port = port;
-        LogPath = logPath;
     }
 
     public int Port { get; }
 
-    public string LogPath { get; }
+    /// <summary>The gate's log (its stdout).</summary>
+    public string LogPath => process.StdoutPath;
 
     public Uri Url => new($"http://127.0.0.1:{Port}/");
 
     public bool HasExited => process.HasExited;
 
-    public static GateUnderTest Start(string logPath)
+    /// <summary>Starts the gate with its output in <paramref name="logDirectory"/>/<paramref name="label"/>.out and .err.</summary>
+    public static GateUnderTest Start(string logDirectory, string label)
     {
         var gate = Path.Combine(AppContext.BaseDirectory, "RpoStreams.Gate.dll");
         if (!File.Exists(gate))
@@ -43,89 +44,55 @@ public sealed class GateUnderTest : IDisposable
         var port = FreePort();
         var stateDir = Path.Combine(Path.GetTempPath(), "rpo-dashboard-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(stateDir);
-        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("exec \"$0\" \"$@\" >\"$RPO_TEST_LOG\" 2>&1 </dev/null");
-        info.ArgumentList.Add(DotnetHost);
-        info.ArgumentList.Add(gate);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
-        info.Environment["RPO_TEST_LOG"] = logPath;
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment.Remove("DOTNET_ENVIRONMENT");
-        info.Environment.Remove("ASPNETCORE_URLS");
-        info.Environment.Remove("Urls");
-        // The embedded broker, whatever the machine's environment says, and its demo feed.
-        info.Environment["Kafka__BootstrapServers"] = string.Empty;
-        info.Environment["SchemaRegistry__Url"] = string.Empty;
-        info.Environment["Demo__Enabled"] = "true";
-        info.Environment["Streams__StateDir"] = stateDir;
-        info.Environment["Logging__Format"] = "text";
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the gate");
-        return new GateUnderTest(process, port, stateDir, logPath);
+        Directory.CreateDirectory(logDirectory);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["DOTNET_ENVIRONMENT"] = null,
+            ["ASPNETCORE_URLS"] = null,
+            ["Urls"] = null,
+            // The embedded broker, whatever the machine's environment says, and its demo feed.
+            ["Kafka__BootstrapServers"] = string.Empty,
+            ["SchemaRegistry__Url"] = string.Empty,
+            ["Demo__Enabled"] = "true",
+            ["Streams__StateDir"] = stateDir,
+            ["Logging__Format"] = "text",
+        };
+        var process = ChildProcess.Start(label, logDirectory, AppContext.BaseDirectory, Dotnet.Host, [gate, "--urls", $"http://127.0.0.1:{port}"], environment);
+        return new GateUnderTest(process, port, stateDir);
     }
 
     /// <summary>Waits until <c>/health/ready</c> answers 200; fails at once when the gate exits.</summary>
     public async Task<TimeSpan> WaitReadyAsync(TimeSpan timeout, CancellationToken cancel)
     {
-        var clock = Stopwatch.StartNew();
         var last = "no answer";
-        while (clock.Elapsed < timeout)
-        {
-            if (process.HasExited)
+        // Readiness turns on without a log line of its own (the demo's consultation reaching a global store): asked on a timer.
+        using var tick = Signal.Every(TimeSpan.FromMilliseconds(250));
+        return await Wait.UntilAsync(
+            async () =>
             {
-                throw new InvalidOperationException($"the gate exited with code {process.ExitCode} before it was ready:\n{LogTail()}");
-            }
-            try
-            {
-                using var response = await Http.GetAsync(new Uri(Url, "health/ready"), cancel);
-                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancel)}";
-                if (response.StatusCode == HttpStatusCode.OK)
+                try
                 {
-                    return clock.Elapsed;
+                    using var response = await Http.GetAsync(new Uri(Url, "health/ready"), cancel);
+                    last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancel)}";
+                    return response.StatusCode == HttpStatusCode.OK;
                 }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancel.IsCancellationRequested)
-            {
-                last = e.Message;
-            }
-            await Task.Delay(250, cancel);
-        }
-        throw new TimeoutException($"the gate was not ready within {timeout.TotalSeconds:0} s (last /health/ready: {last}):\n{LogTail()}");
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancel.IsCancellationRequested)
+                {
+                    last = e.Message;
+                    return false;
+                }
+            },
+            tick, timeout, "the gate ready", cancel,
+            state: () => $"last /health/ready: {last}\n{LogTail()}",
+            abort: () => process.HasExited ? $"the gate exited with code {process.ExitCode}" : null);
     }
 
-    /// <summary>The last lines of the gate's log, for failure messages.</summary>
-    public string LogTail(int lines = 25)
-    {
-        try
-        {
-            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            var all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            return string.Join('\n', all.TakeLast(lines));
-        }
-        catch (IOException e)
-        {
-            return $"(no log: {e.Message})";
-        }
-    }
+    /// <summary>The last lines of the gate's output, for failure messages.</summary>
+    public string LogTail(int lines = 25) => process.Tail(lines);
 
     public void Dispose()
     {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(TimeSpan.FromSeconds(15));
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
         process.Dispose();
         try
         {
@@ -138,9 +105,6 @@ public sealed class GateUnderTest : IDisposable
         {
         }
     }
-
-    private static string DotnetHost =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
 
     private static int FreePort()
     {

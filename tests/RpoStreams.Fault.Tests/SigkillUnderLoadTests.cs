@@ -62,9 +62,21 @@ public sealed class SigkillUnderLoadTests
             return TrafficRun.Run(producer, plan, PolicyRules.Default, progress =>
             {
                 // Flow control: the broker drops what it cannot hold, so the run waits for the gate.
-                while (progress.Phase == "intents" && progress.Done - watch.Distinct > MaxBacklog && !stopProducing.IsCancellationRequested)
+                while (true)
                 {
-                    Thread.Sleep(50);
+                    var decided = watch.Changed.Next;
+                    if (progress.Phase != "intents" || progress.Done - watch.Distinct <= MaxBacklog || stopProducing.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                    try
+                    {
+                        Signal.WaitAsync(decided, Stall, stopProducing.Token).GetAwaiter().GetResult();
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
                 }
             }, stopProducing.Token);
         }, cancel);
@@ -82,8 +94,7 @@ public sealed class SigkillUnderLoadTests
             foreach (var point in killPoints)
             {
                 var target = Math.Max(point, watch.Distinct + MinProgressBeforeKill);
-                await Wait.ProgressAsync(
-                    () => watch.Distinct, target, Stall, $"kill {kills + 1}: {target} intents decided", cancel,
+                await Wait.ProgressAsync(() => watch.Distinct, watch.Changed, target, Stall, $"kill {kills + 1}: {target} intents decided", cancel,
                     state: () => $"{watch.Distinct} decided, {watch.Records} decision records, producer {(production.IsCompleted ? "done" : "sending")}",
                     abort: () => !gate.IsAlive ? $"the gate exited by itself with {gate.Current.ExitCode}" : production.IsFaulted ? production.Exception!.GetBaseException().Message : null);
                 await Task.Delay(random.Next(0, 400), cancel);
@@ -103,20 +114,15 @@ public sealed class SigkillUnderLoadTests
             Assert.Equal(Intents, sent.Intents);
 
             // Then, once the gate has caught up and stopped, the audit finds exactly one decision per intent
-            await Wait.ProgressAsync(() => watch.Distinct, Intents, Stall, "every intent decided", cancel,
+            await Wait.ProgressAsync(() => watch.Distinct, watch.Changed, Intents, Stall, "every intent decided", cancel,
                 state: () => $"{watch.Distinct} decided, {watch.Records} decision records",
                 abort: () => gate.IsAlive ? null : $"the gate exited by itself with {gate.Current.ExitCode}");
             rig.Log($"all intents decided: {watch.Distinct} distinct, {watch.Records} decision records; {watch.RepeatedCount()} intents with more than one record");
         }
         catch (Exception e) when (!cancel.IsCancellationRequested)
         {
-            // Still stop, audit and record the figures: they say how far the run got.
-            brokeOff = e;
-            if (gate.Starts > 0)
-            {
-                await rig.LogReadinessAsync(gate);
-            }
-            rig.Log($"the run broke off after {kills} kills: {e.Message}");
+            // Still audit and record the figures: they say how far the run got.
+            brokeOff = await rig.BrokeOffAsync(e, gate, $" after {kills} kills");
         }
         finally
         {
@@ -135,12 +141,7 @@ public sealed class SigkillUnderLoadTests
             ("restart_max", restarts.Count > 0 ? restarts.Max() : TimeSpan.Zero),
             ("restart_mean", restarts.Count > 0 ? TimeSpan.FromTicks((long)restarts.Average(r => r.Ticks)) : TimeSpan.Zero),
             ("elapsed", rig.Elapsed));
-        var repeated = watch.Repeated();
-        if (repeated.Count > 0)
-        {
-            rig.Log($"intents with more than one decision record (first {repeated.Count}): {string.Join(", ", repeated.Select(r => $"{r.IntentId} x{r.Count}"))}");
-        }
-        rig.Log($"intents without a decision: {watch.UndecidedRanges("k", Intents)}");
+        rig.LogAnomalies(watch, "k", Intents);
 
         if (brokeOff != null)
         {

@@ -43,7 +43,7 @@ public sealed class SigtermTests
             }
             rig.Log($"producer: {sent}");
             Assert.Equal(0, sent.Failures);
-            await Wait.ProgressAsync(() => watch.Distinct, Intents / 4, TimeSpan.FromSeconds(120), "a quarter of the run decided", cancel,
+            await Wait.ProgressAsync(() => watch.Distinct, watch.Changed, Intents / 4, TimeSpan.FromSeconds(120), "a quarter of the run decided", cancel,
                 state: () => $"{watch.Distinct} decided", abort: () => gate.IsAlive ? null : "the gate exited by itself");
 
             // When it gets SIGTERM while it is still deciding
@@ -59,7 +59,7 @@ public sealed class SigtermTests
             // ... and after a restart every intent sent before the stop has exactly one decision
             gate.Start();
             rig.Log($"gate restarted, RUNNING after {await gate.WaitRunningAsync(TimeSpan.FromSeconds(240), cancel):g}");
-            await Wait.ProgressAsync(() => watch.Distinct, Intents, TimeSpan.FromSeconds(120), "every intent decided after the restart", cancel,
+            await Wait.ProgressAsync(() => watch.Distinct, watch.Changed, Intents, TimeSpan.FromSeconds(120), "every intent decided after the restart", cancel,
                 state: () => $"{watch.Distinct} decided, {watch.Records} records", abort: () => gate.IsAlive ? null : "the gate exited by itself");
             rig.Log($"all intents decided after the restart: {watch.Distinct} distinct, {watch.Records} records");
             secondStop = await gate.TerminateAsync(Grace);
@@ -67,12 +67,7 @@ public sealed class SigtermTests
         catch (Exception e) when (!cancel.IsCancellationRequested)
         {
             // Still audit and record the figures: they say how far the run got.
-            brokeOff = e;
-            if (gate.Starts > 0)
-            {
-                await rig.LogReadinessAsync(gate);
-            }
-            rig.Log($"the run broke off: {e.Message}");
+            brokeOff = await rig.BrokeOffAsync(e, gate);
         }
 
         var audit = await rig.AuditAsync(TimeSpan.FromSeconds(brokeOff is null ? 30 : 5));
@@ -82,13 +77,7 @@ public sealed class SigtermTests
             ("exit", stop.Took), ("exit_code", stop.ExitCode ?? -1), ("decided_before_stop", decidedBeforeStop),
             ("committed_at_stop", atStop?.Decisions ?? -1), ("duplicated_at_stop", atStop?.Duplicated ?? -1),
             ("intents", audit.Intents), ("missing", audit.Missing), ("duplicated", audit.Duplicated), ("partitions", Partitions));
-        var repeated = watch.Repeated();
-        if (repeated.Count > 0)
-        {
-            rig.Log($"intents with more than one decision record (first {repeated.Count}): {string.Join(", ", repeated.Select(r => $"{r.IntentId} x{r.Count}"))}");
-        }
-
-        rig.Log($"intents without a decision: {watch.UndecidedRanges("s", Intents)}");
+        rig.LogAnomalies(watch, "s", Intents);
         if (brokeOff != null)
         {
             ExceptionDispatchInfo.Capture(brokeOff).Throw();

@@ -71,7 +71,7 @@ public sealed class StateRestoreTests
             first.Add((Intent($"r1-free-{u}", u, "ACME", at), Expected.Allowed(Basis.NOT_REGISTERED)));
         }
         Send(rig, first.Select(f => f.Intent));
-        await Wait.UntilAsync(() => first.All(f => watch.CountOf(f.Intent.intentId) >= 1), TimeSpan.FromSeconds(120), "first round decided", cancel,
+        await Wait.UntilAsync(() => first.All(f => watch.CountOf(f.Intent.intentId) >= 1), watch.Changed, TimeSpan.FromSeconds(120), "first round decided", cancel,
             state: () => $"{watch.Distinct} decided");
         var before = first.ToDictionary(f => f.Intent.intentId, f => watch.DecisionsOf(f.Intent.intentId)[0]);
         Assert.Empty(Mismatches(first, id => before[id]));
@@ -108,7 +108,7 @@ public sealed class StateRestoreTests
             Send(rig, second.Select(s => s.Intent).Concat(first.Select(f => f.Intent)));
             await Wait.UntilAsync(
                 () => second.All(s => watch.CountOf(s.Intent.intentId) >= 1) && first.All(f => watch.CountOf(f.Intent.intentId) >= 2),
-                TimeSpan.FromSeconds(180), "second round decided and repeated intentIds answered", cancel,
+                watch.Changed, TimeSpan.FromSeconds(180), "second round decided and repeated intentIds answered", cancel,
                 state: () => $"{watch.Distinct} decided, {watch.Records} decision records");
             mismatches.AddRange(Mismatches(second, id => watch.DecisionsOf(id)[0]));
             foreach (var (intent, _) in first)
@@ -125,12 +125,7 @@ public sealed class StateRestoreTests
         catch (Exception e) when (!cancel.IsCancellationRequested)
         {
             // Still audit and record the figures: they say how far the run got.
-            brokeOff = e;
-            if (gate.Starts > 0)
-            {
-                await rig.LogReadinessAsync(gate);
-            }
-            rig.Log($"the run broke off: {e.Message}");
+            brokeOff = await rig.BrokeOffAsync(e, gate);
         }
 
         var audit = await rig.AuditAsync(TimeSpan.FromSeconds(brokeOff is null ? 30 : 5));

@@ -41,10 +41,13 @@ public sealed class SurvivorTakeoverTests
             survivor.Start();
             rig.Log($"gate-b RUNNING after {await survivor.WaitRunningAsync(TimeSpan.FromSeconds(180), cancel):g}");
             // gate-a rebalanced when gate-b joined: both must be RUNNING with the partitions shared out.
-            await Wait.UntilAsync(
-                async () => await victim.StateAsync(cancel) == "RUNNING" && await survivor.StateAsync(cancel) == "RUNNING",
-                TimeSpan.FromSeconds(180), "both gates RUNNING", cancel,
-                abort: () => !victim.IsAlive ? "gate-a exited" : !survivor.IsAlive ? "gate-b exited" : null);
+            using (var either = Signal.AnyOf(victim.Current.Output, survivor.Current.Output))
+            {
+                await Wait.UntilAsync(
+                    async () => await victim.StateAsync(cancel) == "RUNNING" && await survivor.StateAsync(cancel) == "RUNNING",
+                    either, TimeSpan.FromSeconds(180), "both gates RUNNING", cancel,
+                    abort: () => !victim.IsAlive ? "gate-a exited" : !survivor.IsAlive ? "gate-b exited" : null);
+            }
             var victimOwned = await OwnedPartitionsAsync(victim, cancel);
             var survivorOwned = await OwnedPartitionsAsync(survivor, cancel);
             rig.Log($"owned subject partitions: gate-a [{Show(victimOwned)}], gate-b [{Show(survivorOwned)}]");
@@ -59,7 +62,7 @@ public sealed class SurvivorTakeoverTests
                 using var producer = rig.Producer();
                 return TrafficRun.Run(producer, new SimulationPlan { Register = 5_000, Intents = Intents, Rate = 2_000, Seed = 3, RunId = "t" }, PolicyRules.Default, null, stopProducing.Token);
             }, cancel);
-            await Wait.ProgressAsync(() => watch.Distinct, Intents / 4, TimeSpan.FromSeconds(120), "a quarter of the run decided", cancel,
+            await Wait.ProgressAsync(() => watch.Distinct, watch.Changed, Intents / 4, TimeSpan.FromSeconds(120), "a quarter of the run decided", cancel,
                 state: () => $"{watch.Distinct} decided",
                 abort: () => !victim.IsAlive || !survivor.IsAlive ? "a gate exited by itself" : null);
             var decidedAtKill = watch.Distinct;
@@ -73,7 +76,7 @@ public sealed class SurvivorTakeoverTests
             rig.Log($"producer: {sent}");
             Assert.Equal(0, sent.Failures);
             // While the group notices gate-a is gone and rebalances, gate-b may have nothing to do: allow a long still period.
-            await Wait.ProgressAsync(() => watch.Distinct, Intents, TimeSpan.FromSeconds(150), "every intent decided after the kill", cancel,
+            await Wait.ProgressAsync(() => watch.Distinct, watch.Changed, Intents, TimeSpan.FromSeconds(150), "every intent decided after the kill", cancel,
                 state: () => $"{watch.Distinct} decided, {watch.Records} records",
                 abort: () => survivor.IsAlive ? null : $"gate-b exited with {survivor.Current.ExitCode}");
             allDecidedAfterKill = sinceKill.Elapsed;
@@ -82,13 +85,8 @@ public sealed class SurvivorTakeoverTests
         }
         catch (Exception e) when (!cancel.IsCancellationRequested)
         {
-            // Still stop, audit and record the figures: they say how far the run got.
-            brokeOff = e;
-            if (survivor.Starts > 0)
-            {
-                await rig.LogReadinessAsync(survivor);
-            }
-            rig.Log($"the run broke off: {e.Message}");
+            // Still audit and record the figures: they say how far the run got.
+            brokeOff = await rig.BrokeOffAsync(e, survivor);
         }
         finally
         {
@@ -107,12 +105,7 @@ public sealed class SurvivorTakeoverTests
             "survivor-takeover",
             ("kills", kills), ("intents", audit.Intents), ("missing", audit.Missing), ("duplicated", audit.Duplicated),
             ("decided_after_kill", allDecidedAfterKill), ("partitions", Partitions));
-        var repeated = watch.Repeated();
-        if (repeated.Count > 0)
-        {
-            rig.Log($"intents with more than one decision record (first {repeated.Count}): {string.Join(", ", repeated.Select(r => $"{r.IntentId} x{r.Count}"))}");
-        }
-        rig.Log($"intents without a decision: {watch.UndecidedRanges("t", Intents)}");
+        rig.LogAnomalies(watch, "t", Intents);
 
         if (brokeOff != null)
         {

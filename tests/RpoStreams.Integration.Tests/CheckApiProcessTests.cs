@@ -73,7 +73,9 @@ public sealed class CheckApiProcessTests : IAsyncLifetime
         // Both instances answer once each owns its partitions and the register consultation is in.
         foreach (var gate in new[] { first, second })
         {
-            await Wait.UntilAsync(async () => (await Http.GetAsync(Url(gate, "/health/ready"), cancel)).IsSuccessStatusCode, TimeSpan.FromSeconds(120), $"{gate.Label} ready", cancel);
+            // Readiness turns on without a log line (the consultation arrives in a global store): asked on a timer.
+            using var tick = Signal.Every(TimeSpan.FromMilliseconds(200));
+            await Wait.UntilAsync(async () => (await Http.GetAsync(Url(gate, "/health/ready"), cancel)).IsSuccessStatusCode, tick, TimeSpan.FromSeconds(120), $"{gate.Label} ready", cancel);
         }
     }
 
@@ -218,7 +220,7 @@ public sealed class CheckApiProcessTests : IAsyncLifetime
             producer.Raw(TopicNames.Intents, "+393331234567", Encoding.UTF8.GetBytes("{\"subject\":\"+393331234567\"}"));
             producer.Raw(TopicNames.RegisterUpdates, "3331234567", [0x01, 0x02]);
         }
-        await Wait.UntilAsync(async () => (await GetAsync(Url(first, "/health/live"), null)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "gate alive", cancel);
+        await Wait.UntilAsync(async () => (await GetAsync(Url(first, "/health/live"), null)).Status == HttpStatusCode.OK, first.Current.Output, TimeSpan.FromSeconds(30), "gate alive", cancel);
         await TopicCounter.WaitForRecordsAsync(kafka.BootstrapServers, TopicNames.DeadLetters, 2, TimeSpan.FromSeconds(120), cancel);
         foreach (var number in registered.Concat(free).Take(5))
         {

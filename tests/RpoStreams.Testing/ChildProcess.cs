@@ -10,6 +10,7 @@ namespace RpoStreams.Testing;
 public sealed class ChildProcess : IDisposable
 {
     private readonly Process process;
+    private readonly FileSystemWatcher output;
 
     private ChildProcess(string label, Process process, string stdoutPath, string stderrPath)
     {
@@ -18,7 +19,23 @@ public sealed class ChildProcess : IDisposable
         StdoutPath = stdoutPath;
         StderrPath = stderrPath;
         Clock = Stopwatch.StartNew();
+        output = new FileSystemWatcher(Path.GetDirectoryName(stdoutPath)!, label + ".*")
+        {
+            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName,
+        };
+        output.Changed += (_, _) => Output.Pulse();
+        output.Created += (_, _) => Output.Pulse();
+        output.EnableRaisingEvents = true;
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => Output.Pulse();
+        if (process.HasExited)
+        {
+            Output.Pulse();
+        }
     }
+
+    /// <summary>Fires when the process writes to stdout or stderr, and when it exits.</summary>
+    public Signal Output { get; } = new();
 
     public string Label { get; }
 
@@ -164,6 +181,8 @@ public sealed class ChildProcess : IDisposable
         catch (InvalidOperationException)
         {
         }
+        output.Dispose();
         process.Dispose();
+        Output.Dispose();
     }
 }

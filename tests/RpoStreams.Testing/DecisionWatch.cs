@@ -38,6 +38,9 @@ public sealed class DecisionWatch : IDisposable
 
     public string? LastError => lastError;
 
+    /// <summary>Fires whenever a decision record has been read.</summary>
+    public Signal Changed { get; } = new();
+
     public static DecisionWatch Start(string bootstrap, bool keepDecisions = false) => new(bootstrap, keepDecisions);
 
     /// <summary>intentIds with more than one decision record, with their counts.</summary>
@@ -173,6 +176,7 @@ public sealed class DecisionWatch : IDisposable
                 }
             }
             Interlocked.Increment(ref records);
+            Changed.Pulse();
         }
         consumer.Close();
     }
@@ -182,5 +186,6 @@ public sealed class DecisionWatch : IDisposable
         stop.Cancel();
         loop.Wait(TimeSpan.FromSeconds(15));
         stop.Dispose();
+        Changed.Dispose();
     }
 }

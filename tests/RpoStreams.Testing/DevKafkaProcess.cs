@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace RpoStreams.Testing;
@@ -27,25 +26,21 @@ public sealed partial class DevKafkaProcess : IDisposable
             "devkafka", logDirectory, logDirectory, Dotnet.Host,
             [rpo, "devkafka", "--partitions", partitions.ToString(System.Globalization.CultureInfo.InvariantCulture), "--application-id", applicationId],
             new Dictionary<string, string?>());
-        var clock = Stopwatch.StartNew();
-        while (true)
+        Match? bootstrap = null;
+        try
         {
-            var match = BootstrapLine().Match(process.ReadStdout());
-            if (match.Success)
-            {
-                return new DevKafkaProcess(process, match.Groups[1].Value);
-            }
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"rpo devkafka exited with {process.ExitCode} before printing its bootstrap address\n{process.Tail()}");
-            }
-            if (clock.Elapsed > TimeSpan.FromSeconds(90))
-            {
-                process.Dispose();
-                throw new TimeoutException($"rpo devkafka printed no bootstrap address in 90 s\n{process.Tail()}");
-            }
-            await Task.Delay(100, cancel);
+            await Wait.UntilAsync(
+                () => (bootstrap = BootstrapLine().Match(process.ReadStdout())).Success, process.Output, TimeSpan.FromSeconds(90),
+                "rpo devkafka printing its bootstrap address", cancel,
+                state: () => "\n" + process.Tail(),
+                abort: () => process.HasExited ? $"rpo devkafka exited with {process.ExitCode}" : null);
         }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+        return new DevKafkaProcess(process, bootstrap!.Groups[1].Value);
     }
 
     [GeneratedRegex(@"bootstrap: (\S+)")]

@@ -118,30 +118,15 @@ public sealed class GateProcess : IDisposable
     /// </summary>
     public async Task<TimeSpan> WaitRunningAsync(TimeSpan timeout, CancellationToken cancel)
     {
+        // The gate logs every state change after making it, so its output is the signal to ask again.
         var run = Current;
-        var clock = Stopwatch.StartNew();
         string? last = null;
-        while (true)
-        {
-            if (run.HasExited)
-            {
-                throw new InvalidOperationException($"{run.Label} exited with code {run.ExitCode} before reaching RUNNING (last state {last ?? "none"})\n{run.Tail()}");
-            }
-            last = await StateAsync(cancel) ?? last;
-            if (last == "RUNNING")
-            {
-                return run.Clock.Elapsed;
-            }
-            if (last is "ERROR" or "FAILED" or "PENDING_ERROR")
-            {
-                throw new InvalidOperationException($"{run.Label} reports {last}\n{run.Tail()}");
-            }
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{run.Label} not RUNNING after {timeout.TotalSeconds:0} s (last state {last ?? "no answer"})\n{run.Tail()}");
-            }
-            await Task.Delay(100, cancel);
-        }
+        await Wait.UntilAsync(
+            async () => (last = await StateAsync(cancel) ?? last) == "RUNNING", run.Output, timeout, $"{run.Label} RUNNING", cancel,
+            state: () => $"last state {last ?? "no answer"}\n{run.Tail()}",
+            abort: () => run.HasExited ? $"{run.Label} exited with code {run.ExitCode}"
+                : last is "ERROR" or "FAILED" or "PENDING_ERROR" ? $"{run.Label} reports {last}" : null);
+        return run.Clock.Elapsed;
     }
 
     /// <summary>SIGKILL the running instance.</summary>

@@ -111,6 +111,31 @@ public sealed class FaultRig : IAsyncDisposable
         Log($"{gate.Label} /health/ready: {(ready is null ? "no answer" : ready.RootElement.GetRawText())}");
     }
 
+    /// <summary>
+    /// The run broke off before its end: logs why and what the gate says of itself, and returns the
+    /// exception, which the test throws again once it has audited and recorded how far the run got.
+    /// </summary>
+    public async Task<Exception> BrokeOffAsync(Exception e, GateProcess gate, string? when = null)
+    {
+        if (gate.Starts > 0)
+        {
+            await LogReadinessAsync(gate);
+        }
+        Log($"the run broke off{when}: {e.Message}");
+        return e;
+    }
+
+    /// <summary>Names the intents of run <paramref name="runId"/> decided more than once and those not decided at all.</summary>
+    public void LogAnomalies(DecisionWatch watch, string runId, int intents)
+    {
+        var repeated = watch.Repeated();
+        if (repeated.Count > 0)
+        {
+            Log($"intents with more than one decision record (first {repeated.Count}): {string.Join(", ", repeated.Select(r => $"{r.IntentId} x{r.Count}"))}");
+        }
+        Log($"intents without a decision: {watch.UndecidedRanges(runId, intents)}");
+    }
+
     /// <summary>The test reached its end: logs are not dumped and the folder is removed.</summary>
     public void Passed() => passed = true;
 
