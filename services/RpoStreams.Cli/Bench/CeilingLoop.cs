@@ -6,6 +6,7 @@ using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Contracts.Subjects;
 using RpoStreams.Gate.Policy;
+using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 
 namespace RpoStreams.Cli.Bench;
@@ -154,7 +155,7 @@ internal sealed class CeilingLoop
             subjectFacts = new SubjectFacts(register, consent, allowedContacts);
         }
         var verdict = Policy.Decide(facts, subjectFacts, latestConsultation, rules);
-        if (verdict.IsAllowed && subjectRef != null && intent.channel == Channel.PHONE && intent.purpose != Purpose.SERVICE)
+        if (subjectRef != null && Policy.CountsTowardsCap(facts, verdict))
         {
             if (history is null)
             {
@@ -162,21 +163,6 @@ internal sealed class CeilingLoop
             }
             history.Add((intent.companyId, decisionTime));
         }
-        return new CallDecision
-        {
-            intentId = intent.intentId,
-            outcome = verdict.Outcome,
-            reasons = [.. verdict.Reasons],
-            basis = verdict.Basis,
-            companyId = intent.companyId,
-            callCenterId = intent.callCenterId,
-            campaignId = intent.campaignId,
-            channel = intent.channel,
-            purpose = intent.purpose,
-            subjectRef = subjectRef,
-            decisionTime = decisionTime.ToAvro(),
-            decidedAt = clock.GetCurrentInstant().ToAvro(),
-            policyVersion = verdict.PolicyVersion,
-        };
+        return DecisionRecords.Of(intent, verdict, subjectRef, decisionTime, clock.GetCurrentInstant());
     }
 }

@@ -10,6 +10,13 @@ namespace RpoStreams.Gate.Policy;
 /// </summary>
 public static class Policy
 {
+    /// <summary>
+    /// Whether a decision counts towards FREQUENCY_CAP: only ALLOWED promotional phone contacts with a valid
+    /// subject do (SERVICE calls and postal mail never count).
+    /// </summary>
+    public static bool CountsTowardsCap(IntentFacts intent, PolicyDecision decision) =>
+        decision.IsAllowed && intent.SubjectIsValid && intent.Channel == Channel.PHONE && intent.Purpose != Purpose.SERVICE;
+
     public static PolicyDecision Decide(IntentFacts intent, SubjectFacts subject, Instant? latestConsultation, PolicyRules rules)
     {
         var reasons = new List<Reason>(2);

@@ -191,26 +191,14 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         var verdict = Policy.Policy.Decide(facts, subject, LatestConsultation(), Rules);
 
         var now = options.WallClock?.GetCurrentInstant() ?? decisionTime;
-        var decision = new CallDecision
+        var decision = DecisionRecords.Of(intent, verdict, subjectRef, decisionTime, now);
+        if (ev.sourceOffset >= 0)
         {
-            intentId = intent.intentId,
-            outcome = verdict.Outcome,
-            reasons = [.. verdict.Reasons],
-            basis = verdict.Basis,
-            companyId = intent.companyId,
-            callCenterId = intent.callCenterId,
-            campaignId = intent.campaignId,
-            channel = intent.channel,
-            purpose = intent.purpose,
-            subjectRef = subjectRef,
-            decisionTime = decisionTime.ToAvro(),
-            decidedAt = now.ToAvro(),
-            policyVersion = verdict.PolicyVersion,
-            intentPartition = ev.sourceOffset >= 0 ? ev.sourcePartition : null,
-            intentOffset = ev.sourceOffset >= 0 ? ev.sourceOffset : null,
-        };
+            decision.intentPartition = ev.sourcePartition;
+            decision.intentOffset = ev.sourceOffset;
+        }
         decisions.Put(intent.intentId, decision);
-        if (verdict.IsAllowed && subjectRef != null && intent.channel == Channel.PHONE && intent.purpose != Purpose.SERVICE)
+        if (subjectRef != null && Policy.Policy.CountsTowardsCap(facts, verdict))
         {
             // Keep every contact a decision still accepted (up to Intake:MaxPastSkewDays back) could need.
             var keepFrom = SubjectStateRules.KeepContactsFrom(streamTime, Duration.FromDays(options.Intake.MaxPastSkewDays), Rules);
