@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Records;
+using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Testing;
 
@@ -129,13 +130,7 @@ public sealed class DecisionWatch : IDisposable
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
         }).SetLogHandler((_, _) => { }).SetErrorHandler((_, e) => lastError = e.Reason).Build();
-        List<TopicPartition> partitions;
-        using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
-        {
-            partitions = admin.GetMetadata(TopicNames.Decisions, TimeSpan.FromSeconds(30)).Topics.Single().Partitions
-                .Select(p => new TopicPartition(TopicNames.Decisions, p.PartitionId)).ToList();
-        }
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        consumer.Assign(TopicPartitions.FromBeginning(consumer, TopicNames.Decisions, TimeSpan.FromSeconds(30)));
         while (!stop.IsCancellationRequested)
         {
             ConsumeResult<byte[]?, byte[]?>? result;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Testing;
 
@@ -18,11 +19,7 @@ public static class TopicCounter
                 EnableAutoCommit = false,
                 AutoOffsetReset = AutoOffsetReset.Earliest,
             }).SetLogHandler((_, _) => { }).Build();
-            using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
-            {
-                var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(30)).Topics.Single().Partitions;
-                consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
-            }
+            consumer.Assign(TopicPartitions.FromBeginning(consumer, topic, TimeSpan.FromSeconds(30)));
             long count = 0;
             var clock = Stopwatch.StartNew();
             while (count < expected)

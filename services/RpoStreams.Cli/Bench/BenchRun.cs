@@ -9,6 +9,7 @@ using RpoStreams.DevKafka;
 using RpoStreams.Gate.Policy;
 using RpoStreams.Gate.Simulation;
 using RpoStreams.Gate.Topology;
+using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Cli.Bench;
 
@@ -379,10 +380,9 @@ internal sealed class BenchRun
         var sb = new System.Text.StringBuilder();
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = ApplicationId })
             .SetLogHandler((_, _) => { }).Build();
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         foreach (var topic in new[] { TopicNames.Intents, $"{ApplicationId}-{RepartitionNames.SubjectEvents}-repartition", TopicNames.Decisions })
         {
-            var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(x => new TopicPartition(topic, x.PartitionId)).ToList();
+            var partitions = TopicPartitions.Of(consumer, topic);
             var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10)).ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
             foreach (var tp in partitions)
             {
@@ -405,11 +405,9 @@ internal sealed class BenchRun
     {
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "rpo-bench-offsets" })
             .SetLogHandler((_, _) => { }).Build();
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
-        return metadata.Topics.Single().Partitions.Sum(x =>
+        return TopicPartitions.Of(consumer, topic).Sum(tp =>
         {
-            var w = consumer.QueryWatermarkOffsets(new TopicPartition(topic, x.PartitionId), TimeSpan.FromSeconds(10));
+            var w = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
             return w.High.Value - w.Low.Value;
         });
     }
@@ -425,11 +423,9 @@ internal sealed class BenchRun
     {
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "rpo-bench-offsets" })
             .SetLogHandler((_, _) => { }).Build();
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
-        return metadata.Topics.Single().Partitions.ToDictionary(
-            x => x.PartitionId,
-            x => consumer.QueryWatermarkOffsets(new TopicPartition(topic, x.PartitionId), TimeSpan.FromSeconds(10)).High.Value);
+        return TopicPartitions.Of(consumer, topic).ToDictionary(
+            tp => tp.Partition.Value,
+            tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
     }
 
     public static long DirSize(string dir) =>
@@ -524,14 +520,10 @@ internal sealed class CommittedCounter : IDisposable
             FetchWaitMaxMs = 50,
         }).SetLogHandler((_, _) => { }).Build();
         var assignment = new List<TopicPartitionOffset>();
-        using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
+        foreach (var topic in topics)
         {
-            foreach (var topic in topics)
-            {
-                counts[topic] = 0;
-                var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
-                assignment.AddRange(metadata.Topics.Single().Partitions.Select(x => new TopicPartitionOffset(topic, x.PartitionId, Offset.Beginning)));
-            }
+            counts[topic] = 0;
+            assignment.AddRange(TopicPartitions.FromBeginning(consumer, topic));
         }
         consumer.Assign(assignment);
     }

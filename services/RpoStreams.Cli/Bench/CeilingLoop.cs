@@ -8,6 +8,7 @@ using RpoStreams.Contracts.Subjects;
 using RpoStreams.Gate.Policy;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
+using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Cli.Bench;
 
@@ -79,7 +80,7 @@ internal sealed class CeilingLoop
             EnableIdempotence = true,
         }).SetLogHandler((_, _) => { }).Build();
         producer.InitTransactions(TimeSpan.FromSeconds(30));
-        consumer.Assign(LatencyProbe.Partitions(consumer, topic).Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        consumer.Assign(TopicPartitions.FromBeginning(consumer, topic));
 
         var contacts = new Dictionary<string, List<(string Company, Instant At)>>(StringComparer.Ordinal);
         var latestConsultation = data.Now;
@@ -140,8 +141,7 @@ internal sealed class CeilingLoop
     /// <summary>What the gate's intake and DECIDE do for an intent, with in-memory state instead of stores.</summary>
     private CallDecision Decide(CallIntent intent, Dictionary<string, List<(string Company, Instant At)>> contacts, Instant latestConsultation, IClock clock)
     {
-        var type = intent.channel == Channel.PHONE ? SubjectType.PHONE : SubjectType.POSTAL_ADDRESS;
-        string? subjectRef = SubjectNormalizer.TryNormalize(intent.subject, type, out var subject) ? hasher.RefOf(subject) : null;
+        string? subjectRef = SubjectNormalizer.TryNormalize(intent.subject, SubjectNormalizer.TypeOf(intent.channel), out var subject) ? hasher.RefOf(subject) : null;
         var decisionTime = intent.scheduledAt.ToInstant();
         var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
         var subjectFacts = SubjectFacts.None;

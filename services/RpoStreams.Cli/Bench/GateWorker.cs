@@ -116,12 +116,7 @@ internal sealed class GateWorker : IDisposable
     public const int BenchSessionTimeoutMs = 3_000;
 
     /// <summary>Whether the topology reconciles outputs (Streams:ReconcileOutputs; Auto means on with the embedded broker, as the service does).</summary>
-    public bool ReconcileOutputs => Config.Streams.ReconcileOutputs switch
-    {
-        "On" => true,
-        "Off" => false,
-        _ => Config.Streams.ExactlyOnce,
-    };
+    public bool ReconcileOutputs => Config.Streams.ShouldReconcile(embedded: true, keepsTransactionalOffsets: () => false);
 
     /// <summary>Seconds from <see cref="StartAsync"/> to Streamiz state RUNNING (Streamiz 1.8.2 reports it before restoration ends).</summary>
     public Task<double> Running => running.Task;

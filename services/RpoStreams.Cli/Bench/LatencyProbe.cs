@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
+using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Cli.Bench;
 
@@ -44,7 +45,7 @@ internal sealed class LatencyProbe
             FetchWaitMaxMs = 5,
             FetchErrorBackoffMs = 5,
         }).SetLogHandler((_, _) => { }).Build();
-        var partitions = Partitions(consumer, TopicNames.Decisions);
+        var partitions = TopicPartitions.Of(consumer, TopicNames.Decisions);
         consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High)));
 
         using var stop = new CancellationTokenSource();
@@ -136,12 +137,5 @@ internal sealed class LatencyProbe
         return new LatencyResult(
             intents.Count, sendSeconds, intents.Count / Math.Max(sendSeconds, 1e-9), got, excluded,
             LatencyStats.FromMillis(kept, censored), got / Math.Max(receivedSeconds, 1e-9), got == intents.Count);
-    }
-
-    public static List<TopicPartition> Partitions(IConsumer<string?, byte[]> consumer, string topic)
-    {
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
-        return metadata.Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
     }
 }

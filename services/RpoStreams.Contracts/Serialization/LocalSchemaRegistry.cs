@@ -66,9 +66,6 @@ public sealed class LocalSchemaRegistry : ISchemaRegistryClient
         return id == 0 ? 1 : id;
     }
 
-    /// <summary>The full Avro name of the schema with this id, or null when unknown.</summary>
-    public string? FullNameOf(int id) => byId.TryGetValue(id, out var e) ? e.FullName : null;
-
     public IEnumerable<KeyValuePair<string, string>> Config { get; } = new Dictionary<string, string> { ["schema.registry.url"] = "local:schemas" };
 
     public IAuthenticationHeaderValueProvider? AuthHeaderProvider => null;

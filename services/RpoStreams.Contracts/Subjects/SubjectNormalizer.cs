@@ -21,6 +21,9 @@ public static class SubjectNormalizer
 
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
+    /// <summary>The kind of subject a channel reaches: a phone number, or a postal address for POSTAL_MAIL.</summary>
+    public static SubjectType TypeOf(Channel channel) => channel == Channel.PHONE ? SubjectType.PHONE : SubjectType.POSTAL_ADDRESS;
+
     /// <summary>Normalizes a subject of the given type; false when it cannot be normalized.</summary>
     public static bool TryNormalize(string? raw, SubjectType type, out NormalizedSubject subject)
     {

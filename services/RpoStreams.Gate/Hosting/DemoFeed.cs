@@ -36,7 +36,7 @@ public sealed class DemoFeed : BackgroundService
         }
         while (!runtime.IsRunning)
         {
-            if (runtime.State == "FAILED")
+            if (runtime.HasFailed)
             {
                 return;
             }
@@ -45,7 +45,7 @@ public sealed class DemoFeed : BackgroundService
         var producerConfig = new ProducerConfig { BootstrapServers = runtime.BootstrapServers, ClientId = "rpo-demo-feed" };
         config.Kafka.ApplySecurity(producerConfig);
         using var producer = new TrafficProducer(producerConfig, serdes);
-        var traffic = new SyntheticTraffic(seed: 2026, PolicyRules.From(config.Policy), runId: "demo-" + DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var traffic = new SyntheticTraffic(seed: 2026, config.Rules, runId: "demo-" + DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var now = SystemClock.Instance.GetCurrentInstant();
 
         producer.Consultation(traffic.Consultation(now));

@@ -41,8 +41,6 @@ public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
         loop = new Thread(Run) { IsBackground = true, Name = "emitted-decisions-view" };
     }
 
-    public int Count => decisions.Count;
-
     public byte[]? Find(string intentId) => decisions.TryGetValue(intentId, out var bytes) ? bytes : null;
 
     public byte[]? FindPublished(string intentId, long since)
@@ -64,11 +62,7 @@ public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
     /// <summary>Starts following the topic and returns once every decision published so far has been read.</summary>
     public void StartAndCatchUp(TimeSpan timeout)
     {
-        using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
-        {
-            var metadata = admin.GetMetadata(TopicNames.Decisions, TimeSpan.FromSeconds(10));
-            partitions = metadata.Topics.Single().Partitions.Select(p => new TopicPartition(TopicNames.Decisions, p.PartitionId)).ToList();
-        }
+        partitions = TopicPartitions.Of(consumer, TopicNames.Decisions);
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
         loop.Start();
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -78,6 +78,11 @@ public sealed class GateConfiguration
         }
     }
 
+    private Gate.Policy.PolicyRules? rules;
+
+    /// <summary>The policy compiled from <see cref="Policy"/> (calling window, holidays), built once for every user.</summary>
+    public Gate.Policy.PolicyRules Rules => rules ??= Gate.Policy.PolicyRules.From(Policy);
+
     /// <summary>The secret subjectRef is keyed with (the development one only in Development).</summary>
     public string HashSecret => string.IsNullOrEmpty(Subjects.HashSecret) ? SubjectSettings.DevelopmentSecret : Subjects.HashSecret;
 
@@ -85,7 +90,7 @@ public sealed class GateConfiguration
     {
         ApplicationId = Streams.ApplicationId,
         Partitions = Kafka.Partitions,
-        Rules = PolicyRules.From(Policy),
+        Rules = Rules,
         Alerts = Alerts,
         Intake = Intake,
         Serdes = serdes,

@@ -22,7 +22,7 @@ public static class Health
     /// <summary>Alive while the process runs and its stream threads have not died (Streamiz ERROR) or stopped for good.</summary>
     public static IResult Live(GateRuntime runtime)
     {
-        var dead = runtime.State is "FAILED" or "ERROR" or "PENDING_ERROR";
+        var dead = runtime.HasFailed;
         var body = new
         {
             status = dead ? "dead" : "alive",
@@ -52,12 +52,11 @@ public static class Health
             reasons.Add($"restoring state from the changelogs: {string.Join(", ", runtime.Restoring.Take(5))}{(runtime.Restoring.Count > 5 ? ", ..." : string.Empty)}");
         }
         var latest = runtime.LatestConsultation();
-        var validity = Duration.FromDays(config.Policy.ConsultationValidityDays);
         if (runtime.IsRunning && latest is null)
         {
             reasons.Add("no register consultation yet: every promotional contact is blocked (REGISTER_STALE)");
         }
-        else if (latest is { } l && now - l > validity)
+        else if (latest is { } l && Policy.Policy.IsStale(l, now, config.Rules))
         {
             reasons.Add($"the latest register consultation ({l}) is older than {config.Policy.ConsultationValidityDays} days: promotional contacts are blocked (REGISTER_STALE)");
         }

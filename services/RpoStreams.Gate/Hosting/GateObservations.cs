@@ -39,8 +39,6 @@ public sealed class GateObservations : BackgroundService
         meter.CreateObservableGauge("rpo_owned_partitions", () => runtime.OwnedPartitions.Count, description: "Subject partitions whose tasks run in this instance");
     }
 
-    public Snapshot Current => current;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);

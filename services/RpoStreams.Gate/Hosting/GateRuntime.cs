@@ -12,7 +12,8 @@ namespace RpoStreams.Gate.Hosting;
 /// <summary>What the running gate knows about itself, for health checks, metrics, the dashboard and the API.</summary>
 public sealed class GateRuntime : IPartitionOwnership
 {
-    private readonly ConcurrentDictionary<int, int> owned = new();
+    private readonly Lock ownership = new();
+    private readonly SortedSet<int> owned = [];
     private volatile string state = "STARTING";
     private ConsultationReader? consultations;
 
@@ -35,6 +36,9 @@ public sealed class GateRuntime : IPartitionOwnership
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     public bool IsRunning => state == "RUNNING";
+
+    /// <summary>Failed at start-up, or the stream stopped with an error (a later state change does not hide it).</summary>
+    public bool HasFailed => Failure is not null || state is "FAILED" or "ERROR" or "PENDING_ERROR";
 
     private readonly ConcurrentDictionary<string, long> restoring = new();
 
@@ -60,16 +64,23 @@ public sealed class GateRuntime : IPartitionOwnership
         state = "FAILED";
     }
 
+    // Tasks of several stream threads claim and release at once: the change and the snapshot go together.
     public void Claim(int partition)
     {
-        owned[partition] = 1;
-        ownedSnapshot = [.. owned.Keys.Order()];
+        lock (ownership)
+        {
+            owned.Add(partition);
+            ownedSnapshot = [.. owned];
+        }
     }
 
     public void Release(int partition)
     {
-        owned.TryRemove(partition, out _);
-        ownedSnapshot = [.. owned.Keys.Order()];
+        lock (ownership)
+        {
+            owned.Remove(partition);
+            ownedSnapshot = [.. owned];
+        }
     }
 
     /// <summary>The latest register consultation, read from the global store; null when none or not running.</summary>
@@ -84,7 +95,7 @@ public sealed class GateRuntime : IPartitionOwnership
             consultations ??= new ConsultationReader(
                 stream.Store(StoreQueryParameters.FromNameAndType(StoreNames.Consultations, QueryableStoreTypes.KeyValueStore<string, byte[]>())),
                 Serdes);
-            return consultations.Latest()?.consultedAt.ToInstant();
+            return consultations.LatestAt();
         }
         catch (Streamiz.Kafka.Net.Errors.InvalidStateStoreException)
         {

@@ -85,12 +85,8 @@ public sealed class GateService : BackgroundService
         deadLetters = new KafkaDeadLetterPublisher(producerConfig, serdes, loggerFactory.CreateLogger<KafkaDeadLetterPublisher>());
 
         CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, config.Streams.ExactlyOnce, logger);
-        var reconcile = config.Streams.ReconcileOutputs switch
-        {
-            "On" => true,
-            "Off" => false,
-            _ => config.Streams.ExactlyOnce && (runtime.Embedded || !BrokerCapabilities.KeepsTransactionalOffsets(bootstrap, config.Kafka, config.Streams.ApplicationId, logger)),
-        };
+        var reconcile = config.Streams.ShouldReconcile(
+            runtime.Embedded, () => BrokerCapabilities.KeepsTransactionalOffsets(bootstrap, config.Kafka, config.Streams.ApplicationId, logger));
         if (reconcile)
         {
             logger.LogWarning(
@@ -142,7 +138,7 @@ public sealed class GateService : BackgroundService
         {
             logger.LogInformation("Stopping: committing and closing the stream");
             // Dispose closes every task: flushes stores, commits (the transaction, with exactly-once) and leaves the group.
-            var failed = runtime.Failure is not null || runtime.State is "ERROR" or "PENDING_ERROR";
+            var failed = runtime.HasFailed;
             stream.Dispose();
             runtime.Stream = null;
             if (!failed)

@@ -90,7 +90,7 @@ public sealed class KafkaSettings
         }
     }
 
-    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+    internal static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }
 
 /// <summary>How the stream processor runs (section <c>Streams</c>).</summary>
@@ -136,9 +136,20 @@ public sealed class StreamsSettings
 
     /// <summary>
     /// Auto (default): reconcile outputs only on a broker that does not keep transactional offset commits
-    /// (the embedded broker, librdkafka's mock cluster); On or Off force it. See GateTopologyOptions.ReconcileOutputs.
+    /// (the embedded broker, librdkafka's mock cluster); On or Off force it. See <see cref="EmittedDecisionsView"/>.
     /// </summary>
     public string ReconcileOutputs { get; set; } = "Auto";
+
+    /// <summary>
+    /// Whether outputs are reconciled: On, Off, or for Auto, under exactly-once on the embedded broker or on a
+    /// broker that does not keep transactional offsets (<paramref name="keepsTransactionalOffsets"/> is asked only then).
+    /// </summary>
+    public bool ShouldReconcile(bool embedded, Func<bool> keepsTransactionalOffsets) => ReconcileOutputs switch
+    {
+        "On" => true,
+        "Off" => false,
+        _ => ExactlyOnce && (embedded || !keepsTransactionalOffsets()),
+    };
 
     public bool ExactlyOnce => string.Equals(Guarantee, "ExactlyOnce", StringComparison.OrdinalIgnoreCase);
 

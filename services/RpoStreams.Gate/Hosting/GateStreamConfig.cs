@@ -38,12 +38,13 @@ public static class GateStreamConfig
         {
             streamConfig.SaslMechanism = mechanism;
         }
-        streamConfig.SaslUsername = k.SaslUsername;
-        streamConfig.SaslPassword = k.SaslPassword;
-        streamConfig.SslCaLocation = k.SslCaLocation;
-        streamConfig.SslCertificateLocation = k.SslCertificateLocation;
-        streamConfig.SslKeyLocation = k.SslKeyLocation;
-        streamConfig.SslKeyPassword = k.SslKeyPassword;
+        // As KafkaSettings.ApplySecurity does for the other clients (Streamiz's StreamConfig is not a ClientConfig).
+        streamConfig.SaslUsername = KafkaSettings.NullIfEmpty(k.SaslUsername);
+        streamConfig.SaslPassword = KafkaSettings.NullIfEmpty(k.SaslPassword);
+        streamConfig.SslCaLocation = KafkaSettings.NullIfEmpty(k.SslCaLocation);
+        streamConfig.SslCertificateLocation = KafkaSettings.NullIfEmpty(k.SslCertificateLocation);
+        streamConfig.SslKeyLocation = KafkaSettings.NullIfEmpty(k.SslKeyLocation);
+        streamConfig.SslKeyPassword = KafkaSettings.NullIfEmpty(k.SslKeyPassword);
         return streamConfig;
     }
 }

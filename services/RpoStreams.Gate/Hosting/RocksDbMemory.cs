@@ -18,10 +18,7 @@ public sealed class RocksDbMemory
     {
         // Memtables take at most stores × 2 × 4 MB; the cache gets the configured budget.
         cache = Cache.CreateLru((ulong)totalMb * 1024 * 1024);
-        TotalMb = totalMb;
     }
-
-    public int TotalMb { get; }
 
     public void Configure(string storeName, RocksDbOptions options)
     {

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Records;
+using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Gate.Simulation;
 
@@ -62,7 +63,7 @@ public sealed class DecisionAudit
         var decisions = new Dictionary<string, List<CallDecision>>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
         using var consumer = Consumer("rpo-audit-decisions");
-        consumer.Assign(Partitions(consumer, TopicNames.Decisions).Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        consumer.Assign(TopicPartitions.FromBeginning(consumer, TopicNames.Decisions));
         long count = 0;
         var lastSaid = TimeSpan.Zero;
         while (true)
@@ -112,7 +113,7 @@ public sealed class DecisionAudit
     private IEnumerable<(TopicPartitionOffset, byte[])> ReadToEnd(string topic)
     {
         using var consumer = Consumer("rpo-audit-" + topic);
-        var partitions = Partitions(consumer, topic);
+        var partitions = TopicPartitions.Of(consumer, topic);
         var ends = partitions.ToDictionary(p => p.Partition.Value, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
         var open = ends.Where(e => e.Value > 0).Select(e => e.Key).ToHashSet();
         consumer.Assign(partitions.Where(p => open.Contains(p.Partition.Value)).Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
@@ -159,13 +160,6 @@ public sealed class DecisionAudit
         };
         configure?.Invoke(config);
         return new ConsumerBuilder<byte[]?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
-    }
-
-    private static List<TopicPartition> Partitions(IConsumer<byte[]?, byte[]> consumer, string topic)
-    {
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
-        return metadata.Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
     }
 
     private static T? Decode<T>(AvroSerDes<T> serde, byte[] value, string topic) where T : class, Avro.Specific.ISpecificRecord

@@ -10,21 +10,6 @@ public static class AlertFactory
 {
     public static Severity SeverityOf(AlertType type) => type == AlertType.LIST_NOT_SCRUBBED ? Severity.WARNING : Severity.CRITICAL;
 
-    public static ComplianceAlert ForAttempt(AlertType type, CallAttempt attempt, string? subjectRef, Instant detectedAt, string details) => new()
-    {
-        alertId = $"{type}:{attempt.attemptId}",
-        type = type,
-        severity = SeverityOf(type),
-        companyId = attempt.companyId,
-        callCenterId = attempt.callCenterId,
-        campaignId = attempt.campaignId,
-        intentId = attempt.intentId,
-        attemptId = attempt.attemptId,
-        subjectRef = subjectRef,
-        detectedAt = detectedAt.ToAvro(),
-        details = details,
-    };
-
     public static ComplianceAlert ForPending(AlertType type, PendingAttempt attempt, Instant detectedAt, string details) => new()
     {
         alertId = $"{type}:{attempt.attemptId}",

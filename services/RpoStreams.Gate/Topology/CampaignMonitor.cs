@@ -61,12 +61,8 @@ public sealed class CampaignMonitor : ITransformer<string, CallDecision, string,
     public Record<string, ComplianceAlert>? Process(Record<string, CallDecision> record)
     {
         var decision = record.Value;
-        if (decision is null || !positions.IsNew(context.Topic, context.Partition.Value, context.Offset))
-        {
-            return null;
-        }
-        positions.Processed(context.Topic, context.Partition.Value, context.Offset);
-        if (decision.purpose == Purpose.SERVICE)
+        // Only promotional decisions reach this topic (GateTopology filters them before the repartition).
+        if (decision is null || !positions.Begin(context.Topic, context.Partition.Value, context.Offset))
         {
             return null;
         }

@@ -90,14 +90,15 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
 
 /// <summary>
 /// Reads consultations from the global store, which keeps their original wire-format bytes; the last
-/// decoded value is reused while the stored bytes do not change, so a decision costs one lookup.
+/// decoded value is reused while the stored bytes do not change, so a decision costs one lookup. Safe to
+/// share between threads (the check API, the dashboard and the metrics read one reader): the bytes and
+/// their value are swapped together.
 /// </summary>
 public sealed class ConsultationReader
 {
     private readonly IReadOnlyKeyValueStore<string, byte[]>? store;
     private readonly RecordSerdes serdes;
-    private byte[]? lastBytes;
-    private RegisterConsultation? lastValue;
+    private Decoded? last;
 
     public ConsultationReader(IReadOnlyKeyValueStore<string, byte[]>? store, RecordSerdes serdes)
     {
@@ -115,12 +116,18 @@ public sealed class ConsultationReader
         {
             return null;
         }
-        if (lastBytes != null && bytes.AsSpan().SequenceEqual(lastBytes))
+        var seen = Volatile.Read(ref last);
+        if (seen != null && bytes.AsSpan().SequenceEqual(seen.Bytes))
         {
-            return lastValue;
+            return seen.Value;
         }
         var value = serdes.RegisterConsultation.Deserialize(bytes, new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, TopicNames.RegisterConsultations));
-        (lastBytes, lastValue) = (bytes, value);
+        Volatile.Write(ref last, new Decoded(bytes, value));
         return value;
     }
+
+    /// <summary>The moment of the latest consultation of all feeds, or null.</summary>
+    public Instant? LatestAt() => Latest()?.consultedAt.ToInstant();
+
+    private sealed record Decoded(byte[] Bytes, RegisterConsultation Value);
 }

@@ -70,9 +70,28 @@ public sealed class IntakeSettings
     /// <summary>An intentId seen again within this many days gets its first decision again.</summary>
     public int IdempotenceDays { get; set; } = 7;
 
-    public Instant Earliest => InstantPattern.ExtendedIso.Parse(EarliestEventTime).Value;
+    private ParsedInstant? earliest;
+    private ParsedInstant? latest;
 
-    public Instant Latest => InstantPattern.ExtendedIso.Parse(LatestEventTime).Value;
+    /// <summary><see cref="EarliestEventTime"/> parsed (once per value: intake reads it for every record).</summary>
+    public Instant Earliest => ParsedInstant.Of(EarliestEventTime, ref earliest);
+
+    /// <summary><see cref="LatestEventTime"/> parsed, once per value.</summary>
+    public Instant Latest => ParsedInstant.Of(LatestEventTime, ref latest);
+
+    private sealed record ParsedInstant(string Text, Instant At)
+    {
+        public static Instant Of(string text, ref ParsedInstant? cache)
+        {
+            var seen = Volatile.Read(ref cache);
+            if (seen is null || !ReferenceEquals(seen.Text, text))
+            {
+                seen = new ParsedInstant(text, InstantPattern.ExtendedIso.Parse(text).Value);
+                Volatile.Write(ref cache, seen);
+            }
+            return seen.At;
+        }
+    }
 
     public IEnumerable<string> Validate()
     {

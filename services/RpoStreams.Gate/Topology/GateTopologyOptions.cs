@@ -79,8 +79,6 @@ public sealed class GateTopologyOptions
     /// </summary>
     public IEmittedDecisions? EmittedDecisions { get; init; }
 
-    public bool ReconcileOutputs => EmittedDecisions is not null;
-
     public DeadLetterSeal Seal => seal ??= new DeadLetterSeal(Hasher);
 
     private DeadLetterSeal? seal;

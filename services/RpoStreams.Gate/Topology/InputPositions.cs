@@ -43,29 +43,27 @@ public sealed class InputPositions
         }
     }
 
-    /// <summary>True when the record at this position has not been processed yet.</summary>
-    public bool IsNew(string topic, int partition, long offset)
+    /// <summary>
+    /// True when the record at this position has not been processed yet; it is then noted as processed
+    /// (and stored once that is durable). False for a record processed before: skip it.
+    /// </summary>
+    public bool Begin(string topic, int partition, long offset)
     {
         if (!enabled || offset < 0)
         {
             return true;
         }
         PersistDurable();
-        return offset > Of(topic, partition).Stored;
-    }
-
-    /// <summary>Notes that the record at this position has been processed (stored once durable).</summary>
-    public void Processed(string topic, int partition, long offset)
-    {
-        if (!enabled || offset < 0)
-        {
-            return;
-        }
         var p = Of(topic, partition);
+        if (offset <= p.Stored)
+        {
+            return false;
+        }
         if (offset > p.Processed)
         {
             p.Processed = offset;
         }
+        return true;
     }
 
     private void OnCommit()

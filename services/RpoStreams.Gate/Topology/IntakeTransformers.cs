@@ -20,8 +20,6 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
     private ProcessorContext<string, Intake> context = null!;
     private RecordDecoder<T> decoder = null!;
     private InputPositions positions = null!;
-    private Instant earliest;
-    private Instant latest;
 
     protected IntakeTransformer(GateTopologyOptions? options)
     {
@@ -46,19 +44,16 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         this.context = context;
         decoder = new RecordDecoder<T>(SerDes, Options.Intake.MaxRecordBytes);
         positions = new InputPositions(context, StoreNames.IntakePositions, StoreNames.IntakeCommits, Options.GuardInputPositions);
-        earliest = Options.Intake.Earliest;
-        latest = Options.Intake.Latest;
     }
+
+    /// <summary>The subjectRef of a raw subject, or null when it cannot be normalized as <paramref name="type"/>.</summary>
+    protected string? RefOf(string? raw, SubjectType type) =>
+        SubjectNormalizer.TryNormalize(raw, type, out var subject) ? Options.Hasher.RefOf(subject) : null;
 
     public Record<string, Intake>? Process(Record<byte[], byte[]> record)
     {
         var (topic, partition, offset) = (context.Topic, context.Partition.Value, context.Offset);
-        if (!positions.IsNew(topic, partition, offset))
-        {
-            return null;
-        }
-        positions.Processed(topic, partition, offset);
-        return Read(record);
+        return positions.Begin(topic, partition, offset) ? Read(record) : null;
     }
 
     private Record<string, Intake> Read(Record<byte[], byte[]> record)
@@ -128,6 +123,7 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
 
     private string? CheckTime(Instant eventTime, Timestamp recordTimestamp)
     {
+        var (earliest, latest) = (Options.Intake.Earliest, Options.Intake.Latest);
         if (eventTime < earliest || eventTime >= latest)
         {
             return $"event time {eventTime} is outside the accepted range [{earliest}, {latest}) (Intake:EarliestEventTime, Intake:LatestEventTime)";
@@ -202,14 +198,9 @@ public sealed class RegisterIntake : IntakeTransformer<RegisterUpdate>
 
     protected override (string, SubjectEventKind, string?)? Accept(RegisterUpdate value, out string? problem)
     {
-        if (!SubjectNormalizer.TryNormalize(value.subject, value.subjectType, out var subject))
-        {
-            problem = $"subject cannot be normalized as a {value.subjectType}";
-            return null;
-        }
-        problem = null;
-        var subjectRef = Options.Hasher.RefOf(subject);
-        return (subjectRef, SubjectEventKind.REGISTER_UPDATE, subjectRef);
+        var subjectRef = RefOf(value.subject, value.subjectType);
+        problem = subjectRef is null ? $"subject cannot be normalized as a {value.subjectType}" : null;
+        return subjectRef is null ? null : (subjectRef, SubjectEventKind.REGISTER_UPDATE, subjectRef);
     }
 }
 
@@ -242,14 +233,9 @@ public sealed class ConsentIntake : IntakeTransformer<ConsentEvent>
 
     protected override (string, SubjectEventKind, string?)? Accept(ConsentEvent value, out string? problem)
     {
-        if (!SubjectNormalizer.TryNormalize(value.subject, value.subjectType, out var subject))
-        {
-            problem = $"subject cannot be normalized as a {value.subjectType}";
-            return null;
-        }
-        problem = null;
-        var subjectRef = Options.Hasher.RefOf(subject);
-        return (subjectRef, SubjectEventKind.CONSENT, subjectRef);
+        var subjectRef = RefOf(value.subject, value.subjectType);
+        problem = subjectRef is null ? $"subject cannot be normalized as a {value.subjectType}" : null;
+        return subjectRef is null ? null : (subjectRef, SubjectEventKind.CONSENT, subjectRef);
     }
 }
 
@@ -283,13 +269,8 @@ public sealed class IntentIntake : IntakeTransformer<CallIntent>
     protected override (string, SubjectEventKind, string?)? Accept(CallIntent value, out string? problem)
     {
         problem = null;
-        var type = value.channel == Channel.PHONE ? SubjectType.PHONE : SubjectType.POSTAL_ADDRESS;
-        if (!SubjectNormalizer.TryNormalize(value.subject, type, out var subject))
-        {
-            return (UnnormalizedKey(value.intentId), SubjectEventKind.INTENT, null);
-        }
-        var subjectRef = Options.Hasher.RefOf(subject);
-        return (subjectRef, SubjectEventKind.INTENT, subjectRef);
+        var subjectRef = RefOf(value.subject, SubjectNormalizer.TypeOf(value.channel));
+        return (subjectRef ?? UnnormalizedKey(value.intentId), SubjectEventKind.INTENT, subjectRef);
     }
 
     /// <summary>Key of an intent or attempt whose subject cannot be normalized: by intent, so its attempts meet its decision.</summary>
@@ -325,11 +306,7 @@ public sealed class AttemptIntake : IntakeTransformer<CallAttempt>
     protected override (string, SubjectEventKind, string?)? Accept(CallAttempt value, out string? problem)
     {
         problem = null;
-        if (!SubjectNormalizer.TryNormalizePhone(value.subject, out var e164))
-        {
-            return (IntentIntake.UnnormalizedKey(value.intentId ?? value.attemptId), SubjectEventKind.ATTEMPT, null);
-        }
-        var subjectRef = Options.Hasher.RefOf(new NormalizedSubject(SubjectType.PHONE, e164));
-        return (subjectRef, SubjectEventKind.ATTEMPT, subjectRef);
+        var subjectRef = RefOf(value.subject, SubjectType.PHONE);
+        return (subjectRef ?? IntentIntake.UnnormalizedKey(value.intentId ?? value.attemptId), SubjectEventKind.ATTEMPT, subjectRef);
     }
 }

@@ -48,12 +48,8 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision
     public Record<string, ComplianceAlert>? Process(Record<string, CallDecision> record)
     {
         var decision = record.Value;
-        if (decision is null || !positions.IsNew(context.Topic, context.Partition.Value, context.Offset))
-        {
-            return null;
-        }
-        positions.Processed(context.Topic, context.Partition.Value, context.Offset);
-        if (!decision.reasons.Contains(Reason.REGISTER_STALE))
+        // Only REGISTER_STALE decisions reach this topic (GateTopology filters them before the repartition).
+        if (decision is null || !positions.Begin(context.Topic, context.Partition.Value, context.Offset))
         {
             return null;
         }
@@ -94,7 +90,7 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision
         context.Forward(string.Empty, alert);
     }
 
-    private Instant? Latest() => consultations.Latest()?.consultedAt.ToInstant();
+    private Instant? Latest() => consultations.LatestAt();
 
     private bool StartsEpisode(Instant? latest)
     {

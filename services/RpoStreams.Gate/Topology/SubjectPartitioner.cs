@@ -19,8 +19,14 @@ public sealed class SubjectPartitioner : IStreamPartitioner<string, SubjectEvent
     public Partition Partition(string topic, string key, SubjectEvent value, Partition sourcePartition, int numPartitions) =>
         new(PartitionOf(key, numPartitions));
 
-    public static int PartitionOf(string key, int numPartitions) =>
-        (int)((Murmur2(Encoding.UTF8.GetBytes(key)) & 0x7FFFFFFF) % numPartitions);
+    public static int PartitionOf(string key, int numPartitions)
+    {
+        // Once per subject event: the key's bytes on the stack (keys are 32-character refs).
+        var max = Encoding.UTF8.GetMaxByteCount(key.Length);
+        Span<byte> bytes = max <= 256 ? stackalloc byte[256] : new byte[max];
+        var length = Encoding.UTF8.GetBytes(key, bytes);
+        return (int)((Murmur2(bytes[..length]) & 0x7FFFFFFF) % numPartitions);
+    }
 
     /// <summary>Kafka's murmur2 (the Java client's <c>Utils.murmur2</c>).</summary>
     public static int Murmur2(ReadOnlySpan<byte> data)

@@ -87,11 +87,10 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
     public Record<string, GateOutput>? Process(Record<string, SubjectEvent> record)
     {
         var ev = record.Value;
-        if (ev is null || !positions.IsNew(context.Topic, context.Partition.Value, context.Offset))
+        if (ev is null || !positions.Begin(context.Topic, context.Partition.Value, context.Offset))
         {
             return null;
         }
-        positions.Processed(context.Topic, context.Partition.Value, context.Offset);
         var eventTime = ev.eventTime.ToInstant();
         if (eventTime > streamTime)
         {
@@ -370,9 +369,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectEvent, string
         sweepCursor = seen < SweepBatch ? null : last + "\0";
     }
 
-    private RegisterConsultation? LatestConsultationRecord() => consultations.Latest();
-
-    private Instant? LatestConsultation() => LatestConsultationRecord()?.consultedAt.ToInstant();
+    private Instant? LatestConsultation() => consultations.LatestAt();
 
     private Instant DetectedAt() => options.WallClock?.GetCurrentInstant() ?? streamTime;
 

@@ -119,7 +119,7 @@ public static class CheckEndpoints
         if (located is null || checks.OwnsPartition(located.Value.Partition))
         {
             return runtime.IsRunning
-                ? Results.Ok(checks.Answer(query))
+                ? Results.Ok(checks.Answer(query, located, runtime.LatestConsultation()))
                 : Unavailable($"the gate is {runtime.State}: its state is not queryable yet");
         }
         var forwarded = http.RequestServices.GetRequiredService<ClusterToken>().Matches(http.Request.Headers[ForwardedHeader].ToString());
@@ -200,14 +200,17 @@ public static class CheckEndpoints
         var forwardedBatch = http.RequestServices.GetRequiredService<ClusterToken>().Matches(http.Request.Headers[ForwardedHeader].ToString());
         var results = new BatchItem?[subjects.Count];
         var remote = new Dictionary<int, List<int>>();
+        var latestConsultation = runtime.LatestConsultation();
         for (var i = 0; i < subjects.Count; i++)
         {
             var located = checks.Locate(subjects[i], template.Channel);
-            if (located is null || checks.OwnsPartition(located.Value.Partition) || forwardedBatch || !peers.HasPeers)
+            if (located is null || checks.OwnsPartition(located.Value.Partition))
             {
-                results[i] = located is null || checks.OwnsPartition(located.Value.Partition)
-                    ? Item(i, subjects[i], checks.Answer(template with { Subject = subjects[i] }))
-                    : new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, located.Value.Ref, $"partition {located.Value.Partition} is not owned by this instance");
+                results[i] = Item(i, subjects[i], checks.Answer(template with { Subject = subjects[i] }, located, latestConsultation));
+            }
+            else if (forwardedBatch || !peers.HasPeers)
+            {
+                results[i] = new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, located.Value.Ref, $"partition {located.Value.Partition} is not owned by this instance");
             }
             else
             {

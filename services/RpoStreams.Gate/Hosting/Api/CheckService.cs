@@ -36,7 +36,7 @@ public sealed class CheckService
     public CheckService(GateRuntime runtime, GateConfiguration config)
     {
         this.runtime = runtime;
-        rules = PolicyRules.From(config.Policy);
+        rules = config.Rules;
         hasher = new SubjectHasher(config.HashSecret);
         partitions = config.Kafka.Partitions;
     }
@@ -44,8 +44,7 @@ public sealed class CheckService
     /// <summary>The normalized subject's ref and partition, or null when the subject cannot be normalized.</summary>
     public (string Ref, int Partition)? Locate(string subject, Channel channel)
     {
-        var type = channel == Channel.PHONE ? SubjectType.PHONE : SubjectType.POSTAL_ADDRESS;
-        if (!SubjectNormalizer.TryNormalize(subject, type, out var normalized))
+        if (!SubjectNormalizer.TryNormalize(subject, SubjectNormalizer.TypeOf(channel), out var normalized))
         {
             return null;
         }
@@ -56,9 +55,14 @@ public sealed class CheckService
     public bool OwnsPartition(int partition) => runtime.Owns(partition);
 
     /// <summary>Decides from local state; the subject's partition must be owned here (or the subject invalid).</summary>
-    public CheckAnswer Answer(CheckQuery query)
+    public CheckAnswer Answer(CheckQuery query) => Answer(query, Locate(query.Subject, query.Channel), runtime.LatestConsultation());
+
+    /// <summary>
+    /// As <see cref="Answer(CheckQuery)"/>, for a caller that has already located the subject (to route it)
+    /// and read the latest consultation (once for a whole batch).
+    /// </summary>
+    public CheckAnswer Answer(CheckQuery query, (string Ref, int Partition)? located, Instant? latestConsultation)
     {
-        var located = Locate(query.Subject, query.Channel);
         var subject = SubjectFacts.None;
         if (located is { } l)
         {
@@ -77,7 +81,7 @@ public sealed class CheckService
             callerId = "+390212345678";
         }
         var facts = new IntentFacts(query.CompanyId, query.Channel, query.Purpose, located is not null, callerId, query.At);
-        var verdict = Policy.Policy.Decide(facts, subject, runtime.LatestConsultation(), rules);
+        var verdict = Policy.Policy.Decide(facts, subject, latestConsultation, rules);
         return new CheckAnswer(
             verdict.Outcome.ToString(),
             [.. verdict.Reasons.Select(r => r.ToString())],

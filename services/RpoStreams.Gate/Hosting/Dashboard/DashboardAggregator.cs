@@ -85,9 +85,6 @@ public sealed partial class DashboardAggregator : BackgroundService
         current = Publish();
     }
 
-    /// <summary>The latest snapshot (at most about a second old).</summary>
-    public DashboardSnapshot Current => current.Snapshot;
-
     /// <summary>The latest snapshot as JSON (camelCase), serialized once for every reader.</summary>
     public string CurrentJson => current.Json;
 
@@ -363,10 +360,10 @@ public sealed partial class DashboardAggregator : BackgroundService
         {
             return new DashboardRegister("none", null, null, null, validityDays);
         }
-        var validity = Duration.FromDays(validityDays);
+        var validity = config.Rules.ConsultationValidity;
         var age = now - latest;
         return new DashboardRegister(
-            age > validity ? "stale" : "fresh",
+            Policy.Policy.IsStale(latest, now, config.Rules) ? "stale" : "fresh",
             latest.ToDateTimeOffset(),
             (long)Math.Floor(age.TotalSeconds),
             (latest + validity).ToDateTimeOffset(),
