@@ -3,6 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Subjects;
+using RpoStreams.Gate.Simulation;
 
 namespace RpoStreams.Cli;
 
@@ -35,27 +36,11 @@ internal static class DeadLettersCommand
                 seal = new DeadLetterSeal(new SubjectHasher(secret));
             }
             var serdes = kafka.Serdes(parse);
-            var config = new ConsumerConfig
-            {
-                BootstrapServers = bootstrap,
-                GroupId = "rpo-deadletters-" + Guid.NewGuid().ToString("N")[..8],
-                AutoOffsetReset = AutoOffsetReset.Earliest,
-                EnableAutoCommit = false,
-                IsolationLevel = IsolationLevel.ReadCommitted,
-            };
-            KafkaOptions.ApplyEnvironmentSecurity(config);
-            using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
-            consumer.Subscribe(TopicNames.DeadLetters);
             var shown = 0;
-            var limit = parse.GetValue(max);
-            while (shown < limit)
+            // Read up to the end offsets (assigned, not subscribed: no wait for a group to form on a real cluster).
+            foreach (var (_, value) in TopicReader.ReadToEnd(bootstrap, TopicNames.DeadLetters, "rpo-deadletters", KafkaOptions.ApplyEnvironmentSecurity).Take(parse.GetValue(max)))
             {
-                var result = consumer.Consume(TimeSpan.FromSeconds(3));
-                if (result?.Message?.Value is null)
-                {
-                    break;
-                }
-                var dead = serdes.DeadLetter.Deserialize(result.Message.Value, new SerializationContext(MessageComponentType.Value, TopicNames.DeadLetters));
+                var dead = serdes.DeadLetter.Deserialize(value, new SerializationContext(MessageComponentType.Value, TopicNames.DeadLetters));
                 Console.WriteLine($"{dead.failedAt:O} {dead.topic}[{dead.partition}]@{dead.offset} ({dead.valueLength} bytes): {dead.error}");
                 if (seal != null)
                 {
@@ -64,7 +49,6 @@ internal static class DeadLettersCommand
                 }
                 shown++;
             }
-            consumer.Close();
             Console.WriteLine($"{shown} dead letters shown");
             return 0;
         });

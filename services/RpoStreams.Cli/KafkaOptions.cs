@@ -54,6 +54,9 @@ internal sealed class KafkaOptions
             SaslUsername = Environment.GetEnvironmentVariable("Kafka__SaslUsername"),
             SaslPassword = Environment.GetEnvironmentVariable("Kafka__SaslPassword"),
             SslCaLocation = Environment.GetEnvironmentVariable("Kafka__SslCaLocation"),
+            SslCertificateLocation = Environment.GetEnvironmentVariable("Kafka__SslCertificateLocation"),
+            SslKeyLocation = Environment.GetEnvironmentVariable("Kafka__SslKeyLocation"),
+            SslKeyPassword = Environment.GetEnvironmentVariable("Kafka__SslKeyPassword"),
         };
         settings.ApplySecurity(config);
     }

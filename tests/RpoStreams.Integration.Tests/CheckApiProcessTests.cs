@@ -7,6 +7,7 @@ using NodaTime;
 using NodaTime.Text;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Contracts.Subjects;
 using RpoStreams.Gate.Policy;
 using RpoStreams.Gate.Simulation;
 using RpoStreams.Records;
@@ -205,6 +206,32 @@ public sealed class CheckApiProcessTests : IAsyncLifetime
 
         Assert.Contains("\"/v1/check\"", document, StringComparison.Ordinal);
         Assert.Contains("\"/v1/check/batch\"", document, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dead_letters_read_back_to_the_end_name_their_source_and_reason()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var serdes = RecordSerdes.Local();
+        var key = "dlq-" + Guid.NewGuid().ToString("N")[..8];
+        using (var producer = new TrafficProducer(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }, serdes))
+        {
+            producer.Raw(TopicNames.Attempts, key, [0x00, 0x00]);
+        }
+        var seal = new DeadLetterSeal(new SubjectHasher(GateProcess.HashSecret));
+
+        // What rpo deadletters reads: the topic up to its end offsets, read_committed.
+        DeadLetter? found = null;
+        using var tick = Signal.Every(TimeSpan.FromMilliseconds(500));
+        await Wait.UntilAsync(
+            () => (found = TopicReader.ReadToEnd(kafka.BootstrapServers, TopicNames.DeadLetters, "dlq-test")
+                .Select(r => serdes.DeadLetter.Deserialize(r.Value, new SerializationContext(MessageComponentType.Value, TopicNames.DeadLetters)))
+                .FirstOrDefault(d => d.topic == TopicNames.Attempts && seal.Unseal(d.sealedKey) is { } k && Encoding.UTF8.GetString(k) == key)) != null,
+            tick, TimeSpan.FromSeconds(120), "the dead letter of the truncated attempt", cancel);
+
+        Assert.False(string.IsNullOrWhiteSpace(found!.error));
+        Assert.Equal(2, found.valueLength);
+        Assert.True(found.offset >= 0);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public class GateOverKafkaTests
                 }
             }
 
-            var decisions = TopicReader.ReadUntil(
+            var decisions = TopicFollower.ReadUntil(
                 broker.BootstrapServers, TopicNames.Decisions, b => serdes.CallDecision.Deserialize(b, default),
                 seen => seen.Count(d => d.Value.intentId.StartsWith(run + "-i", StringComparison.Ordinal)) >= intents,
                 TimeSpan.FromSeconds(90));
@@ -71,7 +71,7 @@ public class GateOverKafkaTests
             Assert.All(mine.Where(d => expectedBlocked.Contains(d.Value.intentId)), d => Assert.Contains(Reason.RPO_OPPOSITION, d.Value.reasons));
             Assert.All(mine.Where(d => !expectedBlocked.Contains(d.Value.intentId)), d => Assert.DoesNotContain(Reason.RPO_OPPOSITION, d.Value.reasons));
 
-            var dead = TopicReader.ReadUntil(
+            var dead = TopicFollower.ReadUntil(
                 broker.BootstrapServers, TopicNames.DeadLetters, b => serdes.DeadLetter.Deserialize(b, default),
                 seen => seen.Count >= 3, TimeSpan.FromSeconds(30));
             Assert.Equal(3, dead.Count);

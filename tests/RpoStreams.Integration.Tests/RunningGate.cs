@@ -57,8 +57,8 @@ public sealed class RunningGate : IDisposable
     public void Dispose() => stream.Dispose();
 }
 
-/// <summary>Reads a topic from the beginning with read_committed until a condition holds or a deadline passes.</summary>
-public static class TopicReader
+/// <summary>Follows a topic from the beginning with read_committed until a condition holds or a deadline passes (records still arriving count).</summary>
+public static class TopicFollower
 {
     public static List<(byte[]? Key, T Value)> ReadUntil<T>(
         string bootstrap, string topic, Func<byte[], T> decode, Func<IReadOnlyList<(byte[]? Key, T Value)>, bool> done, TimeSpan timeout)

@@ -79,7 +79,7 @@ internal sealed class BenchData
             var at = update.effectiveAt.ToInstant();
             RegisterTable[subjectRef] = new RegisterFacts(RegisterAction.REGISTERED, at, at);
             Registered++;
-            if ((i * 31 % 1000) < ConsentShare * 1000)
+            if (SyntheticTraffic.ConsentsAfterRegistration(i, ConsentShare))
             {
                 var consent = traffic.ConsentAfterRegistration(i, Now);
                 Produce(producer, TopicNames.Consents, consent.subject, serdes.ConsentEvent.Serialize(consent, Ctx(TopicNames.Consents)));
@@ -140,7 +140,7 @@ internal sealed class BenchData
 
     private static long failures;
 
-    /// <summary>Deliveries that failed since start (checked after each flush).</summary>
+    /// <summary>Deliveries that failed since start (the bench checks it after each flush of the register).</summary>
     public static long Failures => Interlocked.Read(ref failures);
 
     private static void Check(DeliveryReport<string?, byte[]> report)

@@ -85,11 +85,7 @@ internal sealed record BenchResult
 {
     public required BenchPlan Plan { get; init; }
     public long Registered { get; init; }
-    public long Consents { get; init; }
-    public long Population { get; init; }
     public double RegisterLoadSeconds { get; init; }
-    public double FirstStartRunning { get; init; }
-    public double FirstStartRestored { get; init; }
     public ProcessSample? Idle { get; init; }
     public ProcessSample? Loaded { get; init; }
     public long DiskLoaded { get; init; }
@@ -230,6 +226,10 @@ internal sealed class BenchRun
                 {
                     data.ProduceRegister(loader, Math.Min(plan.RegisterChunk, plan.Register - data.Registered));
                     loader.Flush(TimeSpan.FromSeconds(120));
+                    if (BenchData.Failures > 0)
+                    {
+                        throw new InvalidOperationException($"{BenchData.Failures} register records could not be delivered to the embedded broker");
+                    }
                     // Keep at most one chunk in flight: the box then bounds what the gate has to apply, and the embedded broker keeps it all.
                     while (applied.Count(registerChangelog) < data.Registered - plan.RegisterChunk && load.Elapsed < plan.RegisterBox)
                     {
@@ -254,8 +254,8 @@ internal sealed class BenchRun
             Say(FormattableString.Invariant($"register applied: {data.Registered:N0} subjects + {data.Consents:N0} consents in {loadSeconds:0.0}s ({data.Registered / loadSeconds:N0}/s); RSS {Mb(loaded.RssBytes):0} MB, RocksDB {Mb(disk):0} MB"));
             result = result with
             {
-                Registered = data.Registered, Consents = data.Consents, Population = data.Population, RegisterLoadSeconds = loadSeconds,
-                FirstStartRunning = running, FirstStartRestored = restored, Idle = idle, Loaded = loaded, DiskLoaded = disk,
+                Registered = data.Registered, RegisterLoadSeconds = loadSeconds,
+                Idle = idle, Loaded = loaded, DiskLoaded = disk,
             };
 
             // (2) Latency at fixed offered rates on the loaded gate: a low one first if asked, then --rate.

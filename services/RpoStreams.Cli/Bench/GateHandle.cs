@@ -15,8 +15,6 @@ internal interface IGateHandle : IDisposable
 
     long DecisionCount();
 
-    long AllowedCount();
-
     bool WaitForDecisions(long count, TimeSpan timeout);
 
     double SecondsBetween(long from, long to);
@@ -47,8 +45,6 @@ internal sealed class InProcessGate : IGateHandle
     public (double Running, double Restored, long StreamizRestorationMs) Start(TimeSpan timeout) => worker.Start(timeout);
 
     public long DecisionCount() => worker.DecisionCount;
-
-    public long AllowedCount() => worker.AllowedCount;
 
     public bool WaitForDecisions(long count, TimeSpan timeout) => worker.WaitForDecisions(count, timeout);
 
@@ -128,8 +124,6 @@ internal sealed class ChildProcessGate : IGateHandle
     }
 
     public long DecisionCount() => long.Parse(Ask("count")[0], CultureInfo.InvariantCulture);
-
-    public long AllowedCount() => long.Parse(Ask("allowed")[0], CultureInfo.InvariantCulture);
 
     /// <summary>Polls the count (a short command each time, so other threads, the feeder, can ask too).</summary>
     public bool WaitForDecisions(long count, TimeSpan timeout)
@@ -285,12 +279,6 @@ internal static class GateWorkerLoop
                         }
                     case "count":
                         Reply(worker.DecisionCount.ToString(inv));
-                        break;
-                    case "allowed":
-                        Reply(worker.AllowedCount.ToString(inv));
-                        break;
-                    case "wait":
-                        Reply(worker.WaitForDecisions(long.Parse(p[1], inv), TimeSpan.FromMilliseconds(long.Parse(p[2], inv))) ? "true" : "false");
                         break;
                     case "span":
                         Reply(worker.SecondsBetween(long.Parse(p[1], inv), long.Parse(p[2], inv)).ToString("R", inv));

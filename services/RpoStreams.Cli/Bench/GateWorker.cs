@@ -36,7 +36,6 @@ internal sealed class GateWorker : IDisposable
     private KafkaStream? stream;
     private KafkaDeadLetterPublisher? deadLetters;
     private EmittedDecisionsView? emitted;
-    private long allowed;
     private long restoredRecords;
     private long restoredRegister;
     private long restoreTarget;
@@ -89,10 +88,6 @@ internal sealed class GateWorker : IDisposable
             {
                 stamps.Add(now);
             }
-            if (d.outcome == RpoStreams.Records.Outcome.ALLOWED)
-            {
-                allowed++;
-            }
         };
         restoration.Restored += () => restored.TrySetResult(sinceStart.Elapsed.TotalSeconds);
     }
@@ -133,8 +128,6 @@ internal sealed class GateWorker : IDisposable
     public RestoreProgress Progress => new(
         Interlocked.Read(ref restoredRecords), Interlocked.Read(ref restoredRegister), Interlocked.Read(ref restoreTarget),
         Interlocked.Read(ref firstBatchTicks) / (double)Stopwatch.Frequency, Interlocked.Read(ref lastBatchTicks) / (double)Stopwatch.Frequency);
-
-    public long AllowedCount => Interlocked.Read(ref allowed);
 
     public async Task StartAsync()
     {

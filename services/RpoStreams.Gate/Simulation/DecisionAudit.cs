@@ -110,57 +110,9 @@ public sealed class DecisionAudit
         return new AuditResult(intents.Count, count, missing, duplicated, deadIntents.Count);
     }
 
-    private IEnumerable<(TopicPartitionOffset, byte[])> ReadToEnd(string topic)
-    {
-        using var consumer = Consumer("rpo-audit-" + topic);
-        var partitions = TopicPartitions.Of(consumer, topic);
-        var ends = partitions.ToDictionary(p => p.Partition.Value, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
-        var open = ends.Where(e => e.Value > 0).Select(e => e.Key).ToHashSet();
-        consumer.Assign(partitions.Where(p => open.Contains(p.Partition.Value)).Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
-        var idle = Stopwatch.StartNew();
-        while (open.Count > 0 && idle.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(500));
-            if (result is null)
-            {
-                // With read_committed, aborted records and transaction markers are never delivered; check the position.
-                foreach (var p in open.ToList())
-                {
-                    var position = consumer.Position(new TopicPartition(topic, p));
-                    if (position.Value >= ends[p])
-                    {
-                        open.Remove(p);
-                    }
-                }
-                continue;
-            }
-            idle.Restart();
-            if (result.Message?.Value is { } value)
-            {
-                yield return (result.TopicPartitionOffset, value);
-            }
-            if (result.Offset.Value + 1 >= ends[result.Partition.Value])
-            {
-                open.Remove(result.Partition.Value);
-            }
-        }
-        consumer.Close();
-    }
+    private IEnumerable<(TopicPartitionOffset, byte[])> ReadToEnd(string topic) => TopicReader.ReadToEnd(bootstrap, topic, "rpo-audit-" + topic, configure);
 
-    private IConsumer<byte[]?, byte[]> Consumer(string group)
-    {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            GroupId = group + "-" + Guid.NewGuid().ToString("N")[..8],
-            IsolationLevel = IsolationLevel.ReadCommitted,
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            FetchMaxBytes = 50 * 1024 * 1024,
-        };
-        configure?.Invoke(config);
-        return new ConsumerBuilder<byte[]?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
-    }
+    private IConsumer<byte[]?, byte[]> Consumer(string group) => TopicReader.ReadCommitted(bootstrap, group, configure);
 
     private static T? Decode<T>(AvroSerDes<T> serde, byte[] value, string topic) where T : class, Avro.Specific.ISpecificRecord
     {

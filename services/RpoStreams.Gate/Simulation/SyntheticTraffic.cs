@@ -63,6 +63,9 @@ public sealed class SyntheticTraffic
     /// <summary>Whether subject i is in the register (a fixed share of the population).</summary>
     public bool IsRegistered(long i) => (i * 7919L % 1000) < registerShare * 1000;
 
+    /// <summary>Whether registered subject <paramref name="i"/> later gave a company consent (a share <paramref name="consentShare"/> of them).</summary>
+    public static bool ConsentsAfterRegistration(long i, double consentShare) => (i * 31 % 1000) < consentShare * 1000;
+
     public RegisterConsultation Consultation(Instant at) => new() { consultedAt = at.ToAvro(), feedId = "rpo-feed", registerVersion = at.ToString() };
 
     public RegisterUpdate Registration(long i, Instant now) => new()

@@ -64,7 +64,7 @@ public static class TrafficRun
             {
                 producer.Register(traffic.Registration(i, now));
                 registered++;
-                if ((i * 31 % 1000) < plan.ConsentShare * 1000)
+                if (SyntheticTraffic.ConsentsAfterRegistration(i, plan.ConsentShare))
                 {
                     producer.Consent(traffic.ConsentAfterRegistration(i, now));
                     consents++;

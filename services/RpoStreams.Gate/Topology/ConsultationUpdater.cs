@@ -71,19 +71,9 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
 
     private void DeadLetter(Record<string, byte[]> record, string error)
     {
-        var failedAt = options.WallClock?.GetCurrentInstant() ?? Instant.FromUnixTimeMilliseconds(Math.Max(0, record.Timestamp.UnixTimestampMs));
-        var letter = new DeadLetter
-        {
-            topic = TopicNames.RegisterConsultations,
-            partition = context.Partition.Value,
-            offset = context.Offset,
-            error = LogSafe.Text(error),
-            sealedKey = options.Seal.Seal(record.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(record.Key)),
-            sealedValue = options.Seal.Seal(record.Value),
-            valueLength = record.Value?.Length ?? -1,
-            failedAt = failedAt.ToAvro(),
-        };
-        options.Metrics?.DeadLettered(TopicNames.RegisterConsultations);
+        var letter = options.DeadLetterOf(
+            TopicNames.RegisterConsultations, context.Partition.Value, context.Offset, error,
+            record.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(record.Key), record.Value, record.Timestamp.UnixTimestampMs);
         options.GlobalDeadLetters?.Publish(letter.sealedKey, letter);
     }
 }

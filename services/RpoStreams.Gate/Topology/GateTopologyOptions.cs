@@ -1,4 +1,5 @@
 using NodaTime;
+using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Contracts.Subjects;
 using RpoStreams.Gate.Policy;
@@ -78,6 +79,26 @@ public sealed class GateTopologyOptions
     /// crash left local state and outputs out of step. Null on Kafka, whose transactions keep them in step.
     /// </summary>
     public IEmittedDecisions? EmittedDecisions { get; init; }
+
+    /// <summary>
+    /// The dead letter of an input record that cannot be used: where it came from, why (numbers masked), its
+    /// key and value sealed, counted in rpo_deadletters_total. Time is the wall clock, or in replay the record's.
+    /// </summary>
+    public DeadLetter DeadLetterOf(string topic, int partition, long offset, string error, byte[]? key, byte[]? value, long timestampMs)
+    {
+        Metrics?.DeadLettered(topic);
+        return new DeadLetter
+        {
+            topic = topic,
+            partition = partition,
+            offset = offset,
+            error = LogSafe.Text(error),
+            sealedKey = Seal.Seal(key),
+            sealedValue = Seal.Seal(value),
+            valueLength = value?.Length ?? -1,
+            failedAt = (WallClock?.GetCurrentInstant() ?? Instant.FromUnixTimeMilliseconds(Math.Max(0, timestampMs))).ToAvro(),
+        };
+    }
 
     public DeadLetterSeal Seal => seal ??= new DeadLetterSeal(Hasher);
 

@@ -146,21 +146,9 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
 
     private Record<string, Intake> Dead(Record<byte[], byte[]> record, string error)
     {
-        var seal = Options.Seal;
-        var failedAt = Options.WallClock?.GetCurrentInstant()
-            ?? Instant.FromUnixTimeMilliseconds(Math.Max(0, record.Timestamp.UnixTimestampMs));
-        var letter = new DeadLetter
-        {
-            topic = context.Topic ?? Topic,
-            partition = context.Partition.Value,
-            offset = context.Offset,
-            error = LogSafe.Text(error),
-            sealedKey = seal.Seal(ReferenceEquals(record.Key, IntakeKeys.Null) ? null : record.Key),
-            sealedValue = seal.Seal(record.Value),
-            valueLength = record.Value?.Length ?? -1,
-            failedAt = failedAt.ToAvro(),
-        };
-        Options.Metrics?.DeadLettered(Topic);
+        var letter = Options.DeadLetterOf(
+            context.Topic ?? Topic, context.Partition.Value, context.Offset, error,
+            ReferenceEquals(record.Key, IntakeKeys.Null) ? null : record.Key, record.Value, record.Timestamp.UnixTimestampMs);
         return Record<string, Intake>.Create(string.Empty, new Intake { DeadLetter = letter }, record.Headers);
     }
 }
