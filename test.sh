@@ -40,6 +40,8 @@ if [ -x ../shared/scenarios/check ]; then
   echo "== public scenarios (../shared/scenarios/check)"
   python3 ../shared/scenarios/check --rpo "dotnet services/RpoStreams.Cli/bin/Release/net10.0/rpo.dll" | tee "$results/scenarios.log"
   grep -E '^(ok|FAIL) ' "$results/scenarios.log" | sed -E 's/^ok +/passed scenario /; s/^FAIL +/failed scenario /' | cut -d: -f1 >> "$extra"
+else
+  echo "== public scenarios: ../shared/scenarios/check is not next to this checkout (their copies run in RpoStreams.Topology.Tests)"
 fi
 
 python3 scripts/summarize-test-results.py "$results"
