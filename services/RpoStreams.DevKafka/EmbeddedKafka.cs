@@ -29,6 +29,12 @@ public sealed partial class EmbeddedKafka : IDisposable
     /// <summary>Where clients connect, for example <c>127.0.0.1:39431</c>.</summary>
     public string BootstrapServers { get; }
 
+    /// <summary>
+    /// A topic every embedded broker has and no real cluster does: a gate that sees it in the metadata knows it
+    /// runs on a development broker without transactions (see docs/reliability.md).
+    /// </summary>
+    public const string MarkerTopic = "_rpo.development-broker";
+
     /// <summary>Starts a mock cluster with the given number of brokers on loopback ports.</summary>
     public static EmbeddedKafka Start(int brokers = 1)
     {
@@ -58,7 +64,9 @@ public sealed partial class EmbeddedKafka : IDisposable
         _ = Native.rd_kafka_mock_group_initial_rebalance_delay_ms(mcluster, 100);
         var bootstrap = Marshal.PtrToStringAnsi(Native.rd_kafka_mock_cluster_bootstraps(mcluster))
             ?? throw new InvalidOperationException("the mock cluster has no bootstrap address");
-        return new EmbeddedKafka(rk, mcluster, bootstrap);
+        var kafka = new EmbeddedKafka(rk, mcluster, bootstrap);
+        kafka.CreateTopics([(MarkerTopic, 1)]);
+        return kafka;
     }
 
     /// <summary>

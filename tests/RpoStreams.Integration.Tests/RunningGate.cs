@@ -36,7 +36,7 @@ public sealed class RunningGate : IDisposable
         };
         var metrics = new GateMetrics();
         var options = config.TopologyOptions(RecordSerdes.Local(), metrics, null, SystemClock.Instance);
-        var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, NullLoggerFactory.Instance));
+        var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, exactlyOnce, NullLoggerFactory.Instance));
         var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stream.StateChanged += (_, now) =>
         {

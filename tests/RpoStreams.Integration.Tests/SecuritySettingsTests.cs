@@ -23,7 +23,7 @@ public class SecuritySettingsTests
     {
         var config = new GateConfiguration { Kafka = Secured(), Subjects = new SubjectSettings { HashSecret = "security-tests-secret" } };
 
-        var streams = GateStreamConfig.Create(config, "broker-1:9093", NullLoggerFactory.Instance);
+        var streams = GateStreamConfig.Create(config, "broker-1:9093", exactlyOnce: true, NullLoggerFactory.Instance);
 
         Assert.Equal(SecurityProtocol.SaslSsl, streams.SecurityProtocol);
         Assert.Equal(SaslMechanism.ScramSha512, streams.SaslMechanism);

@@ -29,7 +29,7 @@ public sealed class GateHarness : IDisposable
     private readonly TestOutputTopic<byte[], DeadLetter> deadLetters;
     private readonly Dictionary<string, TestInputTopic<byte[], byte[]>> raw = new();
 
-    public GateHarness(FakeClock? clock = null, PolicySettings? policy = null, AlertSettings? alertSettings = null, IntakeSettings? intake = null)
+    public GateHarness(FakeClock? clock = null, PolicySettings? policy = null, AlertSettings? alertSettings = null, IntakeSettings? intake = null, IPublishedDecisions? published = null)
     {
         Serdes = RecordSerdes.Local();
         Clock = clock;
@@ -44,7 +44,7 @@ public sealed class GateHarness : IDisposable
             Hasher = new SubjectHasher(Secret),
             WallClock = clock,
             PersistentStores = true,
-            GuardInputPositions = false,
+            PublishedDecisions = published,
         };
         var config = new StreamConfig<StringSerDes, StringSerDes>
         {
@@ -76,8 +76,8 @@ public sealed class GateHarness : IDisposable
     public void Consultation(Instant at, string feed = "feed-1") =>
         Send(TopicNames.RegisterConsultations, feed, Serdes.RegisterConsultation, new RegisterConsultation { consultedAt = at.ToAvro(), feedId = feed }, at);
 
-    public void Register(string subject, RegisterAction action, Instant effectiveAt, SubjectType type = SubjectType.PHONE) =>
-        Send(TopicNames.RegisterUpdates, subject, Serdes.RegisterUpdate, new RegisterUpdate { subject = subject, subjectType = type, action = action, effectiveAt = effectiveAt.ToAvro() }, effectiveAt);
+    public void Register(string subject, RegisterAction action, Instant effectiveAt, SubjectType type = SubjectType.PHONE, Instant? arrivedAt = null) =>
+        Send(TopicNames.RegisterUpdates, subject, Serdes.RegisterUpdate, new RegisterUpdate { subject = subject, subjectType = type, action = action, effectiveAt = effectiveAt.ToAvro() }, arrivedAt ?? effectiveAt);
 
     public void Consent(string subject, string company, ConsentAction action, ConsentBasis? basis, Instant at, Instant? contractEndedAt = null, SubjectType type = SubjectType.PHONE) =>
         Send(TopicNames.Consents, subject, Serdes.ConsentEvent, new ConsentEvent
@@ -91,9 +91,13 @@ public sealed class GateHarness : IDisposable
             contractEndedAt = contractEndedAt?.ToAvro(),
         }, at);
 
-    public void Intent(CallIntent intent) => Send(TopicNames.Intents, intent.intentId, Serdes.CallIntent, intent, intent.scheduledAt.ToInstant());
+    /// <summary>Sends an intent; its record timestamp (arrival) is <paramref name="arrivedAt"/>, by default its scheduledAt.</summary>
+    public void Intent(CallIntent intent, Instant? arrivedAt = null) =>
+        Send(TopicNames.Intents, intent.intentId, Serdes.CallIntent, intent, arrivedAt ?? intent.scheduledAt.ToInstant());
 
-    public void Attempt(CallAttempt attempt) => Send(TopicNames.Attempts, attempt.attemptId, Serdes.CallAttempt, attempt, attempt.startedAt.ToInstant());
+    /// <summary>Sends an attempt; its record timestamp (arrival) is <paramref name="arrivedAt"/>, by default its startedAt.</summary>
+    public void Attempt(CallAttempt attempt, Instant? arrivedAt = null) =>
+        Send(TopicNames.Attempts, attempt.attemptId, Serdes.CallAttempt, attempt, arrivedAt ?? attempt.startedAt.ToInstant());
 
     private void Send<T>(string topic, string key, AvroSerDes<T> serde, T value, Instant timestamp) where T : class, Avro.Specific.ISpecificRecord =>
         Raw(topic, System.Text.Encoding.UTF8.GetBytes(key), Encode(serde, value, topic), timestamp.ToDateTimeUtc());
@@ -114,6 +118,9 @@ public sealed class GateHarness : IDisposable
     public List<CallDecision> Decisions() => decisions.ReadValueList().ToList();
 
     public List<ComplianceAlert> Alerts() => alerts.ReadValueList().ToList();
+
+    /// <summary>Alerts with their record keys.</summary>
+    public List<(string Key, ComplianceAlert Alert)> AlertRecords() => alerts.ReadKeyValueList().Select(kv => (kv.Message.Key, kv.Message.Value)).ToList();
 
     public List<DeadLetter> DeadLetters() => deadLetters.ReadValueList().ToList();
 

@@ -24,7 +24,6 @@ public class IntakeTopologyTests
         { "bad-enum", "'channel' has no symbol 7" },
         { "far-future", "outside the accepted range" },
         { "far-past", "outside the accepted range" },
-        { "null-key", "key is null" },
         { "header-only", "too short for the Confluent wire format" },
     };
 
@@ -36,7 +35,7 @@ public class IntakeTopologyTests
         gate.Consultation(Tuesday10 - Duration.FromDays(1));
         var good = Intent("i-good", "+393471234567", Tuesday10);
         var goodBytes = gate.Encode(gate.Serdes.CallIntent, good, TopicNames.Intents);
-        byte[]? key = Encoding.UTF8.GetBytes("k-1");
+        var key = Encoding.UTF8.GetBytes("k-1");
         byte[] value = kind switch
         {
             "garbage" => [0x42, 0x13, 0x37, 0x00, 0x99, 0x01],
@@ -49,15 +48,9 @@ public class IntakeTopologyTests
             "bad-enum" => WithBadChannel(gate, good),
             "far-future" => gate.Encode(gate.Serdes.CallIntent, Intent("i-f", "+393471234567", Instant.FromUtc(2150, 1, 1, 0, 0)), TopicNames.Intents),
             "far-past" => gate.Encode(gate.Serdes.CallIntent, Intent("i-p", "+393471234567", Instant.FromUtc(1990, 1, 1, 0, 0)), TopicNames.Intents),
-            "null-key" => goodBytes,
             "header-only" => goodBytes[..3],
             _ => throw new ArgumentException(kind),
         };
-        if (kind == "null-key")
-        {
-            key = null;
-        }
-
         gate.Raw(TopicNames.Intents, key, value);
         gate.Intent(good);
 
@@ -68,6 +61,19 @@ public class IntakeTopologyTests
         Assert.Contains(reason, dead.error, StringComparison.Ordinal);
         Assert.StartsWith("intent: ", dead.error, StringComparison.Ordinal);
         Assert.Equal("i-good", gate.SingleDecision().intentId);
+    }
+
+    [Fact]
+    public void Intent_without_a_key_is_decided_like_any_other()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        var intent = Intent("i-no-key", "+393471234567", Tuesday10);
+
+        gate.Raw(TopicNames.Intents, null, gate.Encode(gate.Serdes.CallIntent, intent, TopicNames.Intents), Tuesday10.ToDateTimeUtc());
+
+        Assert.Empty(gate.DeadLetters());
+        Assert.Equal(Outcome.ALLOWED, gate.SingleDecision().outcome);
     }
 
     [Fact]

@@ -31,6 +31,53 @@ public class ScenarioTests
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
+    /// <summary>A line without arrivedAt arrives at its own event time: saying so explicitly changes nothing.</summary>
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Arrival_defaults_to_the_event_time(string name)
+    {
+        var lines = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Scenarios", name + ".jsonl")).ToList();
+        Assert.Equal(Replay(lines), Replay(lines.Select(WithArrival)));
+    }
+
+    private static string WithArrival(string line)
+    {
+        JsonObject? o;
+        try
+        {
+            o = string.IsNullOrWhiteSpace(line) ? null : JsonNode.Parse(line) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            o = null;
+        }
+        if (o is null || o.ContainsKey("arrivedAt"))
+        {
+            return line;
+        }
+        var eventTime = (o["type"] as JsonValue)?.TryGetValue<string>(out var type) == true ? type switch
+        {
+            "intent" => o["scheduledAt"],
+            "attempt" => o["startedAt"],
+            "register" => o["effectiveAt"],
+            "consent" => o["at"],
+            _ => null,
+        } : null;
+        if (eventTime is not JsonValue value || !value.TryGetValue<string>(out _))
+        {
+            return line;
+        }
+        o["arrivedAt"] = eventTime.DeepClone();
+        return o.ToJsonString();
+    }
+
+    private static string Replay(IEnumerable<string> lines)
+    {
+        var output = new List<string>();
+        new ScenarioReplay().Run(lines, o => output.Add(ScenarioReplay.ToLine(o)));
+        return string.Join('\n', output);
+    }
+
     [Fact]
     public void Replay_is_deterministic()
     {

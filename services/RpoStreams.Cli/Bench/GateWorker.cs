@@ -47,14 +47,14 @@ internal sealed class GateWorker : IDisposable
         MockCompensation = mockCompensation;
         Config = new GateConfiguration
         {
-            Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = partitions },
+            // --reconcile-outputs On/Auto: the gate as it runs on the development broker (at-least-once, published-decisions check); Off: as on Kafka.
+            Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = partitions, DevelopmentBroker = reconcileOutputs != "Off" },
             Streams = new StreamsSettings
             {
                 ApplicationId = applicationId,
                 StateDir = stateDir,
                 Guarantee = "ExactlyOnce",
                 SessionTimeoutMs = sessionTimeoutMs,
-                ReconcileOutputs = reconcileOutputs,
             },
             Subjects = new SubjectSettings { HashSecret = HashSecret },
             Development = true,
@@ -110,8 +110,8 @@ internal sealed class GateWorker : IDisposable
     /// </summary>
     public const int BenchSessionTimeoutMs = 3_000;
 
-    /// <summary>Whether the topology reconciles outputs (Streams:ReconcileOutputs; Auto means on with the embedded broker, as the service does).</summary>
-    public bool ReconcileOutputs => Config.Streams.ShouldReconcile(embedded: true, keepsTransactionalOffsets: () => false);
+    /// <summary>Whether the gate runs as on the development broker (at-least-once, checking calls.decisions.v1) rather than as on Kafka.</summary>
+    public bool ReconcileOutputs => Config.Kafka.DevelopmentBroker == true;
 
     /// <summary>Seconds from <see cref="StartAsync"/> to Streamiz state RUNNING (Streamiz 1.8.2 reports it before restoration ends).</summary>
     public Task<double> Running => running.Task;
@@ -136,7 +136,8 @@ internal sealed class GateWorker : IDisposable
         var producerConfig = new ProducerConfig { BootstrapServers = bootstrap, ClientId = config.Streams.ApplicationId + "-deadletters" };
         deadLetters = new KafkaDeadLetterPublisher(producerConfig, RecordSerdes.Local(), restoration.CreateLogger("deadletters"));
         // As GateService: a state dir left by an unclean stop is wiped; on the embedded broker outputs are reconciled.
-        CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, config.Streams.ExactlyOnce, restoration.CreateLogger("marker"));
+        var exactlyOnce = config.Streams.ExactlyOnce && !ReconcileOutputs;
+        CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, exactlyOnce, restoration.CreateLogger("marker"));
         if (ReconcileOutputs)
         {
             emitted = new EmittedDecisionsView(bootstrap, config.Kafka, config.Streams.ApplicationId, restoration.CreateLogger("emitted"));
@@ -144,7 +145,7 @@ internal sealed class GateWorker : IDisposable
         }
         var options = config.TopologyOptions(RecordSerdes.Local(), metrics, deadLetters, SystemClock.Instance, null, emitted);
         sinceStart.Start();
-        var streamConfig = GateStreamConfig.Create(config, bootstrap, restoration);
+        var streamConfig = GateStreamConfig.Create(config, bootstrap, exactlyOnce, restoration);
         if (MockCompensation)
         {
             streamConfig.FetchWaitMaxMs = CompensatedFetchWaitMaxMs;

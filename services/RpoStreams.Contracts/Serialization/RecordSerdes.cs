@@ -27,6 +27,8 @@ public sealed class RecordSerdes
         SubjectState = Make<SubjectState>();
         PendingAttempt = Make<PendingAttempt>();
         CampaignHourTally = Make<CampaignHourTally>();
+        CampaignCount = Make<CampaignCount>();
+        StaleNotice = Make<StaleNotice>();
         FreshnessEpisode = Make<FreshnessEpisode>();
     }
 
@@ -60,6 +62,10 @@ public sealed class RecordSerdes
     public AvroSerDes<PendingAttempt> PendingAttempt { get; }
 
     public AvroSerDes<CampaignHourTally> CampaignHourTally { get; }
+
+    public AvroSerDes<CampaignCount> CampaignCount { get; }
+
+    public AvroSerDes<StaleNotice> StaleNotice { get; }
 
     public AvroSerDes<FreshnessEpisode> FreshnessEpisode { get; }
 

@@ -6,14 +6,12 @@ using RpoStreams.Gate.Topology;
 namespace RpoStreams.Gate.Hosting;
 
 /// <summary>
-/// On a broker without transactional isolation (the embedded broker): every decision visible in
-/// calls.decisions.v1, by intentId, followed by a consumer of its own from the beginning of the topic.
-/// The gate starts its stream only once this view has caught up, so after a crash it knows exactly which
-/// decisions were published, whatever the crash did to the local state.
-/// (Not a Streamiz global store: Streamiz 1.8.2 never finishes restoring one whose partition ends in a
-/// transaction marker.)
+/// Development broker only (librdkafka's mock cluster, which keeps no transactions): every decision visible
+/// in calls.decisions.v1, by intentId, followed by a consumer of its own (assigned, no group) from the
+/// beginning of the topic. The gate starts its stream only once this view has caught up, so after a crash it
+/// knows exactly which decisions were published, whatever the crash did to the local state.
 /// </summary>
-public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
+public sealed class EmittedDecisionsView : IPublishedDecisions, IDisposable
 {
     private readonly ConcurrentDictionary<string, byte[]> decisions = new(StringComparer.Ordinal);
     private readonly IConsumer<string?, byte[]> consumer;
@@ -31,7 +29,7 @@ public sealed class EmittedDecisionsView : IEmittedDecisions, IDisposable
         var config = new ConsumerConfig
         {
             BootstrapServers = bootstrap,
-            GroupId = applicationId + "-emitted-view",
+            GroupId = applicationId + "-published-view",
             EnableAutoCommit = false,
             FetchWaitMaxMs = 10,
             IsolationLevel = IsolationLevel.ReadUncommitted,

@@ -86,7 +86,7 @@ public sealed class GateConfiguration
     /// <summary>The secret subjectRef is keyed with (the development one only in Development).</summary>
     public string HashSecret => string.IsNullOrEmpty(Subjects.HashSecret) ? SubjectSettings.DevelopmentSecret : Subjects.HashSecret;
 
-    public GateTopologyOptions TopologyOptions(RecordSerdes serdes, GateMetrics metrics, IDeadLetterPublisher? deadLetters, IClock clock, IPartitionOwnership? ownership = null, IEmittedDecisions? emittedDecisions = null) => new()
+    public GateTopologyOptions TopologyOptions(RecordSerdes serdes, GateMetrics metrics, IDeadLetterPublisher? deadLetters, IClock clock, IPartitionOwnership? ownership = null, IPublishedDecisions? publishedDecisions = null) => new()
     {
         ApplicationId = Streams.ApplicationId,
         Partitions = Kafka.Partitions,
@@ -100,6 +100,6 @@ public sealed class GateConfiguration
         Metrics = metrics,
         GlobalDeadLetters = deadLetters,
         Ownership = ownership,
-        EmittedDecisions = emittedDecisions,
+        PublishedDecisions = publishedDecisions,
     };
 }

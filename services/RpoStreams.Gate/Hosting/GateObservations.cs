@@ -10,9 +10,8 @@ using RpoStreams.Records.Internal;
 namespace RpoStreams.Gate.Hosting;
 
 /// <summary>
-/// Looks at the running gate from outside every few seconds: consumer lag per input partition (committed
-/// offsets of the application's group against the high watermarks), entries per state store, and the
-/// register's age. Published as gauges on the gate's meter and read by health, dashboard and tests.
+/// Looks at the running gate from outside every few seconds: consumer lag per partition (committed offsets
+/// of the application's group against the end offsets), entries per state store, and the register's age. Published as gauges on the gate's meter and read by health, dashboard and tests.
 /// </summary>
 public sealed class GateObservations : BackgroundService
 {
@@ -33,7 +32,11 @@ public sealed class GateObservations : BackgroundService
         this.config = config;
         this.logger = logger;
         meter = meters.Create(GateMetrics.MeterName);
-        meter.CreateObservableGauge("rpo_consumer_lag", ObserveLag, unit: "{record}", description: "Records not yet consumed by the gate, per input topic and partition");
+        meter.CreateObservableGauge(
+            "rpo_consumer_lag",
+            ObserveLag,
+            unit: "{record}",
+            description: "End offset minus the gate group's committed offset, per partition of the input and repartition topics (0 when all is processed; under exactly-once an idle repartition partition may show 1, its transaction marker)");
         meter.CreateObservableGauge("rpo_state_store_entries", ObserveEntries, unit: "{entry}", description: "Approximate entries per state store of this instance");
         meter.CreateObservableGauge("rpo_register_age_seconds", ObserveRegisterAge, unit: "s", description: "Seconds since the latest register consultation (absent before the first one)");
         meter.CreateObservableGauge("rpo_owned_partitions", () => runtime.OwnedPartitions.Count, description: "Subject partitions whose tasks run in this instance");
@@ -76,40 +79,11 @@ public sealed class GateObservations : BackgroundService
         }
     }
 
-    /// <summary>
-    /// Lag per input partition this instance owns: the high watermark against the last offset its tasks
-    /// processed, read from their position stores (committed in the same transactions as the output, so
-    /// right even on brokers that do not keep transactional offset commits).
-    /// </summary>
-    private async Task<List<(string, int, long)>> LagAsync(IAdminClient admin)
-    {
-        var processed = new Dictionary<TopicPartition, long>();
-        foreach (var store in new[] { StoreNames.IntakePositions, StoreNames.SubjectPositions })
-        {
-            if (runtime.SubjectStore<string>(store) is not { } positions)
-            {
-                continue;
-            }
-            foreach (var entry in StoreScan.Each(positions))
-            {
-                var hash = entry.Key.LastIndexOf('#');
-                if (hash > 0 && int.TryParse(entry.Key[(hash + 1)..], out var partition) && long.TryParse(entry.Value, out var offset))
-                {
-                    processed[new TopicPartition(entry.Key[..hash], partition)] = offset;
-                }
-            }
-        }
-        if (processed.Count == 0)
-        {
-            return [];
-        }
-        var ends = await admin.ListOffsetsAsync(processed.Keys.Select(tp => new TopicPartitionOffsetSpec { TopicPartition = tp, OffsetSpec = OffsetSpec.Latest() }));
-        return ends.ResultInfos
-            .Select(r => r.TopicPartitionOffsetError)
-            .Select(e => (e.Topic, e.Partition.Value, Math.Max(0, e.Offset.Value - processed[e.TopicPartition] - 1)))
-            .OrderBy(x => x.Topic).ThenBy(x => x.Value)
+    /// <summary>Lag of the application's consumer group on every partition it reads (<see cref="ConsumerLag"/>).</summary>
+    private async Task<List<(string, int, long)>> LagAsync(IAdminClient admin) =>
+        (await ConsumerLag.MeasureAsync(admin, config.Streams.ApplicationId, TimeSpan.FromSeconds(5)))
+            .Select(l => (l.Topic, l.Partition, l.Lag))
             .ToList();
-    }
 
     private Dictionary<string, long> StoreEntries()
     {
@@ -122,8 +96,8 @@ public sealed class GateObservations : BackgroundService
             }
         }
         Count<SubjectState>(StoreNames.Subjects);
-        Count<CallDecision>(StoreNames.Decisions);
         Count<PendingAttempt>(StoreNames.PendingAttempts);
+        Count<CampaignCount>(StoreNames.CampaignPartials);
         Count<CampaignHourTally>(StoreNames.CampaignTallies);
         return entries;
     }

@@ -58,12 +58,14 @@ public sealed class GateService : BackgroundService
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         string bootstrap;
+        bool developmentBroker;
         if (config.Kafka.UseEmbedded)
         {
             embedded = EmbeddedKafka.Start();
             embedded.CreateTopics(GateTopology.AllTopics(config.Streams.ApplicationId, config.Kafka.Partitions));
             bootstrap = embedded.BootstrapServers;
             runtime.Embedded = true;
+            developmentBroker = true;
             logger.LogInformation(
                 "No Kafka:BootstrapServers configured: started the embedded broker (librdkafka mock cluster, development only) at {Bootstrap} with {Partitions} partitions",
                 bootstrap, config.Kafka.Partitions);
@@ -71,12 +73,13 @@ public sealed class GateService : BackgroundService
         else
         {
             bootstrap = config.Kafka.BootstrapServers!;
-            var problem = Preflight(bootstrap);
-            if (problem != null)
+            var preflight = Preflight(bootstrap);
+            if (preflight.Problem != null)
             {
-                Stop(problem, exitCode: 3);
+                Stop(preflight.Problem, exitCode: 3);
                 return;
             }
+            developmentBroker = preflight.DevelopmentBroker;
         }
         runtime.BootstrapServers = bootstrap;
 
@@ -84,21 +87,21 @@ public sealed class GateService : BackgroundService
         config.Kafka.ApplySecurity(producerConfig);
         deadLetters = new KafkaDeadLetterPublisher(producerConfig, serdes, loggerFactory.CreateLogger<KafkaDeadLetterPublisher>());
 
-        CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, config.Streams.ExactlyOnce, logger);
-        var reconcile = config.Streams.ShouldReconcile(
-            runtime.Embedded, () => BrokerCapabilities.KeepsTransactionalOffsets(bootstrap, config.Kafka, config.Streams.ApplicationId, logger));
-        if (reconcile)
+        var exactlyOnce = config.Streams.ExactlyOnce && !developmentBroker;
+        if (developmentBroker)
         {
+            // Everything for the development broker is here and in PublishedDecisionCheck (docs/reliability.md).
             logger.LogWarning(
-                "The broker at {Bootstrap} does not keep transactional offset commits nor isolate transactions (librdkafka's mock cluster): " +
-                "the gate reconciles its decisions against calls.decisions.v1 after a crash instead of relying on transactions",
+                "The broker at {Bootstrap} is a development broker (librdkafka's mock cluster keeps no transactions): the gate runs at-least-once " +
+                "and, after a crash, checks calls.decisions.v1 so no intent is lost and a repeat carries the same decision",
                 bootstrap);
             emitted = new EmittedDecisionsView(bootstrap, config.Kafka, config.Streams.ApplicationId, loggerFactory.CreateLogger<EmittedDecisionsView>());
             emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));
         }
+        CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, exactlyOnce, logger);
         var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, runtime, emitted);
         runtime.Serdes = serdes;
-        var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, loggerFactory));
+        var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, exactlyOnce, loggerFactory));
         runtime.Stream = stream;
         stream.OnRestoreStartEvent += (tp, store, start, end) => runtime.RestoreStarted(store, tp.Partition.Value, Math.Max(0, end - start));
         stream.OnRestoreEndEvent += (tp, store, _) => runtime.RestoreEnded(store, tp.Partition.Value);
@@ -120,7 +123,7 @@ public sealed class GateService : BackgroundService
 
         logger.LogInformation(
             "Starting gate {ApplicationId} ({Guarantee}, policy {PolicyVersion}, state in {StateDir})",
-            config.Streams.ApplicationId, config.Streams.ExactlyOnce ? "exactly-once" : "at-least-once", options.Rules.Version, config.Streams.StateDir);
+            config.Streams.ApplicationId, exactlyOnce ? "exactly-once" : "at-least-once", options.Rules.Version, config.Streams.StateDir);
         await stream.StartAsync(stoppingToken);
         try
         {
@@ -153,8 +156,14 @@ public sealed class GateService : BackgroundService
         logger.LogInformation("Gate stopped");
     }
 
-    /// <summary>Fails fast, with one line, when the configured cluster cannot be reached.</summary>
-    private string? Preflight(string bootstrap)
+    private sealed record PreflightResult(string? Problem, bool DevelopmentBroker);
+
+    /// <summary>
+    /// Fails fast, with one line, when the configured cluster cannot be reached, lacks an input topic or gives
+    /// one another partition count than Kafka:Partitions; and tells a development broker by its marker topic
+    /// (or Kafka:DevelopmentBroker). One metadata request: no probe, no consumer group.
+    /// </summary>
+    private PreflightResult Preflight(string bootstrap)
     {
         var adminConfig = new AdminClientConfig { BootstrapServers = bootstrap, SocketTimeoutMs = 10_000 };
         config.Kafka.ApplySecurity(adminConfig);
@@ -162,16 +171,23 @@ public sealed class GateService : BackgroundService
         {
             using var admin = new AdminClientBuilder(adminConfig).SetLogHandler((_, _) => { }).Build();
             var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
-            var missing = Contracts.TopicNames.Inputs.Where(t => metadata.Topics.All(m => m.Topic != t || m.Error.IsError)).ToList();
+            var topics = metadata.Topics.Where(t => !t.Error.IsError).ToDictionary(t => t.Topic, t => t.Partitions.Count);
+            var missing = Contracts.TopicNames.Inputs.Where(t => !topics.ContainsKey(t)).ToList();
             if (missing.Count > 0)
             {
-                return $"Kafka:BootstrapServers {bootstrap} is reachable but lacks the input topics {string.Join(", ", missing)} (create them as in k8s/base/topics.yaml)";
+                return new($"Kafka:BootstrapServers {bootstrap} is reachable but lacks the input topics {string.Join(", ", missing)} (create them as in k8s/base/topics.yaml)", false);
             }
-            return null;
+            var subjectTopics = new[] { Contracts.TopicNames.RegisterUpdates, Contracts.TopicNames.Consents, Contracts.TopicNames.Intents, Contracts.TopicNames.Attempts };
+            var mismatched = subjectTopics.Where(t => topics[t] != config.Kafka.Partitions).Select(t => $"{t} has {topics[t]}").ToList();
+            if (mismatched.Count > 0)
+            {
+                return new($"Kafka:Partitions is {config.Kafka.Partitions} but {string.Join(", ", mismatched)}: set Kafka__Partitions to the partition count of the input topics (all four must have the same)", false);
+            }
+            return new(null, config.Kafka.DevelopmentBroker ?? topics.ContainsKey(EmbeddedKafka.MarkerTopic));
         }
         catch (KafkaException e)
         {
-            return $"Kafka:BootstrapServers {bootstrap} is not reachable: {e.Error.Reason}";
+            return new($"Kafka:BootstrapServers {bootstrap} is not reachable: {e.Error.Reason}", false);
         }
     }
 

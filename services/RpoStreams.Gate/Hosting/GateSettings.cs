@@ -29,6 +29,12 @@ public sealed class KafkaSettings
 
     public string? SslKeyPassword { get; set; }
 
+    /// <summary>
+    /// Whether the broker is a development broker without transactions (librdkafka's mock cluster). Unset: the
+    /// embedded broker is, and so is a cluster whose metadata shows the marker topic <c>rpo devkafka</c> creates.
+    /// </summary>
+    public bool? DevelopmentBroker { get; set; }
+
     /// <summary>True when no cluster is configured and the gate runs its own broker.</summary>
     public bool UseEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
 
@@ -105,7 +111,8 @@ public sealed class StreamsSettings
     /// <summary>ExactlyOnce (default) or AtLeastOnce.</summary>
     public string Guarantee { get; set; } = "ExactlyOnce";
 
-    public int Threads { get; set; } = 1;
+    /// <summary>Stream threads: by default one per processor (tasks beyond the partitions have nothing to do).</summary>
+    public int Threads { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 64);
 
     /// <summary>How often offsets and state are committed (a transaction with exactly-once).</summary>
     public int CommitIntervalMs { get; set; } = 100;
@@ -134,23 +141,6 @@ public sealed class StreamsSettings
     /// <summary>RocksDB block cache of the whole process, shared by every store (memtables add 8 MB per RocksDB store).</summary>
     public int RocksDbMemoryMb { get; set; } = 64;
 
-    /// <summary>
-    /// Auto (default): reconcile outputs only on a broker that does not keep transactional offset commits
-    /// (the embedded broker, librdkafka's mock cluster); On or Off force it. See <see cref="EmittedDecisionsView"/>.
-    /// </summary>
-    public string ReconcileOutputs { get; set; } = "Auto";
-
-    /// <summary>
-    /// Whether outputs are reconciled: On, Off, or for Auto, under exactly-once on the embedded broker or on a
-    /// broker that does not keep transactional offsets (<paramref name="keepsTransactionalOffsets"/> is asked only then).
-    /// </summary>
-    public bool ShouldReconcile(bool embedded, Func<bool> keepsTransactionalOffsets) => ReconcileOutputs switch
-    {
-        "On" => true,
-        "Off" => false,
-        _ => ExactlyOnce && (embedded || !keepsTransactionalOffsets()),
-    };
-
     public bool ExactlyOnce => string.Equals(Guarantee, "ExactlyOnce", StringComparison.OrdinalIgnoreCase);
 
     public IEnumerable<string> Validate()
@@ -166,10 +156,6 @@ public sealed class StreamsSettings
         if (!string.Equals(Guarantee, "ExactlyOnce", StringComparison.OrdinalIgnoreCase) && !string.Equals(Guarantee, "AtLeastOnce", StringComparison.OrdinalIgnoreCase))
         {
             yield return $"Streams:Guarantee '{Guarantee}' must be ExactlyOnce or AtLeastOnce";
-        }
-        if (ReconcileOutputs is not ("Auto" or "On" or "Off"))
-        {
-            yield return $"Streams:ReconcileOutputs '{ReconcileOutputs}' must be Auto, On or Off";
         }
         if (Threads is < 1 or > 64)
         {

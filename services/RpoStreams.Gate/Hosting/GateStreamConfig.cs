@@ -7,7 +7,8 @@ namespace RpoStreams.Gate.Hosting;
 /// <summary>The Streamiz configuration of the gate, from its settings (one place for the host, tests and tools).</summary>
 public static class GateStreamConfig
 {
-    public static StreamConfig<StringSerDes, StringSerDes> Create(GateConfiguration config, string bootstrap, ILoggerFactory loggerFactory)
+    /// <summary>The Streamiz configuration; <paramref name="exactlyOnce"/> is Streams:Guarantee, unless the broker is a development broker.</summary>
+    public static StreamConfig<StringSerDes, StringSerDes> Create(GateConfiguration config, string bootstrap, bool exactlyOnce, ILoggerFactory loggerFactory)
     {
         var s = config.Streams;
         var streamConfig = new StreamConfig<StringSerDes, StringSerDes>
@@ -16,7 +17,7 @@ public static class GateStreamConfig
             BootstrapServers = bootstrap,
             StateDir = s.StateDir,
             // Exactly-once: read_committed consumers, one transaction per commit interval covering output, changelogs and offsets.
-            Guarantee = s.ExactlyOnce ? ProcessingGuarantee.EXACTLY_ONCE : ProcessingGuarantee.AT_LEAST_ONCE,
+            Guarantee = exactlyOnce ? ProcessingGuarantee.EXACTLY_ONCE : ProcessingGuarantee.AT_LEAST_ONCE,
             NumStreamThreads = s.Threads,
             CommitIntervalMs = s.CommitIntervalMs,
             AutoOffsetReset = AutoOffsetReset.Earliest,

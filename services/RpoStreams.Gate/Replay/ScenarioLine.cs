@@ -7,7 +7,14 @@ using RpoStreams.Records;
 namespace RpoStreams.Gate.Replay;
 
 /// <summary>One parsed line of a scenario file (DESIGN section 4).</summary>
-public abstract record ScenarioInput(Instant EventTime);
+public abstract record ScenarioInput(Instant EventTime)
+{
+    /// <summary>The line's optional <c>arrivedAt</c>: when the record reached Kafka.</summary>
+    public Instant? ArrivedAt { get; init; }
+
+    /// <summary>The record's arrival time (its Kafka timestamp in the service): <c>arrivedAt</c>, else its own event time.</summary>
+    public Instant Arrival => ArrivedAt ?? EventTime;
+}
 
 public sealed record ConsultationInput(RegisterConsultation Value) : ScenarioInput(Value.consultedAt.ToInstant());
 
@@ -51,7 +58,7 @@ public static class ScenarioLine
             }
             var type = OptionalString(root, "type", "line");
             var fields = new Fields(root, type ?? "line");
-            return type switch
+            ScenarioInput input = type switch
             {
                 "consultation" => new ConsultationInput(new RegisterConsultation
                 {
@@ -94,6 +101,7 @@ public static class ScenarioLine
                 null => throw new ScenarioLineException("line: 'type' is missing"),
                 _ => throw new ScenarioLineException($"unknown type '{LogSafe.Text(type)}' (expected consultation, register, consent, intent or attempt)"),
             };
+            return input with { ArrivedAt = fields.OptionalTime("arrivedAt")?.ToInstant() };
         }
     }
 

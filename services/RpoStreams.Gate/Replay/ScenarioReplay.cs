@@ -18,8 +18,9 @@ namespace RpoStreams.Gate.Replay;
 /// <summary>
 /// <c>rpo replay</c>: runs the gate's own topology in-process (Streamiz's TopologyTestDriver, no broker)
 /// over a JSON Lines scenario and writes one JSON object per decision, alert and dead letter, in emission
-/// order. Deterministic: no wall clock is read, so the same file always gives the same output. At the end
-/// of input stream time is advanced past every grace period so pending alerts come out.
+/// order. Deterministic: no wall clock is read, so the same file always gives the same output. A line's
+/// arrival (<c>arrivedAt</c>, else its event time) is its record's timestamp, so it is what moves stream
+/// time. At the end of input stream time is advanced past every grace period so pending alerts come out.
 /// </summary>
 public sealed class ScenarioReplay
 {
@@ -58,7 +59,6 @@ public sealed class ScenarioReplay
             Hasher = new SubjectHasher(ReplayHashSecret),
             WallClock = null,
             PersistentStores = true,
-            GuardInputPositions = false,
         };
         var stateDir = Path.Combine(Path.GetTempPath(), "rpo-replay-" + Guid.NewGuid().ToString("N"));
         var config = new StreamConfig<StringSerDes, StringSerDes>
@@ -100,7 +100,8 @@ public sealed class ScenarioReplay
                     emit(DeadLetterJson(lineNumber, e.Message, null));
                     continue;
                 }
-                var at = input.EventTime.ToDateTimeUtc();
+                // The record's Kafka timestamp is its arrival: what the gate's stream time is made of.
+                var at = input.Arrival.ToDateTimeUtc();
                 switch (input)
                 {
                     case ConsultationInput c:
@@ -119,9 +120,9 @@ public sealed class ScenarioReplay
                         attempts.PipeInput(a.Value.attemptId, a.Value, at);
                         break;
                 }
-                if (input is not ConsultationInput && input.EventTime > streamTime)
+                if (input is not ConsultationInput && input.Arrival > streamTime)
                 {
-                    streamTime = input.EventTime;
+                    streamTime = input.Arrival;
                 }
                 Drain(lineNumber, decisions, alertsOut, deadLetters, emit);
             }

@@ -2,36 +2,54 @@ using Avro.Specific;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Contracts.Subjects;
 using RpoStreams.Records;
 
 namespace RpoStreams.Gate.Simulation;
 
-/// <summary>Produces the gate's input records in Avro (Confluent wire format), as a dialer or a register feed would.</summary>
+/// <summary>
+/// Produces the gate's input records in Avro (Confluent wire format), as a dialer or a register feed would:
+/// by default keyed by the normalized subject and partitioned with murmur2 (the input key contract,
+/// docs/integration.md), so each record lands in its subject's partition; with <c>keyBySubject: false</c>
+/// keyed as many producers do (the subject as written, the intentId, the attemptId), which costs the gate a hop.
+/// </summary>
 public sealed class TrafficProducer : IDisposable
 {
     private readonly IProducer<string?, byte[]> producer;
     private readonly RecordSerdes serdes;
+    private readonly bool keyBySubject;
     private long failures;
 
-    public TrafficProducer(ProducerConfig config, RecordSerdes serdes)
+    public TrafficProducer(ProducerConfig config, RecordSerdes serdes, bool keyBySubject = true)
     {
         config.EnableIdempotence ??= true;
         config.LingerMs ??= 5;
+        // The Java client's partitioner (librdkafka's default hashes keys with CRC32 instead).
+        config.Partitioner ??= Partitioner.Murmur2Random;
         producer = new ProducerBuilder<string?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
         this.serdes = serdes;
+        this.keyBySubject = keyBySubject;
     }
+
+    /// <summary>The key the input contract asks for: the normalized subject, or <paramref name="otherwise"/> when it cannot be normalized.</summary>
+    public static string KeyOf(string? subject, SubjectType type, string otherwise) =>
+        SubjectNormalizer.TryNormalize(subject, type, out var normalized) ? normalized.Value : otherwise;
 
     public long Failures => Interlocked.Read(ref failures);
 
     public void Consultation(RegisterConsultation value) => Send(TopicNames.RegisterConsultations, value.feedId ?? "default", value, serdes.RegisterConsultation);
 
-    public void Register(RegisterUpdate value) => Send(TopicNames.RegisterUpdates, value.subject, value, serdes.RegisterUpdate);
+    public void Register(RegisterUpdate value) =>
+        Send(TopicNames.RegisterUpdates, keyBySubject ? KeyOf(value.subject, value.subjectType, value.subject) : value.subject, value, serdes.RegisterUpdate);
 
-    public void Consent(ConsentEvent value) => Send(TopicNames.Consents, value.subject, value, serdes.ConsentEvent);
+    public void Consent(ConsentEvent value) =>
+        Send(TopicNames.Consents, keyBySubject ? KeyOf(value.subject, value.subjectType, value.subject) : value.subject, value, serdes.ConsentEvent);
 
-    public void Intent(CallIntent value) => Send(TopicNames.Intents, value.intentId, value, serdes.CallIntent);
+    public void Intent(CallIntent value) =>
+        Send(TopicNames.Intents, keyBySubject ? KeyOf(value.subject, SubjectNormalizer.TypeOf(value.channel), value.intentId) : value.intentId, value, serdes.CallIntent);
 
-    public void Attempt(CallAttempt value) => Send(TopicNames.Attempts, value.attemptId, value, serdes.CallAttempt);
+    public void Attempt(CallAttempt value) =>
+        Send(TopicNames.Attempts, keyBySubject ? KeyOf(value.subject, SubjectType.PHONE, value.intentId ?? value.attemptId) : value.attemptId, value, serdes.CallAttempt);
 
     /// <summary>Sends raw bytes (hostile-input tests).</summary>
     public void Raw(string topic, string? key, byte[] value) =>

@@ -9,15 +9,17 @@ using Streamiz.Kafka.Net.State;
 namespace RpoStreams.Gate.Topology;
 
 /// <summary>
-/// LIST_NOT_SCRUBBED: per company, campaign and clock hour of decision time (policy time zone), counts
-/// non-SERVICE decisions and those blocked for RPO_OPPOSITION, and warns once, as soon as there are at
-/// least the minimum number of decisions and the blocked share reaches the threshold.
+/// LIST_NOT_SCRUBBED: adds up, per company, campaign and clock hour of decision time (policy time zone), the
+/// counts the subject tasks send (<see cref="CampaignPartials"/>) and warns once, as soon as there are at least
+/// the minimum number of decisions and the RPO-blocked share reaches the threshold, naming the intent that
+/// crossed it. However the hours interleave, a tally is kept until stream time (the greatest arrival of the
+/// counted intents) is two days past the end of its hour; an hour that was alerted is remembered as long as
+/// intake still accepts intents for it.
 /// </summary>
-public sealed class CampaignMonitor : ITransformer<string, CallDecision, string, ComplianceAlert>
+public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string, ComplianceAlert>
 {
     private readonly GateTopologyOptions options;
     private ProcessorContext<string, ComplianceAlert> context = null!;
-    private InputPositions positions = null!;
     private IKeyValueStore<string, CampaignHourTally> tallies = null!;
     private Instant streamTime = Instant.MinValue;
 
@@ -31,26 +33,9 @@ public sealed class CampaignMonitor : ITransformer<string, CallDecision, string,
         this.options = options;
     }
 
-    /// <summary>The repartition key of a decision: company, campaign and the start of its clock hour.</summary>
-    public static string KeyOf(CallDecision decision, DateTimeZone zone)
-    {
-        var hour = HourStart(decision.decisionTime.ToInstant(), zone);
-        return string.Join('\u001f', decision.companyId, decision.campaignId ?? string.Empty, hour.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>Start of the clock hour (in <paramref name="zone"/>) that contains <paramref name="t"/>.</summary>
-    public static Instant HourStart(Instant t, DateTimeZone zone)
-    {
-        // The instant the local clock last showed HH:00 under the same offset (so the two 02:00 hours of
-        // the autumn daylight-saving switch are two hours, as on the wall).
-        var local = t.InZone(zone);
-        return t - (Duration.FromMinutes(local.Minute) + Duration.FromSeconds(local.Second) + Duration.FromNanoseconds(local.NanosecondOfSecond));
-    }
-
     public void Init(ProcessorContext<string, ComplianceAlert> context)
     {
         this.context = context;
-        positions = new InputPositions(context, StoreNames.CampaignPositions, StoreNames.CampaignCommits, options.GuardInputPositions);
         tallies = (IKeyValueStore<string, CampaignHourTally>)context.GetStateStore(StoreNames.CampaignTallies);
         if (!options.IsReplay)
         {
@@ -58,65 +43,90 @@ public sealed class CampaignMonitor : ITransformer<string, CallDecision, string,
         }
     }
 
-    public Record<string, ComplianceAlert>? Process(Record<string, CallDecision> record)
+    public Record<string, ComplianceAlert>? Process(Record<string, CampaignCount> record)
     {
-        var decision = record.Value;
-        // Only promotional decisions reach this topic (GateTopology filters them before the repartition).
-        if (decision is null || !positions.Begin(context.Topic, context.Partition.Value, context.Offset))
+        var counts = record.Value;
+        if (counts is null)
         {
             return null;
         }
-        var decisionTime = decision.decisionTime.ToInstant();
-        if (decisionTime > streamTime)
+        var arrival = counts.latestArrival.ToInstant();
+        if (arrival > streamTime)
         {
-            streamTime = decisionTime;
+            streamTime = arrival;
         }
-        var tally = tallies.Get(record.Key) ?? new CampaignHourTally
-        {
-            hourStart = HourStart(decisionTime, options.Rules.Zone).ToAvro(),
-        };
-        tally.decisions++;
-        if (decision.outcome == Outcome.BLOCKED && decision.reasons.Contains(Reason.RPO_OPPOSITION))
-        {
-            tally.rpoBlocked++;
-        }
+        var tally = tallies.Get(record.Key) ?? new CampaignHourTally { hourStart = counts.hourStart };
         ComplianceAlert? alert = null;
-        var settings = options.Alerts;
-        if (!tally.alerted
-            && tally.decisions >= settings.ListNotScrubbedMinIntents
-            && tally.rpoBlocked * 100L >= tally.decisions * (long)settings.ListNotScrubbedBlockedPercent)
+        if (counts.entries is { Count: > 0 } entries && entries.Count == counts.decisions)
         {
-            tally.alerted = true;
-            var hour = tally.hourStart.ToInstant().InZone(options.Rules.Zone);
-            var hourText = hour.ToString("yyyy-MM-dd HH:00", CultureInfo.InvariantCulture);
-            alert = AlertFactory.ForDecision(
-                AlertType.LIST_NOT_SCRUBBED,
-                $"LIST_NOT_SCRUBBED:{decision.companyId}:{decision.campaignId}:{hour.ToString("yyyyMMddHH", CultureInfo.InvariantCulture)}",
-                decision,
-                options.WallClock?.GetCurrentInstant() ?? streamTime,
-                $"{tally.rpoBlocked} of {tally.decisions} intents of this campaign in the hour from {hourText} were blocked for RPO_OPPOSITION: the list was not checked against the register.");
-            options.Metrics?.Alerted(alert);
+            foreach (var entry in entries)
+            {
+                tally.decisions++;
+                tally.rpoBlocked += entry.rpoBlocked ? 1 : 0;
+                alert ??= Crossed(tally, counts, entry);
+            }
+        }
+        else
+        {
+            // The order was lost in a crash: the counts still hold, the last intent cannot be named.
+            tally.decisions += counts.decisions;
+            tally.rpoBlocked += counts.rpoBlocked;
+            alert = Crossed(tally, counts, null);
         }
         tallies.Put(record.Key, tally);
-        return alert is null ? null : Record<string, ComplianceAlert>.Create(alert.companyId ?? string.Empty, alert);
+        return alert is null ? null : Record<string, ComplianceAlert>.Create(AlertKeys.Of(alert), alert);
     }
 
     public void Close()
     {
     }
 
-    /// <summary>Forgets hours more than two days behind the latest decision time seen.</summary>
+    /// <summary>The alert, when this decision made the tally cross the threshold for the first time.</summary>
+    private ComplianceAlert? Crossed(CampaignHourTally tally, CampaignCount counts, CampaignEntry? entry)
+    {
+        var settings = options.Alerts;
+        if (tally.alerted
+            || tally.decisions < settings.ListNotScrubbedMinIntents
+            || tally.rpoBlocked * 100L < tally.decisions * (long)settings.ListNotScrubbedBlockedPercent)
+        {
+            return null;
+        }
+        tally.alerted = true;
+        var hour = tally.hourStart.ToInstant().InZone(options.Rules.Zone);
+        var hourText = hour.ToString("yyyy-MM-dd HH:00", CultureInfo.InvariantCulture);
+        var alert = new ComplianceAlert
+        {
+            alertId = $"LIST_NOT_SCRUBBED:{counts.companyId}:{counts.campaignId}:{hour.ToString("yyyyMMddHH", CultureInfo.InvariantCulture)}{hour.Offset.Milliseconds / 3_600_000:+0;-0}",
+            type = AlertType.LIST_NOT_SCRUBBED,
+            severity = AlertFactory.SeverityOf(AlertType.LIST_NOT_SCRUBBED),
+            companyId = counts.companyId,
+            callCenterId = entry?.callCenterId,
+            campaignId = counts.campaignId,
+            intentId = entry?.intentId,
+            subjectRef = entry?.subjectRef,
+            detectedAt = (options.WallClock?.GetCurrentInstant() ?? streamTime).ToAvro(),
+            details = $"{tally.rpoBlocked} of {tally.decisions} intents of this campaign in the hour from {hourText} were blocked for RPO_OPPOSITION: the list was not checked against the register.",
+        };
+        options.Metrics?.Alerted(alert);
+        return alert;
+    }
+
+    /// <summary>
+    /// Forgets hours two days past their end in stream time; an alerted hour is kept while intake accepts intents
+    /// for it (Intake:MaxPastSkewDays), so it is never raised twice.
+    /// </summary>
     private void Purge()
     {
         if (streamTime == Instant.MinValue)
         {
             return;
         }
-        var cutoff = (streamTime - Duration.FromDays(2)).ToAvro();
         var old = new List<string>();
         foreach (var entry in StoreScan.Each(tallies))
         {
-            if (entry.Value.hourStart < cutoff)
+            var end = entry.Value.hourStart.ToInstant() + Duration.FromHours(1);
+            var keep = entry.Value.alerted ? Duration.FromDays(Math.Max(2, options.Intake.MaxPastSkewDays)) : Duration.FromDays(2);
+            if (end + keep < streamTime)
             {
                 old.Add(entry.Key);
             }

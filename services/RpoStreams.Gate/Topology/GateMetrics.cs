@@ -19,6 +19,7 @@ public sealed class GateMetrics : IDisposable
     private readonly Counter<long> decisions;
     private readonly Counter<long> alerts;
     private readonly Counter<long> deadLetters;
+    private readonly Counter<long> relocated;
     private readonly Histogram<double> latency;
 
     public GateMetrics(IMeterFactory? factory = null)
@@ -27,6 +28,9 @@ public sealed class GateMetrics : IDisposable
         decisions = meter.CreateCounter<long>("rpo_decisions_total", description: "Decisions published, by outcome and reason (a BLOCKED decision counts once per reason)");
         alerts = meter.CreateCounter<long>("rpo_alerts_total", description: "Compliance alerts raised, by type");
         deadLetters = meter.CreateCounter<long>("rpo_deadletters_total", description: "Unreadable input records sent to the dead-letter topic, by source topic");
+        relocated = meter.CreateCounter<long>(
+            "rpo_input_relocated_total",
+            description: "Input records read outside their subject's partition (not keyed by the normalized subject, or not partitioned with murmur2), which took one extra hop through the subject-events topic, by source topic");
         latency = meter.CreateHistogram<double>(
             "rpo_decision_latency_seconds",
             unit: "s",
@@ -68,6 +72,8 @@ public sealed class GateMetrics : IDisposable
         alerts.Add(1, new KeyValuePair<string, object?>("type", alert.type.ToString()));
         AlertObserved?.Invoke(alert);
     }
+
+    public void Relocated(string topic) => relocated.Add(1, new KeyValuePair<string, object?>("topic", topic));
 
     public void DeadLettered(string topic) => deadLetters.Add(1, new KeyValuePair<string, object?>("topic", topic));
 

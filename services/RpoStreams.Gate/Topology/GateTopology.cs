@@ -15,11 +15,14 @@ namespace RpoStreams.Gate.Topology;
 /// tests all run this.
 /// <code>
 ///  register, consents, intents, attempts ─► intake (decode, check, normalize) ─► dead letters
-///                                              └─► subject-events (by subjectRef) ─► DECIDE/AUDIT ─► decisions, alerts
-///                                                     decisions ─► campaign-hours ─► LIST_NOT_SCRUBBED
-///                                                     decisions ─► stale-decisions (1 partition) ─► REGISTER_STALE
+///     │ read in the subject's partition            └─ elsewhere ─► subject-events ─┐
+///     └────────────────────────────────────────────────────────────────────────────┴─► DECIDE/AUDIT ─► decisions, alerts
+///                                                     campaign counts ─► campaign-hours ─► LIST_NOT_SCRUBBED ─► alerts
+///                                                       stale notices ─► stale-decisions ─► REGISTER_STALE ─► alerts
 ///  consultations ─► global store (latest consultation)
 /// </code>
+/// The four input topics and subject-events form one sub-topology: a task owns one partition of each, and
+/// so every subject whose normalized form murmur2 puts in that partition (<see cref="SubjectPlacement"/>).
 /// </summary>
 public static class GateTopology
 {
@@ -30,23 +33,14 @@ public static class GateTopology
         var strings = new StringSerDes();
         var bytes = new ByteArraySerDes();
 
-        // Stores first: Streamiz needs them registered before a processor names them.
-        // The large stores (one entry per subject, per recent intent) in RocksDB; the small ones in memory,
-        // restored from their changelogs (RocksDB flushes every store at every commit: fewer is faster).
+        // Stores first: Streamiz needs them registered before a processor names them. The subject state (one
+        // entry per subject) in RocksDB; the small ones in memory, restored from their changelogs; the hot
+        // counters cached, so they reach their changelog once per commit, not once per decision.
         builder.AddStateStore(Store(options, StoreNames.Subjects, serdes.SubjectState));
-        builder.AddStateStore(Store(options, StoreNames.Decisions, serdes.CallDecision));
         builder.AddStateStore(Store(options, StoreNames.PendingAttempts, serdes.PendingAttempt, small: true));
-        // Few, hot keys: cached, so a tally reaches its changelog once per commit, not per decision.
+        builder.AddStateStore(Store(options, StoreNames.CampaignPartials, serdes.CampaignCount, small: true).WithCachingEnabled());
         builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally, small: true).WithCachingEnabled());
         builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode, small: true).WithCachingEnabled());
-        foreach (var name in new[] { StoreNames.IntakePositions, StoreNames.SubjectPositions, StoreNames.CampaignPositions, StoreNames.StalePositions })
-        {
-            builder.AddStateStore(Store(options, name, strings, small: true).WithCachingEnabled());
-        }
-        foreach (var name in new[] { StoreNames.IntakeCommits, StoreNames.SubjectCommits, StoreNames.CampaignCommits, StoreNames.StaleCommits })
-        {
-            builder.AddStateStore(new CommitSignalBuilder(name));
-        }
 
         // Consultations: a global store every task reads (the source topic is its changelog).
         builder.AddGlobalStore(
@@ -58,74 +52,56 @@ public static class GateTopology
             null,
             "consultations-global");
 
-        var register = Intake<RegisterUpdate, RegisterIntake>(builder, TopicNames.RegisterUpdates, "register", options);
-        var consents = Intake<ConsentEvent, ConsentIntake>(builder, TopicNames.Consents, "consents", options);
-        var intents = Intake<CallIntent, IntentIntake>(builder, TopicNames.Intents, "intents", options);
-        var attempts = Intake<CallAttempt, AttemptIntake>(builder, TopicNames.Attempts, "attempts", options);
+        var intake = Intake<RegisterUpdate, RegisterIntake>(builder, TopicNames.RegisterUpdates, "register", options)
+            .Merge(Intake<ConsentEvent, ConsentIntake>(builder, TopicNames.Consents, "consents", options), "merge-consents")
+            .Merge(Intake<CallIntent, IntentIntake>(builder, TopicNames.Intents, "intents", options), "merge-intents")
+            .Merge(Intake<CallAttempt, AttemptIntake>(builder, TopicNames.Attempts, "attempts", options), "merge-attempts");
+        var placed = intake.Branch("placement", (_, v, _) => v.DeadLetter != null, (_, v, _) => v.Here, (_, _, _) => true);
 
-        var intake = register.Merge(consents, "merge-consents").Merge(intents, "merge-intents").Merge(attempts, "merge-attempts");
-        var intakeBranches = intake.Branch("intake-branch", (_, v, _) => v.DeadLetter != null, (_, v, _) => v.Event != null);
-
-        intakeBranches[0]
+        placed[0]
             .SelectKey((_, v, _) => v.DeadLetter!.sealedKey, "dead-letter-key")
             .MapValues((_, v, _) => v.DeadLetter!, "dead-letter-value")
             .To(TopicNames.DeadLetters, bytes, serdes.DeadLetter, "dead-letters-sink");
 
-        var outputs = intakeBranches[1]
-            .MapValues((_, v, _) => v.Event!, "subject-event")
-            .Repartition(Repartitioned<string, SubjectEvent>.As(RepartitionNames.SubjectEvents)
-                .WithKeySerdes(strings)
-                .WithValueSerdes(serdes.SubjectEvent)
-                .WithNumberOfPartitions(options.Partitions)
-                .WithStreamPartitioner(new SubjectPartitioner()))
+        var relocated = placed[2].Repartition(Repartitioned<string, SubjectInput>.As(RepartitionNames.SubjectEvents)
+            .WithKeySerdes(strings)
+            .WithValueSerdes(new SubjectInputSerDes(serdes.SubjectEvent))
+            .WithNumberOfPartitions(options.Partitions)
+            .WithStreamPartitioner(new SubjectInputPartitioner()));
+
+        var outputs = placed[1]
+            .Merge(relocated, "merge-relocated")
             .Transform(
-                TransformerBuilder.New<string, SubjectEvent, string, GateOutput>().Transformer<SubjectProcessor>(options).Build(),
+                TransformerBuilder.New<string, SubjectInput, string, GateOutput>().Transformer<SubjectProcessor>(options).Build(),
                 "decide",
-                [.. StoreNames.SubjectStores, StoreNames.SubjectCommits]);
+                [.. StoreNames.SubjectStores]);
 
-        var outputBranches = outputs.Branch("output-branch", (_, v, _) => v.Decision != null, (_, v, _) => v.Alert != null);
-        var decisions = outputBranches[0];
-        decisions
-            .MapValues((_, v, _) => v.Decision!, "decision-value")
-            .To(TopicNames.Decisions, strings, serdes.CallDecision, "decisions-sink");
-        outputBranches[1]
-            .MapValues((_, v, _) => v.Alert!, "alert-value")
-            .To(TopicNames.Alerts, strings, serdes.ComplianceAlert, "alerts-sink");
+        var kinds = outputs.Branch("outputs", (_, v, _) => v.Decision != null, (_, v, _) => v.Alert != null, (_, v, _) => v.Counts != null, (_, v, _) => v.Stale != null);
+        kinds[0].To(TopicNames.Decisions, strings, new OutputPartSerDes<byte[]>(v => v.Decision, bytes), "decisions-sink");
+        kinds[1].To(TopicNames.Alerts, strings, new OutputPartSerDes<ComplianceAlert>(v => v.Alert, serdes.ComplianceAlert), "alerts-sink");
 
-        // Only first answers count: a repeated intentId must not be counted twice.
-        var fresh = decisions
-            .Filter((_, v, _) => !v.Repeated, "fresh-decisions")
-            .MapValues((_, v, _) => v.Decision!, "fresh-decision-value");
-
-        var zone = options.Rules.Zone;
-        fresh
-            .Filter((_, d, _) => d.purpose != Purpose.SERVICE, "promotional-decisions")
-            .SelectKey((_, d, _) => CampaignMonitor.KeyOf(d, zone), "campaign-hour-key")
-            .Repartition(Repartitioned<string, CallDecision>.As(RepartitionNames.CampaignHours)
+        kinds[2]
+            .MapValues((_, v, _) => v.Counts!, "campaign-counts")
+            .Repartition(Repartitioned<string, CampaignCount>.As(RepartitionNames.CampaignHours)
                 .WithKeySerdes(strings)
-                .WithValueSerdes(serdes.CallDecision)
+                .WithValueSerdes(serdes.CampaignCount)
                 .WithNumberOfPartitions(options.Partitions))
             .Transform(
-                TransformerBuilder.New<string, CallDecision, string, ComplianceAlert>().Transformer<CampaignMonitor>(options).Build(),
+                TransformerBuilder.New<string, CampaignCount, string, ComplianceAlert>().Transformer<CampaignMonitor>(options).Build(),
                 "list-scrubbing",
-                StoreNames.CampaignTallies,
-                StoreNames.CampaignPositions,
-                StoreNames.CampaignCommits)
+                StoreNames.CampaignTallies)
             .To(TopicNames.Alerts, strings, serdes.ComplianceAlert, "list-alerts-sink");
 
-        fresh
-            .Filter((_, d, _) => d.reasons.Contains(Reason.REGISTER_STALE), "stale-decisions")
-            .SelectKey((_, _, _) => "register", "stale-key")
-            .Repartition(Repartitioned<string, CallDecision>.As(RepartitionNames.StaleDecisions)
+        kinds[3]
+            .MapValues((_, v, _) => v.Stale!, "stale-notices")
+            .Repartition(Repartitioned<string, StaleNotice>.As(RepartitionNames.StaleDecisions)
                 .WithKeySerdes(strings)
-                .WithValueSerdes(serdes.CallDecision)
+                .WithValueSerdes(serdes.StaleNotice)
                 .WithNumberOfPartitions(1))
             .Transform(
-                TransformerBuilder.New<string, CallDecision, string, ComplianceAlert>().Transformer<RegisterFreshnessMonitor>(options).Build(),
+                TransformerBuilder.New<string, StaleNotice, string, ComplianceAlert>().Transformer<RegisterFreshnessMonitor>(options).Build(),
                 "register-freshness",
-                StoreNames.Freshness,
-                StoreNames.StalePositions,
-                StoreNames.StaleCommits)
+                StoreNames.Freshness)
             .To(TopicNames.Alerts, strings, serdes.ComplianceAlert, "stale-alerts-sink");
 
         return builder.Build();
@@ -151,10 +127,7 @@ public static class GateTopology
             ($"{applicationId}-{RepartitionNames.CampaignHours}-repartition", partitions),
             ($"{applicationId}-{RepartitionNames.StaleDecisions}-repartition", 1),
             ($"{applicationId}-{StoreNames.CampaignTallies}-changelog", partitions),
-            ($"{applicationId}-{StoreNames.CampaignPositions}-changelog", partitions),
             ($"{applicationId}-{StoreNames.Freshness}-changelog", 1),
-            ($"{applicationId}-{StoreNames.StalePositions}-changelog", 1),
-            ($"{applicationId}-{StoreNames.IntakePositions}-changelog", partitions),
         };
         topics.AddRange(StoreNames.SubjectStores.Select(s => ($"{applicationId}-{s}-changelog", partitions)));
         return topics;
@@ -166,15 +139,13 @@ public static class GateTopology
         return Stores.KeyValueStoreBuilder(supplier, new StringSerDes(), serdes);
     }
 
-    private static IKStream<string, Intake> Intake<T, TIntake>(StreamBuilder builder, string topic, string name, GateTopologyOptions options)
+    private static IKStream<string, SubjectInput> Intake<T, TIntake>(StreamBuilder builder, string topic, string name, GateTopologyOptions options)
         where T : class, Avro.Specific.ISpecificRecord
         where TIntake : IntakeTransformer<T>, new()
     {
         var bytes = new ByteArraySerDes();
         return builder
             .Stream(topic, bytes, bytes, $"{name}-source")
-            // Streamiz hands no null-keyed record to a stateful transformer; mark it so intake can dead-letter it.
-            .Map((k, v, _) => KeyValuePair.Create(k ?? IntakeKeys.Null, v), $"{name}-null-key")
-            .Transform(TransformerBuilder.New<byte[], byte[], string, Intake>().Transformer<TIntake>(options).Build(), $"{name}-intake", StoreNames.IntakePositions, StoreNames.IntakeCommits);
+            .Transform(TransformerBuilder.New<byte[], byte[], string, SubjectInput>().Transformer<TIntake>(options).Build(), $"{name}-intake");
     }
 }

@@ -13,8 +13,13 @@ public interface IDeadLetterPublisher
     void Publish(byte[]? key, DeadLetter deadLetter);
 }
 
-/// <summary>What has been published to calls.decisions.v1, by intentId (the decision's wire bytes).</summary>
-public interface IEmittedDecisions
+/// <summary>
+/// Development broker only (see docs/reliability.md): what has been published to calls.decisions.v1, by
+/// intentId (the decision's wire bytes). There the gate runs at-least-once, so after a crash a task may
+/// read again an intent whose decision was already published, or whose decision it published but did not
+/// keep; this says which.
+/// </summary>
+public interface IPublishedDecisions
 {
     /// <summary>
     /// The published decision for an intent, or null when none was published before
@@ -38,7 +43,7 @@ public sealed class GateTopologyOptions
 {
     public required string ApplicationId { get; init; }
 
-    /// <summary>Partitions of the subject-events and campaign-hours repartition topics (and so of the changelogs).</summary>
+    /// <summary>Partitions of the input topics, and so of the repartition topics and changelogs: a subject's partition is computed from it.</summary>
     public required int Partitions { get; init; }
 
     public required PolicyRules Rules { get; init; }
@@ -67,18 +72,14 @@ public sealed class GateTopologyOptions
     public IPartitionOwnership? Ownership { get; init; }
 
     /// <summary>
-    /// Skip input records at or below the last processed offset (see <see cref="InputPositions"/>). On for
-    /// every broker; off only under Streamiz's TopologyTestDriver, which numbers each forwarded batch of an
-    /// internal topic from offset 0 again.
+    /// Only on the development broker (librdkafka's mock cluster), where the gate runs at-least-once: the
+    /// decisions visible in calls.decisions.v1, which say what was really published when a crash left local
+    /// state and outputs out of step. Null on Kafka, whose transactions keep them in step.
     /// </summary>
-    public bool GuardInputPositions { get; init; } = true;
+    public IPublishedDecisions? PublishedDecisions { get; init; }
 
-    /// <summary>
-    /// For brokers that do not isolate or abort transactions (librdkafka's mock cluster, the embedded
-    /// broker): the decisions visible in calls.decisions.v1, which say what was really emitted when a
-    /// crash left local state and outputs out of step. Null on Kafka, whose transactions keep them in step.
-    /// </summary>
-    public IEmittedDecisions? EmittedDecisions { get; init; }
+    /// <summary>How often a subject task sends its campaign counts on (the service); in replay they go at once.</summary>
+    public TimeSpan CampaignFlushInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// The dead letter of an input record that cannot be used: where it came from, why (numbers masked), its

@@ -11,15 +11,15 @@ using Streamiz.Kafka.Net.Processors.Public;
 namespace RpoStreams.Gate.Topology;
 
 /// <summary>
-/// Reads one input topic: decodes each value, checks it, normalizes its subject and re-keys it by
-/// subjectRef as a <see cref="SubjectEvent"/>; anything unreadable becomes a dead letter with topic,
+/// Reads one input topic: decodes each value, checks it, normalizes its subject and finds the subject's
+/// partition (<see cref="SubjectPlacement"/>). A record read in that partition is handled there; any other
+/// goes there through the subject-events topic. Anything unreadable becomes a dead letter with topic,
 /// partition, offset and the reason. Nothing here throws on bad input.
 /// </summary>
-public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string, Intake> where T : class, ISpecificRecord
+public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string, SubjectInput> where T : class, ISpecificRecord
 {
-    private ProcessorContext<string, Intake> context = null!;
+    private ProcessorContext<string, SubjectInput> context = null!;
     private RecordDecoder<T> decoder = null!;
-    private InputPositions positions = null!;
 
     protected IntakeTransformer(GateTopologyOptions? options)
     {
@@ -39,29 +39,18 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
     /// <summary>Whether the event time may lie far before the record's Kafka timestamp (register and consent history may).</summary>
     protected virtual bool BoundPastSkew => false;
 
-    public void Init(ProcessorContext<string, Intake> context)
+    public void Init(ProcessorContext<string, SubjectInput> context)
     {
         this.context = context;
         decoder = new RecordDecoder<T>(SerDes, Options.Intake.MaxRecordBytes);
-        positions = new InputPositions(context, StoreNames.IntakePositions, StoreNames.IntakeCommits, Options.GuardInputPositions);
     }
 
-    /// <summary>The subjectRef of a raw subject, or null when it cannot be normalized as <paramref name="type"/>.</summary>
-    protected string? RefOf(string? raw, SubjectType type) =>
-        SubjectNormalizer.TryNormalize(raw, type, out var subject) ? Options.Hasher.RefOf(subject) : null;
+    /// <summary>The normalized subject, or null when it cannot be normalized as <paramref name="type"/>.</summary>
+    protected static NormalizedSubject? Normalize(string? raw, SubjectType type) =>
+        SubjectNormalizer.TryNormalize(raw, type, out var subject) ? subject : null;
 
-    public Record<string, Intake>? Process(Record<byte[], byte[]> record)
+    public Record<string, SubjectInput>? Process(Record<byte[], byte[]> record)
     {
-        var (topic, partition, offset) = (context.Topic, context.Partition.Value, context.Offset);
-        return positions.Begin(topic, partition, offset) ? Read(record) : null;
-    }
-
-    private Record<string, Intake> Read(Record<byte[], byte[]> record)
-    {
-        if (record.Key is null || ReferenceEquals(record.Key, IntakeKeys.Null))
-        {
-            return Dead(record, $"{What}: key is null; {KeyAdvice}");
-        }
         var value = decoder.TryDecode(record.Value, Topic, out var error);
         if (value is null)
         {
@@ -83,33 +72,51 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         {
             return Dead(record, $"{What}: {error}");
         }
-        var (key, kind, subjectRef) = accepted.Value;
+        var (kind, subject, placementKey) = accepted.Value;
+        var subjectRef = subject is { } s ? Options.Hasher.RefOf(s) : null;
+        var partition = context.Partition.Value;
+        var target = placementKey is null ? partition : SubjectPlacement.PartitionOf(placementKey, Options.Partitions);
         var ev = new SubjectEvent
         {
             kind = kind,
             subjectRef = subjectRef,
             eventTime = eventTime.ToAvro(),
             payload = record.Value,
-            sourcePartition = context.Partition.Value,
+            sourcePartition = partition,
             sourceOffset = context.Offset,
+            targetPartition = target,
         };
-        return Record<string, Intake>.Create(key, new Intake { Event = ev }, record.Headers);
+        var here = target == partition;
+        if (!here)
+        {
+            Options.Metrics?.Relocated(Topic);
+        }
+        return Record<string, SubjectInput>.Create(subjectRef ?? placementKey ?? string.Empty, new SubjectInput { Event = ev, Record = value, Here = here }, record.Headers);
     }
 
     public void Close()
     {
     }
 
-    /// <summary>What a producer should key this topic by.</summary>
-    protected abstract string KeyAdvice { get; }
-
     /// <summary>Field checks beyond the schema; null when the record is acceptable.</summary>
     protected abstract string? Check(T value);
 
     protected abstract Instant EventTimeOf(T value);
 
-    /// <summary>The key and kind of the subject event, or null with an error (the record is a dead letter).</summary>
-    protected abstract (string Key, SubjectEventKind Kind, string? SubjectRef)? Accept(T value, out string? problem);
+    /// <summary>
+    /// The kind of event, the normalized subject (null when it cannot be normalized) and the key that places
+    /// it (the normalized subject, an intentId, or null to handle it where it was read); null with an error
+    /// when the record is a dead letter.
+    /// </summary>
+    protected abstract (SubjectEventKind Kind, NormalizedSubject? Subject, string? PlacementKey)? Accept(T value, out string? problem);
+
+    /// <summary>A register or consent update: its subject must be normalizable.</summary>
+    protected static (SubjectEventKind, NormalizedSubject?, string?)? Subject(SubjectEventKind kind, string raw, SubjectType type, out string? problem)
+    {
+        var subject = Normalize(raw, type);
+        problem = subject is null ? $"subject cannot be normalized as a {type}" : null;
+        return subject is null ? null : (kind, subject, subject.Value.Value);
+    }
 
     protected static string? Required(string? value, string field) =>
         string.IsNullOrWhiteSpace(value) ? $"'{field}' is empty" : null;
@@ -144,20 +151,13 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         return null;
     }
 
-    private Record<string, Intake> Dead(Record<byte[], byte[]> record, string error)
+    private Record<string, SubjectInput> Dead(Record<byte[], byte[]> record, string error)
     {
         var letter = Options.DeadLetterOf(
             context.Topic ?? Topic, context.Partition.Value, context.Offset, error,
-            ReferenceEquals(record.Key, IntakeKeys.Null) ? null : record.Key, record.Value, record.Timestamp.UnixTimestampMs);
-        return Record<string, Intake>.Create(string.Empty, new Intake { DeadLetter = letter }, record.Headers);
+            record.Key, record.Value, record.Timestamp.UnixTimestampMs);
+        return Record<string, SubjectInput>.Create(string.Empty, SubjectInput.Dead(letter), record.Headers);
     }
-}
-
-/// <summary>Marks a record that arrived without a key (compared by reference, never by content).</summary>
-public static class IntakeKeys
-{
-    // A private instance: never the array any deserializer returns, whatever the producer sent.
-    public static readonly byte[] Null = new byte[1];
 }
 
 /// <summary>Reads <c>rpo.register.updates.v1</c>.</summary>
@@ -175,8 +175,6 @@ public sealed class RegisterIntake : IntakeTransformer<RegisterUpdate>
 
     protected override string What => "register update";
 
-    protected override string KeyAdvice => "key register updates by the subject as published";
-
     protected override AvroSerDes<RegisterUpdate> SerDes => Options.Serdes.RegisterUpdate;
 
     protected override string? Check(RegisterUpdate value) =>
@@ -184,12 +182,8 @@ public sealed class RegisterIntake : IntakeTransformer<RegisterUpdate>
 
     protected override Instant EventTimeOf(RegisterUpdate value) => value.effectiveAt.ToInstant();
 
-    protected override (string, SubjectEventKind, string?)? Accept(RegisterUpdate value, out string? problem)
-    {
-        var subjectRef = RefOf(value.subject, value.subjectType);
-        problem = subjectRef is null ? $"subject cannot be normalized as a {value.subjectType}" : null;
-        return subjectRef is null ? null : (subjectRef, SubjectEventKind.REGISTER_UPDATE, subjectRef);
-    }
+    protected override (SubjectEventKind, NormalizedSubject?, string?)? Accept(RegisterUpdate value, out string? problem) =>
+        Subject(SubjectEventKind.REGISTER_UPDATE, value.subject, value.subjectType, out problem);
 }
 
 /// <summary>Reads <c>rpo.consents.v1</c>.</summary>
@@ -207,8 +201,6 @@ public sealed class ConsentIntake : IntakeTransformer<ConsentEvent>
 
     protected override string What => "consent";
 
-    protected override string KeyAdvice => "key consents by the subject as published";
-
     protected override AvroSerDes<ConsentEvent> SerDes => Options.Serdes.ConsentEvent;
 
     protected override string? Check(ConsentEvent value) =>
@@ -219,12 +211,8 @@ public sealed class ConsentIntake : IntakeTransformer<ConsentEvent>
 
     protected override Instant EventTimeOf(ConsentEvent value) => value.at.ToInstant();
 
-    protected override (string, SubjectEventKind, string?)? Accept(ConsentEvent value, out string? problem)
-    {
-        var subjectRef = RefOf(value.subject, value.subjectType);
-        problem = subjectRef is null ? $"subject cannot be normalized as a {value.subjectType}" : null;
-        return subjectRef is null ? null : (subjectRef, SubjectEventKind.CONSENT, subjectRef);
-    }
+    protected override (SubjectEventKind, NormalizedSubject?, string?)? Accept(ConsentEvent value, out string? problem) =>
+        Subject(SubjectEventKind.CONSENT, value.subject, value.subjectType, out problem);
 }
 
 /// <summary>Reads <c>calls.intents.v1</c>. An intent whose subject cannot be normalized is still decided (INVALID_SUBJECT).</summary>
@@ -242,8 +230,6 @@ public sealed class IntentIntake : IntakeTransformer<CallIntent>
 
     protected override string What => "intent";
 
-    protected override string KeyAdvice => "key intents by anything stable, the intentId for example";
-
     protected override AvroSerDes<CallIntent> SerDes => Options.Serdes.CallIntent;
 
     protected override bool BoundPastSkew => true;
@@ -254,15 +240,13 @@ public sealed class IntentIntake : IntakeTransformer<CallIntent>
 
     protected override Instant EventTimeOf(CallIntent value) => value.scheduledAt.ToInstant();
 
-    protected override (string, SubjectEventKind, string?)? Accept(CallIntent value, out string? problem)
+    /// <summary>An intent whose subject cannot be normalized is still decided (INVALID_SUBJECT), in the partition of its intentId.</summary>
+    protected override (SubjectEventKind, NormalizedSubject?, string?)? Accept(CallIntent value, out string? problem)
     {
         problem = null;
-        var subjectRef = RefOf(value.subject, SubjectNormalizer.TypeOf(value.channel));
-        return (subjectRef ?? UnnormalizedKey(value.intentId), SubjectEventKind.INTENT, subjectRef);
+        var subject = Normalize(value.subject, SubjectNormalizer.TypeOf(value.channel));
+        return (SubjectEventKind.INTENT, subject, subject?.Value ?? value.intentId);
     }
-
-    /// <summary>Key of an intent or attempt whose subject cannot be normalized: by intent, so its attempts meet its decision.</summary>
-    internal static string UnnormalizedKey(string id) => "unnormalized:" + id;
 }
 
 /// <summary>Reads <c>calls.attempts.v1</c>.</summary>
@@ -280,8 +264,6 @@ public sealed class AttemptIntake : IntakeTransformer<CallAttempt>
 
     protected override string What => "attempt";
 
-    protected override string KeyAdvice => "key attempts by anything stable, the attemptId for example";
-
     protected override AvroSerDes<CallAttempt> SerDes => Options.Serdes.CallAttempt;
 
     protected override bool BoundPastSkew => true;
@@ -291,10 +273,11 @@ public sealed class AttemptIntake : IntakeTransformer<CallAttempt>
 
     protected override Instant EventTimeOf(CallAttempt value) => value.startedAt.ToInstant();
 
-    protected override (string, SubjectEventKind, string?)? Accept(CallAttempt value, out string? problem)
+    /// <summary>An attempt whose number cannot be normalized meets its intent in the partition of the intentId (naming none, it is judged where it is read).</summary>
+    protected override (SubjectEventKind, NormalizedSubject?, string?)? Accept(CallAttempt value, out string? problem)
     {
         problem = null;
-        var subjectRef = RefOf(value.subject, SubjectType.PHONE);
-        return (subjectRef ?? IntentIntake.UnnormalizedKey(value.intentId ?? value.attemptId), SubjectEventKind.ATTEMPT, subjectRef);
+        var subject = Normalize(value.subject, SubjectType.PHONE);
+        return (SubjectEventKind.ATTEMPT, subject, subject?.Value ?? (string.IsNullOrEmpty(value.intentId) ? null : value.intentId));
     }
 }

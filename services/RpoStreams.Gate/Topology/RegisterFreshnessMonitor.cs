@@ -8,18 +8,19 @@ using Streamiz.Kafka.Net.State;
 namespace RpoStreams.Gate.Topology;
 
 /// <summary>
-/// REGISTER_STALE, once per stale episode: raised by the first decision blocked for REGISTER_STALE since
-/// the latest consultation (or since start when there has been none), naming that intent; the running
-/// service also raises it from a wall-clock check when no intent arrives. A new consultation ends the
-/// episode. All stale decisions come to one partition, so the episode is raised once in the cluster.
+/// REGISTER_STALE, once per stale episode (since the latest consultation, or since start when there has been
+/// none): raised by the first decision blocked for REGISTER_STALE while the register was stale at that
+/// intent's arrival, naming that intent; the running service also raises it from a wall-clock check when no
+/// intent arrives. A new consultation ends the episode. The subject tasks send their notices to one
+/// partition, so the episode is raised once in the cluster.
 /// </summary>
-public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision, string, ComplianceAlert>
+public sealed class RegisterFreshnessMonitor : ITransformer<string, StaleNotice, string, ComplianceAlert>
 {
-    private const string EpisodeKey = "episode";
+    /// <summary>Key of the notices (one partition) and of the episode in the store.</summary>
+    public const string Key = "register";
 
     private readonly GateTopologyOptions options;
     private ProcessorContext<string, ComplianceAlert> context = null!;
-    private InputPositions positions = null!;
     private IKeyValueStore<string, FreshnessEpisode> episodes = null!;
     private ConsultationReader consultations = null!;
 
@@ -36,7 +37,6 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision
     public void Init(ProcessorContext<string, ComplianceAlert> context)
     {
         this.context = context;
-        positions = new InputPositions(context, StoreNames.StalePositions, StoreNames.StaleCommits, options.GuardInputPositions);
         episodes = (IKeyValueStore<string, FreshnessEpisode>)context.GetStateStore(StoreNames.Freshness);
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
         if (!options.IsReplay)
@@ -45,24 +45,36 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision
         }
     }
 
-    public Record<string, ComplianceAlert>? Process(Record<string, CallDecision> record)
+    public Record<string, ComplianceAlert>? Process(Record<string, StaleNotice> record)
     {
-        var decision = record.Value;
-        // Only REGISTER_STALE decisions reach this topic (GateTopology filters them before the repartition).
-        if (decision is null || !positions.Begin(context.Topic, context.Partition.Value, context.Offset))
+        var notice = record.Value;
+        if (notice is null)
         {
             return null;
         }
-        var latest = Latest();
-        if (!StartsEpisode(latest))
+        var episode = notice.consultedAt?.ToInstant();
+        // A consultation newer than the one the deciding task knew ended that episode: nothing to raise.
+        if (consultations.LatestAt() is { } latest && (episode is null || latest > episode.Value) || Raised(episode))
         {
             return null;
         }
-        var now = options.WallClock?.GetCurrentInstant() ?? decision.decisionTime.ToInstant();
-        var alert = AlertFactory.ForDecision(AlertType.REGISTER_STALE, AlertId(latest), decision, now, Describe(latest, decision.decisionTime.ToInstant()));
-        Remember(latest, now);
+        var now = options.WallClock?.GetCurrentInstant() ?? notice.arrivedAt.ToInstant();
+        var alert = new ComplianceAlert
+        {
+            alertId = AlertId(episode),
+            type = AlertType.REGISTER_STALE,
+            severity = AlertFactory.SeverityOf(AlertType.REGISTER_STALE),
+            companyId = notice.companyId,
+            callCenterId = notice.callCenterId,
+            campaignId = notice.campaignId,
+            intentId = notice.intentId,
+            subjectRef = notice.subjectRef,
+            detectedAt = now.ToAvro(),
+            details = Describe(episode, notice.arrivedAt.ToInstant(), "when intent " + notice.intentId + " arrived"),
+        };
+        Remember(episode, now);
         options.Metrics?.Alerted(alert);
-        return Record<string, ComplianceAlert>.Create(alert.companyId ?? string.Empty, alert);
+        return Record<string, ComplianceAlert>.Create(AlertKeys.Of(alert), alert);
     }
 
     public void Close()
@@ -72,8 +84,8 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision
     private void CheckWallClock(long wallMillis)
     {
         var now = options.WallClock!.GetCurrentInstant();
-        var latest = Latest();
-        if (!Policy.Policy.IsStale(latest, now, options.Rules) || !StartsEpisode(latest))
+        var latest = consultations.LatestAt();
+        if (!Policy.Policy.IsStale(latest, now, options.Rules) || Raised(latest))
         {
             return;
         }
@@ -83,28 +95,23 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, CallDecision
             type = AlertType.REGISTER_STALE,
             severity = Severity.CRITICAL,
             detectedAt = now.ToAvro(),
-            details = Describe(latest, now),
+            details = Describe(latest, now, "now"),
         };
         Remember(latest, now);
         options.Metrics?.Alerted(alert);
-        context.Forward(string.Empty, alert);
+        context.Forward(AlertKeys.Of(alert), alert);
     }
 
-    private Instant? Latest() => consultations.LatestAt();
+    private bool Raised(Instant? episode) =>
+        episodes.Get(Key) is { } raised && raised.afterConsultationAt?.ToInstant() == episode;
 
-    private bool StartsEpisode(Instant? latest)
-    {
-        var episode = episodes.Get(EpisodeKey);
-        return episode is null || episode.afterConsultationAt.ToInstant() != latest;
-    }
+    private void Remember(Instant? episode, Instant now) =>
+        episodes.Put(Key, new FreshnessEpisode { afterConsultationAt = episode?.ToAvro(), raisedAt = now.ToAvro() });
 
-    private void Remember(Instant? latest, Instant now) =>
-        episodes.Put(EpisodeKey, new FreshnessEpisode { afterConsultationAt = latest?.ToAvro(), raisedAt = now.ToAvro() });
+    private static string AlertId(Instant? episode) =>
+        $"REGISTER_STALE:{(episode is null ? "never-consulted" : episode.Value.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))}";
 
-    private static string AlertId(Instant? latest) =>
-        $"REGISTER_STALE:{(latest is null ? "never-consulted" : latest.Value.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))}";
-
-    private string Describe(Instant? latest, Instant at) => latest is null
+    private string Describe(Instant? latest, Instant at, string when) => latest is null
         ? "The register has never been consulted: every promotional contact is blocked until a consultation arrives."
-        : $"The latest register consultation ({latest}) is more than {options.Rules.Settings.ConsultationValidityDays} days before {at}: promotional contacts are blocked until the register is consulted again.";
+        : $"The latest register consultation ({latest}) was more than {options.Rules.Settings.ConsultationValidityDays} days old {when} ({at}): promotional contacts are blocked until the register is consulted again.";
 }

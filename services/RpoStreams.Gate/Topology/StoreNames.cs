@@ -1,18 +1,22 @@
 namespace RpoStreams.Gate.Topology;
 
-/// <summary>State stores and internal topics of the gate topology. Changelogs are <c>{applicationId}-{store}-changelog</c>.</summary>
+/// <summary>State stores of the gate topology. Changelogs are <c>{applicationId}-{store}-changelog</c>.</summary>
 public static class StoreNames
 {
-    /// <summary>subjectRef → the subject's register state, consents per company and ALLOWED contacts (SubjectState).</summary>
+    /// <summary>
+    /// subjectRef → everything about the subject (SubjectState): register state, consents per company, ALLOWED
+    /// contacts and the decisions still known by intentId. An intent whose subject cannot be normalized is
+    /// kept under <see cref="IntentKey"/>.
+    /// </summary>
     public const string Subjects = "subject-state";
-
-    /// <summary>intentId → its decision, for idempotence and for judging attempts.</summary>
-    public const string Decisions = "decisions-by-intent";
 
     /// <summary>attemptId → attempt waiting for its intent's decision.</summary>
     public const string PendingAttempts = "pending-attempts";
 
-    /// <summary>company/campaign/hour → tally of decisions for LIST_NOT_SCRUBBED.</summary>
+    /// <summary>company/campaign/hour → this task's counts for LIST_NOT_SCRUBBED, and how many were sent on.</summary>
+    public const string CampaignPartials = "campaign-partials";
+
+    /// <summary>company/campaign/hour → the whole campaign's tally for LIST_NOT_SCRUBBED.</summary>
     public const string CampaignTallies = "campaign-hour-tallies";
 
     /// <summary>The stale episode REGISTER_STALE was last raised for.</summary>
@@ -24,37 +28,31 @@ public static class StoreNames
     /// <summary>Key under which the consultation store keeps the latest consultation of every feed.</summary>
     public const string LatestConsultationKey = "*latest*";
 
-    /// <summary>Last input offset processed, per source partition, of each sub-topology (see <see cref="InputPositions"/>).</summary>
-    public const string IntakePositions = "intake-positions";
+    /// <summary>Logged stores owned by the subject tasks (partitioned like the input topics).</summary>
+    public static readonly IReadOnlyList<string> SubjectStores = [Subjects, PendingAttempts, CampaignPartials];
 
-    public const string SubjectPositions = "subject-positions";
-
-    public const string CampaignPositions = "campaign-positions";
-
-    public const string StalePositions = "stale-positions";
-
-    /// <summary>Commit signals of each sub-topology (see <see cref="CommitSignal"/>); not logged.</summary>
-    public const string IntakeCommits = "intake-commits";
-
-    public const string SubjectCommits = "subject-commits";
-
-    public const string CampaignCommits = "campaign-commits";
-
-    public const string StaleCommits = "stale-commits";
-
-    /// <summary>Logged stores owned by the subject tasks (partitioned like the subject-events topic).</summary>
-    public static readonly IReadOnlyList<string> SubjectStores = [Subjects, Decisions, PendingAttempts, SubjectPositions];
+    /// <summary>The subject-state key of an intent (and its attempts) whose subject cannot be normalized.</summary>
+    public static string IntentKey(string intentId) => "intent:" + intentId;
 }
 
 /// <summary>Names of the repartition topics (the application id is prefixed by Streamiz).</summary>
 public static class RepartitionNames
 {
-    /// <summary>Every input record that concerns a subject, keyed by subjectRef.</summary>
+    /// <summary>Input records read outside their subject's partition, on their way there.</summary>
     public const string SubjectEvents = "subject-events";
 
-    /// <summary>Decisions keyed by company, campaign and hour.</summary>
+    /// <summary>Campaign counts keyed by company, campaign and hour.</summary>
     public const string CampaignHours = "campaign-hours";
 
-    /// <summary>Decisions blocked for REGISTER_STALE, all to one partition so the episode is raised once.</summary>
+    /// <summary>Notices of decisions blocked for a stale register, all to one partition so the episode is raised once.</summary>
     public const string StaleDecisions = "stale-decisions";
+}
+
+/// <summary>Keys of alerts: the companyId, or <see cref="EveryCompany"/> for an alert about no one company.</summary>
+public static class AlertKeys
+{
+    /// <summary>Key of an alert that concerns every company: REGISTER_STALE found by the wall clock.</summary>
+    public const string EveryCompany = "*";
+
+    public static string Of(Records.ComplianceAlert alert) => string.IsNullOrEmpty(alert.companyId) ? EveryCompany : alert.companyId;
 }

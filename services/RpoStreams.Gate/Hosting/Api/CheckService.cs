@@ -49,7 +49,7 @@ public sealed class CheckService
             return null;
         }
         var subjectRef = hasher.RefOf(normalized);
-        return (subjectRef, SubjectPartitioner.PartitionOf(subjectRef, partitions));
+        return (subjectRef, SubjectPlacement.PartitionOf(normalized.Value, partitions));
     }
 
     public bool OwnsPartition(int partition) => runtime.Owns(partition);

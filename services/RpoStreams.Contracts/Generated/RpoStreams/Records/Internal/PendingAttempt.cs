@@ -12,12 +12,12 @@ namespace RpoStreams.Records.Internal
     using global::Avro.Specific;
     
     /// <summary>
-    /// Internal state: an attempt whose intent has no decision yet; CALL_WITHOUT_CLEARANCE fires when stream time passes deadline.
+    /// Internal state: an attempt whose intent has no decision yet; CALL_WITHOUT_CLEARANCE fires when stream time passes deadline (its arrival + the grace).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class PendingAttempt : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""PendingAttempt"",""doc"":""Internal state: an attempt whose intent has no decision yet; CALL_WITHOUT_CLEARANCE fires when stream time passes deadline."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""attemptId"",""type"":""string""},{""name"":""intentId"",""type"":""string""},{""name"":""companyId"",""type"":""string""},{""name"":""callCenterId"",""type"":""string""},{""name"":""campaignId"",""default"":null,""type"":[""null"",""string""]},{""name"":""subjectRef"",""default"":null,""type"":[""null"",""string""]},{""name"":""startedAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""deadline"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""PendingAttempt"",""doc"":""Internal state: an attempt whose intent has no decision yet; CALL_WITHOUT_CLEARANCE fires when stream time passes deadline (its arrival + the grace)."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""attemptId"",""type"":""string""},{""name"":""intentId"",""type"":""string""},{""name"":""companyId"",""type"":""string""},{""name"":""callCenterId"",""type"":""string""},{""name"":""campaignId"",""default"":null,""type"":[""null"",""string""]},{""name"":""subjectRef"",""default"":null,""type"":[""null"",""string""]},{""name"":""startedAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""deadline"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""arrivedAt"",""doc"":""The attempt record's Kafka timestamp (replay: arrivedAt)."",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}");
         private string _attemptId;
         private string _intentId;
         private string _companyId;
@@ -26,6 +26,10 @@ namespace RpoStreams.Records.Internal
         private string _subjectRef;
         private System.DateTime _startedAt;
         private System.DateTime _deadline;
+        /// <summary>
+        /// The attempt record's Kafka timestamp (replay: arrivedAt).
+        /// </summary>
+        private System.Nullable<System.DateTime> _arrivedAt;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -121,6 +125,20 @@ namespace RpoStreams.Records.Internal
                 this._deadline = value;
             }
         }
+        /// <summary>
+        /// The attempt record's Kafka timestamp (replay: arrivedAt).
+        /// </summary>
+        public System.Nullable<System.DateTime> arrivedAt
+        {
+            get
+            {
+                return this._arrivedAt;
+            }
+            set
+            {
+                this._arrivedAt = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -133,6 +151,7 @@ namespace RpoStreams.Records.Internal
 			case 5: return this.subjectRef;
 			case 6: return this.startedAt;
 			case 7: return this.deadline;
+			case 8: return this.arrivedAt;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -148,6 +167,7 @@ namespace RpoStreams.Records.Internal
 			case 5: this.subjectRef = (System.String)fieldValue; break;
 			case 6: this.startedAt = (System.DateTime)fieldValue; break;
 			case 7: this.deadline = (System.DateTime)fieldValue; break;
+			case 8: this.arrivedAt = (System.Nullable<System.DateTime>)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

@@ -12,19 +12,19 @@ namespace RpoStreams.Records.Internal
     using global::Avro.Specific;
     
     /// <summary>
-    /// Internal: one input record re-keyed by subjectRef (repartition topic subject-events). The payload is the original, already validated, wire-format value.
+    /// Internal: an input record on its way to its subject's partition (topic subject-events), or read where it arrived. The payload is the original, already validated, wire-format value.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class SubjectEvent : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""SubjectEvent"",""doc"":""Internal: one input record re-keyed by subjectRef (repartition topic subject-events). The payload is the original, already validated, wire-format value."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""kind"",""type"":{""type"":""enum"",""name"":""SubjectEventKind"",""namespace"":""RpoStreams.Records.Internal"",""symbols"":[""REGISTER_UPDATE"",""CONSENT"",""INTENT"",""ATTEMPT"",""TICK""]}},{""name"":""subjectRef"",""doc"":""Null when the subject could not be normalized (intents and attempts only)."",""default"":null,""type"":[""null"",""string""]},{""name"":""eventTime"",""doc"":""Moves the task's stream time: scheduledAt, startedAt, effectiveAt or at."",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""payload"",""default"":null,""type"":[""null"",""bytes""]},{""name"":""sourcePartition"",""doc"":""Partition of the input record this event was read from (its topic follows from kind)."",""default"":-1,""type"":""int""},{""name"":""sourceOffset"",""doc"":""Offset of that input record: a redelivered event has the same source, a dialer's retry a new one."",""default"":-1,""type"":""long""}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""SubjectEvent"",""doc"":""Internal: an input record on its way to its subject's partition (topic subject-events), or read where it arrived. The payload is the original, already validated, wire-format value."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""kind"",""type"":{""type"":""enum"",""name"":""SubjectEventKind"",""namespace"":""RpoStreams.Records.Internal"",""symbols"":[""REGISTER_UPDATE"",""CONSENT"",""INTENT"",""ATTEMPT"",""TICK""]}},{""name"":""subjectRef"",""doc"":""Null when the subject could not be normalized (intents and attempts only)."",""default"":null,""type"":[""null"",""string""]},{""name"":""eventTime"",""doc"":""The record's own event time: scheduledAt, startedAt, effectiveAt or at (stream time is the record's Kafka timestamp, not this)."",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""payload"",""default"":null,""type"":[""null"",""bytes""]},{""name"":""sourcePartition"",""doc"":""Partition of the input record this event was read from (its topic follows from kind)."",""default"":-1,""type"":""int""},{""name"":""sourceOffset"",""doc"":""Offset of that input record: a redelivered event has the same source, a dialer's retry a new one."",""default"":-1,""type"":""long""},{""name"":""targetPartition"",""doc"":""The subject's partition: murmur2 of the normalized subject (or of the intentId when the subject cannot be normalized)."",""default"":-1,""type"":""int""}]}");
         private RpoStreams.Records.Internal.SubjectEventKind _kind;
         /// <summary>
         /// Null when the subject could not be normalized (intents and attempts only).
         /// </summary>
         private string _subjectRef;
         /// <summary>
-        /// Moves the task's stream time: scheduledAt, startedAt, effectiveAt or at.
+        /// The record's own event time: scheduledAt, startedAt, effectiveAt or at (stream time is the record's Kafka timestamp, not this).
         /// </summary>
         private System.DateTime _eventTime;
         private byte[] _payload;
@@ -36,6 +36,10 @@ namespace RpoStreams.Records.Internal
         /// Offset of that input record: a redelivered event has the same source, a dialer's retry a new one.
         /// </summary>
         private long _sourceOffset;
+        /// <summary>
+        /// The subject's partition: murmur2 of the normalized subject (or of the intentId when the subject cannot be normalized).
+        /// </summary>
+        private int _targetPartition;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -69,7 +73,7 @@ namespace RpoStreams.Records.Internal
             }
         }
         /// <summary>
-        /// Moves the task's stream time: scheduledAt, startedAt, effectiveAt or at.
+        /// The record's own event time: scheduledAt, startedAt, effectiveAt or at (stream time is the record's Kafka timestamp, not this).
         /// </summary>
         public System.DateTime eventTime
         {
@@ -121,6 +125,20 @@ namespace RpoStreams.Records.Internal
                 this._sourceOffset = value;
             }
         }
+        /// <summary>
+        /// The subject's partition: murmur2 of the normalized subject (or of the intentId when the subject cannot be normalized).
+        /// </summary>
+        public int targetPartition
+        {
+            get
+            {
+                return this._targetPartition;
+            }
+            set
+            {
+                this._targetPartition = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -131,6 +149,7 @@ namespace RpoStreams.Records.Internal
 			case 3: return this.payload;
 			case 4: return this.sourcePartition;
 			case 5: return this.sourceOffset;
+			case 6: return this.targetPartition;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -144,6 +163,7 @@ namespace RpoStreams.Records.Internal
 			case 3: this.payload = (System.Byte[])fieldValue; break;
 			case 4: this.sourcePartition = (System.Int32)fieldValue; break;
 			case 5: this.sourceOffset = (System.Int64)fieldValue; break;
+			case 6: this.targetPartition = (System.Int32)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

@@ -12,48 +12,65 @@ namespace RpoStreams.Records.Internal
     using global::Avro.Specific;
     
     /// <summary>
-    /// Internal state: everything stored about one subject (keyed by subjectRef), in one value so a decision costs one read and at most one write.
+    /// Internal state: everything stored about one subject (keyed by subjectRef), in one value so a decision costs one read and one write: register state, consents, ALLOWED contacts and the decisions still known by intentId.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class SubjectState : global::Avro.Specific.ISpecificRecord
     {
         public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(("{\"type\":\"record\",\"name\":\"SubjectState\",\"doc\":\"Internal state: everything stored a" +
                 "bout one subject (keyed by subjectRef), in one value so a decision costs one rea" +
-                "d and at most one write.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"" +
-                "name\":\"register\",\"doc\":\"The latest register update that counts; null when the re" +
-                "gister never named the subject.\",\"default\":null,\"type\":[\"null\",{\"type\":\"record\"," +
-                "\"name\":\"RegisterState\",\"doc\":\"Internal state: the latest register update of one " +
-                "subject.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"status\",\"" +
-                "type\":{\"type\":\"enum\",\"name\":\"RegisterAction\",\"namespace\":\"RpoStreams.Records\",\"s" +
-                "ymbols\":[\"REGISTERED\",\"RENEWED\",\"REMOVED\"]}},{\"name\":\"effectiveAt\",\"type\":{\"type" +
-                "\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"registeredAt\",\"doc\":\"effect" +
-                "iveAt of the latest REGISTERED or RENEWED update: explicit consents given up to " +
-                "then are void.\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"time" +
-                "stamp-millis\"}]}]}]},{\"name\":\"consents\",\"default\":null,\"type\":[\"null\",{\"type\":\"r" +
-                "ecord\",\"name\":\"SubjectConsents\",\"doc\":\"Internal state: the latest consent event " +
-                "of one subject for each company.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fie" +
-                "lds\":[{\"name\":\"consents\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":" +
-                "\"CompanyConsent\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"co" +
-                "mpanyId\",\"type\":\"string\"},{\"name\":\"action\",\"type\":{\"type\":\"enum\",\"name\":\"Consent" +
-                "Action\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"GRANTED\",\"WITHDRAWN\"]}},{\"n" +
-                "ame\":\"basis\",\"default\":null,\"type\":[\"null\",{\"type\":\"enum\",\"name\":\"ConsentBasis\"," +
-                "\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"EXPLICIT_CONSENT\",\"ACTIVE_CONTRACT\"" +
-                "]}]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"nam" +
-                "e\":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":" +
-                "\"timestamp-millis\"}]}]}}}]}]},{\"name\":\"contacts\",\"default\":null,\"type\":[\"null\",{" +
-                "\"type\":\"record\",\"name\":\"ContactHistory\",\"doc\":\"Internal state: decision times of" +
-                " the ALLOWED promotional phone contacts of one subject, per company, for the fre" +
-                "quency cap.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"contac" +
-                "ts\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Contact\",\"namespace\"" +
-                ":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"companyId\",\"type\":\"string\"},{\"" +
-                "name\":\"intentId\",\"type\":\"string\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalTyp" +
-                "e\":\"timestamp-millis\"}}]}}}]}]}]}"));
+                "d and one write: register state, consents, ALLOWED contacts and the decisions st" +
+                "ill known by intentId.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"na" +
+                "me\":\"register\",\"doc\":\"The latest register update that counts; null when the regi" +
+                "ster never named the subject.\",\"default\":null,\"type\":[\"null\",{\"type\":\"record\",\"n" +
+                "ame\":\"RegisterState\",\"doc\":\"Internal state: the latest register update of one su" +
+                "bject.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"status\",\"ty" +
+                "pe\":{\"type\":\"enum\",\"name\":\"RegisterAction\",\"namespace\":\"RpoStreams.Records\",\"sym" +
+                "bols\":[\"REGISTERED\",\"RENEWED\",\"REMOVED\"]}},{\"name\":\"effectiveAt\",\"type\":{\"type\":" +
+                "\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"registeredAt\",\"doc\":\"effectiv" +
+                "eAt of the latest REGISTERED or RENEWED update: explicit consents given up to th" +
+                "en are void.\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timest" +
+                "amp-millis\"}]}]}]},{\"name\":\"consents\",\"default\":null,\"type\":[\"null\",{\"type\":\"rec" +
+                "ord\",\"name\":\"SubjectConsents\",\"doc\":\"Internal state: the latest consent event of" +
+                " one subject for each company.\",\"namespace\":\"RpoStreams.Records.Internal\",\"field" +
+                "s\":[{\"name\":\"consents\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"C" +
+                "ompanyConsent\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"comp" +
+                "anyId\",\"type\":\"string\"},{\"name\":\"action\",\"type\":{\"type\":\"enum\",\"name\":\"ConsentAc" +
+                "tion\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"GRANTED\",\"WITHDRAWN\"]}},{\"nam" +
+                "e\":\"basis\",\"default\":null,\"type\":[\"null\",{\"type\":\"enum\",\"name\":\"ConsentBasis\",\"n" +
+                "amespace\":\"RpoStreams.Records\",\"symbols\":[\"EXPLICIT_CONSENT\",\"ACTIVE_CONTRACT\"]}" +
+                "]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\"" +
+                ":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"t" +
+                "imestamp-millis\"}]}]}}}]}]},{\"name\":\"contacts\",\"default\":null,\"type\":[\"null\",{\"t" +
+                "ype\":\"record\",\"name\":\"ContactHistory\",\"doc\":\"Internal state: decision times of t" +
+                "he ALLOWED promotional phone contacts of one subject, per company, for the frequ" +
+                "ency cap.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"contacts" +
+                "\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Contact\",\"namespace\":\"" +
+                "RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"companyId\",\"type\":\"string\"},{\"na" +
+                "me\":\"intentId\",\"type\":\"string\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\"" +
+                ":\"timestamp-millis\"}}]}}}]}]},{\"name\":\"decisions\",\"doc\":\"Decisions of intents ab" +
+                "out this subject, kept until stream time passes both their decision time and the" +
+                "ir arrival by the idempotence window.\",\"default\":null,\"type\":[\"null\",{\"type\":\"ar" +
+                "ray\",\"items\":{\"type\":\"record\",\"name\":\"KnownDecision\",\"namespace\":\"RpoStreams.Rec" +
+                "ords.Internal\",\"fields\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"decision\"," +
+                "\"doc\":\"The CallDecision exactly as published (Confluent wire format): a repeat g" +
+                "ets the same bytes.\",\"type\":\"bytes\"},{\"name\":\"keepUntil\",\"doc\":\"Forgotten once s" +
+                "tream time passes this: max(decision time, arrival) + the idempotence window.\",\"" +
+                "type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"sourcePartition" +
+                "\",\"doc\":\"Partition of the intent record this answers.\",\"default\":-1,\"type\":\"int\"" +
+                "},{\"name\":\"sourceOffset\",\"doc\":\"Offset of that record: a redelivery of the same " +
+                "record has the same source, a dialer\'s repeat a new one.\",\"default\":-1,\"type\":\"l" +
+                "ong\"}]}}]}]}"));
         /// <summary>
         /// The latest register update that counts; null when the register never named the subject.
         /// </summary>
         private RpoStreams.Records.Internal.RegisterState _register;
         private RpoStreams.Records.Internal.SubjectConsents _consents;
         private RpoStreams.Records.Internal.ContactHistory _contacts;
+        /// <summary>
+        /// Decisions of intents about this subject, kept until stream time passes both their decision time and their arrival by the idempotence window.
+        /// </summary>
+        private IList<RpoStreams.Records.Internal.KnownDecision> _decisions;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -97,6 +114,20 @@ namespace RpoStreams.Records.Internal
                 this._contacts = value;
             }
         }
+        /// <summary>
+        /// Decisions of intents about this subject, kept until stream time passes both their decision time and their arrival by the idempotence window.
+        /// </summary>
+        public IList<RpoStreams.Records.Internal.KnownDecision> decisions
+        {
+            get
+            {
+                return this._decisions;
+            }
+            set
+            {
+                this._decisions = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -104,6 +135,7 @@ namespace RpoStreams.Records.Internal
 			case 0: return this.register;
 			case 1: return this.consents;
 			case 2: return this.contacts;
+			case 3: return this.decisions;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -114,6 +146,7 @@ namespace RpoStreams.Records.Internal
 			case 0: this.register = (RpoStreams.Records.Internal.RegisterState)fieldValue; break;
 			case 1: this.consents = (RpoStreams.Records.Internal.SubjectConsents)fieldValue; break;
 			case 2: this.contacts = (RpoStreams.Records.Internal.ContactHistory)fieldValue; break;
+			case 3: this.decisions = (IList<RpoStreams.Records.Internal.KnownDecision>)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

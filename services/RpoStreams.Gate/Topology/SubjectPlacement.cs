@@ -2,26 +2,22 @@ using System.Text;
 using Confluent.Kafka;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Processors;
-using RpoStreams.Records.Internal;
 
 namespace RpoStreams.Gate.Topology;
 
 /// <summary>
-/// Partitions subject events by Kafka's default rule for keyed records (murmur2 of the key bytes,
-/// positive, modulo the partition count), so the owner of a subject can be computed anywhere.
+/// Where a subject lives: the partition Kafka's default partitioner (the Java client's, murmur2 of the key
+/// bytes, positive, modulo the partition count) gives a record keyed by the normalized subject, E.164 for a
+/// phone. A producer that keys register updates, consents, intents and attempts that way (with murmur2) puts
+/// every record in its subject's partition, where it is decided; any other record takes one hop through
+/// the subject-events topic. The check API routes a query to the owner of the same partition.
 /// </summary>
-public sealed class SubjectPartitioner : IStreamPartitioner<string, SubjectEvent>
+public static class SubjectPlacement
 {
-    public void Initialize(IStreamConfig config)
-    {
-    }
-
-    public Partition Partition(string topic, string key, SubjectEvent value, Partition sourcePartition, int numPartitions) =>
-        new(PartitionOf(key, numPartitions));
-
+    /// <summary>The partition of a normalized subject (or, for an intent whose subject cannot be normalized, of its intentId).</summary>
     public static int PartitionOf(string key, int numPartitions)
     {
-        // Once per subject event: the key's bytes on the stack (keys are 32-character refs).
+        // Once per input record: the key's bytes on the stack (E.164 numbers are short).
         var max = Encoding.UTF8.GetMaxByteCount(key.Length);
         Span<byte> bytes = max <= 256 ? stackalloc byte[256] : new byte[max];
         var length = Encoding.UTF8.GetBytes(key, bytes);
@@ -66,4 +62,15 @@ public sealed class SubjectPartitioner : IStreamPartitioner<string, SubjectEvent
         h ^= h >> 15;
         return (int)h;
     }
+}
+
+/// <summary>Sends a relocated input record to the partition of its subject, computed at intake.</summary>
+public sealed class SubjectInputPartitioner : IStreamPartitioner<string, SubjectInput>
+{
+    public void Initialize(IStreamConfig config)
+    {
+    }
+
+    public Partition Partition(string topic, string key, SubjectInput value, Partition sourcePartition, int numPartitions) =>
+        new(value.Event.targetPartition % numPartitions);
 }

@@ -1,0 +1,175 @@
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Records;
+using RpoStreams.Records.Internal;
+using Streamiz.Kafka.Net.State;
+
+namespace RpoStreams.Gate.Topology;
+
+/// <summary>
+/// AUDIT for one subject task: judges each attempt against the decision of the intent it names
+/// (CALL_AFTER_BLOCK, CALL_WITHOUT_CLEARANCE, CALL_OUTSIDE_HOURS). An attempt whose intent has no decision
+/// yet waits in the pending store until stream time passes its arrival + the grace.
+/// </summary>
+public sealed class AttemptAudit
+{
+    private readonly GateTopologyOptions options;
+    private readonly IKeyValueStore<string, PendingAttempt> pending;
+    private readonly Action<ComplianceAlert> raise;
+
+    /// <summary>Pending attempts by deadline, mirrored from the pending store (rebuilt at start).</summary>
+    private readonly SortedSet<(long Deadline, string AttemptId)> deadlines = [];
+    private readonly Dictionary<string, List<string>> byIntent = new(StringComparer.Ordinal);
+
+    public AttemptAudit(GateTopologyOptions options, IKeyValueStore<string, PendingAttempt> pending, Action<ComplianceAlert> raise)
+    {
+        this.options = options;
+        this.pending = pending;
+        this.raise = raise;
+    }
+
+    private PolicyRules Rules => options.Rules;
+
+    private Duration Grace => Duration.FromSeconds(options.Alerts.ClearanceGraceSeconds);
+
+    /// <summary>Rebuilds the deadline index from the pending store; returns the latest arrival among them.</summary>
+    public Instant Load()
+    {
+        var latest = Instant.MinValue;
+        foreach (var entry in StoreScan.Each(pending))
+        {
+            Track(entry.Value);
+            var arrived = entry.Value.arrivedAt?.ToInstant() ?? entry.Value.startedAt.ToInstant();
+            if (arrived > latest)
+            {
+                latest = arrived;
+            }
+        }
+        return latest;
+    }
+
+    public bool HasPending => deadlines.Count > 0;
+
+    /// <summary>An attempt just read: judged now when its intent's decision is known, else kept waiting.</summary>
+    public void Audit(CallAttempt attempt, string? subjectRef, Instant arrival, Func<string, CallDecision?> decisionOf, Instant detectedAt)
+    {
+        var p = new PendingAttempt
+        {
+            attemptId = attempt.attemptId,
+            intentId = attempt.intentId ?? string.Empty,
+            companyId = attempt.companyId,
+            callCenterId = attempt.callCenterId,
+            campaignId = attempt.campaignId,
+            subjectRef = subjectRef,
+            startedAt = attempt.startedAt,
+            arrivedAt = arrival.ToAvro(),
+            deadline = (arrival + Grace).ToAvro(),
+        };
+        if (string.IsNullOrEmpty(attempt.intentId))
+        {
+            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, "The attempt names no intent: the number was dialled without asking the gate."));
+            CheckHours(p, promotional: true, detectedAt);
+            return;
+        }
+        if (decisionOf(attempt.intentId) is { } decision)
+        {
+            Judge(p, decision, detectedAt);
+            return;
+        }
+        pending.Put(p.attemptId, p);
+        Track(p);
+    }
+
+    /// <summary>Judges the attempts that were waiting for this decision.</summary>
+    public void Resolve(string intentId, Func<CallDecision> decision, Instant detectedAt)
+    {
+        if (!byIntent.TryGetValue(intentId, out var waiting))
+        {
+            return;
+        }
+        var judged = decision();
+        foreach (var attemptId in waiting.ToList())
+        {
+            if (pending.Get(attemptId) is { } p)
+            {
+                Forget(p);
+                Judge(p, judged, detectedAt);
+            }
+        }
+    }
+
+    /// <summary>Attempts whose deadline stream time has passed (strictly) raise CALL_WITHOUT_CLEARANCE.</summary>
+    public void Expire(Instant streamTime, Instant detectedAt)
+    {
+        while (deadlines.Count > 0)
+        {
+            var first = deadlines.Min;
+            if (Instant.FromUnixTimeMilliseconds(first.Deadline) >= streamTime)
+            {
+                return;
+            }
+            deadlines.Remove(first);
+            if (pending.Get(first.AttemptId) is not { } p)
+            {
+                continue;
+            }
+            Forget(p);
+            raise(AlertFactory.ForPending(
+                AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt,
+                $"No decision for the intent within {options.Alerts.ClearanceGraceSeconds} s of the attempt's arrival."));
+            // An attempt whose intent is unknown is treated as promotional.
+            CheckHours(p, promotional: true, detectedAt);
+        }
+    }
+
+    private void Judge(PendingAttempt p, CallDecision decision, Instant detectedAt)
+    {
+        if (decision.subjectRef != p.subjectRef)
+        {
+            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, "The number dialled is not the one the intent was decided for."));
+        }
+        else if (decision.outcome == Outcome.BLOCKED)
+        {
+            var reasons = string.Join(", ", decision.reasons);
+            raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway."));
+        }
+        CheckHours(p, promotional: decision.purpose != Purpose.SERVICE, detectedAt);
+    }
+
+    private void CheckHours(PendingAttempt p, bool promotional, Instant detectedAt)
+    {
+        if (promotional && !Rules.Window.IsOpen(p.startedAt.ToInstant()))
+        {
+            var local = p.startedAt.ToInstant().InZone(Rules.Zone).ToString("yyyy-MM-dd HH:mm:ss", null);
+            raise(AlertFactory.ForPending(AlertType.CALL_OUTSIDE_HOURS, p, detectedAt, $"A promotional call started at {local} {Rules.Zone.Id}, outside the calling hours."));
+        }
+    }
+
+    private void Track(PendingAttempt p)
+    {
+        deadlines.Add((p.deadline.ToInstant().ToUnixTimeMilliseconds(), p.attemptId));
+        if (!byIntent.TryGetValue(p.intentId, out var list))
+        {
+            byIntent[p.intentId] = list = [];
+        }
+        if (!list.Contains(p.attemptId))
+        {
+            list.Add(p.attemptId);
+        }
+    }
+
+    private void Forget(PendingAttempt p)
+    {
+        pending.Delete(p.attemptId);
+        deadlines.Remove((p.deadline.ToInstant().ToUnixTimeMilliseconds(), p.attemptId));
+        if (byIntent.TryGetValue(p.intentId, out var list))
+        {
+            list.Remove(p.attemptId);
+            if (list.Count == 0)
+            {
+                byIntent.Remove(p.intentId);
+            }
+        }
+    }
+}

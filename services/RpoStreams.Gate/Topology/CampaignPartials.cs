@@ -1,0 +1,140 @@
+using System.Globalization;
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Records;
+using RpoStreams.Records.Internal;
+using Streamiz.Kafka.Net.State;
+
+namespace RpoStreams.Gate.Topology;
+
+/// <summary>
+/// One subject task's share of the LIST_NOT_SCRUBBED tallies. Each non-SERVICE decision is counted here, per
+/// company, campaign and clock hour of decision time, in a cached store that is committed with the decision;
+/// what is new is sent on to the campaign-hours topic every flush (and at once in replay), with the decisions
+/// in order so the monitor finds the one that crossed the threshold. A crash may lose that order (kept in
+/// memory), never a count: the counts say how many were sent.
+/// </summary>
+public sealed class CampaignPartials
+{
+    private readonly IKeyValueStore<string, CampaignCount> store;
+    private readonly DateTimeZone zone;
+    private readonly Dictionary<string, CampaignCount> counts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<CampaignEntry>> entries = new(StringComparer.Ordinal);
+    private readonly HashSet<string> unsent = new(StringComparer.Ordinal);
+
+    public CampaignPartials(IKeyValueStore<string, CampaignCount> store, DateTimeZone zone)
+    {
+        this.store = store;
+        this.zone = zone;
+        // After a restart: counts committed but not yet sent go out with the next flush.
+        foreach (var entry in StoreScan.Each(store))
+        {
+            counts[entry.Key] = entry.Value;
+            if (entry.Value.decisions > entry.Value.sentDecisions)
+            {
+                unsent.Add(entry.Key);
+            }
+        }
+    }
+
+    /// <summary>The key of a decision's campaign hour: company, campaign and the start of its clock hour.</summary>
+    public static string KeyOf(string companyId, string? campaignId, Instant hourStart) =>
+        string.Join('\u001f', companyId, campaignId ?? string.Empty, hourStart.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Start of the clock hour (in <paramref name="zone"/>) that contains <paramref name="t"/>.</summary>
+    public static Instant HourStart(Instant t, DateTimeZone zone)
+    {
+        // The instant the local clock last showed HH:00 under the same offset (so the two 02:00 hours of
+        // the autumn daylight-saving switch are two hours, as on the wall).
+        var local = t.InZone(zone);
+        return t - (Duration.FromMinutes(local.Minute) + Duration.FromSeconds(local.Second) + Duration.FromNanoseconds(local.NanosecondOfSecond));
+    }
+
+    /// <summary>Counts a new non-SERVICE decision.</summary>
+    public void Count(CallDecision decision, Instant arrival)
+    {
+        var hour = HourStart(decision.decisionTime.ToInstant(), zone);
+        var key = KeyOf(decision.companyId, decision.campaignId, hour);
+        if (!counts.TryGetValue(key, out var count))
+        {
+            count = store.Get(key) ?? new CampaignCount
+            {
+                companyId = decision.companyId,
+                campaignId = decision.campaignId,
+                hourStart = hour.ToAvro(),
+                latestArrival = arrival.ToAvro(),
+                entries = [],
+            };
+            counts[key] = count;
+        }
+        var rpoBlocked = decision.outcome == Outcome.BLOCKED && decision.reasons.Contains(Reason.RPO_OPPOSITION);
+        count.decisions++;
+        if (rpoBlocked)
+        {
+            count.rpoBlocked++;
+        }
+        if (arrival.ToAvro() > count.latestArrival)
+        {
+            count.latestArrival = arrival.ToAvro();
+        }
+        store.Put(key, count);
+        if (!entries.TryGetValue(key, out var list))
+        {
+            entries[key] = list = [];
+        }
+        list.Add(new CampaignEntry { intentId = decision.intentId, callCenterId = decision.callCenterId, subjectRef = decision.subjectRef, rpoBlocked = rpoBlocked });
+        unsent.Add(key);
+    }
+
+    /// <summary>Sends what is new for every campaign hour counted since the last flush.</summary>
+    public void Flush(Action<string, CampaignCount> send)
+    {
+        if (unsent.Count == 0)
+        {
+            return;
+        }
+        foreach (var key in unsent)
+        {
+            var count = counts[key];
+            var delta = count.decisions - count.sentDecisions;
+            if (delta <= 0)
+            {
+                continue;
+            }
+            entries.Remove(key, out var list);
+            send(key, new CampaignCount
+            {
+                companyId = count.companyId,
+                campaignId = count.campaignId,
+                hourStart = count.hourStart,
+                decisions = delta,
+                rpoBlocked = count.rpoBlocked - count.sentRpoBlocked,
+                latestArrival = count.latestArrival,
+                // In order, unless a restart lost them: then the counts go alone.
+                entries = list is not null && list.Count == delta ? list : [],
+            });
+            count.sentDecisions = count.decisions;
+            count.sentRpoBlocked = count.rpoBlocked;
+            store.Put(key, count);
+        }
+        unsent.Clear();
+    }
+
+    /// <summary>Forgets hours whose counts were all sent, once stream time is two days past their end.</summary>
+    public void Purge(Instant streamTime)
+    {
+        var old = new List<string>();
+        foreach (var (key, count) in counts)
+        {
+            if (!unsent.Contains(key) && count.hourStart.ToInstant() + Duration.FromHours(1) + Duration.FromDays(2) < streamTime)
+            {
+                old.Add(key);
+            }
+        }
+        foreach (var key in old)
+        {
+            counts.Remove(key);
+            store.Delete(key);
+        }
+    }
+}

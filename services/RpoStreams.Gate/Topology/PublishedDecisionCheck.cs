@@ -1,0 +1,58 @@
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Records;
+using RpoStreams.Records.Internal;
+
+namespace RpoStreams.Gate.Topology;
+
+/// <summary>
+/// Development broker only: everything the gate does because librdkafka's mock cluster keeps no
+/// transactions. There the gate runs at-least-once; after a crash a task reads again the input since its
+/// last commit, and a decision may have been published without being kept, or kept without being published.
+/// This asks the topic itself (<see cref="IPublishedDecisions"/>). On Kafka the gate runs exactly-once and
+/// none of this exists (the option is null).
+/// </summary>
+public sealed class PublishedDecisionCheck(IPublishedDecisions view, RecordSerdes serdes, long taskCreatedAt)
+{
+    /// <summary>A decision adopted from the topic, and whether the record read is a dialer's repeat (answered again) rather than a redelivery.</summary>
+    public sealed record Adopted(KnownDecision Known, bool Repeat);
+
+    public bool WasPublished(string intentId) => view.FindPublished(intentId, taskCreatedAt) is not null;
+
+    /// <summary>
+    /// A decision published for this intent and this subject that local state lost in a crash: kept again, with
+    /// its contact for the frequency cap, rather than decided a second time. Null when none was published.
+    /// </summary>
+    public Adopted? Adopt(string intentId, string? subjectRef, SubjectEvent ev, Instant arrival, Instant streamTime, Instant keepContactsFrom, Duration window, ref SubjectState? state)
+    {
+        if (view.FindPublished(intentId, taskCreatedAt) is not { } bytes)
+        {
+            return null;
+        }
+        var decision = serdes.CallDecision.Deserialize(bytes, new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, TopicNames.Decisions));
+        if (decision.subjectRef != subjectRef)
+        {
+            // The same intentId for another subject: decided there, not here.
+            return null;
+        }
+        var known = new KnownDecision
+        {
+            intentId = intentId,
+            decision = bytes,
+            keepUntil = KnownDecisions.KeepUntil(decision.decisionTime.ToInstant(), arrival, window).ToAvro(),
+            sourcePartition = decision.intentPartition ?? -1,
+            sourceOffset = decision.intentOffset ?? -1,
+        };
+        state ??= new SubjectState();
+        state.decisions = KnownDecisions.Remember(state, known, streamTime);
+        var facts = new IntentFacts(decision.companyId, decision.channel, decision.purpose, decision.subjectRef != null, null, decision.decisionTime.ToInstant());
+        if (Policy.Policy.CountsTowardsCap(facts, new PolicyDecision(decision.outcome, [.. decision.reasons], decision.basis, decision.policyVersion)))
+        {
+            state.contacts = SubjectStateRules.Record(state.contacts, decision.companyId, intentId, decision.decisionTime.ToInstant(), keepContactsFrom);
+        }
+        var redelivered = decision.intentPartition == ev.sourcePartition && decision.intentOffset == ev.sourceOffset;
+        return new Adopted(known, Repeat: !redelivered);
+    }
+}

@@ -1,0 +1,216 @@
+using NodaTime;
+using NodaTime.Testing;
+using RpoStreams.Contracts;
+using RpoStreams.Gate.Topology;
+using RpoStreams.Records;
+using static RpoStreams.Topology.Tests.Make;
+
+namespace RpoStreams.Topology.Tests;
+
+/// <summary>
+/// The policy uses an intent's decision time (scheduledAt); everything that waits or forgets uses stream time,
+/// built from arrival times (record timestamps). An intent decided days ahead must move no clock.
+/// </summary>
+public class TwoClocksTests
+{
+    private static readonly Instant Tuesday10 = Rome_(2026, 4, 14, 10);
+    private const string Caller = "+390212345678";
+
+    [Fact]
+    public void Intent_for_next_week_does_not_expire_attempts_still_waiting_for_their_intent()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Attempt(Attempt("a-now", "i-now", "+393401000001", Tuesday10 + Duration.FromSeconds(2)));
+
+        gate.Intent(Intent("i-next-week", "+393401000002", Tuesday10 + Duration.FromDays(7)), arrivedAt: Tuesday10 + Duration.FromSeconds(5));
+        gate.Intent(Intent("i-now", "+393401000001", Tuesday10), arrivedAt: Tuesday10 + Duration.FromSeconds(20));
+
+        Assert.Empty(gate.Alerts());
+        Assert.All(gate.Decisions(), d => Assert.Equal(Outcome.ALLOWED, d.outcome));
+    }
+
+    [Fact]
+    public void Attempt_expires_when_stream_time_passes_its_arrival_by_the_grace_not_its_start()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        // Started at 10:00, reported at 10:05: the sixty seconds run from its arrival.
+        gate.Attempt(Attempt("a-1", "i-late", "+393401000001", Tuesday10), arrivedAt: Tuesday10 + Duration.FromMinutes(5));
+
+        gate.Register("+393401000009", RegisterAction.REMOVED, Tuesday10, arrivedAt: Tuesday10 + Duration.FromMinutes(6));
+        Assert.Empty(gate.Alerts());
+
+        gate.Register("+393401000009", RegisterAction.REMOVED, Tuesday10, arrivedAt: Tuesday10 + Duration.FromMinutes(6) + Duration.FromMilliseconds(1));
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, alert.type);
+        Assert.Equal("a-1", alert.attemptId);
+    }
+
+    [Fact]
+    public void Decision_made_a_week_ahead_is_still_known_when_the_call_is_made_eight_days_later()
+    {
+        var clock = new FakeClock(Tuesday10);
+        using var gate = new GateHarness(clock);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        var callDay = Rome_(2026, 4, 22, 10);
+        gate.Intent(Intent("i-ahead", "+393401000003", callDay), arrivedAt: Tuesday10);
+        var first = gate.SingleDecision();
+
+        // Eight days of wall clock (the gate sweeps forgotten decisions on it), then the call.
+        clock.Reset(callDay);
+        gate.AdvanceWallClock(Duration.FromMinutes(1));
+        gate.Consultation(callDay - Duration.FromDays(1));
+        gate.Attempt(Attempt("a-ahead", "i-ahead", "+393401000003", callDay + Duration.FromSeconds(3)));
+        gate.Register("+393401000098", RegisterAction.REMOVED, callDay, arrivedAt: callDay + Duration.FromMinutes(2));
+        Assert.Empty(gate.Alerts());
+
+        // The dialer sends the intent again: the first answer, not a new decision.
+        gate.Intent(Intent("i-ahead", "+393401000003", callDay), arrivedAt: callDay + Duration.FromMinutes(3));
+        var again = gate.SingleDecision();
+        Assert.Equal(first.decidedAt, again.decidedAt);
+        Assert.Equal(first.outcome, again.outcome);
+    }
+
+    [Fact]
+    public void Decision_is_forgotten_once_stream_time_passes_its_decision_time_and_arrival_by_seven_days()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Intent(Intent("i-1", "+393401000004", Tuesday10));
+        gate.SingleDecision();
+
+        gate.Register("+393401000099", RegisterAction.REMOVED, Tuesday10 + Duration.FromDays(7));
+        gate.Attempt(Attempt("a-in-time", "i-1", "+393401000004", Tuesday10 + Duration.FromDays(7)));
+        Assert.Empty(gate.Alerts());
+
+        gate.Attempt(Attempt("a-too-late", "i-1", "+393401000004", Tuesday10 + Duration.FromDays(7) + Duration.FromSeconds(1)));
+        gate.Register("+393401000099", RegisterAction.REMOVED, Tuesday10 + Duration.FromDays(7) + Duration.FromMinutes(2));
+        var alert = Assert.Single(gate.Alerts(), a => a.type == AlertType.CALL_WITHOUT_CLEARANCE);
+        Assert.Equal("a-too-late", alert.attemptId);
+    }
+
+    [Fact]
+    public void Intent_three_days_ahead_does_not_wipe_todays_campaign_tallies()
+    {
+        var clock = new FakeClock(Tuesday10);
+        using var gate = new GateHarness(clock);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        for (var i = 0; i < 4; i++)
+        {
+            gate.Register($"+3934010001{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+            gate.Intent(Intent($"blocked-{i}", $"+3934010001{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
+        }
+        for (var i = 0; i < 15; i++)
+        {
+            gate.Intent(Intent($"ok-{i}", $"+3934010002{i:D2}", Tuesday10 + Duration.FromMinutes(10 + i), campaign: "SPRING"));
+        }
+        gate.Intent(Intent("ahead", "+393401000399", Tuesday10 + Duration.FromDays(3), campaign: "SPRING"), arrivedAt: Tuesday10 + Duration.FromMinutes(30));
+        // The wall clock runs the tallies' purge.
+        gate.AdvanceWallClock(Duration.FromMinutes(11));
+        Assert.Empty(gate.Alerts());
+
+        gate.Intent(Intent("ok-20th", "+393401000300", Tuesday10 + Duration.FromMinutes(40), campaign: "SPRING", callCenter: "CC-20"), arrivedAt: Tuesday10 + Duration.FromMinutes(41));
+        gate.AdvanceWallClock(Duration.FromSeconds(1));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.LIST_NOT_SCRUBBED, alert.type);
+        Assert.Equal("ok-20th", alert.intentId);
+        Assert.Equal("CC-20", alert.callCenterId);
+    }
+
+    [Fact]
+    public void List_not_scrubbed_is_raised_once_per_hour_however_hours_interleave()
+    {
+        var clock = new FakeClock(Tuesday10);
+        using var gate = new GateHarness(clock);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        for (var i = 0; i < 40; i++)
+        {
+            gate.Register($"+3934010004{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        }
+        for (var i = 0; i < 20; i++)
+        {
+            gate.Intent(Intent($"first-{i}", $"+3934010004{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
+        }
+        gate.AdvanceWallClock(Duration.FromSeconds(1));
+        Assert.Single(gate.Alerts());
+
+        gate.Intent(Intent("ahead", "+393401000599", Tuesday10 + Duration.FromDays(3), campaign: "SPRING"), arrivedAt: Tuesday10 + Duration.FromMinutes(25));
+        gate.AdvanceWallClock(Duration.FromMinutes(11));
+        for (var i = 20; i < 40; i++)
+        {
+            gate.Intent(Intent($"more-{i}", $"+3934010004{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"), arrivedAt: Tuesday10 + Duration.FromMinutes(30 + i));
+        }
+        gate.AdvanceWallClock(Duration.FromSeconds(1));
+
+        Assert.Empty(gate.Alerts());
+    }
+
+    [Fact]
+    public void Intent_past_the_consultations_validity_does_not_use_up_the_register_stale_alert()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+
+        // Decided today for a call in twenty days: blocked, but the register is fresh now, so no alert.
+        gate.Intent(Intent("i-far", "+393401000005", Tuesday10 + Duration.FromDays(20)), arrivedAt: Tuesday10);
+        Assert.Contains(Reason.REGISTER_STALE, gate.SingleDecision().reasons);
+        Assert.Empty(gate.Alerts());
+
+        // Sixteen days later the register really is stale.
+        var later = Tuesday10 + Duration.FromDays(16);
+        gate.Intent(Intent("i-stale", "+393401000006", later));
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.REGISTER_STALE, alert.type);
+        Assert.Equal("i-stale", alert.intentId);
+    }
+
+    [Fact]
+    public void Register_stale_without_a_company_is_keyed_for_every_company()
+    {
+        var clock = new FakeClock(Tuesday10);
+        using var gate = new GateHarness(clock);
+
+        gate.AdvanceWallClock(Duration.FromMinutes(2));
+
+        var (key, alert) = Assert.Single(gate.AlertRecords());
+        Assert.Equal(AlertType.REGISTER_STALE, alert.type);
+        Assert.Null(alert.companyId);
+        Assert.Equal(AlertKeys.EveryCompany, key);
+    }
+
+    [Fact]
+    public void Decision_adopted_after_a_crash_counts_towards_the_frequency_cap()
+    {
+        var published = new PublishedDecisions();
+        using var gate = new GateHarness(published: published);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        // Published by an earlier run for the intent record at offset 0, which crashed before keeping it.
+        var earlier = new CallDecision
+        {
+            intentId = "i-1", outcome = Outcome.ALLOWED, reasons = [], basis = Basis.NOT_REGISTERED, companyId = "ACME", callCenterId = "CC-1",
+            campaignId = "C1", channel = Channel.PHONE, purpose = Purpose.PROMOTIONAL, subjectRef = gate.RefOf("+393401000007"),
+            decisionTime = Tuesday10.ToAvro(), decidedAt = Tuesday10.ToAvro(), policyVersion = "it-2024.1", intentPartition = 0, intentOffset = 0,
+        };
+        published.Add(earlier, gate.Encode(gate.Serdes.CallDecision, earlier, TopicNames.Decisions));
+
+        gate.Intent(Intent("i-1", "+393401000007", Tuesday10));
+        Assert.Empty(gate.Decisions());
+
+        gate.Intent(Intent("i-2", "+393401000007", Tuesday10 + Duration.FromHours(2), callerId: Caller));
+        var second = gate.SingleDecision();
+        Assert.Equal(Outcome.BLOCKED, second.outcome);
+        Assert.Contains(Reason.FREQUENCY_CAP, second.reasons);
+    }
+
+    /// <summary>A stand-in for the view of calls.decisions.v1 the gate keeps on the development broker.</summary>
+    private sealed class PublishedDecisions : IPublishedDecisions
+    {
+        private readonly Dictionary<string, byte[]> decisions = new();
+
+        public void Add(CallDecision decision, byte[] bytes) => decisions[decision.intentId] = bytes;
+
+        public byte[]? FindPublished(string intentId, long since) => decisions.GetValueOrDefault(intentId);
+    }
+}
