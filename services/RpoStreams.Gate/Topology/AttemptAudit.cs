@@ -117,7 +117,7 @@ public sealed class AttemptAudit
             Forget(p);
             raise(AlertFactory.ForPending(
                 AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt,
-                $"No decision for the intent within {options.Alerts.ClearanceGraceSeconds} s of the attempt's arrival."));
+                $"No decision for the intent and the number dialled within {options.Alerts.ClearanceGraceSeconds} s of the attempt's arrival: the dialer did not wait for the gate, or dialled another number than the intent's."));
             // An attempt whose intent is unknown is treated as promotional.
             CheckHours(p, promotional: true, detectedAt);
         }
