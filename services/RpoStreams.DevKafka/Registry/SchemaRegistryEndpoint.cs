@@ -52,6 +52,19 @@ public sealed class SchemaRegistryEndpoint : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options => options.Listen(IPAddress.Loopback, port));
         builder.Services.AddRoutingCore();
         var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            await next(context);
+            // A route or method outside the subset: routing answers without a body; Confluent's clients expect an error body.
+            if (!context.Response.HasStarted && context.Response.StatusCode is 404 or 405)
+            {
+                await WriteAsync(context, HttpStatusCode.NotFound, new
+                {
+                    error_code = 404,
+                    message = $"HTTP 404 Not Found: {context.Request.Method} {context.Request.Path} is not part of this development registry",
+                });
+            }
+        });
         Map(app, new Routes(registry, logger ?? NullLogger.Instance));
         await app.StartAsync(cancel);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
@@ -76,8 +89,6 @@ public sealed class SchemaRegistryEndpoint : IAsyncDisposable
         app.MapPut("/config/{subject}", Handle(c => routes.SetLevel(c, Value(c, "subject"))));
         app.MapPost("/compatibility/subjects/{subject}/versions", Handle(routes.Compatibility));
         app.MapPost("/compatibility/subjects/{subject}/versions/{version}", Handle(routes.Compatibility));
-        app.MapFallback(Handle(c => throw new RegistryException(
-            HttpStatusCode.NotFound, 404, $"HTTP 404 Not Found: {c.Request.Method} {c.Request.Path} is not part of this development registry")));
     }
 
     private static RequestDelegate Handle(Func<HttpContext, Task<object?>> handler) => async context =>
@@ -93,10 +104,15 @@ public sealed class SchemaRegistryEndpoint : IAsyncDisposable
             status = e.Status;
             body = new { error_code = e.ErrorCode, message = e.Message };
         }
+        await WriteAsync(context, status, body);
+    };
+
+    private static async Task WriteAsync(HttpContext context, HttpStatusCode status, object? body)
+    {
         context.Response.StatusCode = (int)status;
         context.Response.ContentType = ContentType;
         await context.Response.WriteAsync(JsonSerializer.Serialize(body, Json), context.RequestAborted);
-    };
+    }
 
     private static string Value(HttpContext context, string name) => context.GetRouteValue(name)?.ToString() ?? string.Empty;
 

@@ -24,7 +24,9 @@ public sealed record SubjectVersion(string Subject, int Version, int Id, string 
 /// project's topics (<c>{topic}-value</c>, topic name strategy) start with their schema as version 1.
 /// A new schema gets its id from the same derivation and never renumbers another; registering one under
 /// a subject must pass FULL_TRANSITIVE against every version there (the project's rule for its
-/// contract), and the compatibility level cannot be set to anything else.
+/// contract), and the compatibility level cannot be set to anything else. Schemas that differ only in
+/// what the canonical form drops (docs, defaults, aliases, logical types) are one schema, with one id:
+/// the same bytes on the wire.
 /// </summary>
 public sealed class SubjectRegistry
 {
