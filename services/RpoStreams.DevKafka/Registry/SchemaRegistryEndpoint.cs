@@ -69,7 +69,7 @@ public sealed class SchemaRegistryEndpoint : IAsyncDisposable
         await app.StartAsync(cancel);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("the schema registry endpoint has no address");
-        return new SchemaRegistryEndpoint(app, registry, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/'));
+        return new SchemaRegistryEndpoint(app, registry, address.TrimEnd('/'));
     }
 
     private static void Map(WebApplication app, Routes routes)
