@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the .NET SDK, only when it is missing:
 #  - Debian's chromium, for the browser test (Playwright drives /usr/bin/chromium; it never downloads a browser);
-#  - the npm packages of the dashboard and of the deployment validation (from their package-lock.json files).
+#  - the npm packages of the dashboard, of the deployment validation and of the JavaScript interop test
+#    (kafkajs and @kafkajs/confluent-schema-registry), from their package-lock.json files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium > /dev/null
 fi
 
-for dir in services/RpoStreams.Gate/dashboard tools/deploy-validate; do
+for dir in services/RpoStreams.Gate/dashboard tools/deploy-validate tests/interop-js; do
   if [ -f "$dir/package-lock.json" ] && { [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
     echo "installing npm packages of $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

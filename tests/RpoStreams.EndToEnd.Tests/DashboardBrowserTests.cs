@@ -69,6 +69,8 @@ public sealed partial class DashboardBrowserTests : IDisposable
             await page.GotoAsync(gate.Url.ToString(), new PageGotoOptions { Timeout = 30_000 });
             await Expect(page).ToHaveTitleAsync(new Regex("RpoStreams gate"));
             await Expect(page.GetByTestId("connection")).ToHaveTextAsync(new Regex("^Live"), new() { Timeout = 20_000 });
+            // On the embedded broker the header names the development Schema Registry endpoint beside it.
+            await Expect(page.GetByTestId("instance")).ToContainTextAsync(new Regex(@"schema registry http://127\.0\.0\.1:\d+"));
 
             // The decisions counter moves: read it, then wait (with a deadline) until it shows more.
             var decisions = page.GetByTestId("decisions-total");

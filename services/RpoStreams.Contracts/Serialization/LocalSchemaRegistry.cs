@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -11,13 +12,15 @@ namespace RpoStreams.Contracts.Serialization;
 /// Schema Registry server. Every schema's id is derived from its Parsing Canonical Form, so every
 /// process, on every machine, gives the same schema the same id and adding a schema never renumbers
 /// the others. It knows only the schemas it was built with: unknown ids and unknown schemas are
-/// errors, as they would be on a real registry.
+/// errors, as they would be on a real registry. Safe for concurrent use: the development Schema Registry
+/// endpoint (RpoStreams.DevKafka) adds schemas while the gate's serdes read it.
 /// </summary>
 public sealed class LocalSchemaRegistry : ISchemaRegistryClient
 {
-    private readonly Dictionary<int, Entry> byId = new();
-    private readonly Dictionary<string, Entry> byCanonicalForm = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, Task<Schema>> schemaTasks = new();
+    private readonly ConcurrentDictionary<int, Entry> byId = new();
+    private readonly ConcurrentDictionary<string, Entry> byCanonicalForm = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, Task<Schema>> schemaTasks = new();
+    private readonly Lock adding = new();
     // The contract evolves under FULL_TRANSITIVE: new fields are optional with a default (see docs/reliability.md).
     private Compatibility compatibility = Compatibility.FullTransitive;
 
@@ -37,25 +40,36 @@ public sealed class LocalSchemaRegistry : ISchemaRegistryClient
         }
     }
 
-    /// <summary>Adds one schema and returns its id.</summary>
+    /// <summary>Adds one schema and returns its id (the known id when its canonical form is already here; never renumbers).</summary>
     public int Add(string schemaText)
     {
         var parsed = AvroSchema.Parse(schemaText);
         var canonical = Avro.SchemaNormalization.ToParsingForm(parsed);
-        if (byCanonicalForm.TryGetValue(canonical, out var known))
+        lock (adding)
         {
-            return known.Id;
+            if (byCanonicalForm.TryGetValue(canonical, out var known))
+            {
+                return known.Id;
+            }
+            var id = IdOf(canonical);
+            if (byId.TryGetValue(id, out var clash))
+            {
+                throw new InvalidOperationException($"schemas {clash.FullName} and {parsed.Fullname} hash to the same id {id}");
+            }
+            var entry = new Entry(id, parsed.Fullname, parsed.ToString(), canonical);
+            // Readers look ids up without the lock: the schema is published under its id last.
+            schemaTasks[id] = Task.FromResult(new Schema(entry.SchemaString, SchemaType.Avro));
+            byCanonicalForm[canonical] = entry;
+            byId[id] = entry;
+            return id;
         }
-        var id = IdOf(canonical);
-        if (byId.TryGetValue(id, out var clash))
-        {
-            throw new InvalidOperationException($"schemas {clash.FullName} and {parsed.Fullname} hash to the same id {id}");
-        }
-        var entry = new Entry(id, parsed.Fullname, parsed.ToString(), canonical);
-        byId[id] = entry;
-        byCanonicalForm[canonical] = entry;
-        schemaTasks[id] = Task.FromResult(new Schema(entry.SchemaString, SchemaType.Avro));
-        return id;
+    }
+
+    /// <summary>The schema text of <paramref name="id"/>, when this registry knows it.</summary>
+    public bool TryGetSchema(int id, out string schemaText)
+    {
+        schemaText = byId.TryGetValue(id, out var entry) ? entry.SchemaString : string.Empty;
+        return entry is not null;
     }
 
     /// <summary>The id this registry gives a schema: 31 bits of the SHA-256 of its canonical form, never 0.</summary>

@@ -22,6 +22,9 @@ public sealed class GateRuntime : IPartitionOwnership
 
     public bool Embedded { get; set; }
 
+    /// <summary>The development Schema Registry endpoint next to the embedded broker (null otherwise).</summary>
+    public string? SchemaRegistryUrl { get; set; }
+
     /// <summary>The Streamiz state name (CREATED, REBALANCING, RUNNING, ..., ERROR) or STARTING/FAILED before it exists.</summary>
     public string State => state;
 

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.DevKafka;
+using RpoStreams.DevKafka.Registry;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
@@ -24,6 +25,7 @@ public sealed class GateService : BackgroundService
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger<GateService> logger;
     private EmbeddedKafka? embedded;
+    private SchemaRegistryEndpoint? registryEndpoint;
     private KafkaDeadLetterPublisher? deadLetters;
     private EmittedDecisionsView? emitted;
 
@@ -69,6 +71,15 @@ public sealed class GateService : BackgroundService
             logger.LogInformation(
                 "No Kafka:BootstrapServers configured: started the embedded broker (librdkafka mock cluster, development only) at {Bootstrap} with {Partitions} partitions",
                 bootstrap, config.Kafka.Partitions);
+            if (serdes.Registry is LocalSchemaRegistry schemas)
+            {
+                // Over the registry the serdes use: a schema a client registers there is one the gate can read.
+                registryEndpoint = await SchemaRegistryEndpoint.StartAsync(schemas, 0, loggerFactory.CreateLogger<SchemaRegistryEndpoint>(), stoppingToken);
+                runtime.SchemaRegistryUrl = registryEndpoint.Url;
+                logger.LogInformation(
+                    "Started the Schema Registry endpoint of the embedded broker (development only: Confluent REST API subset over schemas/, same ids as the gate, FULL_TRANSITIVE) at {SchemaRegistryUrl}",
+                    registryEndpoint.Url);
+            }
         }
         else
         {
@@ -152,6 +163,10 @@ public sealed class GateService : BackgroundService
         }
         deadLetters?.Dispose();
         emitted?.Dispose();
+        if (registryEndpoint is not null)
+        {
+            await registryEndpoint.DisposeAsync();
+        }
         embedded?.Dispose();
         logger.LogInformation("Gate stopped");
     }

@@ -325,6 +325,7 @@ public sealed partial class DashboardAggregator : BackgroundService
                 runtime.OwnedPartitions,
                 config.Policy.Version,
                 runtime.Embedded,
+                runtime.SchemaRegistryUrl,
                 runtime.StartedAt,
                 (long)(now.ToDateTimeOffset() - runtime.StartedAt).TotalSeconds),
             new DashboardTotals(sample.Allowed + sample.Blocked, sample.Allowed, sample.Blocked),

@@ -20,12 +20,16 @@ public sealed record DashboardSnapshot(
     int CampaignsThresholdPercent,
     DashboardAlerts Alerts);
 
-/// <summary>This gate instance: Streamiz state, owned subject partitions, policy version, start time.</summary>
+/// <summary>
+/// This gate instance: Streamiz state, owned subject partitions, policy version, start time; on the embedded
+/// broker, the URL of its development Schema Registry endpoint.
+/// </summary>
 public sealed record DashboardInstance(
     string State,
     IReadOnlyCollection<int> OwnedPartitions,
     string PolicyVersion,
     bool Embedded,
+    string? SchemaRegistryUrl,
     DateTimeOffset StartedAt,
     long UptimeSeconds);
 

@@ -288,7 +288,7 @@ function renderHeader(s) {
   const started = new Date(s.instance.startedAt);
   $('kpi-since').textContent = `since gate start at ${timeOfDay.format(started)}`;
   $('kpi-since').title = `${duration(s.instance.uptimeSeconds)} ago`;
-  $('instance').textContent = `${s.instance.state} · ${partitionsText(s.instance.ownedPartitions)} · policy ${s.instance.policyVersion}${s.instance.embedded ? ' · embedded broker (demo)' : ''}`;
+  $('instance').textContent = `${s.instance.state} · ${partitionsText(s.instance.ownedPartitions)} · policy ${s.instance.policyVersion}${s.instance.embedded ? ' · embedded broker (demo)' : ''}${s.instance.schemaRegistryUrl ? ` · schema registry ${s.instance.schemaRegistryUrl}` : ''}`;
 }
 
 function renderRate(s) {
