@@ -92,7 +92,7 @@ internal sealed class BenchData
         return consents;
     }
 
-    /// <summary><paramref name="count"/> intents over the population, serialized once (key: intentId).</summary>
+    /// <summary><paramref name="count"/> intents over the population, serialized once, keyed by the input contract (the normalized subject).</summary>
     public List<(string Key, byte[] Value)> Intents(int seed, string runId, long count)
     {
         var traffic = new SyntheticTraffic(seed, rules, registerShare: 0.30, runId: runId);
@@ -101,7 +101,7 @@ internal sealed class BenchData
         for (long n = 0; n < count; n++)
         {
             var intent = traffic.Intent(Population, Now);
-            list.Add((intent.intentId, serdes.CallIntent.Serialize(intent, ctx)));
+            list.Add((TrafficProducer.KeyOf(intent.subject, SubjectNormalizer.TypeOf(intent.channel), intent.intentId), serdes.CallIntent.Serialize(intent, ctx)));
         }
         return list;
     }
@@ -118,6 +118,8 @@ internal sealed class BenchData
             LingerMs = 20,
             BatchSize = 512 * 1024,
             QueueBufferingMaxMessages = 500_000,
+            // The input key contract: murmur2, as the Java client (docs/integration.md).
+            Partitioner = Partitioner.Murmur2Random,
         }).SetLogHandler((_, _) => { }).Build();
 
     /// <summary>Produces, waiting for room when the local queue is full; failed deliveries are counted in <see cref="Failures"/>.</summary>

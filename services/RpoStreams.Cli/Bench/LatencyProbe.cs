@@ -82,6 +82,7 @@ internal sealed class LatencyProbe
             ClientId = "rpo-bench-dialer",
             EnableIdempotence = true,
             LingerMs = 1,
+            Partitioner = Partitioner.Murmur2Random,
         }).SetLogHandler((_, _) => { }).Build();
 
         // Let the consumer's first fetch go out before the first intent does.
