@@ -34,6 +34,7 @@ public class GateOverKafkaTests
             var traffic = new SyntheticTraffic(seed: 7, rules, runId: run);
             const int intents = 200;
             var expectedBlocked = new HashSet<string>();
+            var expectedRelocated = 0;
             using (var producer = new TrafficProducer(new ProducerConfig { BootstrapServers = broker.BootstrapServers }, serdes))
             using (var miskeyed = new TrafficProducer(new ProducerConfig { BootstrapServers = broker.BootstrapServers }, serdes, keyBySubject: false))
             {
@@ -64,8 +65,13 @@ public class GateOverKafkaTests
                     {
                         expectedBlocked.Add(intent.intentId);
                     }
-                    // Half keyed by the normalized subject (decided where read), half by intentId (one more hop): each decided once.
+                    // Half keyed by the normalized subject (decided where read), half by intentId (one more hop unless
+                    // murmur2 happens to put the intentId in the subject's partition): each decided once.
                     (i % 2 == 0 ? producer : miskeyed).Intent(intent);
+                    if (i % 2 == 1 && SubjectPlacement.PartitionOf(intent.intentId, 4) != SubjectPlacement.PartitionOf(SyntheticTraffic.Number(n), 4))
+                    {
+                        expectedRelocated++;
+                    }
                 }
             }
 
@@ -81,8 +87,10 @@ public class GateOverKafkaTests
             Assert.All(mine.Where(d => expectedBlocked.Contains(d.Value.intentId)), d => Assert.Contains(Reason.RPO_OPPOSITION, d.Value.reasons));
             Assert.All(mine.Where(d => !expectedBlocked.Contains(d.Value.intentId)), d => Assert.DoesNotContain(Reason.RPO_OPPOSITION, d.Value.reasons));
 
-            // An intent without a key is decided like any other (it takes the extra hop).
+            // An intent without a key is decided like any other (it takes the extra hop, unless it landed in its subject's partition).
             Assert.Contains(decisions, d => d.Value.intentId == run + "-nokey");
+            // Well-keyed records never take the hop: nothing can pile up in an internal topic behind them.
+            Assert.InRange(gate.Metrics.RelocatedCount, expectedRelocated, expectedRelocated + 1);
 
             var dead = TopicFollower.ReadUntil(
                 broker.BootstrapServers, TopicNames.DeadLetters, b => serdes.DeadLetter.Deserialize(b, default),

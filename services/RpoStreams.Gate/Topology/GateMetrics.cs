@@ -73,7 +73,16 @@ public sealed class GateMetrics : IDisposable
         AlertObserved?.Invoke(alert);
     }
 
-    public void Relocated(string topic) => relocated.Add(1, new KeyValuePair<string, object?>("topic", topic));
+    /// <summary>Input records that took the subject-events hop in this instance.</summary>
+    public long RelocatedCount => Interlocked.Read(ref relocatedCount);
+
+    private long relocatedCount;
+
+    public void Relocated(string topic)
+    {
+        Interlocked.Increment(ref relocatedCount);
+        relocated.Add(1, new KeyValuePair<string, object?>("topic", topic));
+    }
 
     public void DeadLettered(string topic) => deadLetters.Add(1, new KeyValuePair<string, object?>("topic", topic));
 

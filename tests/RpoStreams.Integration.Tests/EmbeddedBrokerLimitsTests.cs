@@ -1,0 +1,47 @@
+using Confluent.Kafka;
+using RpoStreams.DevKafka;
+
+namespace RpoStreams.Integration.Tests;
+
+/// <summary>
+/// What the development broker (librdkafka's mock cluster) does that Kafka does not, and why the gate is
+/// built around it: each partition keeps only its newest 5 MB (or 100,000 batches), whether a consumer has
+/// read the older records or not. A consumer that falls that far behind loses records without an error:
+/// its next fetch is out of range and it starts again from the oldest record kept.
+/// </summary>
+public class EmbeddedBrokerLimitsTests
+{
+    [Fact]
+    public void A_partition_keeps_its_newest_five_megabytes_read_or_not()
+    {
+        using var kafka = EmbeddedKafka.Start();
+        kafka.CreateTopics([("limits", 1)]);
+        var partition = new TopicPartition("limits", 0);
+        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build();
+        using var consumer = new ConsumerBuilder<Null, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = "limits",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Assign(new TopicPartitionOffset(partition, Offset.Beginning));
+        var value = new byte[1024];
+
+        // A consumer reads the first record, then 7 MB arrive before it reads on.
+        producer.Produce(partition, new Message<Null, byte[]> { Value = value });
+        producer.Flush(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, consumer.Consume(TimeSpan.FromSeconds(10))!.Offset.Value);
+        for (var i = 0; i < 7 * 1024; i++)
+        {
+            producer.Produce(partition, new Message<Null, byte[]> { Value = value });
+        }
+        producer.Flush(TimeSpan.FromSeconds(30));
+
+        var kept = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+        Assert.True(kept.Low.Value > 1024, $"the oldest record kept is at offset {kept.Low.Value}: the broker dropped those before it");
+        var next = consumer.Consume(TimeSpan.FromSeconds(10));
+        Assert.NotNull(next);
+        Assert.True(next.Offset.Value >= kept.Low.Value, $"the consumer went on at offset {next.Offset.Value}, skipping {next.Offset.Value - 1} unread records");
+    }
+}
