@@ -28,6 +28,10 @@ public static class GateStreamConfig
             FetchWaitMaxMs = s.FetchWaitMaxMs,
             MaxPollRestoringRecords = s.MaxPollRestoringRecords,
             Logger = loggerFactory,
+            // Outputs are partitioned by key as the Java client does (a decision's partition follows from its intentId).
+            Partitioner = Partitioner.Murmur2Random,
+            // Streamiz reads only the status and position of a delivery: not copying keys and values back saves work per record.
+            DeliveryReportFields = "status",
         };
         streamConfig.RocksDbConfigHandler = new RocksDbMemory(s.RocksDbMemoryMb).Configure;
         var k = config.Kafka;

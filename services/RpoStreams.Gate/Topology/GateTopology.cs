@@ -2,6 +2,7 @@ using RpoStreams.Contracts;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Processors;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
@@ -61,7 +62,7 @@ public static class GateTopology
         placed[0]
             .SelectKey((_, v, _) => v.DeadLetter!.sealedKey, "dead-letter-key")
             .MapValues((_, v, _) => v.DeadLetter!, "dead-letter-value")
-            .To(TopicNames.DeadLetters, bytes, serdes.DeadLetter, "dead-letters-sink");
+            .To(new FixedTopic<byte[], DeadLetter>(TopicNames.DeadLetters), null, bytes, serdes.DeadLetter, "dead-letters-sink");
 
         var relocated = placed[2].Repartition(Repartitioned<string, SubjectInput>.As(RepartitionNames.SubjectEvents)
             .WithKeySerdes(strings)
@@ -77,8 +78,8 @@ public static class GateTopology
                 [.. StoreNames.SubjectStores]);
 
         var kinds = outputs.Branch("outputs", (_, v, _) => v.Decision != null, (_, v, _) => v.Alert != null, (_, v, _) => v.Counts != null, (_, v, _) => v.Stale != null);
-        kinds[0].To(TopicNames.Decisions, strings, new OutputPartSerDes<byte[]>(v => v.Decision, bytes), "decisions-sink");
-        kinds[1].To(TopicNames.Alerts, strings, new OutputPartSerDes<ComplianceAlert>(v => v.Alert, serdes.ComplianceAlert), "alerts-sink");
+        kinds[0].To(new FixedTopic<string, GateOutput>(TopicNames.Decisions), null, strings, new OutputPartSerDes<byte[]>(v => v.Decision, bytes), "decisions-sink");
+        kinds[1].To(new FixedTopic<string, GateOutput>(TopicNames.Alerts), null, strings, new OutputPartSerDes<ComplianceAlert>(v => v.Alert, serdes.ComplianceAlert), "alerts-sink");
 
         kinds[2]
             .MapValues((_, v, _) => v.Counts!, "campaign-counts")
@@ -90,7 +91,7 @@ public static class GateTopology
                 TransformerBuilder.New<string, CampaignCount, string, ComplianceAlert>().Transformer<CampaignMonitor>(options).Build(),
                 "list-scrubbing",
                 StoreNames.CampaignTallies)
-            .To(TopicNames.Alerts, strings, serdes.ComplianceAlert, "list-alerts-sink");
+            .To(new FixedTopic<string, ComplianceAlert>(TopicNames.Alerts), null, strings, serdes.ComplianceAlert, "list-alerts-sink");
 
         kinds[3]
             .MapValues((_, v, _) => v.Stale!, "stale-notices")
@@ -102,7 +103,7 @@ public static class GateTopology
                 TransformerBuilder.New<string, StaleNotice, string, ComplianceAlert>().Transformer<RegisterFreshnessMonitor>(options).Build(),
                 "register-freshness",
                 StoreNames.Freshness)
-            .To(TopicNames.Alerts, strings, serdes.ComplianceAlert, "stale-alerts-sink");
+            .To(new FixedTopic<string, ComplianceAlert>(TopicNames.Alerts), null, strings, serdes.ComplianceAlert, "stale-alerts-sink");
 
         return builder.Build();
     }
@@ -148,4 +149,14 @@ public static class GateTopology
             .Stream(topic, bytes, bytes, $"{name}-source")
             .Transform(TransformerBuilder.New<byte[], byte[], string, SubjectInput>().Transformer<TIntake>(options).Build(), $"{name}-intake");
     }
+}
+
+/// <summary>
+/// A sink's topic, for sinks without a stream partitioner: the producer partitions by key (murmur2, as the
+/// Java client), so a decision's partition follows from its intentId. (Streamiz 1.8.2's default partitioner
+/// asks the cluster's metadata config for every record it writes.)
+/// </summary>
+public sealed class FixedTopic<TKey, TValue>(string topic) : ITopicNameExtractor<TKey, TValue>
+{
+    public string Extract(TKey key, TValue value, IRecordContext recordContext) => topic;
 }

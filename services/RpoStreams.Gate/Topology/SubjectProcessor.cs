@@ -17,7 +17,8 @@ namespace RpoStreams.Gate.Topology;
 /// </summary>
 public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string, GateOutput>
 {
-    private const int SweepBatch = 10_000;
+    /// <summary>Subjects looked at per sweep (every 10 s): a million an hour and a half, without slowing decisions.</summary>
+    private const int SweepBatch = 2_000;
 
     private readonly GateTopologyOptions options;
     private ProcessorContext<string, GateOutput> context = null!;
