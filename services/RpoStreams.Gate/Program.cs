@@ -21,7 +21,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 
 builder.AddGateLogging();
 builder.Services.AddGate(config, builder.Configuration);
-builder.Services.AddCheckApi(config.Api, config.HashSecret);
+builder.Services.AddCheckApi(config.Api);
 
 var app = builder.Build();
 app.MapGateEndpoints();
