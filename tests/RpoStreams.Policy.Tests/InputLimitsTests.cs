@@ -24,6 +24,15 @@ public class InputLimitsTests
     }
 
     [Fact]
+    public void A_caller_id_longer_than_the_limit_is_not_valid()
+    {
+        var atLimit = "+390212345678".PadRight(InputLimits.CallerId);
+
+        Assert.True(CallerIdentity.IsValid(atLimit));
+        Assert.False(CallerIdentity.IsValid(atLimit + " "));
+    }
+
+    [Fact]
     public void An_address_of_ligatures_that_decompose_eighteen_fold_is_not_a_subject()
     {
         // U+FDFA decomposes into 18 characters: 200 of them are 3,600 after NFKD.
