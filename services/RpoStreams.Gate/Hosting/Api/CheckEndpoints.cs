@@ -195,6 +195,10 @@ public static class CheckEndpoints
         try
         {
             using var response = await http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerDirectory)).SendAsync(request, cancel);
+            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized && response.Headers.WwwAuthenticate.ToString() == "RpoPeer")
+            {
+                return Unavailable($"the owner of partition {located.Value.Partition} refused this instance's signature (is Api:PeerSecret the same on every instance?)");
+            }
             var body = await response.Content.ReadAsStringAsync(cancel);
             return Results.Content(body, response.Content.Headers.ContentType?.ToString() ?? "application/json", statusCode: (int)response.StatusCode);
         }
