@@ -24,6 +24,7 @@ builder.Services.AddGate(config, builder.Configuration);
 builder.Services.AddCheckApi(config.Api);
 
 var app = builder.Build();
+app.UseProblemResponses();
 app.MapGateEndpoints();
 app.MapCheckApi();
 await app.RunAsync();

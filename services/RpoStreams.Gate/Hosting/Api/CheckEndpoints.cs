@@ -1,8 +1,8 @@
 using System.Net.Http.Json;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
+using RpoStreams.Contracts.Subjects;
 
 namespace RpoStreams.Gate.Hosting.Api;
 
@@ -68,9 +68,6 @@ public static class CheckEndpoints
 
     public static WebApplication MapCheckApi(this WebApplication app)
     {
-        // Every error is problem+json without a stack trace (in Development too); a client's error is a 4xx, counted.
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
-        app.UseStatusCodePages(WriteStatusProblemAsync);
         app.Use(PeerAuthenticationAsync);
         app.UseRateLimiter();
         app.MapOpenApi();
@@ -135,22 +132,6 @@ public static class CheckEndpoints
             http.Items[PeerCredentials.VerifiedItem] = true;
         }
         await next(http);
-    }
-
-    /// <summary>An error status without a body (routing's 404, 405 and 415) gets a problem+json body.</summary>
-    private static async Task WriteStatusProblemAsync(StatusCodeContext context)
-    {
-        var http = context.HttpContext;
-        var status = http.Response.StatusCode;
-        if (status == StatusCodes.Status415UnsupportedMediaType)
-        {
-            http.RequestServices.GetRequiredService<ClientErrors>().Count(status, "content-type");
-        }
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = { Status = status, Detail = status == StatusCodes.Status415UnsupportedMediaType ? "send Content-Type: application/json or text/csv (UTF-8)" : null },
-        });
     }
 
     private static async Task<IResult> CheckAsync(
@@ -307,7 +288,10 @@ public static class CheckEndpoints
     private static BatchItem Item(int index, string subject, CheckAnswer a) => new(index, subject, a.Outcome, a.Reasons, a.Basis, a.SubjectRef, null);
 
     internal static IResult Forbidden(string companyId) =>
-        Results.Problem(title: "Forbidden", detail: $"this API key does not answer for company '{companyId}'", statusCode: StatusCodes.Status403Forbidden);
+        Results.Problem(
+            title: "Forbidden",
+            detail: $"this API key does not answer for company '{(companyId.Length > InputLimits.Id ? companyId[..InputLimits.Id] + "..." : companyId)}'",
+            statusCode: StatusCodes.Status403Forbidden);
 
     private static IResult Unavailable(string detail) =>
         Results.Problem(title: "Not available", detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable);
