@@ -21,9 +21,10 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 
 builder.AddGateLogging();
 builder.Services.AddGate(config, builder.Configuration);
-builder.Services.AddCheckApi(config.Api, config.HashSecret);
+builder.Services.AddCheckApi(config.Api);
 
 var app = builder.Build();
+app.UseProblemResponses();
 app.MapGateEndpoints();
 app.MapCheckApi();
 await app.RunAsync();

@@ -86,6 +86,8 @@ public sealed class CheckApiProcessTests : IAsyncLifetime
         gate.Environment[$"Api__Keys__{AcmeKey}"] = "ACME";
         gate.Environment[$"Api__Keys__{BetaKey}"] = "BETA";
         gate.Environment["Api__RequestsPerSecond"] = "50";
+        // Outside Development, peers need a secret to sign forwarded queries with.
+        gate.Environment["Api__PeerSecret"] = "api-tests-peer-secret-0123456789abcdef";
         return gate;
     }
 

@@ -13,6 +13,7 @@ public class FailFastTests
         { "invalid policy setting", ["Kafka__BootstrapServers=127.0.0.1:1", "Policy__ConsultationValidityDays=0", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:ConsultationValidityDays must be between 1 and 365 (got 0)" },
         { "invalid calling hours", ["Kafka__BootstrapServers=127.0.0.1:1", "Policy__WeekdayHours=9-20", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:WeekdayHours '9-20' must be HH:mm-HH:mm" },
         { "malformed bootstrap", ["Kafka__BootstrapServers=kafka", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:BootstrapServers 'kafka' must be host:port" },
+        { "peers without a peer secret outside development", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__Peers=http://127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], "Api:PeerSecret is required outside Development when Api:Peers or Api:PeerDns is set" },
         { "unknown guarantee", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
     };
 

@@ -23,10 +23,11 @@ public static class CallerIdentity
         "unknown", "sconosciuto", "unavailable", "clir", "none",
     };
 
-    /// <summary>True when <paramref name="callerId"/> is present, not withheld, and a valid number.</summary>
+    /// <summary>True when <paramref name="callerId"/> is present, not withheld, a valid number, and no longer than <see cref="InputLimits.CallerId"/>.</summary>
     public static bool IsValid(string? callerId)
     {
-        if (string.IsNullOrWhiteSpace(callerId))
+        // Checked before the cache too: it holds up to KnownLimit caller lines, each at most this long.
+        if (string.IsNullOrWhiteSpace(callerId) || callerId.Length > InputLimits.CallerId)
         {
             return false;
         }

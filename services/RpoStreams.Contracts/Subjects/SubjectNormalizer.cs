@@ -12,7 +12,8 @@ public readonly record struct NormalizedSubject(SubjectType Type, string Value);
 /// Normalizes subjects before any lookup (DESIGN section 2). Phone numbers go through libphonenumber
 /// to E.164 with default region IT; a number libphonenumber does not accept as valid is not a subject.
 /// Postal addresses are NFKD-normalized, combining marks dropped, upper-cased, every character that is
-/// not a letter or digit becomes a space, and spaces are collapsed.
+/// not a letter or digit becomes a space, and spaces are collapsed. Input longer than
+/// <see cref="InputLimits"/> allows is refused before any of that.
 /// </summary>
 public static class SubjectNormalizer
 {
@@ -32,11 +33,14 @@ public static class SubjectNormalizer
         return ok;
     }
 
-    /// <summary>E.164 form of a valid phone number (<c>333 123 4567</c>, <c>0039 333-1234567</c> and <c>+39 3331234567</c> are one subject).</summary>
+    /// <summary>
+    /// E.164 form of a valid phone number (<c>333 123 4567</c>, <c>0039 333-1234567</c> and <c>+39 3331234567</c>
+    /// are one subject); false for anything longer than <see cref="InputLimits.PhoneSubject"/>.
+    /// </summary>
     public static bool TryNormalizePhone(string? raw, out string e164)
     {
         e164 = string.Empty;
-        if (string.IsNullOrWhiteSpace(raw) || raw.Length > 64)
+        if (string.IsNullOrWhiteSpace(raw) || raw.Length > InputLimits.PhoneSubject)
         {
             return false;
         }
@@ -56,17 +60,26 @@ public static class SubjectNormalizer
         }
     }
 
-    /// <summary>Normalized postal address (<c>Via Roma 1, 00100 Roma</c> = <c>VIA ROMA, 1 00100 ROMA</c>); false when nothing is left.</summary>
+    /// <summary>
+    /// Normalized postal address (<c>Via Roma 1, 00100 Roma</c> = <c>VIA ROMA, 1 00100 ROMA</c>); false when
+    /// nothing is left, when the address is longer than <see cref="InputLimits.PostalAddress"/> (checked
+    /// first), or when its decomposition is longer than <see cref="InputLimits.DecomposedAddress"/>.
+    /// </summary>
     public static bool TryNormalizeAddress(string? raw, out string normalized)
     {
         normalized = string.Empty;
-        if (string.IsNullOrWhiteSpace(raw))
+        if (string.IsNullOrWhiteSpace(raw) || raw.Length > InputLimits.PostalAddress)
         {
             return false;
         }
         var decomposed = raw.Normalize(NormalizationForm.FormKD);
+        if (decomposed.Length > InputLimits.DecomposedAddress)
+        {
+            return false;
+        }
         var sb = new StringBuilder(decomposed.Length);
         var pendingSpace = false;
+        Span<char> utf16 = stackalloc char[2];
         foreach (var rune in decomposed.EnumerateRunes())
         {
             var category = Rune.GetUnicodeCategory(rune);
@@ -81,14 +94,15 @@ public static class SubjectNormalizer
                     sb.Append(' ');
                 }
                 pendingSpace = false;
-                sb.Append(Rune.ToUpperInvariant(rune).ToString());
+                sb.Append(utf16[..rune.EncodeToUtf16(utf16)]);
             }
             else
             {
                 pendingSpace = true;
             }
         }
-        normalized = sb.ToString();
+        // Upper case once for the whole text: per character it is a call into ICU for every non-ASCII letter.
+        normalized = sb.ToString().ToUpperInvariant();
         return normalized.Length > 0;
     }
 }

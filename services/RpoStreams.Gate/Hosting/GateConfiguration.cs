@@ -66,7 +66,7 @@ public sealed class GateConfiguration
         .. Alerts.Validate(),
         .. Intake.Validate(),
         .. Demo.Validate(),
-        .. Api.Validate(),
+        .. Api.Validate(Development),
         .. ValidateRegistry(),
     ];
 

@@ -35,17 +35,20 @@ public sealed class CallingWindow
         {
             return null;
         }
-        if (holidays.IsHoliday(date.PlusDays(1)))
+        if (holidays.IsDayBeforeHoliday(date))
         {
             return preHoliday;
         }
         return date.DayOfWeek == IsoDayOfWeek.Saturday ? saturday : weekday;
     }
 
-    /// <summary>True when a promotional call may start at <paramref name="instant"/>.</summary>
+    /// <summary>True when a promotional call may start at <paramref name="instant"/> (never past either end of the calendar).</summary>
     public bool IsOpen(Instant instant)
     {
-        var local = instant.InZone(zone).LocalDateTime;
+        if (PolicyTime.Local(instant, zone) is not { } local)
+        {
+            return false;
+        }
         var hours = HoursOn(local.Date);
         if (hours is null)
         {
@@ -55,23 +58,32 @@ public sealed class CallingWindow
         return time >= hours.Value.Start && (time < hours.Value.End || (hours.Value.End == LocalTime.MaxValue && time <= LocalTime.MaxValue));
     }
 
-    /// <summary>The first instant at or after <paramref name="instant"/> when a promotional call may start.</summary>
+    /// <summary>
+    /// The first instant at or after <paramref name="instant"/> when a promotional call may start, or
+    /// <see cref="Instant.MaxValue"/> ("never") when there is none in the next 31 days: past the end of the
+    /// calendar, or with settings that close a whole month (check Policy:Holidays and the hours settings).
+    /// </summary>
     public Instant NextOpen(Instant instant)
     {
         if (IsOpen(instant))
         {
             return instant;
         }
-        var local = instant.InZone(zone).LocalDateTime;
-        for (var day = 0; day < 31; day++)
+        if (PolicyTime.Local(instant, zone) is not { } local)
         {
-            var date = local.Date.PlusDays(day);
-            if (HoursOn(date) is { } hours && (day > 0 || local.TimeOfDay < hours.Start))
+            // Before the zone's first local day (a negative offset at Instant.MinValue), look from a day later;
+            // after its last, there is no opening.
+            return instant < NodaConstants.UnixEpoch ? NextOpen(Instant.MinValue + Duration.FromDays(1)) : Instant.MaxValue;
+        }
+        LocalDate? date = local.Date;
+        for (var day = 0; day < 31 && date is { } d; day++, date = PolicyTime.NextDay(d))
+        {
+            if (HoursOn(d) is { } hours && (day > 0 || local.TimeOfDay < hours.Start))
             {
-                return date.At(hours.Start).InZoneLeniently(zone).ToInstant();
+                return PolicyTime.ToInstant(d.At(hours.Start).InZoneLeniently(zone)) ?? Instant.MaxValue;
             }
         }
-        throw new InvalidOperationException("no calling hours in the next 31 days: check Policy:Holidays and the hours settings");
+        return Instant.MaxValue;
     }
 
     private static (LocalTime, LocalTime) Hours(string text, string name) =>

@@ -44,10 +44,13 @@ public sealed partial record HolidayRule(int Month, int Day, int FromYear, int E
     {
         if (IsEaster)
         {
-            return date == Easter.Sunday(date.Year).PlusDays(EasterOffset);
+            return date.Month is 3 or 4 && date == Easter.Sunday(date.Year).PlusDays(EasterOffset);
         }
-        return date.Month == Month && date.Day == Day && date.Year >= FromYear;
+        return IsOn(date.Year, date.Month, date.Day);
     }
+
+    /// <summary>True for a fixed-date rule that falls on this day (also a year the calendar cannot hold).</summary>
+    public bool IsOn(int year, int month, int day) => !IsEaster && Month == month && Day == day && year >= FromYear;
 }
 
 /// <summary>Italian public holidays as configured (DESIGN section 3, with 4 October from 2026).</summary>
@@ -61,27 +64,38 @@ public sealed class HolidayCalendar
     }
 
     public bool IsHoliday(LocalDate date) => rules.Any(r => r.Matches(date));
+
+    /// <summary>True when the day after <paramref name="date"/> is a holiday (after 31 December 9999, the 1 January the calendar cannot hold).</summary>
+    public bool IsDayBeforeHoliday(LocalDate date) =>
+        PolicyTime.NextDay(date) is { } next ? IsHoliday(next) : rules.Any(r => r.IsOn(date.Year + 1, 1, 1));
 }
 
-/// <summary>Easter Sunday in the Gregorian calendar (the anonymous Gregorian algorithm, Meeus/Jones/Butcher).</summary>
+/// <summary>
+/// Easter Sunday in the (proleptic) Gregorian calendar: the anonymous Gregorian algorithm, Meeus/Jones/Butcher,
+/// with floored division so that it also gives a date in March or April for the years up to 0 NodaTime holds.
+/// </summary>
 public static class Easter
 {
     public static LocalDate Sunday(int year)
     {
-        var a = year % 19;
-        var b = year / 100;
-        var c = year % 100;
-        var d = b / 4;
-        var e = b % 4;
-        var f = (b + 8) / 25;
-        var g = (b - f + 1) / 3;
-        var h = ((19 * a) + b - d - g + 15) % 30;
-        var i = c / 4;
-        var k = c % 4;
-        var l = (32 + (2 * e) + (2 * i) - h - k) % 7;
-        var m = (a + (11 * h) + (22 * l)) / 451;
-        var month = (h + l - (7 * m) + 114) / 31;
-        var day = ((h + l - (7 * m) + 114) % 31) + 1;
+        var a = Mod(year, 19);
+        var b = Div(year, 100);
+        var c = Mod(year, 100);
+        var d = Div(b, 4);
+        var e = Mod(b, 4);
+        var f = Div(b + 8, 25);
+        var g = Div(b - f + 1, 3);
+        var h = Mod((19 * a) + b - d - g + 15, 30);
+        var i = Div(c, 4);
+        var k = Mod(c, 4);
+        var l = Mod(32 + (2 * e) + (2 * i) - h - k, 7);
+        var m = Div(a + (11 * h) + (22 * l), 451);
+        var month = Div(h + l - (7 * m) + 114, 31);
+        var day = Mod(h + l - (7 * m) + 114, 31) + 1;
         return new LocalDate(year, month, day);
     }
+
+    private static int Mod(int value, int divisor) => ((value % divisor) + divisor) % divisor;
+
+    private static int Div(int value, int divisor) => (value - Mod(value, divisor)) / divisor;
 }

@@ -94,7 +94,7 @@ public static class Policy
         }
         return consent.Basis switch
         {
-            ConsentBasis.ACTIVE_CONTRACT when consent.ContractEndedAt is null || consent.ContractEndedAt.Value >= t - rules.ContractGrace
+            ConsentBasis.ACTIVE_CONTRACT when consent.ContractEndedAt is null || consent.ContractEndedAt.Value >= PolicyTime.Minus(t, rules.ContractGrace)
                 => Basis.ACTIVE_CONTRACT,
             // A registered subject without a known registration instant falls back to the update's own time (fail closed).
             ConsentBasis.EXPLICIT_CONSENT when consent.At > (register.RegisteredAt ?? register.EffectiveAt)
@@ -120,12 +120,13 @@ public static class FrequencyCap
         {
             return false;
         }
-        var day = t.InZone(rules.Zone).Date;
-        var windowStart = t - rules.RollingWindow;
+        // Null past either end of the calendar, for t and contacts alike (so those count as one day).
+        var day = PolicyTime.Local(t, rules.Zone)?.Date;
+        var windowStart = PolicyTime.Minus(t, rules.RollingWindow);
         int sameDay = 0, inWindow = 0;
         foreach (var at in allowedContacts)
         {
-            if (at.InZone(rules.Zone).Date == day)
+            if (PolicyTime.Local(at, rules.Zone)?.Date == day)
             {
                 sameDay++;
             }

@@ -113,7 +113,7 @@ public static class SubjectStateRules
     /// at most the history horizon (plus a day for the calendar-day cap).
     /// </summary>
     public static Instant KeepContactsFrom(Instant streamTime, Duration maxPastSkew, PolicyRules rules) =>
-        streamTime == Instant.MinValue ? Instant.MinValue : streamTime - maxPastSkew - rules.HistoryHorizon - Duration.FromDays(1);
+        PolicyTime.Minus(streamTime, maxPastSkew + rules.HistoryHorizon + Duration.FromDays(1));
 
     /// <summary>
     /// Records an ALLOWED promotional phone contact and forgets contacts before <paramref name="keepFrom"/>.

@@ -12,6 +12,16 @@ public sealed class ApiSettings
     /// <summary>Most subjects in one batch.</summary>
     public int MaxBatchSubjects { get; set; } = 10_000;
 
+    /// <summary>Largest batch body, in bytes (also Kestrel's limit for every request body); 413 above it.</summary>
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// The secret instances sign forwarded queries with (<see cref="PeerCredentials"/>): the same on every
+    /// instance, at least 32 characters, required outside Development when <see cref="Peers"/> or
+    /// <see cref="PeerDns"/> is set. Without one an instance makes a random secret of its own and forwards nothing.
+    /// </summary>
+    public string? PeerSecret { get; set; }
+
     /// <summary>Base URLs of the other instances (<c>http://rpo-gate-1.rpo-gate-headless:8080,...</c>), for routing a query to the owner of its partition.</summary>
     public string? Peers { get; set; }
 
@@ -20,8 +30,23 @@ public sealed class ApiSettings
 
     public int PeerPort { get; set; } = 8080;
 
-    public IEnumerable<string> Validate()
+    /// <summary>True when other instances are configured to route queries to.</summary>
+    public bool HasPeers => !string.IsNullOrWhiteSpace(Peers) || !string.IsNullOrWhiteSpace(PeerDns);
+
+    public IEnumerable<string> Validate(bool development)
     {
+        if (MaxBatchBytes is < 64 * 1024 or > 64 * 1024 * 1024)
+        {
+            yield return $"Api:MaxBatchBytes must be between 65536 and 67108864 (got {MaxBatchBytes})";
+        }
+        if (string.IsNullOrEmpty(PeerSecret) && HasPeers && !development)
+        {
+            yield return "Api:PeerSecret is required outside Development when Api:Peers or Api:PeerDns is set (set Api__PeerSecret to a random secret of at least 32 characters, the same on every instance)";
+        }
+        else if (!string.IsNullOrEmpty(PeerSecret) && PeerSecret.Length < 32)
+        {
+            yield return "Api:PeerSecret must be at least 32 characters";
+        }
         if (RequestsPerSecond is < 1 or > 1_000_000)
         {
             yield return $"Api:RequestsPerSecond must be between 1 and 1000000 (got {RequestsPerSecond})";

@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using NodaTime.Text;
-using RpoStreams.Records;
+using RpoStreams.Contracts.Subjects;
 
 namespace RpoStreams.Gate.Hosting.Api;
 
@@ -16,26 +14,33 @@ namespace RpoStreams.Gate.Hosting.Api;
 public static class CheckEndpoints
 {
     public const string ApiKeyHeader = "X-Api-Key";
-    public const string ForwardedHeader = "X-Rpo-Forwarded";
     private const string RateLimitPolicy = "per-api-key";
 
-    public static IServiceCollection AddCheckApi(this IServiceCollection services, ApiSettings settings, string clusterSecret)
+    public static IServiceCollection AddCheckApi(this IServiceCollection services, ApiSettings settings)
     {
-        var token = ClusterToken.From(clusterSecret);
-        services.AddSingleton(token);
+        services.AddSingleton(new PeerCredentials(settings.PeerSecret));
         services.AddSingleton(settings);
+        services.AddSingleton<ClientErrors>();
         services.AddSingleton<CheckService>();
         services.AddSingleton<PeerDirectory>();
         services.AddHttpClient(nameof(PeerDirectory), c => c.Timeout = TimeSpan.FromSeconds(5));
-        services.AddOpenApi();
+        // No `servers` in the document: it would echo the Host header of whoever asked.
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Servers = [];
+            return Task.CompletedTask;
+        }));
         services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // No request body anywhere may be larger than the largest batch.
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = settings.MaxBatchBytes);
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(RateLimitPolicy, http =>
             {
-                if (token.Matches(http.Request.Headers[ForwardedHeader].ToString()))
+                if (http.Items.ContainsKey(PeerCredentials.VerifiedItem))
                 {
-                    // Counted where it entered the cluster.
+                    // Signed by another instance (PeerCredentials), counted where it entered the cluster.
                     return RateLimitPartition.GetNoLimiter("forwarded");
                 }
                 var key = http.Request.Headers[ApiKeyHeader].ToString();
@@ -63,14 +68,20 @@ public static class CheckEndpoints
 
     public static WebApplication MapCheckApi(this WebApplication app)
     {
+        app.Use(PeerAuthenticationAsync);
         app.UseRateLimiter();
         app.MapOpenApi();
+        var settings = app.Services.GetRequiredService<ApiSettings>();
+        if (settings.HasPeers && app.Services.GetRequiredService<PeerCredentials>().IsEphemeral)
+        {
+            app.Logger.LogWarning("Api:Peers or Api:PeerDns is set without Api:PeerSecret: this instance does not forward check queries (set the same Api__PeerSecret on every instance)");
+        }
 
         var api = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>().RequireRateLimiting(RateLimitPolicy).WithTags("check");
         api.MapGet("/check", CheckAsync)
             .WithName("Check")
             .WithSummary("What the gate would decide for one contact now")
-            .WithDescription("Answers from the gate's state (register, consents, contact history, latest consultation) with the policy the stream uses; nothing is recorded and no decision is published. Without callerId the CALLER_ID_INVALID rule is not evaluated (listed in notEvaluated).")
+            .WithDescription("Answers from the gate's state (register, consents, contact history, latest consultation) with the policy the stream uses; nothing is recorded and no decision is published. Without callerId the CALLER_ID_INVALID rule is not evaluated (listed in notEvaluated). Each parameter at most once; subject at most 64 characters (PHONE) or 512 (POSTAL_MAIL), companyId 128, callerId 64; at within Intake:EarliestEventTime..Intake:LatestEventTime.")
             .Produces<CheckAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -80,21 +91,47 @@ public static class CheckEndpoints
         api.MapPost("/check/batch", BatchAsync)
             .WithName("CheckBatch")
             .WithSummary("Scrub a call list of up to Api:MaxBatchSubjects subjects")
-            .WithDescription("Body: JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string).")
+            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Any other Content-Type, charset or Content-Encoding is 415.")
             .Accepts<BatchRequest>("application/json", "text/csv")
             .Produces<BatchAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        app.MapGet("/internal/v1/partitions", (HttpContext http, GateRuntime runtime, ClusterToken token) =>
-                token.Matches(http.Request.Headers[ForwardedHeader].ToString())
+        app.MapGet("/internal/v1/partitions", (HttpContext http, GateRuntime runtime) =>
+                http.Items.ContainsKey(PeerCredentials.VerifiedItem)
                     ? Results.Ok(new PeerDirectory.PartitionsAnswer(Environment.MachineName, runtime.OwnedPartitions.ToList(), runtime.State))
-                    : Results.Problem(title: "Forbidden", detail: "for the gate's own instances only", statusCode: StatusCodes.Status403Forbidden))
+                    : Results.Problem(title: "Unauthorized", detail: $"for the gate's own instances only (a signed {PeerCredentials.Header} header)", statusCode: StatusCodes.Status401Unauthorized))
             .ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>A request carrying a peer header is refused 401 unless the signature is valid and new; a valid one marks it forwarded.</summary>
+    private static async Task PeerAuthenticationAsync(HttpContext http, RequestDelegate next)
+    {
+        var header = http.Request.Headers[PeerCredentials.Header];
+        if (header.Count > 0)
+        {
+            var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+            var target = !raw.StartsWith('/') && Uri.TryCreate(raw, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : raw;
+            var verdict = header.Count == 1
+                ? http.RequestServices.GetRequiredService<PeerCredentials>().Verify(header[0], http.Request.Method, target, http.Request.Headers[ApiKeyHeader].ToString())
+                : PeerVerdict.Malformed;
+            if (verdict != PeerVerdict.Valid)
+            {
+                http.Response.Headers.WWWAuthenticate = "RpoPeer";
+                var refusal = http.RequestServices.GetRequiredService<ClientErrors>().Refuse(
+                    StatusCodes.Status401Unauthorized, "peer-" + verdict.ToString().ToLowerInvariant(), "Unauthorized",
+                    $"the {PeerCredentials.Header} header is for the gate's own instances, and this one is not valid ({verdict})");
+                await refusal.ExecuteAsync(http);
+                return;
+            }
+            http.Items[PeerCredentials.VerifiedItem] = true;
+        }
+        await next(http);
     }
 
     private static async Task<IResult> CheckAsync(
@@ -108,12 +145,14 @@ public static class CheckEndpoints
         CheckService checks,
         PeerDirectory peers,
         GateRuntime runtime,
+        GateConfiguration config,
+        ClientErrors errors,
         CancellationToken cancel)
     {
-        var query = Parse(subject, companyId, channel, at, purpose, callerId, out var problem);
+        var query = CheckInput.Parse(subject, companyId, channel, at, purpose, callerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), out var problem);
         if (query is null)
         {
-            return problem!;
+            return errors.Refuse(StatusCodes.Status400BadRequest, "bad-parameter", "Bad request", problem!);
         }
         var located = checks.Locate(query.Subject, query.Channel);
         if (located is null || checks.OwnsPartition(located.Value.Partition))
@@ -122,8 +161,7 @@ public static class CheckEndpoints
                 ? Results.Ok(checks.Answer(query, located, runtime.LatestConsultation()))
                 : Unavailable($"the gate is {runtime.State}: its state is not queryable yet");
         }
-        var forwarded = http.RequestServices.GetRequiredService<ClusterToken>().Matches(http.Request.Headers[ForwardedHeader].ToString());
-        if (forwarded || !peers.HasPeers)
+        if (http.Items.ContainsKey(PeerCredentials.VerifiedItem) || !peers.HasPeers)
         {
             return Unavailable($"partition {located.Value.Partition} of this subject is not owned by this instance (a rebalance may be in progress)");
         }
@@ -134,10 +172,14 @@ public static class CheckEndpoints
         }
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(owner, "v1/check" + http.Request.QueryString));
         request.Headers.Add(ApiKeyHeader, http.Request.Headers[ApiKeyHeader].ToString());
-        request.Headers.Add(ForwardedHeader, http.RequestServices.GetRequiredService<ClusterToken>().Value);
+        http.RequestServices.GetRequiredService<PeerCredentials>().Sign(request);
         try
         {
             using var response = await http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerDirectory)).SendAsync(request, cancel);
+            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized && response.Headers.WwwAuthenticate.ToString() == "RpoPeer")
+            {
+                return Unavailable($"the owner of partition {located.Value.Partition} refused this instance's signature (is Api:PeerSecret the same on every instance?)");
+            }
             var body = await response.Content.ReadAsStringAsync(cancel);
             return Results.Content(body, response.Content.Headers.ContentType?.ToString() ?? "application/json", statusCode: (int)response.StatusCode);
         }
@@ -148,56 +190,41 @@ public static class CheckEndpoints
         }
     }
 
-    private static async Task<IResult> BatchAsync(HttpContext http, CheckService checks, PeerDirectory peers, GateRuntime runtime, ApiSettings settings, CancellationToken cancel)
+    private static async Task<IResult> BatchAsync(HttpContext http, CheckService checks, PeerDirectory peers, GateRuntime runtime, ApiSettings settings, GateConfiguration config, ClientErrors errors, CancellationToken cancel)
     {
-        BatchRequest? request;
-        var contentType = http.Request.ContentType ?? "application/json";
-        if (contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) || contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
+        var (request, bodyProblem) = await BatchBody.ReadAsync(http, settings, errors, cancel);
+        if (bodyProblem != null)
         {
-            using var reader = new StreamReader(http.Request.Body);
-            var text = await reader.ReadToEndAsync(cancel);
-            var lines = text.Split('\n').Select(l => l.Trim().Trim('"').TrimEnd('\r')).Where(l => l.Length > 0).ToList();
-            if (lines.Count > 0 && lines[0].Equals("subject", StringComparison.OrdinalIgnoreCase))
-            {
-                lines.RemoveAt(0);
-            }
-            var q = http.Request.Query;
-            request = new BatchRequest(q["companyId"], q["channel"], q["purpose"], q["at"], q["callerId"], lines);
-        }
-        else
-        {
-            try
-            {
-                request = await http.Request.ReadFromJsonAsync<BatchRequest>(cancel);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                return Bad("the body is not valid JSON: expected {companyId, channel, subjects: [...]}");
-            }
+            return bodyProblem;
         }
         if (request?.Subjects is not { Count: > 0 } subjects)
         {
-            return Bad("'subjects' is empty");
+            return errors.Refuse(StatusCodes.Status400BadRequest, "bad-parameter", "Bad request", "'subjects' is empty");
         }
         if (subjects.Count > settings.MaxBatchSubjects)
         {
-            return Results.Problem(title: "Batch too large", detail: $"{subjects.Count} subjects; at most {settings.MaxBatchSubjects} per batch (Api:MaxBatchSubjects)", statusCode: StatusCodes.Status413PayloadTooLarge);
+            return errors.Refuse(StatusCodes.Status413PayloadTooLarge, "batch-too-large", "Batch too large", $"{subjects.Count} subjects; at most {settings.MaxBatchSubjects} per batch (Api:MaxBatchSubjects)");
         }
         if (http.Items[ApiKeyFilter.CompanyItem] is string keyCompany && request.CompanyId is { } asked && asked != keyCompany)
         {
             return Forbidden(asked);
         }
-        var template = Parse("x", request.CompanyId ?? http.Items[ApiKeyFilter.CompanyItem] as string, request.Channel, request.At, request.Purpose, request.CallerId, out var problem);
-        if (template is null)
+        var template = CheckInput.Parse("x", request.CompanyId ?? http.Items[ApiKeyFilter.CompanyItem] as string, request.Channel, request.At, request.Purpose, request.CallerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), out var problem);
+        for (var i = 0; template != null && problem is null && i < subjects.Count; i++)
         {
-            return problem!;
+            // Before any subject is normalized.
+            problem = CheckInput.SubjectTooLong(i, subjects[i], template.Channel);
+        }
+        if (template is null || problem != null)
+        {
+            return errors.Refuse(StatusCodes.Status400BadRequest, "bad-parameter", "Bad request", problem!);
         }
         if (!runtime.IsRunning)
         {
             return Unavailable($"the gate is {runtime.State}: its state is not queryable yet");
         }
 
-        var forwardedBatch = http.RequestServices.GetRequiredService<ClusterToken>().Matches(http.Request.Headers[ForwardedHeader].ToString());
+        var forwardedBatch = http.Items.ContainsKey(PeerCredentials.VerifiedItem);
         var results = new BatchItem?[subjects.Count];
         var remote = new Dictionary<int, List<int>>();
         var latestConsultation = runtime.LatestConsultation();
@@ -230,7 +257,7 @@ public static class CheckEndpoints
                 var part = request with { CompanyId = template.CompanyId, Subjects = indexes.Select(i => subjects[i]).ToList() };
                 using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = JsonContent.Create(part) };
                 message.Headers.Add(ApiKeyHeader, http.Request.Headers[ApiKeyHeader].ToString());
-                message.Headers.Add(ForwardedHeader, http.RequestServices.GetRequiredService<ClusterToken>().Value);
+                http.RequestServices.GetRequiredService<PeerCredentials>().Sign(message);
                 try
                 {
                     using var response = await http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerDirectory)).SendAsync(message, cancel);
@@ -260,47 +287,11 @@ public static class CheckEndpoints
 
     private static BatchItem Item(int index, string subject, CheckAnswer a) => new(index, subject, a.Outcome, a.Reasons, a.Basis, a.SubjectRef, null);
 
-    private static CheckQuery? Parse(string? subject, string? companyId, string? channel, string? at, string? purpose, string? callerId, out IResult? problem)
-    {
-        problem = null;
-        if (string.IsNullOrWhiteSpace(subject))
-        {
-            problem = Bad("'subject' is required");
-            return null;
-        }
-        if (string.IsNullOrWhiteSpace(companyId))
-        {
-            problem = Bad("'companyId' is required");
-            return null;
-        }
-        if (!Enum.TryParse<Channel>(channel ?? nameof(Channel.PHONE), ignoreCase: true, out var ch) || !Enum.IsDefined(ch) || int.TryParse(channel, out _))
-        {
-            problem = Bad("'channel' must be PHONE or POSTAL_MAIL");
-            return null;
-        }
-        if (!Enum.TryParse<Purpose>(purpose ?? nameof(Purpose.PROMOTIONAL), ignoreCase: true, out var pu) || !Enum.IsDefined(pu) || int.TryParse(purpose, out _))
-        {
-            problem = Bad("'purpose' must be PROMOTIONAL, MARKET_RESEARCH or SERVICE");
-            return null;
-        }
-        var when = SystemClock.Instance.GetCurrentInstant();
-        if (!string.IsNullOrWhiteSpace(at))
-        {
-            var parsed = OffsetDateTimePattern.ExtendedIso.Parse(at);
-            if (!parsed.Success)
-            {
-                problem = Bad("'at' must be an ISO-8601 time with an offset, for example 2026-03-10T10:00:00+01:00");
-                return null;
-            }
-            when = parsed.Value.ToInstant();
-        }
-        return new CheckQuery(subject, companyId, ch, pu, when, callerId);
-    }
-
-    internal static IResult Bad(string detail) => Results.Problem(title: "Bad request", detail: detail, statusCode: StatusCodes.Status400BadRequest);
-
     internal static IResult Forbidden(string companyId) =>
-        Results.Problem(title: "Forbidden", detail: $"this API key does not answer for company '{companyId}'", statusCode: StatusCodes.Status403Forbidden);
+        Results.Problem(
+            title: "Forbidden",
+            detail: $"this API key does not answer for company '{(companyId.Length > InputLimits.Id ? companyId[..InputLimits.Id] + "..." : companyId)}'",
+            statusCode: StatusCodes.Status403Forbidden);
 
     private static IResult Unavailable(string detail) =>
         Results.Problem(title: "Not available", detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -313,59 +304,4 @@ public static class CheckEndpoints
 
     /// <summary>A batch's answers and counts.</summary>
     public sealed record BatchAnswer(int Total, int Allowed, int Blocked, int Unavailable, IReadOnlyList<BatchItem> Results);
-}
-
-/// <summary>401 without a known X-Api-Key, 403 when it asks about another company; both as problem+json.</summary>
-public sealed class ApiKeyFilter : IEndpointFilter
-{
-    public const string CompanyItem = "rpo.companyId";
-
-    private readonly ApiSettings settings;
-
-    public ApiKeyFilter(ApiSettings settings)
-    {
-        this.settings = settings;
-    }
-
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var key = http.Request.Headers[CheckEndpoints.ApiKeyHeader].ToString();
-        if (string.IsNullOrEmpty(key) || !settings.Keys.TryGetValue(key, out var company))
-        {
-            http.Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\"";
-            return Results.Problem(
-                title: "Unauthorized",
-                detail: string.IsNullOrEmpty(key) ? "send an API key in the X-Api-Key header" : "this API key is not known (Api:Keys)",
-                statusCode: StatusCodes.Status401Unauthorized);
-        }
-        var asked = http.Request.Query["companyId"].ToString();
-        if (asked.Length > 0 && !string.Equals(asked, company, StringComparison.Ordinal))
-        {
-            return CheckEndpoints.Forbidden(asked);
-        }
-        http.Items[CompanyItem] = company;
-        return await next(context);
-    }
-}
-
-/// <summary>
-/// Proves a request comes from another instance of the gate (a forwarded query is not rate-limited again):
-/// HMAC-SHA256 of a fixed label under the subject-hash secret, which every instance shares.
-/// </summary>
-public sealed class ClusterToken
-{
-    private ClusterToken(string value)
-    {
-        Value = value;
-    }
-
-    public string Value { get; }
-
-    public static ClusterToken From(string secret) =>
-        new(Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), "rpo-gate-peer-v1"u8)));
-
-    public bool Matches(string? presented) =>
-        presented is { Length: > 0 } && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.ASCII.GetBytes(presented), System.Text.Encoding.ASCII.GetBytes(Value));
 }

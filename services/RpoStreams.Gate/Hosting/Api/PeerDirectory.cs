@@ -7,7 +7,8 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// <summary>
 /// Which instance owns which subject partition. Every instance answers GET /internal/v1/partitions with
 /// the partitions its tasks run; peers come from <c>Api:Peers</c> or the addresses of <c>Api:PeerDns</c>
-/// (a headless service). Answers are cached for a few seconds; a miss asks every peer again.
+/// (a headless service). Answers are cached for a few seconds; a miss asks every peer again. Every request to
+/// a peer is signed (<see cref="PeerCredentials"/>); an instance without <c>Api:PeerSecret</c> has no peers.
 /// </summary>
 public sealed class PeerDirectory
 {
@@ -18,17 +19,17 @@ public sealed class PeerDirectory
     private readonly ILogger<PeerDirectory> logger;
     private readonly ConcurrentDictionary<int, (Uri Peer, DateTimeOffset Until)> owners = new();
 
-    private readonly ClusterToken token;
+    private readonly PeerCredentials credentials;
 
-    public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, ClusterToken token, ILogger<PeerDirectory> logger)
+    public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, PeerCredentials credentials, ILogger<PeerDirectory> logger)
     {
         this.settings = settings;
-        this.token = token;
+        this.credentials = credentials;
         http = clients.CreateClient(nameof(PeerDirectory));
         this.logger = logger;
     }
 
-    public bool HasPeers => !string.IsNullOrWhiteSpace(settings.Peers) || !string.IsNullOrWhiteSpace(settings.PeerDns);
+    public bool HasPeers => settings.HasPeers && !credentials.IsEphemeral;
 
     /// <summary>The base URL of the peer that owns <paramref name="partition"/>, or null when none says so.</summary>
     public async Task<Uri?> OwnerOfAsync(int partition, CancellationToken cancel)
@@ -43,7 +44,7 @@ public sealed class PeerDirectory
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer, "/internal/v1/partitions"));
-                request.Headers.Add(CheckEndpoints.ForwardedHeader, token.Value);
+                credentials.Sign(request);
                 using var response = await http.SendAsync(request, cancel);
                 var answer = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<PartitionsAnswer>(cancel) : null;
                 foreach (var p in answer?.Partitions ?? [])

@@ -1,0 +1,44 @@
+namespace RpoStreams.Gate.Hosting.Api;
+
+/// <summary>
+/// 401 without a known X-Api-Key, 403 when it asks about another company, 400 when a query parameter is given
+/// twice (which one counts would be a guess); all as problem+json.
+/// </summary>
+public sealed class ApiKeyFilter : IEndpointFilter
+{
+    public const string CompanyItem = "rpo.companyId";
+
+    private readonly ApiSettings settings;
+    private readonly ClientErrors errors;
+
+    public ApiKeyFilter(ApiSettings settings, ClientErrors errors)
+    {
+        this.settings = settings;
+        this.errors = errors;
+    }
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var key = http.Request.Headers[CheckEndpoints.ApiKeyHeader].ToString();
+        if (string.IsNullOrEmpty(key) || !settings.Keys.TryGetValue(key, out var company))
+        {
+            http.Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\"";
+            return Results.Problem(
+                title: "Unauthorized",
+                detail: string.IsNullOrEmpty(key) ? "send an API key in the X-Api-Key header" : "this API key is not known (Api:Keys)",
+                statusCode: StatusCodes.Status401Unauthorized);
+        }
+        if (CheckInput.Repeated(http.Request.Query) is { } repeated)
+        {
+            return errors.Refuse(StatusCodes.Status400BadRequest, "repeated-parameter", "Bad request", repeated);
+        }
+        var asked = http.Request.Query["companyId"].ToString();
+        if (asked.Length > 0 && !string.Equals(asked, company, StringComparison.Ordinal))
+        {
+            return CheckEndpoints.Forbidden(asked);
+        }
+        http.Items[CompanyItem] = company;
+        return await next(context);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace RpoStreams.Gate.Hosting.Api;
+
+/// <summary>
+/// Reads the body of <c>POST /v1/check/batch</c>: <c>application/json</c> or <c>text/csv</c>, UTF-8, not
+/// compressed, at most <see cref="ApiSettings.MaxBatchBytes"/>. Anything else is refused before a byte of it
+/// is interpreted: 415 for another type, charset or Content-Encoding (or none), 413 for a larger body, 400
+/// for one that is not valid JSON or UTF-8 text, 408 for one that arrives too slowly.
+/// </summary>
+internal static class BatchBody
+{
+    /// <summary>Strict JSON: a property given twice is an error, not a silent choice of one of them.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The request, or null and the refusal.</summary>
+    public static async Task<(CheckEndpoints.BatchRequest? Request, IResult? Problem)> ReadAsync(
+        HttpContext http, ApiSettings settings, ClientErrors errors, CancellationToken cancel)
+    {
+        var encoding = http.Request.Headers.ContentEncoding;
+        if (encoding.Count > 0 && !(encoding.Count == 1 && string.Equals(encoding[0], "identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, "content-encoding", "Unsupported Media Type",
+                "Content-Encoding is not supported: send the body uncompressed"));
+        }
+        var isJson = false;
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type)
+            || !((isJson = type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)) || type.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)))
+        {
+            return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, "content-type", "Unsupported Media Type",
+                "send Content-Type: application/json or text/csv (UTF-8)"));
+        }
+        if (type.Charset.HasValue && !(type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase) || type.Charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase)))
+        {
+            return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, "charset", "Unsupported Media Type",
+                "the body must be UTF-8 (charset=utf-8, or no charset)"));
+        }
+        if (http.Request.ContentLength > settings.MaxBatchBytes)
+        {
+            return (null, TooLarge(errors, settings));
+        }
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = settings.MaxBatchBytes;
+        }
+
+        byte[]? buffer = null;
+        try
+        {
+            int length;
+            try
+            {
+                (buffer, length) = await ReadBoundedAsync(http.Request.Body, settings.MaxBatchBytes, cancel);
+            }
+            catch (BadHttpRequestException e)
+            {
+                return (null, errors.Refuse(e.StatusCode, BadRequestExceptionHandler.ReasonOf(e.StatusCode), "Bad request", BadRequestExceptionHandler.DetailOf(e.StatusCode)));
+            }
+            if (length < 0)
+            {
+                return (null, TooLarge(errors, settings));
+            }
+            return isJson ? FromJson(buffer.AsSpan(0, length), errors) : FromCsv(buffer.AsSpan(0, length), http.Request.Query, errors);
+        }
+        finally
+        {
+            if (buffer != null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private static (CheckEndpoints.BatchRequest?, IResult?) FromJson(ReadOnlySpan<byte> body, ClientErrors errors)
+    {
+        try
+        {
+            return (JsonSerializer.Deserialize<CheckEndpoints.BatchRequest>(body, Json), null);
+        }
+        catch (JsonException)
+        {
+            return (null, errors.Refuse(StatusCodes.Status400BadRequest, "bad-json", "Bad request",
+                "the body is not valid JSON (or gives a property twice): expected {companyId, channel, purpose, at, callerId, subjects: [...]}"));
+        }
+    }
+
+    private static (CheckEndpoints.BatchRequest?, IResult?) FromCsv(ReadOnlySpan<byte> body, IQueryCollection query, ClientErrors errors)
+    {
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(body);
+        }
+        catch (DecoderFallbackException)
+        {
+            return (null, errors.Refuse(StatusCodes.Status400BadRequest, "bad-csv", "Bad request", "the body is not UTF-8 text: expected one subject per line"));
+        }
+        var lines = text.Split('\n').Select(l => l.Trim().Trim('"').TrimEnd('\r')).Where(l => l.Length > 0).ToList();
+        if (lines.Count > 0 && lines[0].Equals("subject", StringComparison.OrdinalIgnoreCase))
+        {
+            lines.RemoveAt(0);
+        }
+        return (new CheckEndpoints.BatchRequest(query["companyId"], query["channel"], query["purpose"], query["at"], query["callerId"], lines), null);
+    }
+
+    private static IResult TooLarge(ClientErrors errors, ApiSettings settings) =>
+        errors.Refuse(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Batch too large",
+            $"the body is larger than {settings.MaxBatchBytes} bytes (Api:MaxBatchBytes): split the list");
+
+    /// <summary>The body in a pooled buffer and its length, or length -1 when it is longer than <paramref name="max"/>.</summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBoundedAsync(Stream body, int max, CancellationToken cancel)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length > max)
+                {
+                    return (buffer, -1);
+                }
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max + 1));
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+            var read = await body.ReadAsync(buffer.AsMemory(length), cancel);
+            if (read == 0)
+            {
+                return (buffer, length > max ? -1 : length);
+            }
+            length += read;
+        }
+    }
+}

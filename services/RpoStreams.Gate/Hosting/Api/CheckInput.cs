@@ -1,0 +1,112 @@
+using System.Globalization;
+using NodaTime;
+using NodaTime.Text;
+using RpoStreams.Contracts.Subjects;
+using RpoStreams.Gate.Policy;
+using RpoStreams.Gate.Topology;
+using RpoStreams.Records;
+
+namespace RpoStreams.Gate.Hosting.Api;
+
+/// <summary>
+/// Reads a check question from its raw parameters and refuses anything ambiguous or out of bounds, saying
+/// what is wrong: every text within <see cref="InputLimits"/> (checked before the subject is normalized),
+/// enums by their exact names only (not numbers, not comma-joined flags, not twice), and a decision time
+/// within the range intake accepts (<c>Intake:EarliestEventTime</c> to <c>Intake:LatestEventTime</c>).
+/// </summary>
+internal static class CheckInput
+{
+    /// <summary>Longest <c>at</c> worth parsing (an ISO-8601 time with nanoseconds and an offset is 35 characters).</summary>
+    private const int MaxTimeLength = 64;
+
+    /// <summary>A problem when a query parameter is given more than once (which one counts would be a guess), else null.</summary>
+    public static string? Repeated(IQueryCollection query)
+    {
+        foreach (var (name, values) in query)
+        {
+            if (values.Count > 1)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"'{name}' is given {values.Count} times; give each parameter once");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The question, or null with <paramref name="problem"/> saying why not.</summary>
+    public static CheckQuery? Parse(
+        string? subject, string? companyId, string? channel, string? at, string? purpose, string? callerId,
+        IntakeSettings range, Instant now, out string? problem)
+    {
+        problem = null;
+        if (string.IsNullOrWhiteSpace(subject))
+        {
+            problem = "'subject' is required";
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(companyId))
+        {
+            problem = "'companyId' is required";
+            return null;
+        }
+        if (!TryName(channel, Channel.PHONE, out var ch))
+        {
+            problem = "'channel' must be PHONE or POSTAL_MAIL";
+            return null;
+        }
+        if (!TryName(purpose, Purpose.PROMOTIONAL, out var pu))
+        {
+            problem = "'purpose' must be PROMOTIONAL, MARKET_RESEARCH or SERVICE";
+            return null;
+        }
+        problem = InputLimits.SubjectTooLong("subject", subject, SubjectNormalizer.TypeOf(ch))
+            ?? InputLimits.TooLong("companyId", companyId, InputLimits.Id)
+            ?? InputLimits.TooLong("callerId", callerId, InputLimits.CallerId)
+            ?? InputLimits.TooLong("at", at, MaxTimeLength);
+        if (problem != null)
+        {
+            return null;
+        }
+        var when = now;
+        if (!string.IsNullOrWhiteSpace(at))
+        {
+            var parsed = OffsetDateTimePattern.ExtendedIso.Parse(at);
+            if (!parsed.Success)
+            {
+                problem = "'at' must be an ISO-8601 time with an offset, for example 2026-03-10T10:00:00+01:00";
+                return null;
+            }
+            // An offset can carry a local time in 9999 past the last instant NodaTime holds: out of range too.
+            if (PolicyTime.ToInstant(parsed.Value.InFixedZone()) is not { } instant || instant < range.Earliest || instant >= range.Latest)
+            {
+                problem = $"'at' must lie from {range.EarliestEventTime} to before {range.LatestEventTime} (Intake:EarliestEventTime, Intake:LatestEventTime)";
+                return null;
+            }
+            when = instant;
+        }
+        return new CheckQuery(subject, companyId, ch, pu, when, callerId);
+    }
+
+    /// <summary>The subject limit of a channel, for a batch whose subjects are checked one by one.</summary>
+    public static string? SubjectTooLong(int index, string? subject, Channel channel) =>
+        InputLimits.SubjectTooLong(string.Create(CultureInfo.InvariantCulture, $"subjects[{index}]"), subject, SubjectNormalizer.TypeOf(channel));
+
+    /// <summary>An enum by one of its names, any case; absent gives <paramref name="fallback"/>. Numbers, flags and spaces are not names.</summary>
+    private static bool TryName<T>(string? text, T fallback, out T value)
+        where T : struct, Enum
+    {
+        value = fallback;
+        if (text is null)
+        {
+            return true;
+        }
+        foreach (var name in Enum.GetNames<T>())
+        {
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
+            {
+                value = Enum.Parse<T>(name);
+                return true;
+            }
+        }
+        return false;
+    }
+}

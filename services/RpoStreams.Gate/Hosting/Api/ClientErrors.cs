@@ -1,0 +1,115 @@
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Diagnostics;
+using RpoStreams.Gate.Topology;
+
+namespace RpoStreams.Gate.Hosting.Api;
+
+/// <summary>
+/// Requests refused as the client's fault (a bad, oversized, slow or mislabelled body, a forged peer header):
+/// each is counted in <c>rpo_api_refused_total{status,reason}</c>, and the log gets at most one Warning line per
+/// <see cref="LogEvery"/> saying how many there were, with no stack trace, so that no client can fill the log.
+/// </summary>
+public sealed class ClientErrors
+{
+    public static readonly TimeSpan LogEvery = TimeSpan.FromSeconds(10);
+
+    private readonly Counter<long> refused;
+    private readonly ILogger<ClientErrors> logger;
+    private long nextLog;
+    private long unlogged;
+
+    public ClientErrors(ILogger<ClientErrors> logger, IMeterFactory? meters = null)
+    {
+        var meter = meters?.Create(GateMetrics.MeterName) ?? new Meter(GateMetrics.MeterName);
+        refused = meter.CreateCounter<long>("rpo_api_refused_total", description: "HTTP requests refused as client errors, by status and reason");
+        this.logger = logger;
+    }
+
+    /// <summary>Counts one refusal; <paramref name="reason"/> is a fixed code, never request content.</summary>
+    public void Count(int status, string reason)
+    {
+        refused.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("reason", reason));
+        var count = Interlocked.Increment(ref unlogged);
+        var now = Environment.TickCount64;
+        var due = Interlocked.Read(ref nextLog);
+        if (now >= due && Interlocked.CompareExchange(ref nextLog, now + (long)LogEvery.TotalMilliseconds, due) == due)
+        {
+            count = Interlocked.Exchange(ref unlogged, 0);
+            logger.LogWarning(
+                "Refused {Count} HTTP requests as client errors since the last such line, the latest {Status} {Reason} (rpo_api_refused_total counts them by status and reason)",
+                count, status, reason);
+        }
+    }
+
+    /// <summary>A problem+json refusal, counted.</summary>
+    public IResult Refuse(int status, string reason, string title, string detail)
+    {
+        Count(status, reason);
+        return Results.Problem(title: title, detail: detail, statusCode: status);
+    }
+}
+
+/// <summary>
+/// Kestrel's own refusals thrown while a body is read (413 too large, 408 too slow, 400 malformed framing)
+/// become problem+json answers with their status, counted by <see cref="ClientErrors"/>: not a 500, and no
+/// Error line with a stack trace. Any other exception is left to the exception handler's 500.
+/// </summary>
+public sealed class BadRequestExceptionHandler(ClientErrors errors, IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+        errors.Count(bad.StatusCode, ReasonOf(bad.StatusCode));
+        httpContext.Response.StatusCode = bad.StatusCode;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = { Status = bad.StatusCode, Detail = DetailOf(bad.StatusCode) },
+        });
+    }
+
+    internal static string ReasonOf(int status) => status switch
+    {
+        StatusCodes.Status408RequestTimeout => "body-too-slow",
+        StatusCodes.Status413PayloadTooLarge => "body-too-large",
+        _ => "bad-framing",
+    };
+
+    internal static string DetailOf(int status) => status switch
+    {
+        StatusCodes.Status408RequestTimeout => "the request body arrived too slowly",
+        StatusCodes.Status413PayloadTooLarge => "the request body is larger than this endpoint accepts (Api:MaxBatchBytes)",
+        _ => "the request could not be read",
+    };
+}
+
+/// <summary>How the gate answers errors: problem+json, never a stack trace (in Development too).</summary>
+public static class ProblemResponses
+{
+    /// <summary>First in the pipeline, so that it wraps every endpoint (the dashboard's files included).</summary>
+    public static WebApplication UseProblemResponses(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
+        app.UseStatusCodePages(WriteStatusProblemAsync);
+        return app;
+    }
+
+    /// <summary>An error status without a body (routing's 404, 405 and 415) gets a problem+json body.</summary>
+    private static async Task WriteStatusProblemAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var status = http.Response.StatusCode;
+        if (status == StatusCodes.Status415UnsupportedMediaType)
+        {
+            http.RequestServices.GetRequiredService<ClientErrors>().Count(status, "content-type");
+        }
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = { Status = status, Detail = status == StatusCodes.Status415UnsupportedMediaType ? "send Content-Type: application/json or text/csv (UTF-8)" : null },
+        });
+    }
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace RpoStreams.Gate.Hosting.Api;
+
+/// <summary>What <see cref="PeerCredentials.Verify"/> made of a peer header.</summary>
+public enum PeerVerdict
+{
+    Valid,
+    Malformed,
+    OutsideClockWindow,
+    BadSignature,
+    Replayed,
+}
+
+/// <summary>
+/// Proves that a request comes from another instance of the gate: every forwarded request carries
+/// <c>X-Rpo-Forwarded: v1.{unix seconds}.{nonce}.{signature}</c>, the signature an HMAC-SHA256 under
+/// <c>Api:PeerSecret</c> of the method, the path and query, the API key, the time and the nonce. A header is
+/// accepted once (the nonce is remembered) and only within <see cref="ClockWindow"/> of this instance's
+/// clock, so one seen on the wire cannot be replayed or carried over to another query. Without a configured
+/// secret the instance draws a random one: nobody else can sign, so it neither forwards nor accepts forwards.
+/// </summary>
+public sealed class PeerCredentials
+{
+    public const string Header = "X-Rpo-Forwarded";
+
+    /// <summary>Set on a request whose peer header was verified (it is then not rate-limited again).</summary>
+    public const string VerifiedItem = "rpo.peer";
+
+    /// <summary>How far a peer's clock may be from this one's.</summary>
+    public static readonly TimeSpan ClockWindow = TimeSpan.FromSeconds(30);
+
+    private const string Version = "v1";
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromSeconds(10);
+
+    private readonly byte[] key;
+    private readonly TimeProvider clock;
+    private readonly ConcurrentDictionary<string, long> seenNonces = new(StringComparer.Ordinal);
+    private long nextPrune;
+
+    public PeerCredentials(string? secret, TimeProvider? clock = null)
+    {
+        IsEphemeral = string.IsNullOrEmpty(secret);
+        key = IsEphemeral ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(secret!);
+        this.clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>True when no secret was configured and this instance drew its own: it cannot talk to peers.</summary>
+    public bool IsEphemeral { get; }
+
+    /// <summary>The header value for one request.</summary>
+    public string Sign(string method, string pathAndQuery, string? apiKey)
+    {
+        var seconds = clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        return $"{Version}.{seconds}.{nonce}.{Convert.ToHexStringLower(Mac(method, pathAndQuery, apiKey, seconds, nonce))}";
+    }
+
+    /// <summary>Signs an outgoing request (its method, path and query, and its <c>X-Api-Key</c> header).</summary>
+    public void Sign(HttpRequestMessage request)
+    {
+        var apiKey = request.Headers.TryGetValues(CheckEndpoints.ApiKeyHeader, out var keys) ? keys.FirstOrDefault() : null;
+        request.Headers.Remove(Header);
+        request.Headers.Add(Header, Sign(request.Method.Method, request.RequestUri!.PathAndQuery, apiKey));
+    }
+
+    /// <summary>Checks a header against the request it came with; a valid header is then spent.</summary>
+    public PeerVerdict Verify(string? header, string method, string pathAndQuery, string? apiKey)
+    {
+        var parts = (header ?? string.Empty).Split('.');
+        if (parts.Length != 4 || parts[0] != Version || parts[2].Length != 32 || parts[3].Length != 64
+            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return PeerVerdict.Malformed;
+        }
+        var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        if (Math.Abs(now - seconds) > ClockWindow.TotalSeconds)
+        {
+            return PeerVerdict.OutsideClockWindow;
+        }
+        byte[] presented;
+        try
+        {
+            presented = Convert.FromHexString(parts[3]);
+        }
+        catch (FormatException)
+        {
+            return PeerVerdict.Malformed;
+        }
+        if (!CryptographicOperations.FixedTimeEquals(presented, Mac(method, pathAndQuery, apiKey, parts[1], parts[2])))
+        {
+            return PeerVerdict.BadSignature;
+        }
+        Prune(now);
+        // Remembered until its time leaves the window, after which the clock check refuses it anyway.
+        return seenNonces.TryAdd(parts[2], seconds + (long)ClockWindow.TotalSeconds) ? PeerVerdict.Valid : PeerVerdict.Replayed;
+    }
+
+    private byte[] Mac(string method, string pathAndQuery, string? apiKey, string seconds, string nonce) =>
+        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"rpo-peer-{Version}\n{method.ToUpperInvariant()}\n{pathAndQuery}\n{apiKey}\n{seconds}\n{nonce}"));
+
+    private void Prune(long now)
+    {
+        var due = Interlocked.Read(ref nextPrune);
+        if (now < due || Interlocked.CompareExchange(ref nextPrune, now + (long)PruneEvery.TotalSeconds, due) != due)
+        {
+            return;
+        }
+        foreach (var (nonce, until) in seenNonces)
+        {
+            if (until < now)
+            {
+                seenNonces.TryRemove(nonce, out _);
+            }
+        }
+    }
+}

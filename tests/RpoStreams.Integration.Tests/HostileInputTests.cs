@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using RpoStreams.Gate.Hosting;
+using RpoStreams.Gate.Hosting.Api;
+
+namespace RpoStreams.Integration.Tests;
+
+/// <summary>
+/// The hostile requests of issue 15, against a real gate process: each class of them once made a 500, a
+/// memory blow-up or a way around a limit; now each gets a clear 4xx (problem+json, no stack trace) within a
+/// second, and the gate stays small and quiet.
+/// </summary>
+public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileGate>
+{
+    private const string Phone = "%2B393331234567";
+    private const string CallerId = "%2B390212345678";
+    private const string PartitionsPath = "/internal/v1/partitions";
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private HttpRequestMessage Get(string query, string key = HostileGate.Key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, gate.Url("/v1/check?" + query));
+        request.Headers.Add("X-Api-Key", key);
+        return request;
+    }
+
+    private HttpRequestMessage Post(HttpContent content, string query = "")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, gate.Url("/v1/check/batch" + query)) { Content = content };
+        request.Headers.Add("X-Api-Key", HostileGate.Key);
+        return request;
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static StringContent Csv(string csv) => new(csv, Encoding.UTF8, "text/csv");
+
+    private static async Task AssertRefusedAsync(int expected, string what, HttpRequestMessage request)
+    {
+        using (request)
+        {
+            var (status, type, body, took) = await HostileGate.SendAsync(request, Cancel);
+
+            Assert.True(status == expected, $"{what}: {status} {body}");
+            Assert.Equal("application/problem+json", type);
+            AssertNoStackTrace(what, body);
+            Assert.True(took < Second, $"{what}: took {took.TotalMilliseconds:0} ms");
+        }
+    }
+
+    private static void AssertNoStackTrace(string what, string text)
+    {
+        Assert.False(text.Contains("   at ", StringComparison.Ordinal) || text.Contains(".cs:line", StringComparison.Ordinal), $"{what}: a stack trace in {text}");
+    }
+
+    [Fact]
+    public async Task A_decision_time_at_the_end_of_the_calendar_or_outside_the_documented_range_is_400()
+    {
+        foreach (var at in new[] { "9999-12-31T23:59:59+01:00", "9999-12-31T23:59:59-18:00", "9999-12-31T23:59:59+18:00", "0001-01-01T00:00:00+18:00", "2100-01-01T00:00:00Z", "1999-12-31T23:59:59Z" })
+        {
+            var escaped = Uri.EscapeDataString(at);
+            await AssertRefusedAsync(400, $"GET at={at}", Get($"subject={Phone}&companyId=ACME&callerId={CallerId}&at={escaped}"));
+            await AssertRefusedAsync(400, $"JSON batch at={at}", Post(Json($$"""{"companyId":"ACME","at":"{{at}}","subjects":["+393331234567"]}""")));
+            await AssertRefusedAsync(400, $"CSV batch at={at}", Post(Csv("subject\n+393331234567\n"), $"?companyId=ACME&at={escaped}"));
+        }
+    }
+
+    [Fact]
+    public async Task A_body_without_a_usable_content_type_or_with_a_content_encoding_is_415()
+    {
+        var body = """{"companyId":"ACME","subjects":["+393331234567"]}"""u8.ToArray();
+        HttpRequestMessage Typed(string? type, string? encoding = null, byte[]? content = null)
+        {
+            var bytes = new ByteArrayContent(content ?? body);
+            if (type != null)
+            {
+                bytes.Headers.TryAddWithoutValidation("Content-Type", type);
+            }
+            if (encoding != null)
+            {
+                bytes.Headers.ContentEncoding.Add(encoding);
+            }
+            return Post(bytes, "?companyId=ACME");
+        }
+        var gzipped = new MemoryStream();
+        using (var gzip = new GZipStream(gzipped, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write("subject\n+393331234567\n+393331234568\n"u8);
+        }
+
+        await AssertRefusedAsync(415, "no Content-Type", Typed(null));
+        await AssertRefusedAsync(415, "a bogus charset", Typed("application/json; charset=bogus"));
+        await AssertRefusedAsync(415, "Content-Type ;;;", Typed(";;;"));
+        await AssertRefusedAsync(415, "text/plain", Typed("text/plain"));
+        await AssertRefusedAsync(415, "application/xml", Typed("application/xml"));
+        await AssertRefusedAsync(415, "gzip sent as CSV", Typed("text/csv", "gzip", gzipped.ToArray()));
+        await AssertRefusedAsync(415, "brotli JSON", Typed("application/json", "br"));
+        await AssertRefusedAsync(400, "gzip bytes labelled as plain CSV", Typed("text/csv", null, gzipped.ToArray()));
+    }
+
+    [Fact]
+    public async Task An_over_long_subject_or_caller_id_is_400_naming_the_limit()
+    {
+        var longPhone = "+39 333 123 4567".PadRight(65);
+        var longAddress = new string('x', 513);
+
+        await AssertRefusedAsync(400, "phone of 65", Get($"subject={Uri.EscapeDataString(longPhone)}&companyId=ACME"));
+        await AssertRefusedAsync(400, "address of 513", Get($"subject={longAddress}&companyId=ACME&channel=POSTAL_MAIL"));
+        await AssertRefusedAsync(400, "callerId of 65", Get($"subject={Phone}&companyId=ACME&callerId={Uri.EscapeDataString(longPhone)}"));
+        await AssertRefusedAsync(400, "a batch with one long address", Post(Json($$"""{"companyId":"ACME","channel":"POSTAL_MAIL","subjects":["Via Roma 1","{{longAddress}}"]}""")));
+        using var named = Get($"subject={longAddress}&companyId=ACME&channel=POSTAL_MAIL");
+        var answer = await HostileGate.SendAsync(named, Cancel);
+        Assert.Contains("at most 512", answer.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_amplification_request_is_refused_before_normalization_and_the_gate_stays_small()
+    {
+        // One address of U+FDFA, which NFKD turns into 18 characters each: 30 MB as the tester sent it, and 1 MB
+        // (under Api:MaxBatchBytes, so it is read and its subject measured).
+        const string head = """{"companyId":"ACME","channel":"POSTAL_MAIL","subjects":[""" + "\"";
+        var ligatures = Encoding.UTF8.GetBytes(new string('\uFDFA', 21_845));
+        IEnumerable<ReadOnlyMemory<byte>> Huge(int pieces)
+        {
+            yield return Encoding.UTF8.GetBytes(head);
+            for (var i = 0; i < pieces; i++)
+            {
+                yield return ligatures;
+            }
+            yield return "\"]}"u8.ToArray();
+        }
+        long Length(int pieces) => Encoding.UTF8.GetByteCount(head) + ((long)pieces * ligatures.Length) + 3;
+        var before = gate.ResidentBytes();
+
+        var huge = Enumerable.Range(0, 3).Select(_ => RawHttp.SendAsync(
+            gate.Port,
+            $"POST /v1/check/batch HTTP/1.1\nHost: 127.0.0.1\nX-Api-Key: {HostileGate.Key}\nContent-Type: application/json\nContent-Length: {Length(458)}\n",
+            Huge(458), TimeSpan.FromSeconds(30), Cancel)).ToList();
+        var megabyte = Enumerable.Range(0, 3).Select(_ =>
+            AssertRefusedAsync(400, "1 MB address", Post(new ByteArrayContent(Huge(16).SelectMany(p => p.ToArray()).ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } }))).ToList();
+        using (var live = new HttpRequestMessage(HttpMethod.Get, gate.Url("/health/live")))
+        {
+            var probe = await HostileGate.SendAsync(live, Cancel);
+            Assert.True(probe.Took < Second, $"/health/live took {probe.Took.TotalMilliseconds:0} ms under the attack");
+        }
+        await Task.WhenAll(megabyte);
+        foreach (var answer in await Task.WhenAll(huge))
+        {
+            Assert.True(answer.Status == 413, $"30 MB body: {answer.Text}");
+            Assert.True(answer.Took < Second, $"30 MB body: took {answer.Took.TotalMilliseconds:0} ms");
+            AssertNoStackTrace("30 MB body", answer.Text);
+        }
+        var grown = gate.ResidentBytes() - before;
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"VmRSS {before / (1024 * 1024)} MB before, grew {grown / 1024} KB; 30 MB bodies answered in {string.Join(", ", (await Task.WhenAll(huge)).Select(a => $"{a.Took.TotalMilliseconds:0} ms"))}");
+
+        Assert.True(grown < 50L * 1024 * 1024, $"the gate grew by {grown / (1024 * 1024)} MB (VmRSS {before / (1024 * 1024)} MB before)");
+    }
+
+    [Fact]
+    public async Task A_repeated_or_comma_joined_enum_is_400_never_a_silent_choice()
+    {
+        var common = $"subject={Phone}&companyId=ACME&callerId={CallerId}";
+
+        await AssertRefusedAsync(400, "purpose twice", Get($"{common}&purpose=PROMOTIONAL&purpose=SERVICE"));
+        await AssertRefusedAsync(400, "purpose comma-joined", Get($"{common}&purpose=PROMOTIONAL,SERVICE"));
+        await AssertRefusedAsync(400, "purpose by number", Get($"{common}&purpose=2"));
+        await AssertRefusedAsync(400, "channel twice", Get($"{common}&channel=PHONE&channel=POSTAL_MAIL"));
+        await AssertRefusedAsync(400, "channel comma-joined", Get($"{common}&channel=PHONE,POSTAL_MAIL"));
+        await AssertRefusedAsync(400, "subject twice", Get($"{common}&subject=%2B393331234568"));
+        await AssertRefusedAsync(400, "JSON purpose comma-joined", Post(Json("""{"companyId":"ACME","purpose":"PROMOTIONAL,SERVICE","subjects":["+393331234567"]}""")));
+        await AssertRefusedAsync(400, "JSON purpose twice", Post(Json("""{"companyId":"ACME","purpose":"PROMOTIONAL","purpose":"SERVICE","subjects":["+393331234567"]}""")));
+        await AssertRefusedAsync(400, "JSON channel with a space", Post(Json("""{"companyId":"ACME","channel":" PHONE","subjects":["+393331234567"]}""")));
+        await AssertRefusedAsync(400, "CSV purpose twice", Post(Csv("+393331234567\n"), "?companyId=ACME&purpose=PROMOTIONAL&purpose=SERVICE"));
+    }
+
+    private HttpRequestMessage Partitions(string? peerHeader, string path = PartitionsPath)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, gate.Url(path));
+        if (peerHeader != null)
+        {
+            request.Headers.TryAddWithoutValidation(PeerCredentials.Header, peerHeader);
+        }
+        return request;
+    }
+
+    [Fact]
+    public async Task A_forged_peer_header_is_401_and_lifts_no_rate_limit()
+    {
+        // What anyone could compute before: an HMAC of a fixed label under the development hash secret.
+        var forged = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(SubjectSettings.DevelopmentSecret), "rpo-gate-peer-v1"u8));
+
+        await AssertRefusedAsync(401, "the old static token", Partitions(forged));
+        await AssertRefusedAsync(401, "no peer header", Partitions(null));
+        await AssertRefusedAsync(401, "a made-up signature", Partitions($"v1.{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{new string('0', 32)}.{new string('0', 64)}"));
+        // A burst past the key's rate carrying the forged header: refused, none answered; the limit still holds.
+        var forgedBurst = await Task.WhenAll(Enumerable.Range(0, 2 * HostileGate.RequestsPerSecond).Select(async _ =>
+        {
+            using var request = Get($"subject={Phone}&companyId=ACME", HostileGate.RateKey);
+            request.Headers.TryAddWithoutValidation("X-Rpo-Forwarded", forged);
+            return (await HostileGate.SendAsync(request, Cancel)).Status;
+        }));
+        var plainBurst = await Task.WhenAll(Enumerable.Range(0, 2 * HostileGate.RequestsPerSecond).Select(async _ =>
+        {
+            using var request = Get($"subject={Phone}&companyId=ACME", HostileGate.RateKey);
+            return (await HostileGate.SendAsync(request, Cancel)).Status;
+        }));
+
+        Assert.All(forgedBurst, status => Assert.Equal(401, status));
+        Assert.Contains(429, plainBurst);
+    }
+
+    [Fact]
+    public async Task A_replayed_stale_or_misdirected_peer_signature_is_401()
+    {
+        var signer = new PeerCredentials(HostileGate.PeerSecret);
+        var valid = signer.Sign("GET", PartitionsPath, null);
+
+        await AssertRefusedAsync(401, "signed by an instance with another secret", Partitions(new PeerCredentials(null).Sign("GET", PartitionsPath, null)));
+        await AssertRefusedAsync(401, "signed two minutes ago", Partitions(new PeerCredentials(HostileGate.PeerSecret, new Shifted(TimeSpan.FromMinutes(-2))).Sign("GET", PartitionsPath, null)));
+        await AssertRefusedAsync(401, "signed for another path", Partitions(signer.Sign("GET", "/v1/check", null)));
+        using (var first = Partitions(valid))
+        {
+            var answer = await HostileGate.SendAsync(first, Cancel);
+            Assert.True(answer.Status == 200, $"a valid signature: {answer.Status} {answer.Body}");
+        }
+        await AssertRefusedAsync(401, "the same header replayed", Partitions(valid));
+    }
+
+    [Fact]
+    public async Task Oversized_slow_or_malformed_bodies_are_4xx_counted_and_never_logged_as_errors()
+    {
+        var head = $"POST /v1/check/batch HTTP/1.1\nHost: 127.0.0.1\nX-Api-Key: {HostileGate.Key}\nContent-Type: application/json\n";
+
+        var chunked = await RawHttp.SendAsync(gate.Port, head + "Transfer-Encoding: chunked\n", RawHttp.Chunked((byte)' ', HostileGate.MaxBatchBytes + (1024 * 1024)), TimeSpan.FromSeconds(30), Cancel);
+        var slow = await RawHttp.SendAsync(gate.Port, head + "Content-Length: 100000\n", RawHttp.Repeat((byte)' ', 10), TimeSpan.FromSeconds(30), Cancel);
+        await AssertRefusedAsync(400, "malformed JSON", Post(Json("""{"companyId":"ACME","subjects":[""")));
+
+        Assert.True(chunked.Status == 413, $"a chunked body past Api:MaxBatchBytes: {chunked.Text}");
+        Assert.True(slow.Status == 408, $"a body that stops: {slow.Text}");
+        AssertNoStackTrace("413", chunked.Text);
+        AssertNoStackTrace("408", slow.Text);
+        var metrics = await HostileGate.Http.GetStringAsync(gate.Url("/metrics"), Cancel);
+        Assert.Contains("reason=\"body-too-large\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("reason=\"body-too-slow\"", metrics, StringComparison.Ordinal);
+        var log = gate.Log();
+        var errors = log.Split('\n').Where(l => l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, "Error lines in the log:\n" + string.Join('\n', errors.Take(3)));
+        Assert.DoesNotContain("BadHttpRequestException", log, StringComparison.Ordinal);
+        Assert.Contains("HTTP requests as client errors", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_does_not_echo_the_Host_header()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, gate.Url("/openapi/v1.json"));
+        request.Headers.Host = "attacker.example:8443";
+
+        var answer = await HostileGate.SendAsync(request, Cancel);
+
+        Assert.Equal(200, answer.Status);
+        Assert.DoesNotContain("attacker.example", answer.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ordinary_requests_are_still_answered()
+    {
+        using var get = Get($"subject={Phone}&companyId=ACME&callerId={CallerId}&purpose=service&channel=phone");
+        using var json = Post(new StringContent("""{"companyId":"ACME","purpose":"SERVICE","callerId":"+390212345678","subjects":["+393331234567","Via Roma 1"]}""", Encoding.UTF8, "application/json"));
+        using var csv = Post(new StringContent("subject\n+393331234567\n", Encoding.ASCII, "text/csv"), $"?companyId=ACME&callerId={CallerId}");
+
+        foreach (var (what, request) in new[] { ("GET", get), ("JSON", json), ("CSV", csv) })
+        {
+            var answer = await HostileGate.SendAsync(request, Cancel);
+            Assert.True(answer.Status == 200, $"{what}: {answer.Status} {answer.Body}");
+        }
+    }
+
+    /// <summary>A clock some way off this one, for a peer header signed at another time.</summary>
+    private sealed class Shifted(TimeSpan by) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + by;
+    }
+}
