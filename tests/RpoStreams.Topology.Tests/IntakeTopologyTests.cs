@@ -25,6 +25,10 @@ public class IntakeTopologyTests
         { "far-future", "outside the accepted range" },
         { "far-past", "outside the accepted range" },
         { "header-only", "too short for the Confluent wire format" },
+        { "long-subject", "'subject' is 65 characters long; at most 64" },
+        { "long-address", "'subject' is 513 characters long; at most 512" },
+        { "long-intent-id", "'intentId' is 129 characters long; at most 128" },
+        { "long-caller-id", "'callerId' is 65 characters long; at most 64" },
     };
 
     [Theory]
@@ -49,6 +53,11 @@ public class IntakeTopologyTests
             "far-future" => gate.Encode(gate.Serdes.CallIntent, Intent("i-f", "+393471234567", Instant.FromUtc(2150, 1, 1, 0, 0)), TopicNames.Intents),
             "far-past" => gate.Encode(gate.Serdes.CallIntent, Intent("i-p", "+393471234567", Instant.FromUtc(1990, 1, 1, 0, 0)), TopicNames.Intents),
             "header-only" => goodBytes[..3],
+            "long-subject" => gate.Encode(gate.Serdes.CallIntent, Intent("i-l", "+39 " + new string('3', 61), Tuesday10), TopicNames.Intents),
+            // One U+FDFA decomposes into 18 characters: refused by its length before any normalization.
+            "long-address" => gate.Encode(gate.Serdes.CallIntent, Intent("i-a", new string('\uFDFA', 513), Tuesday10, channel: Channel.POSTAL_MAIL), TopicNames.Intents),
+            "long-intent-id" => gate.Encode(gate.Serdes.CallIntent, Intent(new string('i', 129), "+393471234567", Tuesday10), TopicNames.Intents),
+            "long-caller-id" => gate.Encode(gate.Serdes.CallIntent, Intent("i-c", "+393471234567", Tuesday10, callerId: new string('1', 65)), TopicNames.Intents),
             _ => throw new ArgumentException(kind),
         };
         gate.Raw(TopicNames.Intents, key, value);
@@ -103,6 +112,27 @@ public class IntakeTopologyTests
         Assert.Equal(2, dead.Count);
         Assert.All(dead, d => Assert.Equal("register update: subject cannot be normalized as a PHONE", d.error));
         Assert.Equal(1, dead[1].offset);
+    }
+
+    [Fact]
+    public void Over_long_fields_on_every_input_topic_are_dead_letters_naming_the_field_and_limit()
+    {
+        using var gate = new GateHarness();
+        var address = new string('\uFDFA', 513);
+
+        gate.Register(address, RegisterAction.REGISTERED, Tuesday10, SubjectType.POSTAL_ADDRESS);
+        gate.Consent("+393331234567", new string('C', 129), ConsentAction.WITHDRAWN, null, Tuesday10);
+        gate.Attempt(Attempt("a-long", "i-1", "+39 " + new string('3', 61), Tuesday10));
+        gate.Consultation(Tuesday10, feed: new string('f', 129));
+
+        var errors = gate.DeadLetters().Select(d => d.error).ToList();
+        Assert.Equal(
+            [
+                "register update: 'subject' is 513 characters long; at most 512 are accepted",
+                "consent: 'companyId' is 129 characters long; at most 128 are accepted",
+                "attempt: 'subject' is 65 characters long; at most 64 are accepted",
+            ],
+            errors);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Contracts.Subjects;
 using RpoStreams.Records;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
@@ -44,6 +45,12 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
         if (consultation is null)
         {
             DeadLetter(record, $"consultation: {error}");
+            return;
+        }
+        if ((InputLimits.TooLong("key", record.Key, InputLimits.Id) ?? InputLimits.TooLong("feedId", consultation.feedId, InputLimits.Id)
+            ?? InputLimits.TooLong("registerVersion", consultation.registerVersion, InputLimits.Id)) is { } tooLong)
+        {
+            DeadLetter(record, $"consultation: {tooLong}");
             return;
         }
         var at = consultation.consultedAt.ToInstant();

@@ -118,6 +118,19 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         return subject is null ? null : (kind, subject, subject.Value.Value);
     }
 
+    /// <summary>The first identifier longer than <see cref="InputLimits.Id"/>, as an error; null when none is.</summary>
+    protected static string? Ids(params ReadOnlySpan<(string Field, string? Value)> ids)
+    {
+        foreach (var (field, value) in ids)
+        {
+            if (InputLimits.TooLong(field, value, InputLimits.Id) is { } error)
+            {
+                return error;
+            }
+        }
+        return null;
+    }
+
     protected static string? Required(string? value, string field) =>
         string.IsNullOrWhiteSpace(value) ? $"'{field}' is empty" : null;
 
@@ -178,7 +191,9 @@ public sealed class RegisterIntake : IntakeTransformer<RegisterUpdate>
     protected override AvroSerDes<RegisterUpdate> SerDes => Options.Serdes.RegisterUpdate;
 
     protected override string? Check(RegisterUpdate value) =>
-        Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action") ?? Required(value.subject, "subject");
+        Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action")
+        ?? InputLimits.SubjectTooLong("subject", value.subject, value.subjectType) ?? InputLimits.TooLong("feedId", value.feedId, InputLimits.Id)
+        ?? Required(value.subject, "subject");
 
     protected override Instant EventTimeOf(RegisterUpdate value) => value.effectiveAt.ToInstant();
 
@@ -205,6 +220,7 @@ public sealed class ConsentIntake : IntakeTransformer<ConsentEvent>
 
     protected override string? Check(ConsentEvent value) =>
         Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action") ?? Defined(value.basis, "basis")
+        ?? InputLimits.SubjectTooLong("subject", value.subject, value.subjectType) ?? InputLimits.TooLong("companyId", value.companyId, InputLimits.Id)
         ?? Required(value.subject, "subject")
         ?? Required(value.companyId, "companyId")
         ?? (value.action == ConsentAction.GRANTED && value.basis is null ? "'basis' is required when GRANTED" : null);
@@ -236,6 +252,9 @@ public sealed class IntentIntake : IntakeTransformer<CallIntent>
 
     protected override string? Check(CallIntent value) =>
         Defined(value.channel, "channel") ?? Defined(value.purpose, "purpose")
+        ?? InputLimits.SubjectTooLong("subject", value.subject, SubjectNormalizer.TypeOf(value.channel))
+        ?? Ids(("intentId", value.intentId), ("companyId", value.companyId), ("callCenterId", value.callCenterId), ("campaignId", value.campaignId))
+        ?? InputLimits.TooLong("callerId", value.callerId, InputLimits.CallerId)
         ?? Required(value.intentId, "intentId") ?? Required(value.companyId, "companyId") ?? Required(value.callCenterId, "callCenterId");
 
     protected override Instant EventTimeOf(CallIntent value) => value.scheduledAt.ToInstant();
@@ -269,7 +288,10 @@ public sealed class AttemptIntake : IntakeTransformer<CallAttempt>
     protected override bool BoundPastSkew => true;
 
     protected override string? Check(CallAttempt value) =>
-        Required(value.attemptId, "attemptId") ?? Required(value.companyId, "companyId") ?? Required(value.callCenterId, "callCenterId");
+        InputLimits.SubjectTooLong("subject", value.subject, SubjectType.PHONE)
+        ?? Ids(("attemptId", value.attemptId), ("intentId", value.intentId), ("companyId", value.companyId), ("callCenterId", value.callCenterId), ("campaignId", value.campaignId))
+        ?? InputLimits.TooLong("callerId", value.callerId, InputLimits.CallerId)
+        ?? Required(value.attemptId, "attemptId") ?? Required(value.companyId, "companyId") ?? Required(value.callCenterId, "callCenterId");
 
     protected override Instant EventTimeOf(CallAttempt value) => value.startedAt.ToInstant();
 
