@@ -35,7 +35,7 @@ public sealed class RunningGate : IDisposable
             Development = true,
         };
         var metrics = new GateMetrics();
-        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, null, SystemClock.Instance);
+        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, null, SystemClock.Instance, exactlyOnce: exactlyOnce);
         var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, exactlyOnce, NullLoggerFactory.Instance));
         var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stream.StateChanged += (_, now) =>

@@ -93,15 +93,15 @@ internal sealed class BenchData
     }
 
     /// <summary><paramref name="count"/> intents over the population, serialized once, keyed by the input contract (the normalized subject).</summary>
-    public List<(string Key, byte[] Value)> Intents(int seed, string runId, long count)
+    public List<(string Key, byte[] Value, string IntentId)> Intents(int seed, string runId, long count)
     {
         var traffic = new SyntheticTraffic(seed, rules, registerShare: 0.30, runId: runId);
-        var list = new List<(string, byte[])>((int)count);
+        var list = new List<(string, byte[], string)>((int)count);
         var ctx = Ctx(TopicNames.Intents);
         for (long n = 0; n < count; n++)
         {
             var intent = traffic.Intent(Population, Now);
-            list.Add((TrafficProducer.KeyOf(intent.subject, SubjectNormalizer.TypeOf(intent.channel), intent.intentId), serdes.CallIntent.Serialize(intent, ctx)));
+            list.Add((TrafficProducer.KeyOf(intent.subject, SubjectNormalizer.TypeOf(intent.channel), intent.intentId), serdes.CallIntent.Serialize(intent, ctx), intent.intentId));
         }
         return list;
     }

@@ -143,7 +143,7 @@ internal sealed class GateWorker : IDisposable
             emitted = new EmittedDecisionsView(bootstrap, config.Kafka, config.Streams.ApplicationId, restoration.CreateLogger("emitted"));
             emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));
         }
-        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, deadLetters, SystemClock.Instance, null, emitted);
+        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, deadLetters, SystemClock.Instance, null, emitted, exactlyOnce);
         sinceStart.Start();
         var streamConfig = GateStreamConfig.Create(config, bootstrap, exactlyOnce, restoration);
         if (MockCompensation)

@@ -13,7 +13,7 @@ namespace RpoStreams.Cli.Bench;
 internal sealed class IntentFeeder : IDisposable
 {
     private readonly Thread thread;
-    private readonly List<(string Key, byte[] Value)> items;
+    private readonly List<(string Key, byte[] Value, string IntentId)> items;
     private readonly string topic;
     private readonly string bootstrap;
     private readonly Func<long> decided;
@@ -22,7 +22,7 @@ internal sealed class IntentFeeder : IDisposable
     private long produced;
     private Exception? failure;
 
-    public IntentFeeder(string bootstrap, string topic, List<(string Key, byte[] Value)> items, Func<long> decided, long backlog)
+    public IntentFeeder(string bootstrap, string topic, List<(string Key, byte[] Value, string IntentId)> items, Func<long> decided, long backlog)
     {
         this.bootstrap = bootstrap;
         this.topic = topic;

@@ -24,12 +24,12 @@ internal sealed class LatencyProbe
         this.bootstrap = bootstrap;
     }
 
-    public LatencyResult Run(List<(string Key, byte[] Value)> intents, double rate, double excludeSeconds, TimeSpan drainTimeout)
+    public LatencyResult Run(List<(string Key, byte[] Value, string IntentId)> intents, double rate, double excludeSeconds, TimeSpan drainTimeout)
     {
         var index = new Dictionary<string, int>(intents.Count, StringComparer.Ordinal);
         for (var i = 0; i < intents.Count; i++)
         {
-            index[intents[i].Key] = i;
+            index[intents[i].IntentId] = i;
         }
         var sentAt = new long[intents.Count];
         var latencyMs = new double[intents.Count];

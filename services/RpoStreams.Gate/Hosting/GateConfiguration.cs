@@ -86,7 +86,7 @@ public sealed class GateConfiguration
     /// <summary>The secret subjectRef is keyed with (the development one only in Development).</summary>
     public string HashSecret => string.IsNullOrEmpty(Subjects.HashSecret) ? SubjectSettings.DevelopmentSecret : Subjects.HashSecret;
 
-    public GateTopologyOptions TopologyOptions(RecordSerdes serdes, GateMetrics metrics, IDeadLetterPublisher? deadLetters, IClock clock, IPartitionOwnership? ownership = null, IPublishedDecisions? publishedDecisions = null) => new()
+    public GateTopologyOptions TopologyOptions(RecordSerdes serdes, GateMetrics metrics, IDeadLetterPublisher? deadLetters, IClock clock, IPartitionOwnership? ownership = null, IPublishedDecisions? publishedDecisions = null, bool exactlyOnce = true) => new()
     {
         ApplicationId = Streams.ApplicationId,
         Partitions = Kafka.Partitions,
@@ -97,6 +97,8 @@ public sealed class GateConfiguration
         Hasher = new Contracts.Subjects.SubjectHasher(HashSecret),
         WallClock = clock,
         PersistentStores = true,
+        RocksDb = new RocksDbMemory(Streams.RocksDbMemoryMb).Configure,
+        KeepLocalStateOnCrash = !exactlyOnce,
         Metrics = metrics,
         GlobalDeadLetters = deadLetters,
         Ownership = ownership,

@@ -110,7 +110,7 @@ public sealed class GateService : BackgroundService
             emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));
         }
         CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, exactlyOnce, logger);
-        var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, runtime, emitted);
+        var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, runtime, emitted, exactlyOnce);
         runtime.Serdes = serdes;
         var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, exactlyOnce, loggerFactory));
         runtime.Stream = stream;

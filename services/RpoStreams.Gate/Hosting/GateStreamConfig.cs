@@ -33,7 +33,6 @@ public static class GateStreamConfig
             // Streamiz reads only the status and position of a delivery: not copying keys and values back saves work per record.
             DeliveryReportFields = "status",
         };
-        streamConfig.RocksDbConfigHandler = new RocksDbMemory(s.RocksDbMemoryMb).Configure;
         var k = config.Kafka;
         if (Enum.TryParse<SecurityProtocol>(k.SecurityProtocol, true, out var protocol))
         {

@@ -1,17 +1,16 @@
 using RocksDbSharp;
-using Streamiz.Kafka.Net.State;
 
 namespace RpoStreams.Gate.Hosting;
 
 /// <summary>
 /// RocksDB memory for the whole process: one LRU block cache (with bloom filters, index and filter blocks
-/// in it) shared by every store, and small memtables per store, instead of Streamiz's default of a 50 MB
-/// cache and 3 × 16 MB write buffers for each store. (Streamiz's own BoundMemoryRocksDbConfigHandler calls
-/// a RocksDbSharp signature the pinned RocksDB 11.12 package does not have.)
+/// in it) shared by every store, and two 8 MB memtables per store (flushed when full, see
+/// <see cref="Topology.RocksDbStateStore"/>), instead of Streamiz's default of a 50 MB cache and 3 × 16 MB write
+/// buffers for each store.
 /// </summary>
 public sealed class RocksDbMemory
 {
-    private const ulong WriteBufferBytes = 4 * 1024 * 1024;
+    private const ulong WriteBufferBytes = 8 * 1024 * 1024;
     private readonly Cache cache;
 
     public RocksDbMemory(int totalMb)
@@ -20,7 +19,8 @@ public sealed class RocksDbMemory
         cache = Cache.CreateLru((ulong)totalMb * 1024 * 1024);
     }
 
-    public void Configure(string storeName, RocksDbOptions options)
+    /// <summary>For the gate's own RocksDB store.</summary>
+    public void Configure(DbOptions options)
     {
         var table = new BlockBasedTableOptions()
             .SetBlockCache(cache)
@@ -32,5 +32,6 @@ public sealed class RocksDbMemory
         options.SetMaxWriteBufferNumber(2);
         options.SetCompression(Compression.Lz4);
         options.SetStatsDumpPeriodSec(0);
+        options.IncreaseParallelism(2);
     }
 }

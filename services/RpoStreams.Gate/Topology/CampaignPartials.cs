@@ -9,10 +9,11 @@ namespace RpoStreams.Gate.Topology;
 
 /// <summary>
 /// One subject task's share of the LIST_NOT_SCRUBBED tallies. Each non-SERVICE decision is counted here, per
-/// company, campaign and clock hour of decision time, in a cached store that is committed with the decision;
-/// what is new is sent on to the campaign-hours topic every flush (and at once in replay), with the decisions
-/// in order so the monitor finds the one that crossed the threshold. A crash may lose that order (kept in
-/// memory), never a count: the counts say how many were sent.
+/// company, campaign and clock hour of decision time, in memory; at every commit the counts changed since the
+/// last go to a logged store (<see cref="Persist"/>, on the task's <see cref="CommitHook"/>), so they are
+/// committed with the decisions they count. What is new is sent on to the campaign-hours topic every flush
+/// (and at once in replay), with the decisions in order so the monitor finds the one that crossed the
+/// threshold. A crash may lose that order (kept in memory), never a count: the counts say how many were sent.
 /// </summary>
 public sealed class CampaignPartials
 {
@@ -21,6 +22,7 @@ public sealed class CampaignPartials
     private readonly Dictionary<string, CampaignCount> counts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<CampaignEntry>> entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> unsent = new(StringComparer.Ordinal);
+    private readonly HashSet<string> changed = new(StringComparer.Ordinal);
 
     public CampaignPartials(IKeyValueStore<string, CampaignCount> store, DateTimeZone zone)
     {
@@ -77,7 +79,7 @@ public sealed class CampaignPartials
         {
             count.latestArrival = arrival.ToAvro();
         }
-        store.Put(key, count);
+        changed.Add(key);
         if (!entries.TryGetValue(key, out var list))
         {
             entries[key] = list = [];
@@ -115,9 +117,22 @@ public sealed class CampaignPartials
             });
             count.sentDecisions = count.decisions;
             count.sentRpoBlocked = count.rpoBlocked;
-            store.Put(key, count);
+            changed.Add(key);
         }
         unsent.Clear();
+    }
+
+    /// <summary>At the start of a commit: the counts changed since the last commit go to the store, and so into this commit.</summary>
+    public void Persist()
+    {
+        foreach (var key in changed)
+        {
+            if (counts.TryGetValue(key, out var count))
+            {
+                store.Put(key, count);
+            }
+        }
+        changed.Clear();
     }
 
     /// <summary>Forgets hours whose counts were all sent, once stream time is two days past their end.</summary>
@@ -134,6 +149,7 @@ public sealed class CampaignPartials
         foreach (var key in old)
         {
             counts.Remove(key);
+            changed.Remove(key);
             store.Delete(key);
         }
     }

@@ -35,11 +35,12 @@ public static class GateTopology
         var bytes = new ByteArraySerDes();
 
         // Stores first: Streamiz needs them registered before a processor names them. The subject state (one
-        // entry per subject) in RocksDB; the small ones in memory, restored from their changelogs; the hot
-        // counters cached, so they reach their changelog once per commit, not once per decision.
+        // entry per subject) in RocksDB; the small ones in memory, restored from their changelogs; the monitors'
+        // tallies cached, so they reach their changelog once per commit, not once per batch.
         builder.AddStateStore(Store(options, StoreNames.Subjects, serdes.SubjectState));
         builder.AddStateStore(Store(options, StoreNames.PendingAttempts, serdes.PendingAttempt, small: true));
-        builder.AddStateStore(Store(options, StoreNames.CampaignPartials, serdes.CampaignCount, small: true).WithCachingEnabled());
+        builder.AddStateStore(Store(options, StoreNames.CampaignPartials, serdes.CampaignCount, small: true));
+        builder.AddStateStore(new CommitHookBuilder(StoreNames.SubjectCommits));
         builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally, small: true).WithCachingEnabled());
         builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode, small: true).WithCachingEnabled());
 
@@ -75,7 +76,7 @@ public static class GateTopology
             .Transform(
                 TransformerBuilder.New<string, SubjectInput, string, GateOutput>().Transformer<SubjectProcessor>(options).Build(),
                 "decide",
-                [.. StoreNames.SubjectStores]);
+                [.. StoreNames.SubjectProcessorStores]);
 
         var kinds = outputs.Branch("outputs", (_, v, _) => v.Decision != null, (_, v, _) => v.Alert != null, (_, v, _) => v.Counts != null, (_, v, _) => v.Stale != null);
         kinds[0].To(new FixedTopic<string, GateOutput>(TopicNames.Decisions), null, strings, new OutputPartSerDes<byte[]>(v => v.Decision, bytes), "decisions-sink");
@@ -136,7 +137,7 @@ public static class GateTopology
 
     private static IStoreBuilder<IKeyValueStore<string, T>> Store<T>(GateTopologyOptions options, string name, ISerDes<T> serdes, bool small = false)
     {
-        var supplier = options.PersistentStores && !small ? Stores.PersistentKeyValueStore(name) : Stores.InMemoryKeyValueStore(name);
+        var supplier = options.PersistentStores && !small ? new RocksDbStateStoreSupplier(name, options.RocksDb, options.KeepLocalStateOnCrash) : Stores.InMemoryKeyValueStore(name);
         return Stores.KeyValueStoreBuilder(supplier, new StringSerDes(), serdes);
     }
 

@@ -65,6 +65,15 @@ public sealed class GateTopologyOptions
     /// <summary>RocksDB stores with changelogs (the service); false gives in-memory stores (still changelogged).</summary>
     public bool PersistentStores { get; init; } = true;
 
+    /// <summary>RocksDB options of the subject store (the service shares one block cache, see RocksDbMemory); null: RocksDB's defaults.</summary>
+    public Action<RocksDbSharp.DbOptions>? RocksDb { get; init; }
+
+    /// <summary>
+    /// Whether the subject store logs its writes so local state survives a crash: yes at-least-once (the
+    /// development broker), no under exactly-once, where local state is wiped after an unclean stop anyway.
+    /// </summary>
+    public bool KeepLocalStateOnCrash { get; init; } = true;
+
     public GateMetrics? Metrics { get; init; }
 
     public IDeadLetterPublisher? GlobalDeadLetters { get; init; }

@@ -28,8 +28,14 @@ public static class StoreNames
     /// <summary>Key under which the consultation store keeps the latest consultation of every feed.</summary>
     public const string LatestConsultationKey = "*latest*";
 
+    /// <summary>Tells the subject processor a commit begins (see <see cref="CommitHook"/>); not a real store.</summary>
+    public const string SubjectCommits = "subject-commits";
+
     /// <summary>Logged stores owned by the subject tasks (partitioned like the input topics).</summary>
     public static readonly IReadOnlyList<string> SubjectStores = [Subjects, PendingAttempts, CampaignPartials];
+
+    /// <summary>What the subject processor names, the commit hook first (it must run before the stores it writes to are flushed).</summary>
+    public static readonly IReadOnlyList<string> SubjectProcessorStores = [SubjectCommits, .. SubjectStores];
 
     /// <summary>The subject-state key of an intent (and its attempts) whose subject cannot be normalized.</summary>
     public static string IntentKey(string intentId) => "intent:" + intentId;

@@ -54,6 +54,10 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
         attempts = new AttemptAudit(options, (IKeyValueStore<string, PendingAttempt>)context.GetStateStore(StoreNames.PendingAttempts), Raise);
         campaigns = new CampaignPartials((IKeyValueStore<string, CampaignCount>)context.GetStateStore(StoreNames.CampaignPartials), Rules.Zone);
+        if (context.GetStateStore(StoreNames.SubjectCommits) is CommitHook commits)
+        {
+            commits.Committing += campaigns.Persist;
+        }
         if (options.PublishedDecisions is { } view)
         {
             published = new PublishedDecisionCheck(view, options.Serdes, Stopwatch.GetTimestamp());

@@ -1,0 +1,280 @@
+using RocksDbSharp;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Crosscutting;
+using Streamiz.Kafka.Net.Errors;
+using Streamiz.Kafka.Net.Processors;
+using Streamiz.Kafka.Net.State;
+using Streamiz.Kafka.Net.State.Enumerator;
+using Streamiz.Kafka.Net.State.Supplier;
+
+namespace RpoStreams.Gate.Topology;
+
+/// <summary>
+/// The RocksDB store of the subject state. Streamiz 1.8.2's own RocksDB store writes without a write-ahead
+/// log and so, at every commit (ten times a second per task), flushes its memtables into a new file: the
+/// files, their syncs and their compactions cost more than the lookups they serve, and every lookup then
+/// searches more files. This store flushes memtables only when they are full, so recent writes are read
+/// from memory. What a crash leaves behind depends on the guarantee:
+/// <list type="bullet">
+/// <item>exactly-once: nothing is logged; local state is wiped after an unclean stop and restored from the
+/// changelogs (CleanShutdownMarker), and a clean close flushes the memtables;</item>
+/// <item>at-least-once (the development broker): RocksDB's write-ahead log, buffered in memory and handed to
+/// the OS at each commit (<see cref="Flush"/>), so a killed process loses nothing committed and the local
+/// state is kept.</item>
+/// </list>
+/// Same layout on disk as Streamiz's store (<c>{stateDir}/{applicationId}/{task}/rocksdb/{store}</c>),
+/// restored from the same changelog.
+/// </summary>
+public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
+{
+    private readonly Action<DbOptions>? configure;
+    private readonly bool logged;
+    private readonly HashSet<RangeEnumerator> open = [];
+    private RocksDb? db;
+    private WriteOptions writeOptions = null!;
+
+    /// <summary>A store whose writes are logged (<paramref name="logged"/>) at-least-once, not under exactly-once (see the type).</summary>
+    public RocksDbStateStore(string name, Action<DbOptions>? configure, bool logged)
+    {
+        Name = name;
+        this.configure = configure;
+        this.logged = logged;
+    }
+
+    public string Name { get; }
+
+    public bool Persistent => true;
+
+    public bool IsLocally => true;
+
+    public bool IsOpen => db is not null;
+
+    private RocksDb Db => db ?? throw new InvalidStateStoreException($"Store {Name} is currently closed");
+
+    public void Init(ProcessorContext context, IStateStore root)
+    {
+        var dir = Path.Combine(context.StateDir, "rocksdb", Name);
+        Directory.CreateDirectory(dir);
+        var options = new DbOptions().SetCreateIfMissing(true).SetInfoLogLevel(InfoLogLevel.Error);
+        configure?.Invoke(options);
+        // Keys are subjectRefs (uniform hex): memtables hashed on their first 8 bytes find a key without walking a
+        // skip list, and a bloom filter over them answers "absent" (most subjects asked about) cheaply.
+        options.SetPrefixExtractor(SliceTransform.CreateFixedPrefix(8));
+        options.SetHashSkipListRep(100_000, 4, 4);
+        // One writer per store (its task's thread): the hashed memtable does not take concurrent writes.
+        Native.Instance.rocksdb_options_set_allow_concurrent_memtable_write(options.Handle, 0);
+        options.SetMemtablePrefixBloomSizeRatio(0.05);
+        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
+        writeOptions = new WriteOptions();
+        if (logged)
+        {
+            // The log is written to the OS when a commit flushes the store, not at every write.
+            Native.Instance.rocksdb_options_set_manual_wal_flush(options.Handle, 1);
+        }
+        else
+        {
+            writeOptions.DisableWal(1);
+        }
+        try
+        {
+            db = RocksDb.Open(options, dir);
+        }
+        catch (RocksDbException e)
+        {
+            throw new ProcessorStateException($"Error opening store {Name} at location {dir}", e);
+        }
+        context.Register(root, (key, value, _) => Put(key, value));
+    }
+
+    // Streamiz's interfaces say byte[]; a missing key is null, as in its own stores.
+    public byte[] Get(Bytes key) => Db.Get(key.Get)!;
+
+    public void Put(Bytes key, byte[]? value)
+    {
+        if (value is null)
+        {
+            Db.Remove(key.Get, null, writeOptions);
+        }
+        else
+        {
+            Db.Put(key.Get, value, null, writeOptions);
+        }
+    }
+
+    public byte[] PutIfAbsent(Bytes key, byte[] value)
+    {
+        byte[]? existing = Get(key);
+        if (existing is null)
+        {
+            Put(key, value);
+        }
+        return existing!;
+    }
+
+    public void PutAll(IEnumerable<KeyValuePair<Bytes, byte[]>> entries)
+    {
+        using var batch = new WriteBatch();
+        foreach (var (key, value) in entries)
+        {
+            if (value is null)
+            {
+                batch.Delete(key.Get);
+            }
+            else
+            {
+                batch.Put(key.Get, value);
+            }
+        }
+        Db.Write(batch, writeOptions);
+    }
+
+    public byte[] Delete(Bytes key)
+    {
+        var existing = Get(key);
+        Db.Remove(key.Get, null, writeOptions);
+        return existing;
+    }
+
+    public IKeyValueEnumerator<Bytes, byte[]> Range(Bytes from, Bytes to) => Track(new RangeEnumerator(this, from.Get, to.Get, forward: true));
+
+    public IKeyValueEnumerator<Bytes, byte[]> ReverseRange(Bytes from, Bytes to) => Track(new RangeEnumerator(this, from.Get, to.Get, forward: false));
+
+    public IEnumerable<KeyValuePair<Bytes, byte[]>> All() => Enumerate(Track(new RangeEnumerator(this, null, null, forward: true)));
+
+    public IEnumerable<KeyValuePair<Bytes, byte[]>> ReverseAll() => Enumerate(Track(new RangeEnumerator(this, null, null, forward: false)));
+
+    public long ApproximateNumEntries() =>
+        long.TryParse(Db.GetProperty("rocksdb.estimate-num-keys"), out var n) && n > 0 ? n : 0;
+
+    /// <summary>At a commit, at-least-once: the write-ahead log goes to the OS (no sync: a process crash loses nothing, a power loss may).</summary>
+    public void Flush()
+    {
+        if (logged && db is { } open)
+        {
+            Native.Instance.rocksdb_flush_wal(open.Handle, 0);
+        }
+    }
+
+    public void Close()
+    {
+        if (db is null)
+        {
+            return;
+        }
+        foreach (var iterator in open.ToList())
+        {
+            iterator.Dispose();
+        }
+        if (logged)
+        {
+            Flush();
+        }
+        else
+        {
+            // Nothing is logged: the memtables go to disk now, before the checkpoint Streamiz keeps on a clean close counts on them.
+            db.Flush(new FlushOptions().SetWaitForFlush(true));
+        }
+        db.Dispose();
+        db = null;
+    }
+
+    private RangeEnumerator Track(RangeEnumerator enumerator)
+    {
+        open.Add(enumerator);
+        return enumerator;
+    }
+
+    private static IEnumerable<KeyValuePair<Bytes, byte[]>> Enumerate(RangeEnumerator enumerator)
+    {
+        using (enumerator)
+        {
+            while (enumerator.MoveNext())
+            {
+                yield return enumerator.Current!.Value;
+            }
+        }
+    }
+
+    /// <summary>Keys from <c>from</c> to <c>to</c>, both included, in byte order (or reversed); null bounds are open.</summary>
+    private sealed class RangeEnumerator : IKeyValueEnumerator<Bytes, byte[]>
+    {
+        private readonly RocksDbStateStore store;
+        private readonly byte[]? from;
+        private readonly byte[]? to;
+        private readonly bool forward;
+        private Iterator? iterator;
+        private bool started;
+
+        public RangeEnumerator(RocksDbStateStore store, byte[]? from, byte[]? to, bool forward)
+        {
+            this.store = store;
+            this.from = from;
+            this.to = to;
+            this.forward = forward;
+            // Ranges cross prefixes: they need the total order, not the prefix hash.
+            iterator = store.Db.NewIterator(null, new ReadOptions().SetTotalOrderSeek(true));
+        }
+
+        public KeyValuePair<Bytes, byte[]>? Current { get; private set; }
+
+        object? System.Collections.IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            if (iterator is null)
+            {
+                return false;
+            }
+            if (!started)
+            {
+                started = true;
+                if (forward)
+                {
+                    _ = from is null ? iterator.SeekToFirst() : iterator.Seek(from);
+                }
+                else
+                {
+                    _ = to is null ? iterator.SeekToLast() : iterator.SeekForPrev(to);
+                }
+            }
+            else
+            {
+                _ = forward ? iterator.Next() : iterator.Prev();
+            }
+            if (!iterator.Valid())
+            {
+                Current = null;
+                return false;
+            }
+            var key = iterator.Key();
+            if ((forward && to is not null && key.AsSpan().SequenceCompareTo(to) > 0) || (!forward && from is not null && key.AsSpan().SequenceCompareTo(from) < 0))
+            {
+                Current = null;
+                return false;
+            }
+            Current = new KeyValuePair<Bytes, byte[]>(Bytes.Wrap(key), iterator.Value());
+            return true;
+        }
+
+        public Bytes PeekNextKey() => throw new NotSupportedException("not used by the gate");
+
+        public void Reset() => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+            iterator?.Dispose();
+            iterator = null;
+            store.open.Remove(this);
+        }
+    }
+}
+
+/// <summary>Supplies a <see cref="RocksDbStateStore"/> per task.</summary>
+public sealed class RocksDbStateStoreSupplier(string name, Action<DbOptions>? configure, bool logged) : IKeyValueBytesStoreSupplier
+{
+    public string Name { get; set; } = name;
+
+    public string MetricsScope => "rocksdb-state";
+
+    public IKeyValueStore<Bytes, byte[]> Get() => new RocksDbStateStore(Name, configure, logged);
+}
