@@ -13,6 +13,10 @@ public sealed class SubjectHasher
 {
     private readonly byte[] key;
 
+    /// <summary>The keyed HMAC this thread used last, reused while the key is the same: setting a key up costs more than hashing a number.</summary>
+    [ThreadStatic]
+    private static (byte[] Key, IncrementalHash Hash)? lastHmac;
+
     public SubjectHasher(string secret)
     {
         if (string.IsNullOrEmpty(secret))
@@ -33,7 +37,21 @@ public sealed class SubjectHasher
         Encoding.ASCII.GetBytes(prefix, input);
         Encoding.UTF8.GetBytes(subject.Value, input[prefix.Length..]);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(key, input, mac);
+        var hash = Hmac();
+        hash.AppendData(input);
+        hash.GetHashAndReset(mac);
         return Convert.ToHexStringLower(mac[..16]);
+    }
+
+    private IncrementalHash Hmac()
+    {
+        if (lastHmac is { } last && ReferenceEquals(last.Key, key))
+        {
+            return last.Hash;
+        }
+        lastHmac?.Hash.Dispose();
+        var hash = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        lastHmac = (key, hash);
+        return hash;
     }
 }
