@@ -8,6 +8,7 @@ var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, 
     SimulateCommand.Create(),
     AuditCommand.Create(),
     DeadLettersCommand.Create(),
+    LagCommand.Create(),
     RpoStreams.Cli.Bench.BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
