@@ -54,9 +54,19 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 random_delay() { awk -v r="$RANDOM" -v a="$min_after" -v m="$max_after" 'BEGIN { printf "%.1f", a + (r / 32767) * (m - a) }'; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-# start_gate LABEL STATE_DIR LOG -> sets gate_pid
+# Seconds from a start (epoch $2) to the first "RUNNING" line of its log $1, or "-" if it never got there.
+running_after() {
+  local line at
+  line=$(grep -m1 -E '"State":"RUNNING"|Gate stream state RUNNING' "$1" 2>/dev/null) || { echo "-"; return; }
+  at=$(sed -n 's/.*"@t":"\([^"]*\)".*/\1/p' <<< "$line")
+  [ -n "$at" ] || { echo "?"; return; }
+  awk -v a="$2" -v b="$(date -d "$at" +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# start_gate LABEL STATE_DIR LOG -> sets gate_pid, gate_started
 start_gate() {
   local port; port=$(free_port)
+  gate_started=$(now)
   Kafka__BootstrapServers=$bootstrap Kafka__Partitions=$partitions Streams__ApplicationId=$app \
   Streams__StateDir=$2 Subjects__HashSecret=chaos-secret-0123456789abcdef ASPNETCORE_ENVIRONMENT=Production \
   Demo__Enabled=false DOTNET_gcServer=1 \
@@ -65,7 +75,7 @@ start_gate() {
   pids+=("$gate_pid")
 }
 
-total_lost=0 total_dup=0 total_kills=0 failed_rounds=0
+total_lost=0 total_dup=0 total_kills=0 total_intents=0 failed_rounds=0
 for round in $(seq 1 "$rounds"); do
   dir="$work/round-$round"; mkdir -p "$dir"
   app="chaos-$round"
@@ -92,16 +102,17 @@ for round in $(seq 1 "$rounds"); do
   if [ "$mode" = pair ]; then
     start_gate survivor "$dir/state-survivor" "$dir/gate-survivor.log"; survivor=$gate_pid
   fi
-  kill_points=()
+  kill_points=() to_running=()
   for k in $(seq 1 "$kills"); do
-    start_gate victim "$dir/state-victim" "$dir/gate-victim.log"
+    start_gate victim "$dir/state-victim" "$dir/gate-victim-$k.log"
     delay=$(random_delay)
     sleep "$delay"
     kill -9 "$gate_pid" 2>/dev/null; wait "$gate_pid" 2>/dev/null
     kill_points+=("${delay}s")
+    to_running+=("$(running_after "$dir/gate-victim-$k.log" "$gate_started")")
     total_kills=$((total_kills + 1))
   done
-  start_gate victim "$dir/state-victim" "$dir/gate-victim.log"; last=$gate_pid
+  start_gate victim "$dir/state-victim" "$dir/gate-victim-last.log"; last=$gate_pid; last_started=$gate_started
   [ -n "$sim_pid" ] && wait "$sim_pid"
 
   audit=$(dotnet "$bin_cli" audit --bootstrap "$bootstrap" --wait 240 2>"$dir/audit.log")
@@ -112,10 +123,10 @@ for round in $(seq 1 "$rounds"); do
   if [ -z "$missing" ] || [ -z "$dup" ]; then
     echo "round $round: audit gave no result: $audit (see $dir)"; failed_rounds=$((failed_rounds + 1)); missing=0; dup=0
   fi
-  wipes=$(grep -c "did not stop cleanly" "$dir/gate-victim.log" 2>/dev/null || true)
-  restarts=$(grep -c -E "Gate stream state RUNNING|\"State\":\"RUNNING\"" "$dir/gate-victim.log" 2>/dev/null || true)
-  echo "round $round: $mode, traffic $traffic, kills at ${kill_points[*]}, reached RUNNING $restarts of $((kills + 1)) starts, wipes $wipes, $audit, ${took}s"
-  total_lost=$((total_lost + missing)); total_dup=$((total_dup + dup))
+  wipes=$(cat "$dir"/gate-victim-*.log 2>/dev/null | grep -c "did not stop cleanly" || true)
+  to_running+=("$(running_after "$dir/gate-victim-last.log" "$last_started")")
+  echo "round $round: $mode, traffic $traffic, killed at ${kill_points[*]} after start; RUNNING after ${to_running[*]} s ('-': killed before); wipes $wipes; $audit; ${took}s"
+  total_lost=$((total_lost + missing)); total_dup=$((total_dup + dup)); total_intents=$((total_intents + ${n_intents:-0}))
   if [ "$missing" != 0 ] || [ "$dup" != 0 ]; then keep=1; echo "  kept $dir"; fi
 
   for p in $last ${survivor:-} $broker_pid; do kill -TERM "$p" 2>/dev/null; done
@@ -128,5 +139,6 @@ for round in $(seq 1 "$rounds"); do
   survivor=""
 done
 
+echo "kills: $total_kills intents: $total_intents failed rounds: $failed_rounds"
 echo "rounds: $rounds lost: $total_lost duplicated: $total_dup"
 [ "$total_lost" = 0 ] && [ "$total_dup" = 0 ] && [ "$failed_rounds" = 0 ]
