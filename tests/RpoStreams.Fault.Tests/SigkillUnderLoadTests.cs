@@ -9,12 +9,13 @@ namespace RpoStreams.Fault.Tests;
 
 /// <summary>
 /// Crash consistency under load: the gate (a separate process on its own state dir) is killed with SIGKILL
-/// at random points while it works through a 200,000-intent run, restarted on the same state dir each time,
+/// at random points while it works through an 80,000-intent run (the crash loop, scripts/chaos.sh and
+/// CrashLoopTests, repeats such runs), restarted on the same state dir each time,
 /// and afterwards every intent has exactly one decision.
 /// </summary>
 public sealed class SigkillUnderLoadTests
 {
-    private const int Intents = 200_000;
+    private const int Intents = 80_000;
     private const int Kills = 5;
 
     /// <summary>
@@ -41,7 +42,7 @@ public sealed class SigkillUnderLoadTests
 
     [Fact(Timeout = 20 * 60 * 1000)]
     [Trait("Category", "Fault")]
-    public async Task Gate_killed_with_SIGKILL_five_times_during_a_200k_run_decides_every_intent_exactly_once()
+    public async Task Gate_killed_with_SIGKILL_five_times_during_an_80k_run_decides_every_intent_exactly_once()
     {
         var cancel = FaultRig.Cancel;
         await using var rig = await FaultRig.StartAsync("sigkill", Partitions);
@@ -49,7 +50,7 @@ public sealed class SigkillUnderLoadTests
         var random = new Random(seed);
         rig.Log($"seed {seed} (set FAULT_SEED to replay the same kill points)");
 
-        // Given a running gate and a 200k-intent run flowing into it
+        // Given a running gate and an 80k-intent run flowing into it
         var gate = rig.Gate("gate");
         gate.Start();
         rig.Log($"gate RUNNING after {await gate.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel):g}");
