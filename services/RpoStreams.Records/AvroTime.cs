@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace RpoStreams.Contracts;
+namespace RpoStreams.Records;
 
 /// <summary>Conversions between Avro <c>timestamp-millis</c> (a UTC <see cref="DateTime"/>) and NodaTime instants.</summary>
 public static class AvroTime
