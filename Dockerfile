@@ -33,6 +33,7 @@ WORKDIR /src
 # Restore from the project files alone, so the package layer survives source edits.
 COPY Directory.Build.props Directory.Packages.props ./
 COPY services/RpoStreams.Records/RpoStreams.Records.csproj services/RpoStreams.Records/
+COPY services/RpoStreams.Policy/RpoStreams.Policy.csproj services/RpoStreams.Policy/
 COPY services/RpoStreams.Contracts/RpoStreams.Contracts.csproj services/RpoStreams.Contracts/
 COPY services/RpoStreams.DevKafka/RpoStreams.DevKafka.csproj services/RpoStreams.DevKafka/
 COPY services/RpoStreams.Gate/RpoStreams.Gate.csproj services/RpoStreams.Gate/

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.Gate.Simulation;
 
 namespace RpoStreams.Cli;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Confluent.Kafka;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Simulation;
 using Spectre.Console;
 

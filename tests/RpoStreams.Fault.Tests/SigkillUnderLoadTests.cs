@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.ExceptionServices;
 using RpoStreams.Fault.Tests.Infrastructure;
 using RpoStreams.Testing;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Simulation;
 
 namespace RpoStreams.Fault.Tests;

@@ -1,7 +1,7 @@
 using System.Runtime.ExceptionServices;
 using RpoStreams.Fault.Tests.Infrastructure;
 using RpoStreams.Testing;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Simulation;
 
 namespace RpoStreams.Fault.Tests;

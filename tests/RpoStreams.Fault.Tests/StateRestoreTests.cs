@@ -3,7 +3,7 @@ using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Fault.Tests.Infrastructure;
 using RpoStreams.Testing;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Simulation;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;

@@ -3,7 +3,7 @@ using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using RpoStreams.Fault.Tests.Infrastructure;
 using RpoStreams.Testing;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Simulation;
 
 namespace RpoStreams.Fault.Tests;

@@ -4,7 +4,7 @@ using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Simulation;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;

@@ -2,8 +2,8 @@ using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Subjects;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Simulation;
 using RpoStreams.Records;
 

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Simulation;
 
 namespace RpoStreams.Gate.Hosting;

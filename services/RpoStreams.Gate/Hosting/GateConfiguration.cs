@@ -1,6 +1,7 @@
 using NodaTime;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.Gate.Topology;
 
 namespace RpoStreams.Gate.Hosting;
@@ -78,10 +79,10 @@ public sealed class GateConfiguration
         }
     }
 
-    private Gate.Policy.PolicyRules? rules;
+    private PolicyRules? rules;
 
     /// <summary>The policy compiled from <see cref="Policy"/> (calling window, holidays), built once for every user.</summary>
-    public Gate.Policy.PolicyRules Rules => rules ??= Gate.Policy.PolicyRules.From(Policy);
+    public PolicyRules Rules => rules ??= PolicyRules.From(Policy);
 
     /// <summary>The secret subjectRef is keyed with (the development one only in Development).</summary>
     public string HashSecret => string.IsNullOrEmpty(Subjects.HashSecret) ? SubjectSettings.DevelopmentSecret : Subjects.HashSecret;
@@ -94,7 +95,7 @@ public sealed class GateConfiguration
         Alerts = Alerts,
         Intake = Intake,
         Serdes = serdes,
-        Hasher = new Contracts.Subjects.SubjectHasher(HashSecret),
+        Hasher = new SubjectHasher(HashSecret),
         WallClock = clock,
         PersistentStores = true,
         RocksDb = new RocksDbMemory(Streams.RocksDbMemoryMb).Configure,

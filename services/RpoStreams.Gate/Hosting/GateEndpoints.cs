@@ -1,5 +1,6 @@
 using NodaTime;
 using OpenTelemetry.Metrics;
+using RpoStreams.Policy;
 
 namespace RpoStreams.Gate.Hosting;
 
@@ -56,7 +57,7 @@ public static class Health
         {
             reasons.Add("no register consultation yet: every promotional contact is blocked (REGISTER_STALE)");
         }
-        else if (latest is { } l && Policy.Policy.IsStale(l, now, config.Rules))
+        else if (latest is { } l && CallPolicy.IsStale(l, now, config.Rules))
         {
             reasons.Add($"the latest register consultation ({l}) is older than {config.Policy.ConsultationValidityDays} days: promotional contacts are blocked (REGISTER_STALE)");
         }

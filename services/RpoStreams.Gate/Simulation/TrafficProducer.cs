@@ -2,7 +2,7 @@ using Avro.Specific;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
 
 namespace RpoStreams.Gate.Simulation;

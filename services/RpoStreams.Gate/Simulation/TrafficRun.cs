@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using NodaTime;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 
 namespace RpoStreams.Gate.Simulation;
 

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Policy.Subjects;
 
 namespace RpoStreams.Gate.Hosting.Api;
 

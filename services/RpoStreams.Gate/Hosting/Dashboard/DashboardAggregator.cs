@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using NodaTime;
 using RpoStreams.Gate.Topology;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 
 namespace RpoStreams.Gate.Hosting.Dashboard;
@@ -364,7 +365,7 @@ public sealed partial class DashboardAggregator : BackgroundService
         var validity = config.Rules.ConsultationValidity;
         var age = now - latest;
         return new DashboardRegister(
-            Policy.Policy.IsStale(latest, now, config.Rules) ? "stale" : "fresh",
+            CallPolicy.IsStale(latest, now, config.Rules) ? "stale" : "fresh",
             latest.ToDateTimeOffset(),
             (long)Math.Floor(age.TotalSeconds),
             (latest + validity).ToDateTimeOffset(),

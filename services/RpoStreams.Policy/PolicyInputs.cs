@@ -1,7 +1,7 @@
 using NodaTime;
 using RpoStreams.Records;
 
-namespace RpoStreams.Gate.Policy;
+namespace RpoStreams.Policy;
 
 /// <summary>What the policy needs to know about an intent (the raw subject is not among it).</summary>
 public sealed record IntentFacts(

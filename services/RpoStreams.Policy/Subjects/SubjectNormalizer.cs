@@ -3,7 +3,7 @@ using System.Text;
 using PhoneNumbers;
 using RpoStreams.Records;
 
-namespace RpoStreams.Contracts.Subjects;
+namespace RpoStreams.Policy.Subjects;
 
 /// <summary>A subject after normalization: the form every lookup and every hash uses.</summary>
 public readonly record struct NormalizedSubject(SubjectType Type, string Value);

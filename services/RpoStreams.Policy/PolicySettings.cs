@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using NodaTime;
 
-namespace RpoStreams.Gate.Policy;
+namespace RpoStreams.Policy;
 
 /// <summary>
 /// Every number of the policy (DESIGN section 3), bound from the <c>Policy</c> configuration section.

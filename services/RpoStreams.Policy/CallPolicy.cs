@@ -1,14 +1,14 @@
 using NodaTime;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
 
-namespace RpoStreams.Gate.Policy;
+namespace RpoStreams.Policy;
 
 /// <summary>
 /// The decision: a pure function of the intent, the subject's stored state, the latest register
 /// consultation and the policy rules (DESIGN section 3, version it-2024.1). No Kafka, no clock.
 /// </summary>
-public static class Policy
+public static class CallPolicy
 {
     /// <summary>
     /// Whether a decision counts towards FREQUENCY_CAP: only ALLOWED promotional phone contacts with a valid
@@ -106,35 +106,4 @@ public static class Policy
     private static PolicyDecision Allowed(Basis basis, PolicyRules rules) => new(Outcome.ALLOWED, [], basis, rules.Version);
 
     private static PolicyDecision Blocked(List<Reason> reasons, PolicyRules rules) => new(Outcome.BLOCKED, reasons, null, rules.Version);
-}
-
-/// <summary>
-/// The frequency cap: a company may contact a subject at most DailyCap times on one calendar day
-/// (policy time zone) and RollingCap times in the window [T - RollingWindow, T).
-/// </summary>
-public static class FrequencyCap
-{
-    public static bool IsReached(IReadOnlyList<Instant> allowedContacts, Instant t, PolicyRules rules)
-    {
-        if (allowedContacts.Count == 0)
-        {
-            return false;
-        }
-        // Null past either end of the calendar, for t and contacts alike (so those count as one day).
-        var day = PolicyTime.Local(t, rules.Zone)?.Date;
-        var windowStart = PolicyTime.Minus(t, rules.RollingWindow);
-        int sameDay = 0, inWindow = 0;
-        foreach (var at in allowedContacts)
-        {
-            if (PolicyTime.Local(at, rules.Zone)?.Date == day)
-            {
-                sameDay++;
-            }
-            if (at >= windowStart && at < t)
-            {
-                inWindow++;
-            }
-        }
-        return sameDay >= rules.DailyCap || inWindow >= rules.RollingCap;
-    }
 }

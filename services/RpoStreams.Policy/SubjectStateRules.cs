@@ -1,9 +1,8 @@
 using NodaTime;
-using RpoStreams.Contracts;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 
-namespace RpoStreams.Gate.Policy;
+namespace RpoStreams.Policy;
 
 /// <summary>
 /// How stored subject state changes with each input (DESIGN section 3, "latest" rules): pure

@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace RpoStreams.Gate.Policy;
+namespace RpoStreams.Policy;
 
 /// <summary>
 /// Time arithmetic that holds at the ends of NodaTime's calendar, so that the policy is total: NodaTime throws
@@ -8,7 +8,7 @@ namespace RpoStreams.Gate.Policy;
 /// in a zone falls outside the years -9998 to 9999 (the last hour of 9999 in Rome). Real decision times are
 /// nowhere near; intake and the check API refuse times outside their documented range before the policy runs.
 /// </summary>
-internal static class PolicyTime
+public static class PolicyTime
 {
     private static readonly long MinTicks = Instant.MinValue.ToUnixTimeTicks();
     private static readonly long MaxTicks = Instant.MaxValue.ToUnixTimeTicks();

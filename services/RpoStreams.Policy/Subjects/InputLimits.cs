@@ -1,7 +1,7 @@
 using System.Globalization;
 using RpoStreams.Records;
 
-namespace RpoStreams.Contracts.Subjects;
+namespace RpoStreams.Policy.Subjects;
 
 /// <summary>
 /// The longest text the gate accepts in each field, in UTF-16 characters (<see cref="string.Length"/>),

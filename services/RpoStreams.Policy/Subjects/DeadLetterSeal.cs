@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace RpoStreams.Contracts.Subjects;
+namespace RpoStreams.Policy.Subjects;
 
 /// <summary>
 /// Seals the original bytes of a dead letter with AES-256-GCM under a key derived (HKDF-SHA256) from

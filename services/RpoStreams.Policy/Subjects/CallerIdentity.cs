@@ -1,6 +1,6 @@
 using PhoneNumbers;
 
-namespace RpoStreams.Contracts.Subjects;
+namespace RpoStreams.Policy.Subjects;
 
 /// <summary>
 /// Checks the calling line identity a dialer will present. Telemarketing calls must show a valid,

@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace RpoStreams.Gate.Policy;
+namespace RpoStreams.Policy;
 
 /// <summary>The policy settings, validated and compiled once at start (durations, calendar, zone).</summary>
 public sealed class PolicyRules

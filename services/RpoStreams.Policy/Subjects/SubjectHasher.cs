@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using RpoStreams.Records;
 
-namespace RpoStreams.Contracts.Subjects;
+namespace RpoStreams.Policy.Subjects;
 
 /// <summary>
 /// Computes <c>subjectRef</c>: HMAC-SHA256, keyed with a configured secret, of the normalized subject

@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace RpoStreams.Gate.Policy;
+namespace RpoStreams.Policy;
 
 /// <summary>
 /// When a promotional call may be placed (DESIGN section 3): Monday to Friday 09:00-20:00, Saturdays

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using NodaTime;
 
-namespace RpoStreams.Gate.Policy;
+namespace RpoStreams.Policy;
 
 /// <summary>One entry of the holiday list: a fixed date (optionally from a year on), Easter or Easter Monday.</summary>
 public sealed partial record HolidayRule(int Month, int Day, int FromYear, int EasterOffset, bool IsEaster)
