@@ -36,6 +36,7 @@ COPY services/RpoStreams.Records/RpoStreams.Records.csproj services/RpoStreams.R
 COPY services/RpoStreams.Policy/RpoStreams.Policy.csproj services/RpoStreams.Policy/
 COPY services/RpoStreams.Contracts/RpoStreams.Contracts.csproj services/RpoStreams.Contracts/
 COPY services/RpoStreams.DevKafka/RpoStreams.DevKafka.csproj services/RpoStreams.DevKafka/
+COPY services/RpoStreams.Simulation/RpoStreams.Simulation.csproj services/RpoStreams.Simulation/
 COPY services/RpoStreams.Gate/RpoStreams.Gate.csproj services/RpoStreams.Gate/
 COPY services/RpoStreams.Cli/RpoStreams.Cli.csproj services/RpoStreams.Cli/
 RUN dotnet restore services/RpoStreams.Cli/RpoStreams.Cli.csproj

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 
 namespace RpoStreams.Cli;
 

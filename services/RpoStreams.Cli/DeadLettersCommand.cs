@@ -3,7 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Policy.Subjects;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 
 namespace RpoStreams.Cli;
 

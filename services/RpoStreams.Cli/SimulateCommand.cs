@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Confluent.Kafka;
 using RpoStreams.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 using Spectre.Console;
 
 namespace RpoStreams.Cli;

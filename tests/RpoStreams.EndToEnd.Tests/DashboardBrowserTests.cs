@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 using static Microsoft.Playwright.Assertions;
 
 namespace RpoStreams.EndToEnd.Tests;

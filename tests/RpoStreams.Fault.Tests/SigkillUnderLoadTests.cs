@@ -3,7 +3,7 @@ using System.Runtime.ExceptionServices;
 using RpoStreams.Fault.Tests.Infrastructure;
 using RpoStreams.Testing;
 using RpoStreams.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 
 namespace RpoStreams.Fault.Tests;
 

@@ -4,7 +4,7 @@ using RpoStreams.Contracts;
 using RpoStreams.Fault.Tests.Infrastructure;
 using RpoStreams.Testing;
 using RpoStreams.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 

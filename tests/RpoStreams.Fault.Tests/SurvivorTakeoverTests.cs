@@ -4,7 +4,7 @@ using System.Text.Json;
 using RpoStreams.Fault.Tests.Infrastructure;
 using RpoStreams.Testing;
 using RpoStreams.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 
 namespace RpoStreams.Fault.Tests;
 

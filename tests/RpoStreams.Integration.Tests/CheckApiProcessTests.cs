@@ -9,7 +9,7 @@ using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Policy.Subjects;
 using RpoStreams.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 using RpoStreams.Records;
 using RpoStreams.Testing;
 

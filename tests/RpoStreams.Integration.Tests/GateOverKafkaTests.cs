@@ -5,7 +5,7 @@ using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 using RpoStreams.Testing;

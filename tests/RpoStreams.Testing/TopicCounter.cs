@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using RpoStreams.Gate.Hosting;
+using RpoStreams.Contracts.Kafka;
 
 namespace RpoStreams.Testing;
 

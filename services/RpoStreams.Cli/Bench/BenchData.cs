@@ -4,7 +4,7 @@ using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Policy.Subjects;
 using RpoStreams.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 using RpoStreams.Records;
 
 namespace RpoStreams.Cli.Bench;

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using NodaTime;
 using Offset = Confluent.Kafka.Offset;
 using RpoStreams.Contracts;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Policy.Subjects;
 using RpoStreams.Policy;

@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 
 namespace RpoStreams.Gate.Hosting;
 

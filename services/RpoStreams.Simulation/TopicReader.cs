@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using RpoStreams.Gate.Hosting;
+using RpoStreams.Contracts.Kafka;
 
-namespace RpoStreams.Gate.Simulation;
+namespace RpoStreams.Simulation;
 
 /// <summary>Reads a topic to its end, for the command-line tools (rpo audit, rpo deadletters).</summary>
 public static class TopicReader

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace RpoStreams.Gate.Hosting;
+namespace RpoStreams.Contracts.Kafka;
 
 /// <summary>The partitions of a topic, asked through a client's own connection (for consumers that assign rather than subscribe).</summary>
 public static class TopicPartitions

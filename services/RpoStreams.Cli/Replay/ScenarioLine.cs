@@ -4,7 +4,7 @@ using NodaTime.Text;
 using RpoStreams.Contracts;
 using RpoStreams.Records;
 
-namespace RpoStreams.Gate.Replay;
+namespace RpoStreams.Cli.Replay;
 
 /// <summary>One parsed line of a scenario file (DESIGN section 4).</summary>
 public abstract record ScenarioInput(Instant EventTime)

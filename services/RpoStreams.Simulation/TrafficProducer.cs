@@ -5,7 +5,7 @@ using RpoStreams.Contracts.Serialization;
 using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
 
-namespace RpoStreams.Gate.Simulation;
+namespace RpoStreams.Simulation;
 
 /// <summary>
 /// Produces the gate's input records in Avro (Confluent wire format), as a dialer or a register feed would:

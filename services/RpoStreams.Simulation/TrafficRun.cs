@@ -2,7 +2,7 @@ using System.Diagnostics;
 using NodaTime;
 using RpoStreams.Policy;
 
-namespace RpoStreams.Gate.Simulation;
+namespace RpoStreams.Simulation;
 
 /// <summary>What to simulate.</summary>
 public sealed record SimulationPlan

@@ -3,9 +3,9 @@ using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Records;
-using RpoStreams.Gate.Hosting;
+using RpoStreams.Contracts.Kafka;
 
-namespace RpoStreams.Gate.Simulation;
+namespace RpoStreams.Simulation;
 
 /// <summary>What <c>rpo audit</c> found.</summary>
 public sealed record AuditResult(long Intents, long Decisions, long Missing, long Duplicated, long DeadLettered)

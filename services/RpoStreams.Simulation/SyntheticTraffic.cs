@@ -3,7 +3,7 @@ using RpoStreams.Contracts;
 using RpoStreams.Policy;
 using RpoStreams.Records;
 
-namespace RpoStreams.Gate.Simulation;
+namespace RpoStreams.Simulation;
 
 /// <summary>
 /// Realistic synthetic traffic for demos, tests and benchmarks: valid Italian mobile and landline
@@ -11,6 +11,7 @@ namespace RpoStreams.Gate.Simulation;
 /// a fresh consultation, and intents whose decision times fall inside the calling hours. Deterministic
 /// for a given seed.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Callers ask one instance, the run's traffic, for everything; some answers happen not to depend on its seed.")]
 public sealed class SyntheticTraffic
 {
     private static readonly string[] MobilePrefixes =

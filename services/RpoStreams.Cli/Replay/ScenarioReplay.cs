@@ -13,7 +13,7 @@ using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Mock;
 using Streamiz.Kafka.Net.SerDes;
 
-namespace RpoStreams.Gate.Replay;
+namespace RpoStreams.Cli.Replay;
 
 /// <summary>
 /// <c>rpo replay</c>: runs the gate's own topology in-process (Streamiz's TopologyTestDriver, no broker)
