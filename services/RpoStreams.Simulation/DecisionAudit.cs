@@ -25,13 +25,13 @@ public sealed class DecisionAudit
 {
     private readonly string bootstrap;
     private readonly RecordSerdes serdes;
-    private readonly Action<ClientConfig>? configure;
+    private readonly KafkaClientFactory? clients;
 
-    public DecisionAudit(string bootstrap, RecordSerdes serdes, Action<ClientConfig>? configure = null)
+    public DecisionAudit(string bootstrap, RecordSerdes serdes, KafkaClientFactory? clients = null)
     {
         this.bootstrap = bootstrap;
         this.serdes = serdes;
-        this.configure = configure;
+        this.clients = clients;
     }
 
     public AuditResult Run(TimeSpan wait, Action<string>? progress = null)
@@ -110,9 +110,9 @@ public sealed class DecisionAudit
         return new AuditResult(intents.Count, count, missing, duplicated, deadIntents.Count);
     }
 
-    private IEnumerable<(TopicPartitionOffset, byte[])> ReadToEnd(string topic) => TopicReader.ReadToEnd(bootstrap, topic, "rpo-audit-" + topic, configure);
+    private IEnumerable<(TopicPartitionOffset, byte[])> ReadToEnd(string topic) => TopicReader.ReadToEnd(bootstrap, topic, "rpo-audit-" + topic, clients);
 
-    private IConsumer<byte[]?, byte[]> Consumer(string group) => TopicReader.ReadCommitted(bootstrap, group, configure);
+    private IConsumer<byte[]?, byte[]> Consumer(string group) => TopicReader.ReadCommitted(bootstrap, group, clients);
 
     private static T? Decode<T>(AvroSerDes<T> serde, byte[] value, string topic) where T : class, Avro.Specific.ISpecificRecord
     {

@@ -11,9 +11,9 @@ public static class TopicReader
     /// Every committed record of <paramref name="topic"/> (read_committed, from the beginning) up to the end
     /// offsets it has when reading starts; stops after 30 s without a record.
     /// </summary>
-    public static IEnumerable<(TopicPartitionOffset Position, byte[] Value)> ReadToEnd(string bootstrap, string topic, string group, Action<ClientConfig>? configure = null)
+    public static IEnumerable<(TopicPartitionOffset Position, byte[] Value)> ReadToEnd(string bootstrap, string topic, string group, KafkaClientFactory? clients = null)
     {
-        using var consumer = ReadCommitted(bootstrap, group, configure);
+        using var consumer = ReadCommitted(bootstrap, group, clients);
         var partitions = TopicPartitions.Of(consumer, topic);
         var ends = partitions.ToDictionary(p => p.Partition.Value, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
         var open = ends.Where(e => e.Value > 0).Select(e => e.Key).ToHashSet();
@@ -49,9 +49,8 @@ public static class TopicReader
     }
 
     /// <summary>A read_committed consumer of a group of its own (the name plus a random suffix), from the earliest offset, committing nothing.</summary>
-    public static IConsumer<byte[]?, byte[]> ReadCommitted(string bootstrap, string group, Action<ClientConfig>? configure = null)
-    {
-        var config = new ConsumerConfig
+    public static IConsumer<byte[]?, byte[]> ReadCommitted(string bootstrap, string group, KafkaClientFactory? clients = null) =>
+        (clients ?? KafkaClientFactory.Unconfigured).CreateConsumer<byte[]?, byte[]>(new ConsumerConfig
         {
             BootstrapServers = bootstrap,
             GroupId = group + "-" + Guid.NewGuid().ToString("N")[..8],
@@ -59,8 +58,5 @@ public static class TopicReader
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             FetchMaxBytes = 50 * 1024 * 1024,
-        };
-        configure?.Invoke(config);
-        return new ConsumerBuilder<byte[]?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
-    }
+        });
 }

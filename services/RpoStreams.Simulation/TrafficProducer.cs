@@ -1,6 +1,7 @@
 using Avro.Specific;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
@@ -20,15 +21,21 @@ public sealed class TrafficProducer : IDisposable
     private readonly bool keyBySubject;
     private long failures;
 
-    public TrafficProducer(ProducerConfig config, RecordSerdes serdes, bool keyBySubject = true)
+    public TrafficProducer(KafkaClientFactory clients, ProducerConfig config, RecordSerdes serdes, bool keyBySubject = true)
     {
         config.EnableIdempotence ??= true;
         config.LingerMs ??= 5;
         // The Java client's partitioner (librdkafka's default hashes keys with CRC32 instead).
         config.Partitioner ??= Partitioner.Murmur2Random;
-        producer = new ProducerBuilder<string?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
+        producer = clients.CreateProducer<string?, byte[]>(config);
         this.serdes = serdes;
         this.keyBySubject = keyBySubject;
+    }
+
+    /// <summary>A producer with no security settings whose librdkafka log goes nowhere (tests).</summary>
+    public TrafficProducer(ProducerConfig config, RecordSerdes serdes, bool keyBySubject = true)
+        : this(KafkaClientFactory.Unconfigured, config, serdes, keyBySubject)
+    {
     }
 
     /// <summary>The key the input contract asks for: the normalized subject, or <paramref name="otherwise"/> when it cannot be normalized.</summary>

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using RpoStreams.Gate.Hosting;
 using RpoStreams.Gate.Hosting.Api;
+using RpoStreams.Gate.Hosting.Settings;
 
 namespace RpoStreams.Integration.Tests;
 

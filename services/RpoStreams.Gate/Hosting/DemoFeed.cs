@@ -1,6 +1,8 @@
 using Confluent.Kafka;
 using NodaTime;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Policy;
 using RpoStreams.Simulation;
 
@@ -18,13 +20,15 @@ public sealed class DemoFeed : BackgroundService
     private readonly GateConfiguration config;
     private readonly GateRuntime runtime;
     private readonly RecordSerdes serdes;
+    private readonly KafkaClientFactory clients;
     private readonly ILogger<DemoFeed> logger;
 
-    public DemoFeed(GateConfiguration config, GateRuntime runtime, RecordSerdes serdes, ILogger<DemoFeed> logger)
+    public DemoFeed(GateConfiguration config, GateRuntime runtime, RecordSerdes serdes, KafkaClientFactory clients, ILogger<DemoFeed> logger)
     {
         this.config = config;
         this.runtime = runtime;
         this.serdes = serdes;
+        this.clients = clients;
         this.logger = logger;
     }
 
@@ -42,9 +46,7 @@ public sealed class DemoFeed : BackgroundService
             }
             await Task.Delay(200, stoppingToken);
         }
-        var producerConfig = new ProducerConfig { BootstrapServers = runtime.BootstrapServers, ClientId = "rpo-demo-feed" };
-        config.Kafka.ApplySecurity(producerConfig);
-        using var producer = new TrafficProducer(producerConfig, serdes);
+        using var producer = new TrafficProducer(clients, new ProducerConfig { BootstrapServers = runtime.BootstrapServers, ClientId = "rpo-demo-feed" }, serdes);
         var traffic = new SyntheticTraffic(seed: 2026, config.Rules, runId: "demo-" + DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var now = SystemClock.Instance.GetCurrentInstant();
 

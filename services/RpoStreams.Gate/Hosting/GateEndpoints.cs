@@ -1,5 +1,6 @@
 using NodaTime;
 using OpenTelemetry.Metrics;
+using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Policy;
 
 namespace RpoStreams.Gate.Hosting;

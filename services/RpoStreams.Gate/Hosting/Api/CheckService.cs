@@ -1,4 +1,5 @@
 using NodaTime;
+using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Policy.Subjects;
 using RpoStreams.Policy;
 using RpoStreams.Gate.Topology;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using NodaTime;
+using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Policy;
 using RpoStreams.Records;

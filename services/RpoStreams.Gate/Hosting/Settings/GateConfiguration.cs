@@ -1,12 +1,19 @@
+using Microsoft.Extensions.Options;
 using NodaTime;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Hosting.Api;
+using RpoStreams.Gate.Topology;
 using RpoStreams.Policy;
 using RpoStreams.Policy.Subjects;
-using RpoStreams.Gate.Topology;
 
-namespace RpoStreams.Gate.Hosting;
+namespace RpoStreams.Gate.Hosting.Settings;
 
-/// <summary>Every setting of the gate, bound from configuration once and validated before anything starts.</summary>
+/// <summary>
+/// Every setting of the gate, one object per configuration section, as the options framework bound and
+/// validated them (<see cref="GateSettingsRegistration.AddGateSettings"/>); what the gate compiles from them
+/// (the policy rules, the topology's options) is built here once.
+/// </summary>
 public sealed class GateConfiguration
 {
     public KafkaSettings Kafka { get; init; } = new();
@@ -25,58 +32,33 @@ public sealed class GateConfiguration
 
     public DemoSettings Demo { get; init; } = new();
 
-    public Api.ApiSettings Api { get; init; } = new();
+    public ApiSettings Api { get; init; } = new();
 
     public bool Development { get; init; }
 
     /// <summary>The demo feed runs when asked, and by default on the embedded broker.</summary>
     public bool DemoEnabled => Demo.Enabled ?? Kafka.UseEmbedded;
 
-    public static GateConfiguration Bind(IConfiguration configuration, bool development)
+    /// <summary>
+    /// Every problem of every section, one line each naming the setting: what the options framework checks at
+    /// start-up (<see cref="GateSettingsValidator"/>), for a gate built without a host (the bench, tests).
+    /// </summary>
+    public IReadOnlyList<string> Validate()
     {
-        var policy = new PolicySettings();
-        var policySection = configuration.GetSection("Policy");
-        policySection.Bind(policy);
-        if (policySection.GetSection(nameof(PolicySettings.Holidays)).Exists())
-        {
-            // A configured holiday list replaces the default instead of being appended to it.
-            policy.Holidays = policySection.GetSection(nameof(PolicySettings.Holidays)).Get<List<string>>() ?? [];
-        }
-        return new GateConfiguration
-        {
-            Kafka = configuration.GetSection("Kafka").Get<KafkaSettings>() ?? new(),
-            Streams = configuration.GetSection("Streams").Get<StreamsSettings>() ?? new(),
-            SchemaRegistry = configuration.GetSection("SchemaRegistry").Get<SchemaRegistrySettings>() ?? new(),
-            Subjects = configuration.GetSection("Subjects").Get<SubjectSettings>() ?? new(),
-            Policy = policy,
-            Alerts = configuration.GetSection("Alerts").Get<AlertSettings>() ?? new(),
-            Intake = configuration.GetSection("Intake").Get<IntakeSettings>() ?? new(),
-            Demo = configuration.GetSection("Demo").Get<DemoSettings>() ?? new(),
-            Api = configuration.GetSection("Api").Get<Api.ApiSettings>() ?? new(),
-            Development = development,
-        };
-    }
-
-    /// <summary>One line per bad setting, each naming it.</summary>
-    public IReadOnlyList<string> Validate() =>
-    [
-        .. Kafka.Validate(Development),
-        .. Streams.Validate(),
-        .. Subjects.Validate(Development),
-        .. Policy.Validate(),
-        .. Alerts.Validate(),
-        .. Intake.Validate(),
-        .. Demo.Validate(),
-        .. Api.Validate(Development),
-        .. ValidateRegistry(),
-    ];
-
-    private IEnumerable<string> ValidateRegistry()
-    {
-        if (SchemaRegistry.IsRemote && !Uri.TryCreate(SchemaRegistry.Url!.Split(',')[0], UriKind.Absolute, out _))
-        {
-            yield return $"SchemaRegistry:Url '{SchemaRegistry.Url}' is not an absolute URL";
-        }
+        var validator = new GateSettingsValidator(Development);
+        ValidateOptionsResult[] results =
+        [
+            validator.Validate(null, Kafka),
+            validator.Validate(null, Streams),
+            validator.Validate(null, SchemaRegistry),
+            validator.Validate(null, Subjects),
+            validator.Validate(null, Policy),
+            validator.Validate(null, Alerts),
+            validator.Validate(null, Intake),
+            validator.Validate(null, Demo),
+            validator.Validate(null, Api),
+        ];
+        return [.. results.Where(r => r.Failed).SelectMany(r => r.Failures ?? [])];
     }
 
     private PolicyRules? rules;
