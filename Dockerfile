@@ -75,7 +75,7 @@ LABEL org.opencontainers.image.title="rpostreams" \
 
 # Urls as well as ASPNETCORE_URLS: appsettings.json sets Urls to http://localhost:8080, and an
 # appsettings value beats the ASPNETCORE_-prefixed variables; a plain environment variable beats it.
-# DOTNET_RUNNING_IN_CONTAINER also switches the gate's logs to JSON lines.
+# The image runs as Production (no ASPNETCORE_ENVIRONMENT), so the gate logs JSON lines (Logging__Format=text for text).
 # Memory: the gate's runtimeconfig caps the GC heap at 60 % of the container's memory limit
 # (System.GC.HeapHardLimitPercent), so give the container one (docker run --memory 2g, the Kubernetes
 # limit in k8s/base/statefulset.yaml); RocksDB and librdkafka use the rest (docs/operations.md, "Limits").

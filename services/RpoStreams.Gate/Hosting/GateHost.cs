@@ -31,6 +31,7 @@ public static class GateHost
         });
         services.AddHostedService<GateService>();
         services.AddHostedService<DemoFeed>();
+        services.AddHostedService<CounterBaseline>();
         services.AddSingleton<GateObservations>();
         services.AddHostedService(sp => sp.GetRequiredService<GateObservations>());
         services.AddDashboard();

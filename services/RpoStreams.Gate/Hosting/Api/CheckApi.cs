@@ -101,7 +101,7 @@ public static class CheckApi
             {
                 http.Response.Headers.WWWAuthenticate = PeerCredentials.Scheme;
                 var refusal = http.RequestServices.GetRequiredService<ClientErrors>().Refuse(
-                    StatusCodes.Status401Unauthorized, "peer-" + verdict.ToString().ToLowerInvariant(), "Unauthorized",
+                    StatusCodes.Status401Unauthorized, ClientErrors.PeerReason(verdict), "Unauthorized",
                     $"the {PeerCredentials.Header} header is for the gate's own instances, and this one is not valid ({verdict})");
                 await refusal.ExecuteAsync(http);
                 return;

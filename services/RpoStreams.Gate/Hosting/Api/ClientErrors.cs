@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Diagnostics;
 using RpoStreams.Gate.Topology;
@@ -18,17 +19,41 @@ public sealed class ClientErrors
     private long nextLog;
     private long unlogged;
 
+    /// <summary>Every status and reason a refusal is counted under (each exported at 0 from the start).</summary>
+    public static readonly IReadOnlyList<(int Status, string Reason)> Known =
+    [
+        (StatusCodes.Status400BadRequest, "bad-parameter"),
+        (StatusCodes.Status400BadRequest, "repeated-parameter"),
+        (StatusCodes.Status400BadRequest, "bad-json"),
+        (StatusCodes.Status400BadRequest, "bad-csv"),
+        (StatusCodes.Status400BadRequest, "bad-framing"),
+        .. Enum.GetValues<PeerVerdict>().Where(v => v != PeerVerdict.Valid).Select(v => (StatusCodes.Status401Unauthorized, PeerReason(v))),
+        (StatusCodes.Status408RequestTimeout, "body-too-slow"),
+        (StatusCodes.Status413PayloadTooLarge, "body-too-large"),
+        (StatusCodes.Status413PayloadTooLarge, "batch-too-large"),
+        (StatusCodes.Status415UnsupportedMediaType, "content-encoding"),
+        (StatusCodes.Status415UnsupportedMediaType, "content-type"),
+        (StatusCodes.Status415UnsupportedMediaType, "charset"),
+    ];
+
     public ClientErrors(ILogger<ClientErrors> logger, IMeterFactory? meters = null)
     {
         var meter = meters?.Create(GateMetrics.MeterName) ?? new Meter(GateMetrics.MeterName);
         refused = meter.CreateCounter<long>("rpo_api_refused_total", description: "HTTP requests refused as client errors, by status and reason");
         this.logger = logger;
+        foreach (var (status, reason) in Known)
+        {
+            refused.Add(0, Tags(status, reason));
+        }
     }
+
+    /// <summary>The reason a refused peer header is counted under.</summary>
+    public static string PeerReason(PeerVerdict verdict) => "peer-" + verdict.ToString().ToLowerInvariant();
 
     /// <summary>Counts one refusal; <paramref name="reason"/> is a fixed code, never request content.</summary>
     public void Count(int status, string reason)
     {
-        refused.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("reason", reason));
+        refused.Add(1, Tags(status, reason));
         var count = Interlocked.Increment(ref unlogged);
         var now = Environment.TickCount64;
         var due = Interlocked.Read(ref nextLog);
@@ -40,6 +65,8 @@ public sealed class ClientErrors
                 count, status, reason);
         }
     }
+
+    private static TagList Tags(int status, string reason) => new() { { "status", status }, { "reason", reason } };
 
     /// <summary>A problem+json refusal, counted.</summary>
     public IResult Refuse(int status, string reason, string title, string detail)
