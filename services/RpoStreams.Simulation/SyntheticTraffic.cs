@@ -64,6 +64,9 @@ public sealed class SyntheticTraffic
     /// <summary>Whether subject i is in the register (a fixed share of the population).</summary>
     public bool IsRegistered(long i) => (i * 7919L % 1000) < registerShare * 1000;
 
+    /// <summary>The company registered subject <paramref name="i"/> gives its consent to, if it gives one.</summary>
+    public static string ConsentCompanyOf(long i) => Companies[(int)(i % Companies.Length)];
+
     /// <summary>Whether registered subject <paramref name="i"/> later gave a company consent (a share <paramref name="consentShare"/> of them).</summary>
     public static bool ConsentsAfterRegistration(long i, double consentShare) => (i * 31 % 1000) < consentShare * 1000;
 
@@ -83,7 +86,7 @@ public sealed class SyntheticTraffic
     {
         subject = Number(i),
         subjectType = SubjectType.PHONE,
-        companyId = Companies[(int)(i % Companies.Length)],
+        companyId = ConsentCompanyOf(i),
         action = ConsentAction.GRANTED,
         basis = i % 3 == 0 ? ConsentBasis.ACTIVE_CONTRACT : ConsentBasis.EXPLICIT_CONSENT,
         at = (now - Duration.FromDays(i % 20)).ToAvro(),
@@ -95,19 +98,28 @@ public sealed class SyntheticTraffic
         var i = (long)(random.NextDouble() * population);
         var company = Companies[random.Next(Companies.Length)];
         var purposeRoll = random.Next(100);
-        return new CallIntent
+        var callCenter = CallCenters[random.Next(CallCenters.Length)];
+        var campaign = $"{company}-{(char)('A' + random.Next(4))}";
+        return NewIntent(i, company, callCenter, campaign, purposeRoll, now);
+    }
+
+    /// <summary>An intent of a given campaign for subject <paramref name="i"/>, scheduled inside the calling hours.</summary>
+    public CallIntent CampaignIntent(long i, string companyId, string callCenterId, string campaignId, Instant now) =>
+        NewIntent(i, companyId, callCenterId, campaignId, random.Next(100), now);
+
+    private CallIntent NewIntent(long i, string company, string callCenter, string campaign, int purposeRoll, Instant now) =>
+        new()
         {
             intentId = $"{RunId}-i{++intentSeq}",
             companyId = company,
-            callCenterId = CallCenters[random.Next(CallCenters.Length)],
-            campaignId = $"{company}-{(char)('A' + random.Next(4))}",
+            callCenterId = callCenter,
+            campaignId = campaign,
             channel = Channel.PHONE,
             subject = Formatted(Number(i)),
             callerId = random.Next(200) == 0 ? "anonymous" : CallerIds[random.Next(CallerIds.Length)],
             purpose = purposeRoll < 85 ? Purpose.PROMOTIONAL : purposeRoll < 95 ? Purpose.MARKET_RESEARCH : Purpose.SERVICE,
             scheduledAt = rules.Window.NextOpen(now).ToAvro(),
         };
-    }
 
     /// <summary>What the dialer dialled for an intent, a few seconds after its decision time.</summary>
     public CallAttempt Attempt(CallIntent intent, bool namesIntent = true) => new()

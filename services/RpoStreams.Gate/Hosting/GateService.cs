@@ -130,9 +130,10 @@ public sealed class GateService : BackgroundService
         };
         if (config.DemoEnabled)
         {
+            // Every failed rule of a BLOCKED decision, the basis of an ALLOWED one.
             metrics.DecisionObserved += d => logger.LogInformation(
-                "Decided {IntentId} {Outcome} {Reasons} basis {Basis} for {CompanyId}/{CampaignId}",
-                d.intentId, d.outcome, string.Join(",", d.reasons), d.basis?.ToString() ?? "-", d.companyId, d.campaignId);
+                "Decided {IntentId} {Outcome} {Why} for {CompanyId}/{CampaignId}",
+                d.intentId, d.outcome, d.reasons.Count > 0 ? string.Join(",", d.reasons) : d.basis?.ToString(), d.companyId, d.campaignId);
         }
 
         logger.LogInformation(
