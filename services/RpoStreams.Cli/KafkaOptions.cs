@@ -39,10 +39,15 @@ internal sealed class KafkaOptions
         return value;
     }
 
+    /// <summary>
+    /// Serdes over the registry of <c>--schema-registry</c>, with the authentication and TLS settings of the
+    /// environment (<c>SchemaRegistry__BasicAuthUserInfo</c>, ...), read as the gate reads them.
+    /// </summary>
     public RecordSerdes Serdes(ParseResult parse)
     {
         var url = parse.GetValue(SchemaRegistry);
-        var settings = new SchemaRegistrySettings { Url = string.IsNullOrWhiteSpace(url) ? null : url };
+        var settings = FromEnvironment().GetSection("SchemaRegistry").Get<SchemaRegistrySettings>() ?? new SchemaRegistrySettings();
+        settings.Url = string.IsNullOrWhiteSpace(url) ? null : url;
         return new RecordSerdes(SchemaRegistries.Create(settings), settings.IsRemote);
     }
 
@@ -53,9 +58,11 @@ internal sealed class KafkaOptions
     /// </summary>
     public static KafkaClientFactory Clients(ILoggerFactory loggers)
     {
-        var settings = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Kafka").Get<KafkaSettings>() ?? new KafkaSettings();
+        var settings = FromEnvironment().GetSection("Kafka").Get<KafkaSettings>() ?? new KafkaSettings();
         return new KafkaClientFactory(settings, loggers);
     }
+
+    private static IConfiguration FromEnvironment() => new ConfigurationBuilder().AddEnvironmentVariables().Build();
 
     /// <summary>A log for a command: warnings and errors, one line each, on stderr (stdout is the command's output).</summary>
     public static ILoggerFactory StderrLog() =>
