@@ -32,8 +32,11 @@ WORKDIR /src
 
 # Restore from the project files alone, so the package layer survives source edits.
 COPY Directory.Build.props Directory.Packages.props ./
+COPY services/RpoStreams.Records/RpoStreams.Records.csproj services/RpoStreams.Records/
+COPY services/RpoStreams.Policy/RpoStreams.Policy.csproj services/RpoStreams.Policy/
 COPY services/RpoStreams.Contracts/RpoStreams.Contracts.csproj services/RpoStreams.Contracts/
 COPY services/RpoStreams.DevKafka/RpoStreams.DevKafka.csproj services/RpoStreams.DevKafka/
+COPY services/RpoStreams.Simulation/RpoStreams.Simulation.csproj services/RpoStreams.Simulation/
 COPY services/RpoStreams.Gate/RpoStreams.Gate.csproj services/RpoStreams.Gate/
 COPY services/RpoStreams.Cli/RpoStreams.Cli.csproj services/RpoStreams.Cli/
 RUN dotnet restore services/RpoStreams.Cli/RpoStreams.Cli.csproj
@@ -72,7 +75,7 @@ LABEL org.opencontainers.image.title="rpostreams" \
 
 # Urls as well as ASPNETCORE_URLS: appsettings.json sets Urls to http://localhost:8080, and an
 # appsettings value beats the ASPNETCORE_-prefixed variables; a plain environment variable beats it.
-# DOTNET_RUNNING_IN_CONTAINER also switches the gate's logs to JSON lines.
+# The image runs as Production (no ASPNETCORE_ENVIRONMENT), so the gate logs JSON lines (Logging__Format=text for text).
 # Memory: the gate's runtimeconfig caps the GC heap at 60 % of the container's memory limit
 # (System.GC.HeapHardLimitPercent), so give the container one (docker run --memory 2g, the Kubernetes
 # limit in k8s/base/statefulset.yaml); RocksDB and librdkafka use the rest (docs/operations.md, "Limits").

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Policy.Subjects;
 
 namespace RpoStreams.Benchmarks;
 

@@ -1,12 +1,12 @@
 using BenchmarkDotNet.Attributes;
 using NodaTime;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 
 namespace RpoStreams.Benchmarks;
 
 /// <summary>
-/// <see cref="Policy.Decide"/> on representative intents: a phone intent to an unregistered number, to a
+/// <see cref="CallPolicy.Decide"/> on representative intents: a phone intent to an unregistered number, to a
 /// registered one without consent, with consent after registration, one capped by the frequency cap, a
 /// SERVICE intent, and one with a withheld caller id. Every case pays the caller-id check (libphonenumber).
 /// </summary>
@@ -35,20 +35,20 @@ public class PolicyBenchmarks
         new("ACME", Channel.PHONE, purpose, SubjectIsValid: true, callerId, DecisionTime);
 
     [Benchmark(Baseline = true)]
-    public PolicyDecision AllowedNotRegistered() => Policy.Decide(promotional, notRegistered, Consulted, Rules);
+    public PolicyDecision AllowedNotRegistered() => CallPolicy.Decide(promotional, notRegistered, Consulted, Rules);
 
     [Benchmark]
-    public PolicyDecision BlockedRpoOpposition() => Policy.Decide(promotional, registeredNoConsent, Consulted, Rules);
+    public PolicyDecision BlockedRpoOpposition() => CallPolicy.Decide(promotional, registeredNoConsent, Consulted, Rules);
 
     [Benchmark]
-    public PolicyDecision AllowedConsentAfterRegistration() => Policy.Decide(promotional, registeredWithConsent, Consulted, Rules);
+    public PolicyDecision AllowedConsentAfterRegistration() => CallPolicy.Decide(promotional, registeredWithConsent, Consulted, Rules);
 
     [Benchmark]
-    public PolicyDecision BlockedFrequencyCap() => Policy.Decide(promotional, calledToday, Consulted, Rules);
+    public PolicyDecision BlockedFrequencyCap() => CallPolicy.Decide(promotional, calledToday, Consulted, Rules);
 
     [Benchmark]
-    public PolicyDecision AllowedService() => Policy.Decide(service, registeredNoConsent, Consulted, Rules);
+    public PolicyDecision AllowedService() => CallPolicy.Decide(service, registeredNoConsent, Consulted, Rules);
 
     [Benchmark]
-    public PolicyDecision BlockedCallerIdWithheld() => Policy.Decide(withheld, notRegistered, Consulted, Rules);
+    public PolicyDecision BlockedCallerIdWithheld() => CallPolicy.Decide(withheld, notRegistered, Consulted, Rules);
 }

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
 
 namespace RpoStreams.Benchmarks;

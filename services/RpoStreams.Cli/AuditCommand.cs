@@ -1,5 +1,5 @@
 using System.CommandLine;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 
 namespace RpoStreams.Cli;
 
@@ -19,7 +19,9 @@ internal static class AuditCommand
             {
                 return 2;
             }
-            var audit = new DecisionAudit(bootstrap, kafka.Serdes(parse), KafkaOptions.ApplyEnvironmentSecurity);
+            using var log = KafkaOptions.StderrLog();
+            using var clients = KafkaOptions.Clients(log);
+            var audit = new DecisionAudit(bootstrap, kafka.Serdes(parse), clients);
             var result = audit.Run(TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(wait))), message => Console.Error.WriteLine($"rpo audit: {message}"));
             Console.WriteLine(result);
             return result.Clean ? 0 : 1;

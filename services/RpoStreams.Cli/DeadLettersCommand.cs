@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Text;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
-using RpoStreams.Contracts.Subjects;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.Simulation;
 
 namespace RpoStreams.Cli;
 
@@ -36,9 +36,11 @@ internal static class DeadLettersCommand
                 seal = new DeadLetterSeal(new SubjectHasher(secret));
             }
             var serdes = kafka.Serdes(parse);
+            using var log = KafkaOptions.StderrLog();
+            using var clients = KafkaOptions.Clients(log);
             var shown = 0;
             // Read up to the end offsets (assigned, not subscribed: no wait for a group to form on a real cluster).
-            foreach (var (_, value) in TopicReader.ReadToEnd(bootstrap, TopicNames.DeadLetters, "rpo-deadletters", KafkaOptions.ApplyEnvironmentSecurity).Take(parse.GetValue(max)))
+            foreach (var (_, value) in TopicReader.ReadToEnd(bootstrap, TopicNames.DeadLetters, "rpo-deadletters", clients).Take(parse.GetValue(max)))
             {
                 var dead = serdes.DeadLetter.Deserialize(value, new SerializationContext(MessageComponentType.Value, TopicNames.DeadLetters));
                 Console.WriteLine($"{dead.failedAt:O} {dead.topic}[{dead.partition}]@{dead.offset} ({dead.valueLength} bytes): {dead.error}");

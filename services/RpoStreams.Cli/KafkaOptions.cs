@@ -1,5 +1,7 @@
 using System.CommandLine;
-using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 
 namespace RpoStreams.Cli;
@@ -37,27 +39,35 @@ internal sealed class KafkaOptions
         return value;
     }
 
+    /// <summary>
+    /// Serdes over the registry of <c>--schema-registry</c>, with the authentication and TLS settings of the
+    /// environment (<c>SchemaRegistry__BasicAuthUserInfo</c>, ...), read as the gate reads them.
+    /// </summary>
     public RecordSerdes Serdes(ParseResult parse)
     {
         var url = parse.GetValue(SchemaRegistry);
-        var settings = new SchemaRegistrySettings { Url = string.IsNullOrWhiteSpace(url) ? null : url };
+        var settings = FromEnvironment().GetSection("SchemaRegistry").Get<SchemaRegistrySettings>() ?? new SchemaRegistrySettings();
+        settings.Url = string.IsNullOrWhiteSpace(url) ? null : url;
         return new RecordSerdes(SchemaRegistries.Create(settings), settings.IsRemote);
     }
 
-    /// <summary>Security settings from the environment (Kafka__SecurityProtocol, ...), as the gate reads them.</summary>
-    public static void ApplyEnvironmentSecurity(ClientConfig config)
+    /// <summary>
+    /// The Kafka clients of a command: the security settings of the environment (<c>Kafka__SecurityProtocol</c>, ...),
+    /// read as the gate reads them, and librdkafka's warnings and errors on stderr (a refused connection or a
+    /// failed authentication says so instead of the command waiting in silence).
+    /// </summary>
+    public static KafkaClientFactory Clients(ILoggerFactory loggers)
     {
-        var settings = new RpoStreams.Gate.Hosting.KafkaSettings
-        {
-            SecurityProtocol = Environment.GetEnvironmentVariable("Kafka__SecurityProtocol"),
-            SaslMechanism = Environment.GetEnvironmentVariable("Kafka__SaslMechanism"),
-            SaslUsername = Environment.GetEnvironmentVariable("Kafka__SaslUsername"),
-            SaslPassword = Environment.GetEnvironmentVariable("Kafka__SaslPassword"),
-            SslCaLocation = Environment.GetEnvironmentVariable("Kafka__SslCaLocation"),
-            SslCertificateLocation = Environment.GetEnvironmentVariable("Kafka__SslCertificateLocation"),
-            SslKeyLocation = Environment.GetEnvironmentVariable("Kafka__SslKeyLocation"),
-            SslKeyPassword = Environment.GetEnvironmentVariable("Kafka__SslKeyPassword"),
-        };
-        settings.ApplySecurity(config);
+        var settings = FromEnvironment().GetSection("Kafka").Get<KafkaSettings>() ?? new KafkaSettings();
+        return new KafkaClientFactory(settings, loggers);
     }
+
+    private static IConfiguration FromEnvironment() => new ConfigurationBuilder().AddEnvironmentVariables().Build();
+
+    /// <summary>A log for a command: warnings and errors, one line each, on stderr (stdout is the command's output).</summary>
+    public static ILoggerFactory StderrLog() =>
+        LoggerFactory.Create(log => log
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 }

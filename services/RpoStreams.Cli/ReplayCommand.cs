@@ -1,5 +1,5 @@
 using System.CommandLine;
-using RpoStreams.Gate.Replay;
+using RpoStreams.Cli.Replay;
 
 namespace RpoStreams.Cli;
 

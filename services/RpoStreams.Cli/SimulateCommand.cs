@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Confluent.Kafka;
-using RpoStreams.Gate.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Policy;
+using RpoStreams.Simulation;
 using Spectre.Console;
 
 namespace RpoStreams.Cli;
@@ -47,9 +47,10 @@ internal static class SimulateCommand
                 Console.Error.WriteLine("rpo simulate: --continuous needs a --rate");
                 return Task.FromResult(2);
             }
+            using var log = KafkaOptions.StderrLog();
+            using var clients = KafkaOptions.Clients(log);
             var config = new ProducerConfig { BootstrapServers = bootstrap, ClientId = "rpo-simulate", LingerMs = 20, BatchSize = 512 * 1024 };
-            KafkaOptions.ApplyEnvironmentSecurity(config);
-            using var producer = new TrafficProducer(config, kafka.Serdes(parse));
+            using var producer = new TrafficProducer(clients, config, kafka.Serdes(parse));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             Console.CancelKeyPress += (_, e) =>
             {

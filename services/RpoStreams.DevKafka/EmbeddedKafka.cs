@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
+using RpoStreams.Contracts.Kafka;
 
 namespace RpoStreams.DevKafka;
 
@@ -95,9 +96,8 @@ public sealed partial class EmbeddedKafka : IDisposable
     /// <summary>Waits until metadata from <paramref name="bootstrap"/> shows each topic with at least its partition count.</summary>
     public static void WaitForTopics(string bootstrap, IReadOnlyCollection<(string Topic, int Partitions)> topics, TimeSpan timeout)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap, LogConnectionClose = false })
-            .SetLogHandler((_, _) => { })
-            .Build();
+        // On the loopback broker this process runs: nothing to secure, and its metadata retries are not worth a log line.
+        using var admin = KafkaClientFactory.Unconfigured.CreateAdmin(new AdminClientConfig { BootstrapServers = bootstrap, LogConnectionClose = false });
         var clock = Stopwatch.StartNew();
         while (true)
         {

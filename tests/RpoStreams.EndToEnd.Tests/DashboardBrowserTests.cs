@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Gate.Hosting;
+using RpoStreams.Simulation;
 using static Microsoft.Playwright.Assertions;
 
 namespace RpoStreams.EndToEnd.Tests;
@@ -17,8 +18,8 @@ public sealed partial class DashboardBrowserTests : IDisposable
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    /// <summary>Subjects of the demo feed: numbers 0..1999 of <see cref="SyntheticTraffic.Number"/> (DemoFeed's population).</summary>
-    private const int DemoPopulation = 2_000;
+    /// <summary>Subjects of the demo feed: numbers 0 to <see cref="DemoFeed.Population"/> - 1 of <see cref="SyntheticTraffic.Number"/>.</summary>
+    private const int DemoPopulation = DemoFeed.Population;
 
     private static readonly string[] ChromiumArgs =
         ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];

@@ -1,8 +1,8 @@
 using System.Runtime.ExceptionServices;
 using RpoStreams.Fault.Tests.Infrastructure;
 using RpoStreams.Testing;
-using RpoStreams.Gate.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Policy;
+using RpoStreams.Simulation;
 
 namespace RpoStreams.Fault.Tests;
 

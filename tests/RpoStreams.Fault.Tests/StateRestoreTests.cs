@@ -3,8 +3,8 @@ using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Fault.Tests.Infrastructure;
 using RpoStreams.Testing;
-using RpoStreams.Gate.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Policy;
+using RpoStreams.Simulation;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 

@@ -7,9 +7,9 @@ using NodaTime;
 using NodaTime.Text;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Subjects;
-using RpoStreams.Gate.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.Policy;
+using RpoStreams.Simulation;
 using RpoStreams.Records;
 using RpoStreams.Testing;
 

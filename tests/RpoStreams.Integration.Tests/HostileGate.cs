@@ -41,6 +41,8 @@ public sealed class HostileGate : IAsyncLifetime
         kafka = await DevKafkaProcess.StartAsync(folder, applicationId, 4, cancel);
         Gate = new GateProcess("hostile-gate", folder, kafka.BootstrapServers, applicationId, 4, Path.Combine(folder, "state"));
         Gate.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        // JSON lines, so the tests can tell Error lines from the rest.
+        Gate.Environment["Logging__Format"] = "json";
         Gate.Environment["Subjects__HashSecret"] = null;
         Gate.Environment[$"Api__Keys__{Key}"] = "ACME";
         Gate.Environment[$"Api__Keys__{RateKey}"] = "ACME";

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using RpoStreams.Gate.Hosting;
 using RpoStreams.Gate.Hosting.Api;
+using RpoStreams.Gate.Hosting.Settings;
 
 namespace RpoStreams.Integration.Tests;
 
@@ -246,13 +247,37 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         AssertNoStackTrace("413", chunked.Text);
         AssertNoStackTrace("408", slow.Text);
         var metrics = await HostileGate.Http.GetStringAsync(gate.Url("/metrics"), Cancel);
-        Assert.Contains("reason=\"body-too-large\"", metrics, StringComparison.Ordinal);
-        Assert.Contains("reason=\"body-too-slow\"", metrics, StringComparison.Ordinal);
+        // Counted: every label set is exported from the start (at 0), so the count itself has to have moved.
+        Assert.Matches("rpo_api_refused_total\\{[^}]*reason=\"body-too-large\"[^}]*\\} [1-9]", metrics);
+        Assert.Matches("rpo_api_refused_total\\{[^}]*reason=\"body-too-slow\"[^}]*\\} [1-9]", metrics);
         var log = gate.Log();
         var errors = log.Split('\n').Where(l => l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 0, "Error lines in the log:\n" + string.Join('\n', errors.Take(3)));
         Assert.DoesNotContain("BadHttpRequestException", log, StringComparison.Ordinal);
         Assert.Contains("HTTP requests as client errors", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_rpo_counter_is_exported_for_each_of_its_labels_from_the_start()
+    {
+        // Given the gate's /metrics (Prometheus' rate() sees nothing of a series that does not exist yet)
+        var metrics = await HostileGate.Http.GetStringAsync(gate.Url("/metrics"), Cancel);
+
+        // Then every label set of every counter is there, whatever has happened so far
+        foreach (var (name, sets) in CounterBaseline.LabelSets)
+        {
+            foreach (var tags in sets)
+            {
+                var labels = tags.Select(t => $"{t.Key}=\"{t.Value}\"").ToList();
+                Assert.True(
+                    metrics.Split('\n').Any(l => l.StartsWith(name + "{", StringComparison.Ordinal) && labels.All(label => l.Contains(label, StringComparison.Ordinal))),
+                    $"{name} {{{string.Join(",", labels)}}} is not in /metrics");
+            }
+        }
+        foreach (var (status, reason) in ClientErrors.Known)
+        {
+            Assert.Contains($"reason=\"{reason}\",status=\"{status}\"", metrics, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

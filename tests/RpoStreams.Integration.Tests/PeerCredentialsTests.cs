@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using RpoStreams.Gate.Hosting;
 using RpoStreams.Gate.Hosting.Api;
+using RpoStreams.Gate.Hosting.Settings;
 
 namespace RpoStreams.Integration.Tests;
 

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using NodaTime;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Hosting;
+using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
 
@@ -63,14 +65,14 @@ public static class TopicFollower
     public static List<(byte[]? Key, T Value)> ReadUntil<T>(
         string bootstrap, string topic, Func<byte[], T> decode, Func<IReadOnlyList<(byte[]? Key, T Value)>, bool> done, TimeSpan timeout)
     {
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(new ConsumerConfig
+        using var consumer = KafkaClientFactory.Unconfigured.CreateConsumer<byte[]?, byte[]>(new ConsumerConfig
         {
             BootstrapServers = bootstrap,
             GroupId = "test-reader-" + Guid.NewGuid().ToString("N"),
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnableAutoCommit = false,
-        }).SetLogHandler((_, _) => { }).Build();
+        });
         consumer.Subscribe(topic);
         var seen = new List<(byte[]?, T)>();
         var clock = Stopwatch.StartNew();

@@ -1,7 +1,9 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Hosting;
+using RpoStreams.Gate.Hosting.Settings;
 
 namespace RpoStreams.Integration.Tests;
 

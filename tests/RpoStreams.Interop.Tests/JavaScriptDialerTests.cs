@@ -4,7 +4,7 @@ using NodaTime;
 using NodaTime.Text;
 using RpoStreams.Contracts;
 using RpoStreams.DevKafka.Registry;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Testing;
 
 namespace RpoStreams.Interop.Tests;

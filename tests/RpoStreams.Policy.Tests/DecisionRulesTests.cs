@@ -1,4 +1,3 @@
-using RpoStreams.Contracts.Subjects;
 using RpoStreams.Policy.Tests.Support;
 using static RpoStreams.Policy.Tests.Support.Given;
 

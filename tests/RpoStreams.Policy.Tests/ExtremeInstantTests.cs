@@ -50,7 +50,7 @@ public class ExtremeInstantTests
                 c.time.contacts);
             var intent = new IntentFacts(Company, c.kind.channel, c.kind.purpose, true, ValidCallerId, c.time.t);
 
-            var decision = GatePolicy.Decide(intent, subject, c.time.consented, rules);
+            var decision = CallPolicy.Decide(intent, subject, c.time.consented, rules);
 
             Assert.Equal(decision.IsAllowed, decision.Reasons.Count == 0);
         }, iter: 2_000);

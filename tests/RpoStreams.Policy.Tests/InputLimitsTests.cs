@@ -1,4 +1,3 @@
-using RpoStreams.Contracts.Subjects;
 
 namespace RpoStreams.Policy.Tests;
 

@@ -1,4 +1,3 @@
-using RpoStreams.Contracts;
 using RpoStreams.Policy.Tests.Support;
 using RpoStreams.Records.Internal;
 using static RpoStreams.Policy.Tests.Support.Given;

@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Records;
-using RpoStreams.Gate.Hosting;
+using RpoStreams.Contracts.Kafka;
 
 namespace RpoStreams.Testing;
 

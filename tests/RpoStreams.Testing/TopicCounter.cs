@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using RpoStreams.Gate.Hosting;
+using RpoStreams.Contracts.Kafka;
 
 namespace RpoStreams.Testing;
 
@@ -11,14 +11,14 @@ public static class TopicCounter
     public static Task<long> WaitForRecordsAsync(string bootstrap, string topic, long expected, TimeSpan timeout, CancellationToken cancel) =>
         Task.Run(() =>
         {
-            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
+            using var consumer = KafkaClientFactory.Unconfigured.CreateConsumer<byte[]?, byte[]?>(new ConsumerConfig
             {
                 BootstrapServers = bootstrap,
                 GroupId = "fault-count-" + Guid.NewGuid().ToString("N")[..8],
                 IsolationLevel = IsolationLevel.ReadCommitted,
                 EnableAutoCommit = false,
                 AutoOffsetReset = AutoOffsetReset.Earliest,
-            }).SetLogHandler((_, _) => { }).Build();
+            });
             consumer.Assign(TopicPartitions.FromBeginning(consumer, topic, TimeSpan.FromSeconds(30)));
             long count = 0;
             var clock = Stopwatch.StartNew();

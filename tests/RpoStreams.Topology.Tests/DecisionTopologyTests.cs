@@ -170,8 +170,8 @@ public class DecisionTopologyTests
         gate.Intent(Intent("i-1", "+393471234567", Tuesday10));
 
         var decision = gate.SingleDecision();
-        Assert.Equal(clock.GetCurrentInstant(), Contracts.AvroTime.ToInstant(decision.decidedAt));
-        Assert.Equal(Tuesday10, Contracts.AvroTime.ToInstant(decision.decisionTime));
+        Assert.Equal(clock.GetCurrentInstant(), Records.AvroTime.ToInstant(decision.decidedAt));
+        Assert.Equal(Tuesday10, Records.AvroTime.ToInstant(decision.decisionTime));
     }
 }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using RpoStreams.Gate.Replay;
+using RpoStreams.Cli.Replay;
 
 namespace RpoStreams.Topology.Tests;
 

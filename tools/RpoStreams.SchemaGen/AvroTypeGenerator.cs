@@ -12,7 +12,7 @@ namespace RpoStreams.SchemaGen;
 public static class AvroTypeGenerator
 {
     /// <summary>Where the generated files live, relative to the repository root.</summary>
-    public const string OutputFolder = "services/RpoStreams.Contracts/Generated";
+    public const string OutputFolder = "services/RpoStreams.Records/Generated";
 
     /// <summary>Generated files keyed by their path relative to <see cref="OutputFolder"/>.</summary>
     public static SortedDictionary<string, string> Generate(string schemaFolder)

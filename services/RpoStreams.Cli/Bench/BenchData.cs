@@ -2,9 +2,9 @@ using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Subjects;
-using RpoStreams.Gate.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.Policy;
+using RpoStreams.Simulation;
 using RpoStreams.Records;
 
 namespace RpoStreams.Cli.Bench;

@@ -3,11 +3,12 @@ using Confluent.Kafka;
 using NodaTime;
 using Offset = Confluent.Kafka.Offset;
 using RpoStreams.Contracts;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.DevKafka;
-using RpoStreams.Gate.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Policy;
+using RpoStreams.Simulation;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Gate.Hosting;
 

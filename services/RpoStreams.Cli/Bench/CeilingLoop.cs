@@ -3,14 +3,17 @@ using Confluent.Kafka;
 using NodaTime;
 using Offset = Confluent.Kafka.Offset;
 using RpoStreams.Contracts;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Subjects;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Cli.Bench;
+
+using Policy = RpoStreams.Policy.CallPolicy;
 
 /// <summary>What the ceiling did.</summary>
 internal sealed record CeilingResult(long Decisions, long Allowed, double MeasuredSeconds, long Measured, double TotalSeconds, int Transactions)

@@ -5,7 +5,9 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using NodaTime;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Gate.Hosting;
+using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
 

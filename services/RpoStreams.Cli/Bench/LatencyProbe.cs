@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Cli.Bench;

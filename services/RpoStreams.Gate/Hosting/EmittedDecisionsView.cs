@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Gate.Topology;
 
 namespace RpoStreams.Gate.Hosting;
@@ -23,20 +24,24 @@ public sealed class EmittedDecisionsView : IPublishedDecisions, IDisposable
     private long caughtUpFrom = long.MinValue;
     private long iterations;
 
-    public EmittedDecisionsView(string bootstrap, KafkaSettings kafka, string applicationId, ILogger logger)
+    public EmittedDecisionsView(KafkaClientFactory clients, string bootstrap, string applicationId, ILogger logger)
     {
         this.logger = logger;
-        var config = new ConsumerConfig
+        consumer = clients.CreateConsumer<string?, byte[]>(new ConsumerConfig
         {
             BootstrapServers = bootstrap,
             GroupId = applicationId + "-published-view",
             EnableAutoCommit = false,
             FetchWaitMaxMs = 10,
             IsolationLevel = IsolationLevel.ReadUncommitted,
-        };
-        kafka.ApplySecurity(config);
-        consumer = new ConsumerBuilder<string?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
+        });
         loop = new Thread(Run) { IsBackground = true, Name = "emitted-decisions-view" };
+    }
+
+    /// <summary>With a client that has <paramref name="kafka"/>'s security settings and whose librdkafka log goes nowhere (tools).</summary>
+    public EmittedDecisionsView(string bootstrap, KafkaSettings kafka, string applicationId, ILogger logger)
+        : this(new KafkaClientFactory(kafka, null), bootstrap, applicationId, logger)
+    {
     }
 
     public byte[]? Find(string intentId) => decisions.TryGetValue(intentId, out var bytes) ? bytes : null;

@@ -1,5 +1,6 @@
 using NodaTime;
 using OpenTelemetry.Metrics;
+using RpoStreams.Gate.Hosting.Settings;
 
 namespace RpoStreams.Gate.Hosting;
 
@@ -13,62 +14,5 @@ public static class GateEndpoints
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapDashboard();
         return app;
-    }
-}
-
-/// <summary>Liveness and readiness, with a body that says why.</summary>
-public static class Health
-{
-    /// <summary>Alive while the process runs and its stream threads have not died (Streamiz ERROR) or stopped for good.</summary>
-    public static IResult Live(GateRuntime runtime)
-    {
-        var dead = runtime.HasFailed;
-        var body = new
-        {
-            status = dead ? "dead" : "alive",
-            state = runtime.State,
-            reason = dead ? runtime.Failure ?? "the stream threads stopped with an error" : null,
-            uptimeSeconds = (long)(DateTimeOffset.UtcNow - runtime.StartedAt).TotalSeconds,
-        };
-        return Results.Json(body, statusCode: dead ? 503 : 200);
-    }
-
-    /// <summary>Ready when the stream is RUNNING (tasks assigned and restored) and the register consultation is within its validity.</summary>
-    public static IResult Ready(GateRuntime runtime, GateConfiguration config, Instant now)
-    {
-        var reasons = new List<string>();
-        if (!runtime.IsRunning)
-        {
-            reasons.Add(runtime.State switch
-            {
-                "STARTING" or "CREATED" => "the stream processor is starting",
-                "REBALANCING" => "partitions are being assigned or their state restored from the changelogs",
-                "FAILED" => runtime.Failure ?? "start-up failed",
-                _ => $"the stream processor is {runtime.State}",
-            });
-        }
-        if (runtime.IsRunning && runtime.Restoring.Count > 0)
-        {
-            reasons.Add($"restoring state from the changelogs: {string.Join(", ", runtime.Restoring.Take(5))}{(runtime.Restoring.Count > 5 ? ", ..." : string.Empty)}");
-        }
-        var latest = runtime.LatestConsultation();
-        if (runtime.IsRunning && latest is null)
-        {
-            reasons.Add("no register consultation yet: every promotional contact is blocked (REGISTER_STALE)");
-        }
-        else if (latest is { } l && Policy.Policy.IsStale(l, now, config.Rules))
-        {
-            reasons.Add($"the latest register consultation ({l}) is older than {config.Policy.ConsultationValidityDays} days: promotional contacts are blocked (REGISTER_STALE)");
-        }
-        var body = new
-        {
-            status = reasons.Count == 0 ? "ready" : "not ready",
-            state = runtime.State,
-            reasons,
-            registerConsultedAt = latest?.ToString(),
-            registerAgeSeconds = latest is { } at ? (long?)(now - at).TotalSeconds : null,
-            ownedPartitions = runtime.OwnedPartitions,
-        };
-        return Results.Json(body, statusCode: reasons.Count == 0 ? 200 : 503);
     }
 }

@@ -8,18 +8,20 @@ using Serilog.Parsing;
 namespace RpoStreams.Gate.Hosting;
 
 /// <summary>
-/// Serilog for the gate: JSON lines on stdout in containers (or when <c>Logging:Format</c> is json),
-/// readable text on a terminal; every line goes through <see cref="MaskingSink"/>, so no phone number
-/// reaches the log, whoever wrote the message.
+/// Serilog for the gate, on stdout: in Development lines a person reads
+/// (<c>[10:15:02 INF] RpoStreams.Gate.Hosting.GateService: Decided demo-…-i12 BLOCKED RPO_OPPOSITION …</c>),
+/// elsewhere compact JSON, one event a line, for a log pipeline; <c>Logging:Format</c> (text or json) overrides
+/// either. Every line goes through <see cref="MaskingSink"/>, so no phone number reaches the log, whoever wrote
+/// the message. librdkafka's own lines come in through the Kafka client factory under the category <c>Kafka</c>.
 /// </summary>
 public static class GateLogging
 {
     public static void AddGateLogging(this WebApplicationBuilder builder)
     {
-        var format = builder.Configuration["Logging:Format"] ?? "auto";
-        var json = format.Equals("json", StringComparison.OrdinalIgnoreCase)
-            || (format.Equals("auto", StringComparison.OrdinalIgnoreCase)
-                && (Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER") == "true" || Console.IsOutputRedirected));
+        var format = builder.Configuration["Logging:Format"];
+        var json = format is null || format.Equals("auto", StringComparison.OrdinalIgnoreCase)
+            ? !builder.Environment.IsDevelopment()
+            : format.Equals("json", StringComparison.OrdinalIgnoreCase);
         builder.Services.AddSerilog((services, logger) =>
         {
             logger

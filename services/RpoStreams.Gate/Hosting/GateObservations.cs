@@ -3,6 +3,8 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using NodaTime;
 using RpoStreams.Contracts;
+using RpoStreams.Contracts.Kafka;
+using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
@@ -19,6 +21,7 @@ public sealed class GateObservations : BackgroundService
 
     private readonly GateRuntime runtime;
     private readonly GateConfiguration config;
+    private readonly KafkaClientFactory clients;
     private readonly ILogger<GateObservations> logger;
     private readonly Meter meter;
     private volatile Snapshot current = new([], new Dictionary<string, long>());
@@ -26,10 +29,11 @@ public sealed class GateObservations : BackgroundService
     /// <summary>One observation: lag by topic and partition, entries by store.</summary>
     public sealed record Snapshot(IReadOnlyList<(string Topic, int Partition, long Lag)> Lag, IReadOnlyDictionary<string, long> StoreEntries);
 
-    public GateObservations(GateRuntime runtime, GateConfiguration config, ILogger<GateObservations> logger, IMeterFactory meters)
+    public GateObservations(GateRuntime runtime, GateConfiguration config, KafkaClientFactory clients, ILogger<GateObservations> logger, IMeterFactory meters)
     {
         this.runtime = runtime;
         this.config = config;
+        this.clients = clients;
         this.logger = logger;
         meter = meters.Create(GateMetrics.MeterName);
         meter.CreateObservableGauge(
@@ -56,12 +60,7 @@ public sealed class GateObservations : BackgroundService
                 }
                 try
                 {
-                    if (admin is null)
-                    {
-                        var adminConfig = new AdminClientConfig { BootstrapServers = runtime.BootstrapServers, ClientId = config.Streams.ApplicationId + "-observer" };
-                        config.Kafka.ApplySecurity(adminConfig);
-                        admin = new AdminClientBuilder(adminConfig).SetLogHandler((_, _) => { }).Build();
-                    }
+                    admin ??= clients.CreateAdmin(new AdminClientConfig { BootstrapServers = runtime.BootstrapServers, ClientId = config.Streams.ApplicationId + "-observer" });
                     current = new Snapshot(await LagAsync(admin), StoreEntries());
                 }
                 catch (Exception e) when (e is KafkaException or InvalidOperationException or TimeoutException)

@@ -1,8 +1,10 @@
 using Confluent.Kafka;
 using NodaTime;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.DevKafka;
 using RpoStreams.DevKafka.Registry;
+using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
@@ -21,6 +23,7 @@ public sealed class GateService : BackgroundService
     private readonly GateRuntime runtime;
     private readonly GateMetrics metrics;
     private readonly RecordSerdes serdes;
+    private readonly KafkaClientFactory clients;
     private readonly IHostApplicationLifetime lifetime;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger<GateService> logger;
@@ -29,12 +32,13 @@ public sealed class GateService : BackgroundService
     private KafkaDeadLetterPublisher? deadLetters;
     private EmittedDecisionsView? emitted;
 
-    public GateService(GateConfiguration config, GateRuntime runtime, GateMetrics metrics, RecordSerdes serdes, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
+    public GateService(GateConfiguration config, GateRuntime runtime, GateMetrics metrics, RecordSerdes serdes, KafkaClientFactory clients, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
     {
         this.config = config;
         this.runtime = runtime;
         this.metrics = metrics;
         this.serdes = serdes;
+        this.clients = clients;
         this.lifetime = lifetime;
         this.loggerFactory = loggerFactory;
         logger = loggerFactory.CreateLogger<GateService>();
@@ -84,7 +88,7 @@ public sealed class GateService : BackgroundService
         else
         {
             bootstrap = config.Kafka.BootstrapServers!;
-            var preflight = Preflight(bootstrap);
+            var preflight = ClusterPreflight.Check(clients, config.Kafka);
             if (preflight.Problem != null)
             {
                 Stop(preflight.Problem, exitCode: 3);
@@ -95,8 +99,7 @@ public sealed class GateService : BackgroundService
         runtime.BootstrapServers = bootstrap;
 
         var producerConfig = new ProducerConfig { BootstrapServers = bootstrap, ClientId = config.Streams.ApplicationId + "-deadletters" };
-        config.Kafka.ApplySecurity(producerConfig);
-        deadLetters = new KafkaDeadLetterPublisher(producerConfig, serdes, loggerFactory.CreateLogger<KafkaDeadLetterPublisher>());
+        deadLetters = new KafkaDeadLetterPublisher(clients, producerConfig, serdes, loggerFactory.CreateLogger<KafkaDeadLetterPublisher>());
 
         var exactlyOnce = config.Streams.ExactlyOnce && !developmentBroker;
         if (developmentBroker)
@@ -106,7 +109,7 @@ public sealed class GateService : BackgroundService
                 "The broker at {Bootstrap} is a development broker (librdkafka's mock cluster keeps no transactions): the gate runs at-least-once " +
                 "and, after a crash, checks calls.decisions.v1 so no intent is lost and a repeat carries the same decision",
                 bootstrap);
-            emitted = new EmittedDecisionsView(bootstrap, config.Kafka, config.Streams.ApplicationId, loggerFactory.CreateLogger<EmittedDecisionsView>());
+            emitted = new EmittedDecisionsView(clients, bootstrap, config.Streams.ApplicationId, loggerFactory.CreateLogger<EmittedDecisionsView>());
             emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));
         }
         CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, exactlyOnce, logger);
@@ -127,9 +130,10 @@ public sealed class GateService : BackgroundService
         };
         if (config.DemoEnabled)
         {
+            // Every failed rule of a BLOCKED decision, the basis of an ALLOWED one.
             metrics.DecisionObserved += d => logger.LogInformation(
-                "Decided {IntentId} {Outcome} {Reasons} basis {Basis} for {CompanyId}/{CampaignId}",
-                d.intentId, d.outcome, string.Join(",", d.reasons), d.basis?.ToString() ?? "-", d.companyId, d.campaignId);
+                "Decided {IntentId} {Outcome} {Why} for {CompanyId}/{CampaignId}",
+                d.intentId, d.outcome, d.reasons.Count > 0 ? string.Join(",", d.reasons) : d.basis?.ToString(), d.companyId, d.campaignId);
         }
 
         logger.LogInformation(
@@ -167,43 +171,9 @@ public sealed class GateService : BackgroundService
         {
             await registryEndpoint.DisposeAsync();
         }
-        embedded?.Dispose();
+        // The embedded broker is not stopped here but goes with the process: Streamiz keeps an admin client of its
+        // own open after the stream is disposed, which would report the broker going away as an error.
         logger.LogInformation("Gate stopped");
-    }
-
-    private sealed record PreflightResult(string? Problem, bool DevelopmentBroker);
-
-    /// <summary>
-    /// Fails fast, with one line, when the configured cluster cannot be reached, lacks an input topic or gives
-    /// one another partition count than Kafka:Partitions; and tells a development broker by its marker topic
-    /// (or Kafka:DevelopmentBroker). One metadata request: no probe, no consumer group.
-    /// </summary>
-    private PreflightResult Preflight(string bootstrap)
-    {
-        var adminConfig = new AdminClientConfig { BootstrapServers = bootstrap, SocketTimeoutMs = 10_000 };
-        config.Kafka.ApplySecurity(adminConfig);
-        try
-        {
-            using var admin = new AdminClientBuilder(adminConfig).SetLogHandler((_, _) => { }).Build();
-            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
-            var topics = metadata.Topics.Where(t => !t.Error.IsError).ToDictionary(t => t.Topic, t => t.Partitions.Count);
-            var missing = Contracts.TopicNames.Inputs.Where(t => !topics.ContainsKey(t)).ToList();
-            if (missing.Count > 0)
-            {
-                return new($"Kafka:BootstrapServers {bootstrap} is reachable but lacks the input topics {string.Join(", ", missing)} (create them as in k8s/base/topics.yaml)", false);
-            }
-            var subjectTopics = new[] { Contracts.TopicNames.RegisterUpdates, Contracts.TopicNames.Consents, Contracts.TopicNames.Intents, Contracts.TopicNames.Attempts };
-            var mismatched = subjectTopics.Where(t => topics[t] != config.Kafka.Partitions).Select(t => $"{t} has {topics[t]}").ToList();
-            if (mismatched.Count > 0)
-            {
-                return new($"Kafka:Partitions is {config.Kafka.Partitions} but {string.Join(", ", mismatched)}: set Kafka__Partitions to the partition count of the input topics (all four must have the same)", false);
-            }
-            return new(null, config.Kafka.DevelopmentBroker ?? topics.ContainsKey(EmbeddedKafka.MarkerTopic));
-        }
-        catch (KafkaException e)
-        {
-            return new($"Kafka:BootstrapServers {bootstrap} is not reachable: {e.Error.Reason}", false);
-        }
     }
 
     private void Stop(string reason, int exitCode)

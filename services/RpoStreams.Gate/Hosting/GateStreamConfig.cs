@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using RpoStreams.Gate.Hosting.Settings;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 
@@ -33,22 +34,8 @@ public static class GateStreamConfig
             // Streamiz reads only the status and position of a delivery: not copying keys and values back saves work per record.
             DeliveryReportFields = "status",
         };
-        var k = config.Kafka;
-        if (Enum.TryParse<SecurityProtocol>(k.SecurityProtocol, true, out var protocol))
-        {
-            streamConfig.SecurityProtocol = protocol;
-        }
-        if (Enum.TryParse<SaslMechanism>(k.SaslMechanism, true, out var mechanism))
-        {
-            streamConfig.SaslMechanism = mechanism;
-        }
-        // As KafkaSettings.ApplySecurity does for the other clients (Streamiz's StreamConfig is not a ClientConfig).
-        streamConfig.SaslUsername = KafkaSettings.NullIfEmpty(k.SaslUsername);
-        streamConfig.SaslPassword = KafkaSettings.NullIfEmpty(k.SaslPassword);
-        streamConfig.SslCaLocation = KafkaSettings.NullIfEmpty(k.SslCaLocation);
-        streamConfig.SslCertificateLocation = KafkaSettings.NullIfEmpty(k.SslCertificateLocation);
-        streamConfig.SslKeyLocation = KafkaSettings.NullIfEmpty(k.SslKeyLocation);
-        streamConfig.SslKeyPassword = KafkaSettings.NullIfEmpty(k.SslKeyPassword);
+        // The security settings, as every other Kafka client of the gate gets them (KafkaClientFactory).
+        config.Kafka.ApplySecurity(streamConfig);
         return streamConfig;
     }
 }

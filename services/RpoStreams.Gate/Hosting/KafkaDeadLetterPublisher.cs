@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using RpoStreams.Contracts;
+using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
@@ -17,12 +18,18 @@ public sealed class KafkaDeadLetterPublisher : IDeadLetterPublisher, IDisposable
     private readonly AvroSerDes<DeadLetter> serdes;
     private readonly ILogger logger;
 
-    public KafkaDeadLetterPublisher(ProducerConfig config, RecordSerdes recordSerdes, ILogger logger)
+    public KafkaDeadLetterPublisher(KafkaClientFactory clients, ProducerConfig config, RecordSerdes recordSerdes, ILogger logger)
     {
         config.EnableIdempotence = true;
-        producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
+        producer = clients.CreateProducer<byte[]?, byte[]>(config);
         serdes = recordSerdes.DeadLetter;
         this.logger = logger;
+    }
+
+    /// <summary>With a client that applies no security and whose librdkafka log goes nowhere (tools and tests).</summary>
+    public KafkaDeadLetterPublisher(ProducerConfig config, RecordSerdes recordSerdes, ILogger logger)
+        : this(KafkaClientFactory.Unconfigured, config, recordSerdes, logger)
+    {
     }
 
     public void Publish(byte[]? key, DeadLetter deadLetter)

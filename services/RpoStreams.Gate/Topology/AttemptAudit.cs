@@ -1,6 +1,6 @@
 using NodaTime;
 using RpoStreams.Contracts;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 using Streamiz.Kafka.Net.State;

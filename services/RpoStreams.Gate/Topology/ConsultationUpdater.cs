@@ -1,7 +1,7 @@
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;

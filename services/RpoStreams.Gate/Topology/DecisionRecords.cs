@@ -1,6 +1,6 @@
 using NodaTime;
 using RpoStreams.Contracts;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 
 namespace RpoStreams.Gate.Topology;

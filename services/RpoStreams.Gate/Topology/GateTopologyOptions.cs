@@ -1,8 +1,8 @@
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Subjects;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 
 namespace RpoStreams.Gate.Topology;

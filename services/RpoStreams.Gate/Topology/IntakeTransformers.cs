@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 using Streamiz.Kafka.Net.Processors.Public;

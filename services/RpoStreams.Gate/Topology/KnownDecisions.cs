@@ -1,5 +1,6 @@
 using NodaTime;
 using RpoStreams.Contracts;
+using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 
 namespace RpoStreams.Gate.Topology;

@@ -1,7 +1,7 @@
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 
@@ -48,7 +48,7 @@ public sealed class PublishedDecisionCheck(IPublishedDecisions view, RecordSerde
         state ??= new SubjectState();
         state.decisions = KnownDecisions.Remember(state, known, streamTime);
         var facts = new IntentFacts(decision.companyId, decision.channel, decision.purpose, decision.subjectRef != null, null, decision.decisionTime.ToInstant());
-        if (Policy.Policy.CountsTowardsCap(facts, new PolicyDecision(decision.outcome, [.. decision.reasons], decision.basis, decision.policyVersion)))
+        if (CallPolicy.CountsTowardsCap(facts, new PolicyDecision(decision.outcome, [.. decision.reasons], decision.basis, decision.policyVersion)))
         {
             state.contacts = SubjectStateRules.Record(state.contacts, decision.companyId, intentId, decision.decisionTime.ToInstant(), keepContactsFrom);
         }

@@ -85,7 +85,7 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, StaleNotice,
     {
         var now = options.WallClock!.GetCurrentInstant();
         var latest = consultations.LatestAt();
-        if (!Policy.Policy.IsStale(latest, now, options.Rules) || Raised(latest))
+        if (!Policy.CallPolicy.IsStale(latest, now, options.Rules) || Raised(latest))
         {
             return;
         }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using NodaTime;
 using RpoStreams.Contracts;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 using Streamiz.Kafka.Net.Processors.Public;
@@ -11,7 +11,7 @@ namespace RpoStreams.Gate.Topology;
 
 /// <summary>
 /// DECIDE and AUDIT for the subjects of one partition: applies register updates and consents to each
-/// subject's state, answers each intent once with <see cref="Policy.Policy.Decide"/> at its decision time,
+/// subject's state, answers each intent once with <see cref="CallPolicy.Decide"/> at its decision time,
 /// and judges attempts (<see cref="AttemptAudit"/>). Everything that waits or forgets follows this task's
 /// stream time: the greatest arrival time (Kafka record timestamp) it has read.
 /// </summary>
@@ -184,7 +184,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             SubjectStateRules.ConsentOf(state?.consents, intent.companyId),
             SubjectStateRules.ContactsOf(state?.contacts, intent.companyId));
         var latestConsultation = consultations.LatestAt();
-        var verdict = Policy.Policy.Decide(facts, subject, latestConsultation, Rules);
+        var verdict = CallPolicy.Decide(facts, subject, latestConsultation, Rules);
 
         var now = options.WallClock?.GetCurrentInstant() ?? decisionTime;
         var decision = DecisionRecords.Of(intent, verdict, subjectRef, decisionTime, now);
@@ -203,7 +203,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             sourcePartition = ev.sourcePartition,
             sourceOffset = ev.sourceOffset,
         }, streamTime);
-        if (Policy.Policy.CountsTowardsCap(facts, verdict))
+        if (CallPolicy.CountsTowardsCap(facts, verdict))
         {
             state.contacts = SubjectStateRules.Record(state.contacts, intent.companyId, intent.intentId, decisionTime, KeepContactsFrom());
         }
@@ -236,7 +236,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
     /// </summary>
     private void NoticeStale(CallDecision decision, Instant arrival, Instant? consultation)
     {
-        if (!Policy.Policy.IsStale(consultation, arrival, Rules) || (staleNoticed.Told && staleNoticed.Consultation == consultation))
+        if (!CallPolicy.IsStale(consultation, arrival, Rules) || (staleNoticed.Told && staleNoticed.Consultation == consultation))
         {
             return;
         }

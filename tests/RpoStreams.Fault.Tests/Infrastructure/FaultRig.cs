@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Simulation;
 
 using RpoStreams.Testing;
 

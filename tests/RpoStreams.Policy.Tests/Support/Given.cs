@@ -1,5 +1,4 @@
 using NodaTime.Text;
-using RpoStreams.Contracts;
 using RpoStreams.Records.Internal;
 
 namespace RpoStreams.Policy.Tests.Support;
@@ -48,8 +47,11 @@ internal static class Given
 
     public static readonly PolicyRules Rules = PolicyRules.Default;
 
-    /// <summary>Intake:MaxPastSkewDays, the default: decisions further back are refused at intake.</summary>
-    public static readonly Duration MaxPastSkew = Duration.FromDays(new RpoStreams.Gate.Topology.IntakeSettings().MaxPastSkewDays);
+    /// <summary>
+    /// Intake:MaxPastSkewDays, the gate's default (IntakeSettings, in the gate): decisions further back are refused
+    /// at intake. Written out because these tests see the policy project only.
+    /// </summary>
+    public static readonly Duration MaxPastSkew = Duration.FromDays(366);
 
     public static readonly Duration OneMs = Duration.FromMilliseconds(1);
 
@@ -72,10 +74,10 @@ internal static class Given
 
     /// <summary>Decides with a fresh consultation unless told otherwise.</summary>
     public static PolicyDecision Decide(IntentFacts intent, SubjectFacts? subject = null, PolicyRules? rules = null) =>
-        GatePolicy.Decide(intent, subject ?? SubjectFacts.None, FreshConsultation(intent.DecisionTime), rules ?? Rules);
+        CallPolicy.Decide(intent, subject ?? SubjectFacts.None, FreshConsultation(intent.DecisionTime), rules ?? Rules);
 
     public static PolicyDecision DecideWithConsultation(IntentFacts intent, Instant? consultation, SubjectFacts? subject = null, PolicyRules? rules = null) =>
-        GatePolicy.Decide(intent, subject ?? SubjectFacts.None, consultation, rules ?? Rules);
+        CallPolicy.Decide(intent, subject ?? SubjectFacts.None, consultation, rules ?? Rules);
 
     public static PolicyRules RulesWith(Action<PolicySettings> change)
     {

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace RpoStreams.Gate.Hosting.Api;
 
 /// <summary>The check API (section <c>Api</c>).</summary>
@@ -7,12 +9,15 @@ public sealed class ApiSettings
     public Dictionary<string, string> Keys { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Requests per second allowed per key (token bucket, bursts up to one second's worth).</summary>
+    [Range(1, 1_000_000)]
     public int RequestsPerSecond { get; set; } = 1_000;
 
     /// <summary>Most subjects in one batch.</summary>
+    [Range(1, 100_000)]
     public int MaxBatchSubjects { get; set; } = 10_000;
 
     /// <summary>Largest batch body, in bytes (also Kestrel's limit for every request body); 413 above it.</summary>
+    [Range(64 * 1024, 64 * 1024 * 1024)]
     public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
@@ -28,17 +33,16 @@ public sealed class ApiSettings
     /// <summary>A DNS name whose addresses are the instances (a Kubernetes headless service), with <see cref="PeerPort"/>.</summary>
     public string? PeerDns { get; set; }
 
+    /// <summary>The port of the instances behind <see cref="PeerDns"/>.</summary>
+    [Range(1, 65_535)]
     public int PeerPort { get; set; } = 8080;
 
     /// <summary>True when other instances are configured to route queries to.</summary>
     public bool HasPeers => !string.IsNullOrWhiteSpace(Peers) || !string.IsNullOrWhiteSpace(PeerDns);
 
+    /// <summary>What is wrong besides ranges (those are attributes), one line per problem naming the setting.</summary>
     public IEnumerable<string> Validate(bool development)
     {
-        if (MaxBatchBytes is < 64 * 1024 or > 64 * 1024 * 1024)
-        {
-            yield return $"Api:MaxBatchBytes must be between 65536 and 67108864 (got {MaxBatchBytes})";
-        }
         if (string.IsNullOrEmpty(PeerSecret) && HasPeers && !development)
         {
             yield return "Api:PeerSecret is required outside Development when Api:Peers or Api:PeerDns is set (set Api__PeerSecret to a random secret of at least 32 characters, the same on every instance)";
@@ -46,14 +50,6 @@ public sealed class ApiSettings
         else if (!string.IsNullOrEmpty(PeerSecret) && PeerSecret.Length < 32)
         {
             yield return "Api:PeerSecret must be at least 32 characters";
-        }
-        if (RequestsPerSecond is < 1 or > 1_000_000)
-        {
-            yield return $"Api:RequestsPerSecond must be between 1 and 1000000 (got {RequestsPerSecond})";
-        }
-        if (MaxBatchSubjects is < 1 or > 100_000)
-        {
-            yield return $"Api:MaxBatchSubjects must be between 1 and 100000 (got {MaxBatchSubjects})";
         }
         foreach (var (key, company) in Keys)
         {

@@ -1,83 +1,23 @@
 using System.Net.Http.Json;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using RpoStreams.Contracts.Subjects;
+using RpoStreams.Gate.Hosting.Settings;
+using RpoStreams.Policy.Subjects;
 
 namespace RpoStreams.Gate.Hosting.Api;
 
 /// <summary>
 /// The real-time check API: <c>GET /v1/check</c> and <c>POST /v1/check/batch</c>. Answers come from the
 /// state stores of the instance that owns the subject's partition (a query reaching another instance is
-/// forwarded there), nothing is recorded, and a key sees its own company only.
+/// forwarded there, <see cref="PeerDirectory.ForwardAsync"/>), nothing is recorded, and a key sees its own
+/// company only (<see cref="ApiKeyFilter"/>).
 /// </summary>
 public static class CheckEndpoints
 {
     public const string ApiKeyHeader = "X-Api-Key";
-    private const string RateLimitPolicy = "per-api-key";
 
-    public static IServiceCollection AddCheckApi(this IServiceCollection services, ApiSettings settings)
+    public static void Map(RouteGroupBuilder api)
     {
-        services.AddSingleton(new PeerCredentials(settings.PeerSecret));
-        services.AddSingleton(settings);
-        services.AddSingleton<ClientErrors>();
-        services.AddSingleton<CheckService>();
-        services.AddSingleton<PeerDirectory>();
-        services.AddHttpClient(nameof(PeerDirectory), c => c.Timeout = TimeSpan.FromSeconds(5));
-        // No `servers` in the document: it would echo the Host header of whoever asked.
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Servers = [];
-            return Task.CompletedTask;
-        }));
-        services.AddProblemDetails();
-        services.AddExceptionHandler<BadRequestExceptionHandler>();
-        // No request body anywhere may be larger than the largest batch.
-        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = settings.MaxBatchBytes);
-        services.AddRateLimiter(o =>
-        {
-            o.AddPolicy(RateLimitPolicy, http =>
-            {
-                if (http.Items.ContainsKey(PeerCredentials.VerifiedItem))
-                {
-                    // Signed by another instance (PeerCredentials), counted where it entered the cluster.
-                    return RateLimitPartition.GetNoLimiter("forwarded");
-                }
-                var key = http.Request.Headers[ApiKeyHeader].ToString();
-                return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = settings.RequestsPerSecond,
-                    TokensPerPeriod = settings.RequestsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
-            o.OnRejected = async (context, cancel) =>
-            {
-                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.HttpContext.Response.Headers.RetryAfter = "1";
-                await Results.Problem(
-                    title: "Too many requests",
-                    detail: $"This API key may make {settings.RequestsPerSecond} requests per second (Api:RequestsPerSecond).",
-                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context.HttpContext);
-            };
-        });
-        return services;
-    }
-
-    public static WebApplication MapCheckApi(this WebApplication app)
-    {
-        app.Use(PeerAuthenticationAsync);
-        app.UseRateLimiter();
-        app.MapOpenApi();
-        var settings = app.Services.GetRequiredService<ApiSettings>();
-        if (settings.HasPeers && app.Services.GetRequiredService<PeerCredentials>().IsEphemeral)
-        {
-            app.Logger.LogWarning("Api:Peers or Api:PeerDns is set without Api:PeerSecret: this instance does not forward check queries (set the same Api__PeerSecret on every instance)");
-        }
-
-        var api = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>().RequireRateLimiting(RateLimitPolicy).WithTags("check");
         api.MapGet("/check", CheckAsync)
             .WithName("Check")
             .WithSummary("What the gate would decide for one contact now")
@@ -100,38 +40,6 @@ public static class CheckEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
-
-        app.MapGet("/internal/v1/partitions", (HttpContext http, GateRuntime runtime) =>
-                http.Items.ContainsKey(PeerCredentials.VerifiedItem)
-                    ? Results.Ok(new PeerDirectory.PartitionsAnswer(Environment.MachineName, runtime.OwnedPartitions.ToList(), runtime.State))
-                    : Results.Problem(title: "Unauthorized", detail: $"for the gate's own instances only (a signed {PeerCredentials.Header} header)", statusCode: StatusCodes.Status401Unauthorized))
-            .ExcludeFromDescription();
-        return app;
-    }
-
-    /// <summary>A request carrying a peer header is refused 401 unless the signature is valid and new; a valid one marks it forwarded.</summary>
-    private static async Task PeerAuthenticationAsync(HttpContext http, RequestDelegate next)
-    {
-        var header = http.Request.Headers[PeerCredentials.Header];
-        if (header.Count > 0)
-        {
-            var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? string.Empty;
-            var target = !raw.StartsWith('/') && Uri.TryCreate(raw, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : raw;
-            var verdict = header.Count == 1
-                ? http.RequestServices.GetRequiredService<PeerCredentials>().Verify(header[0], http.Request.Method, target, http.Request.Headers[ApiKeyHeader].ToString())
-                : PeerVerdict.Malformed;
-            if (verdict != PeerVerdict.Valid)
-            {
-                http.Response.Headers.WWWAuthenticate = "RpoPeer";
-                var refusal = http.RequestServices.GetRequiredService<ClientErrors>().Refuse(
-                    StatusCodes.Status401Unauthorized, "peer-" + verdict.ToString().ToLowerInvariant(), "Unauthorized",
-                    $"the {PeerCredentials.Header} header is for the gate's own instances, and this one is not valid ({verdict})");
-                await refusal.ExecuteAsync(http);
-                return;
-            }
-            http.Items[PeerCredentials.VerifiedItem] = true;
-        }
-        await next(http);
     }
 
     private static async Task<IResult> CheckAsync(
@@ -165,29 +73,11 @@ public static class CheckEndpoints
         {
             return Unavailable($"partition {located.Value.Partition} of this subject is not owned by this instance (a rebalance may be in progress)");
         }
-        var owner = await peers.OwnerOfAsync(located.Value.Partition, cancel);
-        if (owner is null)
-        {
-            return Unavailable($"no instance owns partition {located.Value.Partition} right now (a rebalance may be in progress)");
-        }
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(owner, "v1/check" + http.Request.QueryString));
-        request.Headers.Add(ApiKeyHeader, http.Request.Headers[ApiKeyHeader].ToString());
-        http.RequestServices.GetRequiredService<PeerCredentials>().Sign(request);
-        try
-        {
-            using var response = await http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerDirectory)).SendAsync(request, cancel);
-            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized && response.Headers.WwwAuthenticate.ToString() == "RpoPeer")
-            {
-                return Unavailable($"the owner of partition {located.Value.Partition} refused this instance's signature (is Api:PeerSecret the same on every instance?)");
-            }
-            var body = await response.Content.ReadAsStringAsync(cancel);
-            return Results.Content(body, response.Content.Headers.ContentType?.ToString() ?? "application/json", statusCode: (int)response.StatusCode);
-        }
-        catch (HttpRequestException e)
-        {
-            peers.Forget(located.Value.Partition);
-            return Unavailable($"the owner of partition {located.Value.Partition} did not answer: {e.Message}");
-        }
+        var reply = await peers.ForwardAsync(
+            located.Value.Partition, owner => new HttpRequestMessage(HttpMethod.Get, new Uri(owner, "v1/check" + http.Request.QueryString)), ApiKeyOf(http), cancel);
+        return reply.Problem is { } forwardProblem
+            ? Unavailable(forwardProblem)
+            : Results.Content(reply.Body, reply.ContentType ?? "application/json", statusCode: reply.Status);
     }
 
     private static async Task<IResult> BatchAsync(HttpContext http, CheckService checks, PeerDirectory peers, GateRuntime runtime, ApiSettings settings, GateConfiguration config, ClientErrors errors, CancellationToken cancel)
@@ -250,24 +140,10 @@ public static class CheckEndpoints
         }
         foreach (var (partition, indexes) in remote)
         {
-            var owner = await peers.OwnerOfAsync(partition, cancel);
-            BatchAnswer? answer = null;
-            if (owner != null)
-            {
-                var part = request with { CompanyId = template.CompanyId, Subjects = indexes.Select(i => subjects[i]).ToList() };
-                using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = JsonContent.Create(part) };
-                message.Headers.Add(ApiKeyHeader, http.Request.Headers[ApiKeyHeader].ToString());
-                http.RequestServices.GetRequiredService<PeerCredentials>().Sign(message);
-                try
-                {
-                    using var response = await http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerDirectory)).SendAsync(message, cancel);
-                    answer = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<BatchAnswer>(cancel) : null;
-                }
-                catch (HttpRequestException)
-                {
-                    peers.Forget(partition);
-                }
-            }
+            var part = request with { CompanyId = template.CompanyId, Subjects = indexes.Select(i => subjects[i]).ToList() };
+            var reply = await peers.ForwardAsync(
+                partition, owner => new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = JsonContent.Create(part) }, ApiKeyOf(http), cancel);
+            var answer = reply.As<BatchAnswer>();
             for (var j = 0; j < indexes.Count; j++)
             {
                 var i = indexes[j];
@@ -292,6 +168,8 @@ public static class CheckEndpoints
             title: "Forbidden",
             detail: $"this API key does not answer for company '{(companyId.Length > InputLimits.Id ? companyId[..InputLimits.Id] + "..." : companyId)}'",
             statusCode: StatusCodes.Status403Forbidden);
+
+    private static string ApiKeyOf(HttpContext http) => http.Request.Headers[ApiKeyHeader].ToString();
 
     private static IResult Unavailable(string detail) =>
         Results.Problem(title: "Not available", detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable);

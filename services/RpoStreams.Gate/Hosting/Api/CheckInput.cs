@@ -1,8 +1,8 @@
 using System.Globalization;
 using NodaTime;
 using NodaTime.Text;
-using RpoStreams.Contracts.Subjects;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 

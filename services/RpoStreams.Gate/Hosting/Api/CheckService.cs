@@ -1,6 +1,7 @@
 using NodaTime;
-using RpoStreams.Contracts.Subjects;
-using RpoStreams.Gate.Policy;
+using RpoStreams.Gate.Hosting.Settings;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.Policy;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
@@ -23,7 +24,7 @@ public sealed record CheckAnswer(
 
 /// <summary>
 /// Answers "what would the gate decide" from this instance's state stores with the same
-/// <see cref="Policy.Policy.Decide"/> the stream uses; nothing is recorded. Which instance owns the
+/// <see cref="CallPolicy.Decide"/> the stream uses; nothing is recorded. Which instance owns the
 /// subject is for the caller (<see cref="CheckEndpoints"/>) to sort out.
 /// </summary>
 public sealed class CheckService
@@ -81,7 +82,7 @@ public sealed class CheckService
             callerId = "+390212345678";
         }
         var facts = new IntentFacts(query.CompanyId, query.Channel, query.Purpose, located is not null, callerId, query.At);
-        var verdict = Policy.Policy.Decide(facts, subject, latestConsultation, rules);
+        var verdict = CallPolicy.Decide(facts, subject, latestConsultation, rules);
         return new CheckAnswer(
             verdict.Outcome.ToString(),
             [.. verdict.Reasons.Select(r => r.ToString())],

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Diagnostics;
 using RpoStreams.Gate.Topology;
@@ -18,17 +19,41 @@ public sealed class ClientErrors
     private long nextLog;
     private long unlogged;
 
+    /// <summary>Every status and reason a refusal is counted under (each exported at 0 from the start).</summary>
+    public static readonly IReadOnlyList<(int Status, string Reason)> Known =
+    [
+        (StatusCodes.Status400BadRequest, "bad-parameter"),
+        (StatusCodes.Status400BadRequest, "repeated-parameter"),
+        (StatusCodes.Status400BadRequest, "bad-json"),
+        (StatusCodes.Status400BadRequest, "bad-csv"),
+        (StatusCodes.Status400BadRequest, "bad-framing"),
+        .. Enum.GetValues<PeerVerdict>().Where(v => v != PeerVerdict.Valid).Select(v => (StatusCodes.Status401Unauthorized, PeerReason(v))),
+        (StatusCodes.Status408RequestTimeout, "body-too-slow"),
+        (StatusCodes.Status413PayloadTooLarge, "body-too-large"),
+        (StatusCodes.Status413PayloadTooLarge, "batch-too-large"),
+        (StatusCodes.Status415UnsupportedMediaType, "content-encoding"),
+        (StatusCodes.Status415UnsupportedMediaType, "content-type"),
+        (StatusCodes.Status415UnsupportedMediaType, "charset"),
+    ];
+
     public ClientErrors(ILogger<ClientErrors> logger, IMeterFactory? meters = null)
     {
         var meter = meters?.Create(GateMetrics.MeterName) ?? new Meter(GateMetrics.MeterName);
         refused = meter.CreateCounter<long>("rpo_api_refused_total", description: "HTTP requests refused as client errors, by status and reason");
         this.logger = logger;
+        foreach (var (status, reason) in Known)
+        {
+            refused.Add(0, Tags(status, reason));
+        }
     }
+
+    /// <summary>The reason a refused peer header is counted under.</summary>
+    public static string PeerReason(PeerVerdict verdict) => "peer-" + verdict.ToString().ToLowerInvariant();
 
     /// <summary>Counts one refusal; <paramref name="reason"/> is a fixed code, never request content.</summary>
     public void Count(int status, string reason)
     {
-        refused.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("reason", reason));
+        refused.Add(1, Tags(status, reason));
         var count = Interlocked.Increment(ref unlogged);
         var now = Environment.TickCount64;
         var due = Interlocked.Read(ref nextLog);
@@ -40,6 +65,8 @@ public sealed class ClientErrors
                 count, status, reason);
         }
     }
+
+    private static TagList Tags(int status, string reason) => new() { { "status", status }, { "reason", reason } };
 
     /// <summary>A problem+json refusal, counted.</summary>
     public IResult Refuse(int status, string reason, string title, string detail)
@@ -84,32 +111,4 @@ public sealed class BadRequestExceptionHandler(ClientErrors errors, IProblemDeta
         StatusCodes.Status413PayloadTooLarge => "the request body is larger than this endpoint accepts (Api:MaxBatchBytes)",
         _ => "the request could not be read",
     };
-}
-
-/// <summary>How the gate answers errors: problem+json, never a stack trace (in Development too).</summary>
-public static class ProblemResponses
-{
-    /// <summary>First in the pipeline, so that it wraps every endpoint (the dashboard's files included).</summary>
-    public static WebApplication UseProblemResponses(this WebApplication app)
-    {
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
-        app.UseStatusCodePages(WriteStatusProblemAsync);
-        return app;
-    }
-
-    /// <summary>An error status without a body (routing's 404, 405 and 415) gets a problem+json body.</summary>
-    private static async Task WriteStatusProblemAsync(StatusCodeContext context)
-    {
-        var http = context.HttpContext;
-        var status = http.Response.StatusCode;
-        if (status == StatusCodes.Status415UnsupportedMediaType)
-        {
-            http.RequestServices.GetRequiredService<ClientErrors>().Count(status, "content-type");
-        }
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = { Status = status, Detail = status == StatusCodes.Status415UnsupportedMediaType ? "send Content-Type: application/json or text/csv (UTF-8)" : null },
-        });
-    }
 }

@@ -27,6 +27,9 @@ public sealed class PeerCredentials
 {
     public const string Header = "X-Rpo-Forwarded";
 
+    /// <summary>The <c>WWW-Authenticate</c> scheme of a refused peer header.</summary>
+    public const string Scheme = "RpoPeer";
+
     /// <summary>Set on a request whose peer header was verified (it is then not rate-limited again).</summary>
     public const string VerifiedItem = "rpo.peer";
 

@@ -1,31 +1,33 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Json;
 
 namespace RpoStreams.Gate.Hosting.Api;
 
 /// <summary>
 /// Which instance owns which subject partition. Every instance answers GET /internal/v1/partitions with
 /// the partitions its tasks run; peers come from <c>Api:Peers</c> or the addresses of <c>Api:PeerDns</c>
-/// (a headless service). Answers are cached for a few seconds; a miss asks every peer again. Every request to
-/// a peer is signed (<see cref="PeerCredentials"/>); an instance without <c>Api:PeerSecret</c> has no peers.
+/// (a headless service). Answers are cached for a few seconds; a miss asks every peer again. Queries for a
+/// partition owned elsewhere go to its owner through <see cref="ForwardAsync"/>; every request to a peer goes
+/// through <see cref="PeerClient"/> (signed); an instance without <c>Api:PeerSecret</c> has no peers.
 /// </summary>
 public sealed class PeerDirectory
 {
+    /// <summary>Where an instance says which partitions it owns (to its peers only).</summary>
+    public const string PartitionsPath = "/internal/v1/partitions";
+
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
     private readonly ApiSettings settings;
-    private readonly HttpClient http;
+    private readonly PeerClient peers;
+    private readonly PeerCredentials credentials;
     private readonly ILogger<PeerDirectory> logger;
     private readonly ConcurrentDictionary<int, (Uri Peer, DateTimeOffset Until)> owners = new();
-
-    private readonly PeerCredentials credentials;
 
     public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, PeerCredentials credentials, ILogger<PeerDirectory> logger)
     {
         this.settings = settings;
         this.credentials = credentials;
-        http = clients.CreateClient(nameof(PeerDirectory));
+        peers = new PeerClient(clients, credentials);
         this.logger = logger;
     }
 
@@ -41,27 +43,44 @@ public sealed class PeerDirectory
         var until = DateTimeOffset.UtcNow + CacheFor;
         foreach (var peer in await PeersAsync(cancel))
         {
-            try
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer, PartitionsPath));
+            var reply = await peers.SendAsync(request, apiKey: null, cancel);
+            if (reply.As<PartitionsAnswer>() is not { } answer)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer, "/internal/v1/partitions"));
-                credentials.Sign(request);
-                using var response = await http.SendAsync(request, cancel);
-                var answer = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<PartitionsAnswer>(cancel) : null;
-                foreach (var p in answer?.Partitions ?? [])
-                {
-                    owners[p] = (peer, until);
-                }
+                logger.LogDebug("Peer {Peer} did not say which partitions it owns: {Reason}", peer, reply.Problem ?? $"status {reply.Status}");
+                continue;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            foreach (var p in answer.Partitions ?? [])
             {
-                logger.LogDebug("Peer {Peer} did not say which partitions it owns: {Reason}", peer, e.Message);
+                owners[p] = (peer, until);
             }
         }
         return owners.TryGetValue(partition, out var found) && found.Until > DateTimeOffset.UtcNow ? found.Peer : null;
     }
 
-    /// <summary>Forgets what a peer said (it did not answer a forwarded query).</summary>
-    public void Forget(int partition) => owners.TryRemove(partition, out _);
+    /// <summary>
+    /// Sends the request <paramref name="build"/> makes for the owner of <paramref name="partition"/> there, with
+    /// the caller's API key. The reply, or one with a problem saying why there is none; an owner that did not
+    /// answer is forgotten, so the next query asks the peers again.
+    /// </summary>
+    public async Task<PeerReply> ForwardAsync(int partition, Func<Uri, HttpRequestMessage> build, string apiKey, CancellationToken cancel)
+    {
+        if (await OwnerOfAsync(partition, cancel) is not { } owner)
+        {
+            return PeerReply.Failed($"no instance owns partition {partition} right now (a rebalance may be in progress)");
+        }
+        using var request = build(owner);
+        var reply = await peers.SendAsync(request, apiKey, cancel);
+        if (reply.Problem is { } problem)
+        {
+            if (!reply.SignatureRefused)
+            {
+                owners.TryRemove(partition, out _);
+            }
+            return reply with { Problem = $"the owner of partition {partition} {problem}" };
+        }
+        return reply;
+    }
 
     private async Task<IReadOnlyList<Uri>> PeersAsync(CancellationToken cancel)
     {

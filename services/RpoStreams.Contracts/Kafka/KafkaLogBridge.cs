@@ -1,0 +1,84 @@
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace RpoStreams.Contracts.Kafka;
+
+/// <summary>
+/// Carries librdkafka's log lines and client errors into an <see cref="ILogger"/>. librdkafka calls the
+/// handlers on its own threads, which must not block (a slow console would stall the client), so a handler
+/// only queues the line; one task writes the queue to the logger. A full queue drops lines and says how many.
+/// </summary>
+internal sealed class KafkaLogBridge : IDisposable
+{
+    private const int Capacity = 10_000;
+
+    private readonly ILogger logger;
+    private readonly Channel<Line> lines = Channel.CreateBounded<Line>(new BoundedChannelOptions(Capacity)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+    private readonly Task pump;
+    private long dropped;
+
+    private readonly record struct Line(LogLevel Level, string Client, string Facility, string Message);
+
+    public KafkaLogBridge(ILogger logger)
+    {
+        this.logger = logger;
+        pump = logger.IsEnabled(LogLevel.Critical) ? Task.Run(PumpAsync) : Task.CompletedTask;
+    }
+
+    /// <summary>The log handler of a client builder.</summary>
+    public void OnLog(IClient client, LogMessage message) => Queue(LevelOf(message.Level), message.Name, message.Facility, message.Message);
+
+    /// <summary>
+    /// The error handler of a client builder. librdkafka retries what it reports here (a broker down, a
+    /// connection refused) unless the error is fatal, so only a fatal one is an Error.
+    /// </summary>
+    public void OnError(IClient client, Error error) =>
+        Queue(error.IsFatal ? LogLevel.Error : LogLevel.Warning, client.Name, error.Code.ToString(), error.Reason);
+
+    /// <summary>syslog levels as librdkafka uses them: 0-2 critical, 3 error, 4 warning, 5-6 information, 7 debug.</summary>
+    internal static LogLevel LevelOf(SyslogLevel level) => level switch
+    {
+        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
+        SyslogLevel.Error => LogLevel.Error,
+        SyslogLevel.Warning => LogLevel.Warning,
+        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
+
+    private void Queue(LogLevel level, string client, string facility, string message)
+    {
+        if (!logger.IsEnabled(level))
+        {
+            return;
+        }
+        if (!lines.Writer.TryWrite(new Line(level, client, facility, message)))
+        {
+            Interlocked.Increment(ref dropped);
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        await foreach (var line in lines.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            logger.Log(line.Level, "{KafkaClient} {Facility}: {KafkaMessage}", line.Client, line.Facility, line.Message);
+            var lost = Interlocked.Exchange(ref dropped, 0);
+            if (lost > 0)
+            {
+                logger.LogWarning("{Count} Kafka client log lines were dropped: they came faster than the log is written", lost);
+            }
+        }
+    }
+
+    /// <summary>Writes what is queued (for at most two seconds) and stops.</summary>
+    public void Dispose()
+    {
+        lines.Writer.TryComplete();
+        pump.Wait(TimeSpan.FromSeconds(2));
+    }
+}

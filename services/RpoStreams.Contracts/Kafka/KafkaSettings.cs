@@ -1,0 +1,122 @@
+using System.ComponentModel.DataAnnotations;
+using Confluent.Kafka;
+using Streamiz.Kafka.Net;
+
+namespace RpoStreams.Contracts.Kafka;
+
+/// <summary>
+/// Where Kafka is and how to reach it (section <c>Kafka</c>), for every client a process builds
+/// (<see cref="KafkaClientFactory"/>). Empty BootstrapServers means the gate's embedded broker.
+/// </summary>
+public sealed class KafkaSettings
+{
+    /// <summary><c>host:port[,host:port]</c>; empty starts the embedded broker (development only).</summary>
+    public string? BootstrapServers { get; set; }
+
+    /// <summary>Partitions of the gate's topics on the embedded broker, and of its repartition topics everywhere.</summary>
+    [Range(1, 1024)]
+    public int Partitions { get; set; } = 4;
+
+    /// <summary>Plaintext, Ssl, SaslPlaintext or SaslSsl.</summary>
+    public string? SecurityProtocol { get; set; }
+
+    /// <summary>Plain, ScramSha256, ScramSha512, Gssapi or OAuthBearer.</summary>
+    public string? SaslMechanism { get; set; }
+
+    public string? SaslUsername { get; set; }
+
+    public string? SaslPassword { get; set; }
+
+    public string? SslCaLocation { get; set; }
+
+    public string? SslCertificateLocation { get; set; }
+
+    public string? SslKeyLocation { get; set; }
+
+    public string? SslKeyPassword { get; set; }
+
+    /// <summary>
+    /// Whether the broker is a development broker without transactions (librdkafka's mock cluster). Unset: the
+    /// embedded broker is, and so is a cluster whose metadata shows the marker topic <c>rpo devkafka</c> creates.
+    /// </summary>
+    public bool? DevelopmentBroker { get; set; }
+
+    /// <summary>True when no cluster is configured and the gate runs its own broker.</summary>
+    public bool UseEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
+
+    /// <summary>Copies the security settings onto a client configuration (the one place that does).</summary>
+    public T ApplySecurity<T>(T config) where T : ClientConfig
+    {
+        if (Enum.TryParse<SecurityProtocol>(SecurityProtocol, true, out var protocol))
+        {
+            config.SecurityProtocol = protocol;
+        }
+        if (Enum.TryParse<SaslMechanism>(SaslMechanism, true, out var mechanism))
+        {
+            config.SaslMechanism = mechanism;
+        }
+        config.SaslUsername = NullIfEmpty(SaslUsername);
+        config.SaslPassword = NullIfEmpty(SaslPassword);
+        config.SslCaLocation = NullIfEmpty(SslCaLocation);
+        config.SslCertificateLocation = NullIfEmpty(SslCertificateLocation);
+        config.SslKeyLocation = NullIfEmpty(SslKeyLocation);
+        config.SslKeyPassword = NullIfEmpty(SslKeyPassword);
+        return config;
+    }
+
+    /// <summary>
+    /// The same settings on Streamiz's configuration, which passes them to every client the stream builds. It is
+    /// not a <see cref="ClientConfig"/>: the values the client mapping above gives are copied over.
+    /// </summary>
+    public StreamConfig ApplySecurity(StreamConfig config)
+    {
+        var client = ApplySecurity(new ClientConfig());
+        config.SecurityProtocol = client.SecurityProtocol;
+        config.SaslMechanism = client.SaslMechanism;
+        config.SaslUsername = client.SaslUsername;
+        config.SaslPassword = client.SaslPassword;
+        config.SslCaLocation = client.SslCaLocation;
+        config.SslCertificateLocation = client.SslCertificateLocation;
+        config.SslKeyLocation = client.SslKeyLocation;
+        config.SslKeyPassword = client.SslKeyPassword;
+        return config;
+    }
+
+    /// <summary>What is wrong besides ranges (those are attributes), one line per problem naming the setting.</summary>
+    public IEnumerable<string> Validate(bool development)
+    {
+        if (UseEmbedded && !development)
+        {
+            yield return "Kafka:BootstrapServers is required outside Development (the embedded broker is librdkafka's mock cluster, for development only; set Kafka__BootstrapServers)";
+        }
+        if (!string.IsNullOrWhiteSpace(SecurityProtocol) && !Enum.TryParse<SecurityProtocol>(SecurityProtocol, true, out _))
+        {
+            yield return $"Kafka:SecurityProtocol '{SecurityProtocol}' must be one of {string.Join(", ", Enum.GetNames<SecurityProtocol>())}";
+        }
+        if (!string.IsNullOrWhiteSpace(SaslMechanism) && !Enum.TryParse<SaslMechanism>(SaslMechanism, true, out _))
+        {
+            yield return $"Kafka:SaslMechanism '{SaslMechanism}' must be one of {string.Join(", ", Enum.GetNames<SaslMechanism>())}";
+        }
+        if (!UseEmbedded)
+        {
+            foreach (var server in BootstrapServers!.Split(',', StringSplitOptions.TrimEntries))
+            {
+                var colon = server.LastIndexOf(':');
+                if (colon <= 0 || !int.TryParse(server[(colon + 1)..], out var port) || port is < 1 or > 65535)
+                {
+                    yield return $"Kafka:BootstrapServers '{BootstrapServers}' must be host:port[,host:port]";
+                    yield break;
+                }
+            }
+        }
+        foreach (var (name, path) in new[] { (nameof(SslCaLocation), SslCaLocation), (nameof(SslCertificateLocation), SslCertificateLocation), (nameof(SslKeyLocation), SslKeyLocation) })
+        {
+            if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+            {
+                yield return $"Kafka:{name} '{path}' does not exist";
+            }
+        }
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+}

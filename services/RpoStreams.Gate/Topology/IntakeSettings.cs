@@ -1,0 +1,72 @@
+using System.ComponentModel.DataAnnotations;
+using NodaTime;
+using NodaTime.Text;
+
+namespace RpoStreams.Gate.Topology;
+
+/// <summary>What the gate accepts as input (section <c>Intake</c>); anything else is a dead letter.</summary>
+public sealed class IntakeSettings
+{
+    /// <summary>Values larger than this are dead letters.</summary>
+    [Range(256, 16 * 1024 * 1024)]
+    public int MaxRecordBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Event times before this are dead letters.</summary>
+    public string EarliestEventTime { get; set; } = "2000-01-01T00:00:00Z";
+
+    /// <summary>Event times from this on are dead letters.</summary>
+    public string LatestEventTime { get; set; } = "2100-01-01T00:00:00Z";
+
+    /// <summary>An event time more than this many days after the record's Kafka timestamp is a dead letter.</summary>
+    [Range(1, 36_500)]
+    public int MaxFutureSkewDays { get; set; } = 366;
+
+    /// <summary>An intent or attempt time more than this many days before its Kafka timestamp is a dead letter.</summary>
+    [Range(1, 36_500)]
+    public int MaxPastSkewDays { get; set; } = 366;
+
+    /// <summary>An intentId seen again within this many days gets its first decision again.</summary>
+    [Range(1, 365)]
+    public int IdempotenceDays { get; set; } = 7;
+
+    private ParsedInstant? earliest;
+    private ParsedInstant? latest;
+
+    /// <summary><see cref="EarliestEventTime"/> parsed (once per value: intake reads it for every record).</summary>
+    public Instant Earliest => ParsedInstant.Of(EarliestEventTime, ref earliest);
+
+    /// <summary><see cref="LatestEventTime"/> parsed, once per value.</summary>
+    public Instant Latest => ParsedInstant.Of(LatestEventTime, ref latest);
+
+    private sealed record ParsedInstant(string Text, Instant At)
+    {
+        public static Instant Of(string text, ref ParsedInstant? cache)
+        {
+            var seen = Volatile.Read(ref cache);
+            if (seen is null || !ReferenceEquals(seen.Text, text))
+            {
+                seen = new ParsedInstant(text, InstantPattern.ExtendedIso.Parse(text).Value);
+                Volatile.Write(ref cache, seen);
+            }
+            return seen.At;
+        }
+    }
+
+    public IEnumerable<string> Validate()
+    {
+        var earliest = InstantPattern.ExtendedIso.Parse(EarliestEventTime ?? string.Empty);
+        var latest = InstantPattern.ExtendedIso.Parse(LatestEventTime ?? string.Empty);
+        if (!earliest.Success)
+        {
+            yield return $"Intake:EarliestEventTime '{EarliestEventTime}' is not an ISO-8601 UTC instant (for example 2000-01-01T00:00:00Z)";
+        }
+        if (!latest.Success)
+        {
+            yield return $"Intake:LatestEventTime '{LatestEventTime}' is not an ISO-8601 UTC instant (for example 2100-01-01T00:00:00Z)";
+        }
+        if (earliest.Success && latest.Success && earliest.Value >= latest.Value)
+        {
+            yield return "Intake:EarliestEventTime must be before Intake:LatestEventTime";
+        }
+    }
+}

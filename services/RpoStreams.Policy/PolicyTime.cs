@@ -1,0 +1,42 @@
+using NodaTime;
+
+namespace RpoStreams.Policy;
+
+/// <summary>
+/// Time arithmetic that holds at the ends of NodaTime's calendar, so that the policy is total: NodaTime throws
+/// for an instant minus a duration before <see cref="Instant.MinValue"/>, and for an instant whose local time
+/// in a zone falls outside the years -9998 to 9999 (the last hour of 9999 in Rome). Real decision times are
+/// nowhere near; intake and the check API refuse times outside their documented range before the policy runs.
+/// </summary>
+public static class PolicyTime
+{
+    private static readonly long MinTicks = Instant.MinValue.ToUnixTimeTicks();
+    private static readonly long MaxTicks = Instant.MaxValue.ToUnixTimeTicks();
+
+    /// <summary><paramref name="instant"/> − <paramref name="duration"/>, held at <see cref="Instant.MinValue"/> and <see cref="Instant.MaxValue"/>.</summary>
+    public static Instant Minus(Instant instant, Duration duration)
+    {
+        if (duration >= Duration.Zero)
+        {
+            return instant - Instant.MinValue < duration ? Instant.MinValue : instant - duration;
+        }
+        return Instant.MaxValue - instant < -duration ? Instant.MaxValue : instant - duration;
+    }
+
+    /// <summary>The local date and time of <paramref name="instant"/> in <paramref name="zone"/>, or null past either end of the calendar.</summary>
+    public static LocalDateTime? Local(Instant instant, DateTimeZone zone)
+    {
+        var local = instant.ToUnixTimeTicks() + zone.GetUtcOffset(instant).Ticks;
+        return local < MinTicks || local > MaxTicks ? null : instant.InZone(zone).LocalDateTime;
+    }
+
+    /// <summary>The instant of a zoned time, or null when it lies past either end of the calendar.</summary>
+    public static Instant? ToInstant(ZonedDateTime zoned)
+    {
+        var ticks = zoned.LocalDateTime.InUtc().ToInstant().ToUnixTimeTicks() - zoned.Offset.Ticks;
+        return ticks < MinTicks || ticks > MaxTicks ? null : zoned.ToInstant();
+    }
+
+    /// <summary>The day after <paramref name="date"/>, or null for the calendar's last day.</summary>
+    public static LocalDate? NextDay(LocalDate date) => date < LocalDate.MaxIsoValue ? date.PlusDays(1) : null;
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using RpoStreams.Records;
+
+namespace RpoStreams.Policy.Subjects;
+
+/// <summary>
+/// The longest text the gate accepts in each field, in UTF-16 characters (<see cref="string.Length"/>),
+/// checked before any normalization (DESIGN section 2): a longer value is a dead letter on Kafka and a 4xx on
+/// the check API. One place for every reader (intake, API, replay) so they refuse the same inputs.
+/// </summary>
+public static class InputLimits
+{
+    /// <summary>A phone subject as written: E.164 has at most 15 digits, the rest is room for a prefix, spaces and punctuation.</summary>
+    public const int PhoneSubject = 64;
+
+    /// <summary>A postal address as written (the longest Italian addresses, with care-of lines, stay well under 300).</summary>
+    public const int PostalAddress = 512;
+
+    /// <summary>
+    /// A postal address's compatibility decomposition (NFKD). No address comes near it (an accented letter
+    /// decomposes into two characters); one U+FDFA decomposes into 18, so the cap keeps a crafted address
+    /// from costing more than a long ordinary one.
+    /// </summary>
+    public const int DecomposedAddress = 4 * PostalAddress;
+
+    /// <summary>The caller line a dialer will present (a phone number as written).</summary>
+    public const int CallerId = 64;
+
+    /// <summary>Any identifier: intentId, attemptId, companyId, callCenterId, campaignId, feedId, registerVersion.</summary>
+    public const int Id = 128;
+
+    /// <summary>The limit for a subject of the given type.</summary>
+    public static int SubjectOf(SubjectType type) => type == SubjectType.PHONE ? PhoneSubject : PostalAddress;
+
+    /// <summary>
+    /// Null when <paramref name="value"/> is null or at most <paramref name="max"/> characters long; otherwise
+    /// an error text naming the field, its length and the limit (never the value itself, which may be a number
+    /// or an address). For a dead letter's error or a problem's detail.
+    /// </summary>
+    public static string? TooLong(string field, string? value, int max) =>
+        value is { Length: var length } && length > max
+            ? string.Create(CultureInfo.InvariantCulture, $"'{field}' is {length} characters long; at most {max} are accepted")
+            : null;
+
+    /// <summary><see cref="TooLong"/> for a subject of the given type.</summary>
+    public static string? SubjectTooLong(string field, string? value, SubjectType type) => TooLong(field, value, SubjectOf(type));
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Records;
+using RpoStreams.Contracts.Kafka;
+
+namespace RpoStreams.Simulation;
+
+/// <summary>What <c>rpo audit</c> found.</summary>
+public sealed record AuditResult(long Intents, long Decisions, long Missing, long Duplicated, long DeadLettered)
+{
+    public bool Clean => Missing == 0 && Duplicated == 0;
+
+    public override string ToString() => $"intents: {Intents} decisions: {Decisions} missing: {Missing} duplicated: {Duplicated}";
+}
+
+/// <summary>
+/// Checks "exactly one decision per intent" from the outside: reads every intent, decision and dead letter
+/// with read_committed and compares. An intent is missing when it has no decision (dead-lettered intents
+/// excepted: they are not intents the gate could read); duplicated when it has more decisions than it
+/// was sent, or two different decisions.
+/// </summary>
+public sealed class DecisionAudit
+{
+    private readonly string bootstrap;
+    private readonly RecordSerdes serdes;
+    private readonly KafkaClientFactory? clients;
+
+    public DecisionAudit(string bootstrap, RecordSerdes serdes, KafkaClientFactory? clients = null)
+    {
+        this.bootstrap = bootstrap;
+        this.serdes = serdes;
+        this.clients = clients;
+    }
+
+    public AuditResult Run(TimeSpan wait, Action<string>? progress = null)
+    {
+        var intents = new Dictionary<string, int>(StringComparer.Ordinal);
+        var deadIntents = new HashSet<(int, long)>();
+        foreach (var (tpo, value) in ReadToEnd(TopicNames.DeadLetters))
+        {
+            var dead = Decode(serdes.DeadLetter, value, TopicNames.DeadLetters);
+            if (dead?.topic == TopicNames.Intents)
+            {
+                deadIntents.Add((dead.partition, dead.offset));
+            }
+        }
+        foreach (var (tpo, value) in ReadToEnd(TopicNames.Intents))
+        {
+            if (deadIntents.Contains((tpo.Partition.Value, tpo.Offset.Value)))
+            {
+                continue;
+            }
+            var intent = Decode(serdes.CallIntent, value, TopicNames.Intents);
+            if (intent != null)
+            {
+                intents[intent.intentId] = intents.GetValueOrDefault(intent.intentId) + 1;
+            }
+        }
+        progress?.Invoke($"read {intents.Count} intents ({deadIntents.Count} dead-lettered)");
+
+        var decisions = new Dictionary<string, List<CallDecision>>(StringComparer.Ordinal);
+        var clock = Stopwatch.StartNew();
+        using var consumer = Consumer("rpo-audit-decisions");
+        consumer.Assign(TopicPartitions.FromBeginning(consumer, TopicNames.Decisions));
+        long count = 0;
+        var lastSaid = TimeSpan.Zero;
+        while (true)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(250));
+            if (result?.Message?.Value is { } value)
+            {
+                var decision = Decode(serdes.CallDecision, value, TopicNames.Decisions);
+                if (decision != null)
+                {
+                    count++;
+                    if (!decisions.TryGetValue(decision.intentId, out var list))
+                    {
+                        decisions[decision.intentId] = list = [];
+                    }
+                    list.Add(decision);
+                }
+                continue;
+            }
+            var missingNow = intents.Keys.Count(k => !decisions.ContainsKey(k));
+            if (missingNow == 0 || clock.Elapsed > wait)
+            {
+                break;
+            }
+            if (clock.Elapsed - lastSaid >= TimeSpan.FromSeconds(5))
+            {
+                lastSaid = clock.Elapsed;
+                progress?.Invoke($"waiting for {missingNow} decisions ({clock.Elapsed.TotalSeconds:0} s of {wait.TotalSeconds:0})");
+            }
+        }
+        consumer.Close();
+
+        long missing = intents.Keys.Count(k => !decisions.ContainsKey(k));
+        long duplicated = 0;
+        foreach (var (intentId, list) in decisions)
+        {
+            var sent = intents.GetValueOrDefault(intentId);
+            var distinct = list.Select(d => (d.outcome, string.Join(",", d.reasons), d.basis, d.decidedAt)).Distinct().Count();
+            if (sent > 0 && (list.Count > sent || distinct > 1))
+            {
+                duplicated++;
+            }
+        }
+        return new AuditResult(intents.Count, count, missing, duplicated, deadIntents.Count);
+    }
+
+    private IEnumerable<(TopicPartitionOffset, byte[])> ReadToEnd(string topic) => TopicReader.ReadToEnd(bootstrap, topic, "rpo-audit-" + topic, clients);
+
+    private IConsumer<byte[]?, byte[]> Consumer(string group) => TopicReader.ReadCommitted(bootstrap, group, clients);
+
+    private static T? Decode<T>(AvroSerDes<T> serde, byte[] value, string topic) where T : class, Avro.Specific.ISpecificRecord
+    {
+        try
+        {
+            return serde.Deserialize(value, new SerializationContext(MessageComponentType.Value, topic));
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+}
