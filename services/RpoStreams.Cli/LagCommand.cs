@@ -20,9 +20,9 @@ internal static class LagCommand
             {
                 return 2;
             }
-            var config = new AdminClientConfig { BootstrapServers = bootstrap, ClientId = "rpo-lag" };
-            KafkaOptions.ApplyEnvironmentSecurity(config);
-            using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
+            using var log = KafkaOptions.StderrLog();
+            using var clients = KafkaOptions.Clients(log);
+            using var admin = clients.CreateAdmin(new AdminClientConfig { BootstrapServers = bootstrap, ClientId = "rpo-lag" });
             var lag = await ConsumerLag.MeasureAsync(admin, parse.GetValue(applicationId)!, TimeSpan.FromSeconds(10));
             foreach (var p in lag)
             {

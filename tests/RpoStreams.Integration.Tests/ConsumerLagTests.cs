@@ -3,8 +3,8 @@ using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Hosting;
-using RpoStreams.Gate.Policy;
-using RpoStreams.Gate.Simulation;
+using RpoStreams.Policy;
+using RpoStreams.Simulation;
 using RpoStreams.Testing;
 
 namespace RpoStreams.Integration.Tests;
