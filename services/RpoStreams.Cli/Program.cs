@@ -1,7 +1,7 @@
 using System.CommandLine;
 using RpoStreams.Cli;
 
-var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, run the embedded broker, simulate traffic, audit, benchmark)")
+var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, run the embedded broker, simulate traffic, audit, read dead letters and lag)")
 {
     ReplayCommand.Create(),
     DevKafkaCommand.Create(),
@@ -9,6 +9,5 @@ var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, 
     AuditCommand.Create(),
     DeadLettersCommand.Create(),
     LagCommand.Create(),
-    RpoStreams.Cli.Bench.BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,5 +1,3 @@
-using Confluent.Kafka;
-using NodaTime;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.DevKafka;
@@ -29,8 +27,7 @@ public sealed class GateService : BackgroundService
     private readonly ILogger<GateService> logger;
     private EmbeddedKafka? embedded;
     private SchemaRegistryEndpoint? registryEndpoint;
-    private KafkaDeadLetterPublisher? deadLetters;
-    private EmittedDecisionsView? emitted;
+    private StreamingGate? gate;
 
     public GateService(GateConfiguration config, GateRuntime runtime, GateMetrics metrics, RecordSerdes serdes, KafkaClientFactory clients, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
     {
@@ -98,24 +95,9 @@ public sealed class GateService : BackgroundService
         }
         runtime.BootstrapServers = bootstrap;
 
-        var producerConfig = new ProducerConfig { BootstrapServers = bootstrap, ClientId = config.Streams.ApplicationId + "-deadletters" };
-        deadLetters = new KafkaDeadLetterPublisher(clients, producerConfig, serdes, loggerFactory.CreateLogger<KafkaDeadLetterPublisher>());
-
-        var exactlyOnce = config.Streams.ExactlyOnce && !developmentBroker;
-        if (developmentBroker)
-        {
-            // Everything for the development broker is here and in PublishedDecisionCheck (docs/reliability.md).
-            logger.LogWarning(
-                "The broker at {Bootstrap} is a development broker (librdkafka's mock cluster keeps no transactions): the gate runs at-least-once " +
-                "and, after a crash, checks calls.decisions.v1 so no intent is lost and a repeat carries the same decision",
-                bootstrap);
-            emitted = new EmittedDecisionsView(clients, bootstrap, config.Streams.ApplicationId, loggerFactory.CreateLogger<EmittedDecisionsView>());
-            emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));
-        }
-        CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, exactlyOnce, logger);
-        var options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, runtime, emitted, exactlyOnce);
+        gate = new StreamingGate(config, bootstrap, developmentBroker, serdes, metrics, clients, loggerFactory, runtime);
+        var stream = gate.Stream;
         runtime.Serdes = serdes;
-        var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, exactlyOnce, loggerFactory));
         runtime.Stream = stream;
         stream.OnRestoreStartEvent += (tp, store, start, end) => runtime.RestoreStarted(store, tp.Partition.Value, Math.Max(0, end - start));
         stream.OnRestoreEndEvent += (tp, store, _) => runtime.RestoreEnded(store, tp.Partition.Value);
@@ -138,8 +120,8 @@ public sealed class GateService : BackgroundService
 
         logger.LogInformation(
             "Starting gate {ApplicationId} ({Guarantee}, policy {PolicyVersion}, state in {StateDir})",
-            config.Streams.ApplicationId, exactlyOnce ? "exactly-once" : "at-least-once", options.Rules.Version, config.Streams.StateDir);
-        await stream.StartAsync(stoppingToken);
+            config.Streams.ApplicationId, gate.ExactlyOnce ? "exactly-once" : "at-least-once", gate.Options.Rules.Version, config.Streams.StateDir);
+        await gate.StartAsync(stoppingToken);
         try
         {
             await Task.Delay(Timeout.Infinite, stoppingToken);
@@ -152,21 +134,13 @@ public sealed class GateService : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (runtime.Stream is { } stream)
+        if (gate is not null)
         {
             logger.LogInformation("Stopping: committing and closing the stream");
-            // Dispose closes every task: flushes stores, commits (the transaction, with exactly-once) and leaves the group.
-            var failed = runtime.HasFailed;
-            stream.Dispose();
+            gate.Close(failed: runtime.HasFailed);
             runtime.Stream = null;
-            if (!failed)
-            {
-                // After a stream error the local state may hold writes of an aborted transaction: not clean.
-                CleanShutdownMarker.MarkClean(config.Streams.StateDir, config.Streams.ApplicationId);
-            }
+            gate.Dispose();
         }
-        deadLetters?.Dispose();
-        emitted?.Dispose();
         if (registryEndpoint is not null)
         {
             await registryEndpoint.DisposeAsync();

@@ -1,11 +1,11 @@
 using System.CommandLine;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
-/// <summary><c>rpo bench</c>: throughput, latency, memory and restore time of the gate on the embedded broker, beside a Confluent.Kafka ceiling.</summary>
+/// <summary><c>rpo-bench</c>: throughput, latency, memory and restore time of the gate on the embedded broker, beside a Confluent.Kafka ceiling.</summary>
 internal static class BenchCommand
 {
-    public static Command Create()
+    public static RootCommand Create()
     {
         var quick = new Option<bool>("--quick") { Description = "A short run under a minute on 2 cores: up to 100,000 subjects and 100,000 intents, every phase time-boxed, a 1 s latency window" };
         var register = new Option<long?>("--register") { Description = "Subjects in the register (default 1,000,000; quick 100,000)" };
@@ -26,7 +26,7 @@ internal static class BenchCommand
         var asConfigured = new Option<bool>("--as-configured") { Description = "Run the gate's Kafka clients exactly as configured, without the embedded-broker compensation (fetch.wait.max.ms 10)" };
         var reconcileOutputs = new Option<string>("--reconcile-outputs") { Description = "Streams:ReconcileOutputs of the gate: Off (default, as the service runs on a real Kafka), Auto (as the service on the embedded broker: on) or On", DefaultValueFactory = _ => "Off" };
         reconcileOutputs.AcceptOnlyFromAmong("Auto", "On", "Off");
-        var command = new Command("bench", "Measure the gate on the embedded broker: decisions/s, latency at a fixed rate, memory and RocksDB size per million subjects, restore time, and a Confluent.Kafka ceiling")
+        var command = new RootCommand("rpo-bench: measure the gate on the embedded broker: decisions/s, latency at a fixed rate, memory and RocksDB size per million subjects, restore time, and a Confluent.Kafka ceiling")
         {
             quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured, reconcileOutputs,
         };
@@ -60,7 +60,7 @@ internal static class BenchCommand
             };
             if (plan.Register < 1 || plan.Intents < 1 || plan.Warmup < 1 || plan.Rate <= 0 || plan.LatencySeconds <= 0 || plan.Partitions < 1 || plan.Backlog < 1000 || plan.LowRate < 0)
             {
-                Console.Error.WriteLine("rpo bench: --register, --intents, --warmup, --rate, --latency-seconds, --partitions must be positive, --backlog at least 1000");
+                Console.Error.WriteLine("rpo-bench: --register, --intents, --warmup, --rate, --latency-seconds, --partitions must be positive, --backlog at least 1000");
                 return 2;
             }
             var result = new BenchRun(plan).Run();
@@ -71,7 +71,7 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary><c>rpo bench gate-worker</c>: the gate in its own process, driven by the bench over stdin/stdout.</summary>
+    /// <summary><c>rpo-bench gate-worker</c>: the gate in its own process, driven by the bench over stdin/stdout.</summary>
     private static Command WorkerCommand()
     {
         var bootstrap = new Option<string>("--bootstrap") { Required = true };
@@ -80,7 +80,7 @@ internal static class BenchCommand
         var stateDir = new Option<string>("--state-dir") { Required = true };
         var compensation = new Option<bool>("--mock-compensation") { DefaultValueFactory = _ => true };
         var reconcile = new Option<string>("--reconcile-outputs") { DefaultValueFactory = _ => "Auto" };
-        var command = new Command("gate-worker", "The gate under measurement, driven by rpo bench (internal)")
+        var command = new Command("gate-worker", "The gate under measurement, driven by rpo-bench (internal)")
         {
             bootstrap, applicationId, partitions, stateDir, compensation, reconcile,
         };

@@ -11,7 +11,7 @@ using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
 /// <summary>
 /// The gate under measurement: <see cref="GateTopology.Build"/> in a Streamiz <see cref="KafkaStream"/>
@@ -35,9 +35,8 @@ internal sealed class GateWorker : IDisposable
     private readonly TaskCompletionSource<double> running = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<double> restored = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch sinceStart = new();
-    private KafkaStream? stream;
-    private KafkaDeadLetterPublisher? deadLetters;
-    private EmittedDecisionsView? emitted;
+    private readonly KafkaClientFactory clients;
+    private StreamingGate? gate;
     private long restoredRecords;
     private long restoredRegister;
     private long restoreTarget;
@@ -47,6 +46,7 @@ internal sealed class GateWorker : IDisposable
     public GateWorker(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, string reconcileOutputs = "Auto", int sessionTimeoutMs = BenchSessionTimeoutMs)
     {
         MockCompensation = mockCompensation;
+        clients = new KafkaClientFactory(new KafkaSettings(), restoration);
         Config = new GateConfiguration
         {
             // --reconcile-outputs On/Auto: the gate as it runs on the development broker (at-least-once, published-decisions check); Off: as on Kafka.
@@ -134,25 +134,18 @@ internal sealed class GateWorker : IDisposable
     public async Task StartAsync()
     {
         var config = Config;
-        var bootstrap = config.Kafka.BootstrapServers!;
-        var producerConfig = new ProducerConfig { BootstrapServers = bootstrap, ClientId = config.Streams.ApplicationId + "-deadletters" };
-        deadLetters = new KafkaDeadLetterPublisher(producerConfig, RecordSerdes.Local(), restoration.CreateLogger("deadletters"));
-        // As GateService: a state dir left by an unclean stop is wiped; on the embedded broker outputs are reconciled.
-        var exactlyOnce = config.Streams.ExactlyOnce && !ReconcileOutputs;
-        CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, exactlyOnce, restoration.CreateLogger("marker"));
-        if (ReconcileOutputs)
-        {
-            emitted = new EmittedDecisionsView(bootstrap, config.Kafka, config.Streams.ApplicationId, restoration.CreateLogger("emitted"));
-            emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));
-        }
-        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, deadLetters, SystemClock.Instance, null, emitted, exactlyOnce);
         sinceStart.Start();
-        var streamConfig = GateStreamConfig.Create(config, bootstrap, exactlyOnce, restoration);
-        if (MockCompensation)
-        {
-            streamConfig.FetchWaitMaxMs = CompensatedFetchWaitMaxMs;
-        }
-        stream = new KafkaStream(GateTopology.Build(options), streamConfig);
+        // Built as the service builds it (StreamingGate): on Kafka's path, or with --reconcile-outputs on the development broker's.
+        gate = new StreamingGate(
+            config, config.Kafka.BootstrapServers!, ReconcileOutputs, RecordSerdes.Local(), metrics, clients, restoration,
+            tune: streamConfig =>
+            {
+                if (MockCompensation)
+                {
+                    streamConfig.FetchWaitMaxMs = CompensatedFetchWaitMaxMs;
+                }
+            });
+        var stream = gate.Stream;
         stream.OnRestoreStartEvent += (_, _, start, end) => Interlocked.Add(ref restoreTarget, Math.Max(0, end - Math.Max(0, start)));
         stream.OnRestoreBatchEvent += (_, store, _, n) =>
         {
@@ -179,7 +172,7 @@ internal sealed class GateWorker : IDisposable
                 restored.TrySetException(error);
             }
         };
-        await stream.StartAsync();
+        await gate.StartAsync(CancellationToken.None);
     }
 
     /// <summary>
@@ -269,146 +262,14 @@ internal sealed class GateWorker : IDisposable
 
     public void Dispose()
     {
-        if (stream != null)
+        if (gate != null)
         {
-            stream.Dispose();
-            stream = null;
-            if (!failed)
-            {
-                CleanShutdownMarker.MarkClean(Config.Streams.StateDir, Config.Streams.ApplicationId);
-            }
+            gate.Close(failed);
+            gate.Dispose();
+            gate = null;
         }
-        deadLetters?.Dispose();
-        deadLetters = null;
-        emitted?.Dispose();
-        emitted = null;
+        clients.Dispose();
         listener.Dispose();
         metrics.Dispose();
-    }
-}
-
-/// <summary>
-/// How far a restore has come: records restored (all stores; the register store's), offsets it set out to
-/// cover, and the seconds (from the start call) of the first and the latest restored batch.
-/// </summary>
-internal sealed record RestoreProgress(long Records, long RegisterRecords, long TargetOffsets, double FirstBatch, double LastBatch)
-{
-    /// <summary>Records per second between the first and the latest batch.</summary>
-    public double Rate => LastBatch > FirstBatch ? Records / (LastBatch - FirstBatch) : double.NaN;
-
-    public string ToLine() => FormattableString.Invariant($"{Records} {RegisterRecords} {TargetOffsets} {FirstBatch:R} {LastBatch:R}");
-
-    public static RestoreProgress Parse(string line)
-    {
-        var p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        return new RestoreProgress(long.Parse(p[0], inv), long.Parse(p[1], inv), long.Parse(p[2], inv), double.Parse(p[3], inv), double.Parse(p[4], inv));
-    }
-}
-
-/// <summary>A sample of the process running the gate.</summary>
-internal sealed record ProcessSample(long RssBytes, long ManagedHeapBytes, long GcCommittedBytes, double CpuSeconds, long AllocatedBytes, int Gen0, int Gen1, int Gen2)
-{
-    public string ToLine() => FormattableString.Invariant($"{RssBytes} {ManagedHeapBytes} {GcCommittedBytes} {CpuSeconds:R} {AllocatedBytes} {Gen0} {Gen1} {Gen2}");
-
-    public static ProcessSample Parse(string line)
-    {
-        var p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        return new ProcessSample(long.Parse(p[0], inv), long.Parse(p[1], inv), long.Parse(p[2], inv), double.Parse(p[3], inv), long.Parse(p[4], inv), int.Parse(p[5], inv), int.Parse(p[6], inv), int.Parse(p[7], inv));
-    }
-
-    /// <summary>VmRSS of this process from /proc/self/status, in bytes (null off Linux).</summary>
-    public static long? VmRss()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                {
-                    var kb = line["VmRSS:".Length..].Trim().Split(' ')[0];
-                    return long.Parse(kb, System.Globalization.CultureInfo.InvariantCulture) * 1024;
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-        return null;
-    }
-}
-
-/// <summary>
-/// The logger factory handed to Streamiz: silences Streamiz and librdkafka (everything is dropped) but
-/// watches the stream thread's "Restoration took Nms for all tasks", which it logs once every task has
-/// been restored from its changelogs and is RUNNING.
-/// </summary>
-internal sealed class RestorationWatcher : ILoggerFactory
-{
-    private long reportedMs = -1;
-
-    public event Action? Restored;
-
-    public long ReportedMs => Interlocked.Read(ref reportedMs);
-
-    public ILogger CreateLogger(string categoryName) => new Watcher(this, categoryName);
-
-    public void AddProvider(ILoggerProvider provider)
-    {
-    }
-
-    public void Dispose()
-    {
-    }
-
-    private void Saw(string message)
-    {
-        // "Restoration took 1234ms for all tasks 0-0,0-1,..."
-        const string prefix = "Restoration took ";
-        var start = message.IndexOf(prefix, StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return;
-        }
-        var rest = message[(start + prefix.Length)..];
-        var end = rest.IndexOf("ms", StringComparison.Ordinal);
-        if (end > 0 && long.TryParse(rest[..end], System.Globalization.CultureInfo.InvariantCulture, out var ms))
-        {
-            Interlocked.Exchange(ref reportedMs, ms);
-        }
-        Restored?.Invoke();
-    }
-
-    /// <summary>When RPO_BENCH_GATE_LOG names a file, every Streamiz and librdkafka message at Information or above goes there (diagnosis only).</summary>
-    private static readonly StreamWriter? Diagnostic = Environment.GetEnvironmentVariable("RPO_BENCH_GATE_LOG") is { Length: > 0 } path
-        ? new StreamWriter(path, append: true) { AutoFlush = true }
-        : null;
-
-    private sealed class Watcher(RestorationWatcher owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel == LogLevel.Information || (Diagnostic != null && logLevel > LogLevel.Information);
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!IsEnabled(logLevel))
-            {
-                return;
-            }
-            var message = formatter(state, exception);
-            if (Diagnostic != null)
-            {
-                lock (Diagnostic)
-                {
-                    Diagnostic.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {message} {exception?.Message}");
-                }
-            }
-            if (logLevel == LogLevel.Information && message.Contains("Restoration took ", StringComparison.Ordinal))
-            {
-                owner.Saw(message);
-            }
-        }
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
 /// <summary>
 /// Feeds serialized intents to a topic from a background thread, keeping at most a given number produced

@@ -4,7 +4,7 @@ using RpoStreams.Contracts;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Gate.Hosting;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
 /// <summary>What a paced run saw.</summary>
 internal sealed record LatencyResult(

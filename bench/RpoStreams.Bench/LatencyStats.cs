@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
 /// <summary>Percentiles of a set of latencies, in milliseconds (nearest-rank on the sorted values).</summary>
 /// <remarks>

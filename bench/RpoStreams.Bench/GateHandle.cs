@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
 /// <summary>What the bench asks of a running gate, wherever it runs.</summary>
 internal interface IGateHandle : IDisposable
@@ -67,7 +67,7 @@ internal sealed class InProcessGate : IGateHandle
 }
 
 /// <summary>
-/// The gate in a child process (<c>rpo bench gate-worker</c>, the same binary), so its resident memory
+/// The gate in a child process (<c>rpo-bench gate-worker</c>, the same binary), so its resident memory
 /// and CPU are its own and not mixed with the embedded broker's, which keeps every topic in memory in
 /// the bench process. Runs with Server GC, as the service (an ASP.NET Core app) does. Speaks a line
 /// protocol on stdin/stdout: one command, one "@reply" line; "@error" ends the conversation.
@@ -93,7 +93,7 @@ internal sealed class ChildProcessGate : IGateHandle
         {
             info.ArgumentList.Add(a);
         }
-        foreach (var a in new[] { "bench", "gate-worker", "--bootstrap", bootstrap, "--application-id", applicationId, "--partitions", partitions.ToString(CultureInfo.InvariantCulture), "--state-dir", stateDir, "--mock-compensation", mockCompensation ? "true" : "false", "--reconcile-outputs", reconcileOutputs })
+        foreach (var a in new[] { "gate-worker", "--bootstrap", bootstrap, "--application-id", applicationId, "--partitions", partitions.ToString(CultureInfo.InvariantCulture), "--state-dir", stateDir, "--mock-compensation", mockCompensation ? "true" : "false", "--reconcile-outputs", reconcileOutputs })
         {
             info.ArgumentList.Add(a);
         }
@@ -232,7 +232,7 @@ internal sealed class ChildProcessGate : IGateHandle
 
     private static double Double(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
-    /// <summary>How to run this same program again: its apphost, or <c>dotnet rpo.dll</c>.</summary>
+    /// <summary>How to run this same program again: its apphost, or <c>dotnet rpo-bench.dll</c>.</summary>
     private static (string File, string[] Prefix) SelfCommand()
     {
         var path = Environment.ProcessPath ?? "dotnet";
@@ -245,7 +245,7 @@ internal sealed class ChildProcessGate : IGateHandle
     }
 }
 
-/// <summary>The child side of <see cref="ChildProcessGate"/>: <c>rpo bench gate-worker</c>.</summary>
+/// <summary>The child side of <see cref="ChildProcessGate"/>: <c>rpo-bench gate-worker</c>.</summary>
 internal static class GateWorkerLoop
 {
     public static int Run(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, string reconcileOutputs)

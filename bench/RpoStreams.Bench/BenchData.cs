@@ -7,7 +7,7 @@ using RpoStreams.Policy;
 using RpoStreams.Simulation;
 using RpoStreams.Records;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
 /// <summary>
 /// The bench's data, made once and used by the gate and the ceiling alike: the register (and the consents

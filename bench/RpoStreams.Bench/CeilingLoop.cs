@@ -11,7 +11,7 @@ using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 using RpoStreams.Gate.Hosting;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
 using Policy = RpoStreams.Policy.CallPolicy;
 

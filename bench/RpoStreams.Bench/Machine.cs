@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
 /// <summary>
 /// What else the machine is doing: the whole machine's busy CPU from /proc/stat, so a figure taken while

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace RpoStreams.Cli.Bench;
+namespace RpoStreams.Bench;
 
 /// <summary>The table of figures with their targets, the notes saying how each was measured, and the summary line.</summary>
 internal static class BenchReport
@@ -152,7 +152,7 @@ internal static class BenchReport
         yield return "  intents are offered, both measure a growing queue.";
         yield return "* RSS: VmRSS of the process running the gate" + (p.InProcess
             ? " (the bench process, which also holds the embedded broker's topics: not the gate's own)."
-            : $", a child process (rpo bench gate-worker) with {(p.ServerGc ? "Server GC, as the service" : "workstation GC")}.");
+            : $", a child process (rpo-bench gate-worker) with {(p.ServerGc ? "Server GC, as the service" : "workstation GC")}.");
         yield return "  rss-mb-per-M-subjects in the last line = (RSS with the register loaded − RSS of the idle gate) × 10^6 / subjects.";
         yield return "* restore: the gate starts on a wiped state dir; 'from partition assignment' is Streamiz's own 'Restoration took' figure";
         yield return "  (every task restored and running). Streamiz 1.8.2 reports state RUNNING before restoration ends, so RUNNING is not it.";

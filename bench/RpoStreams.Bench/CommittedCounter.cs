@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using NodaTime;
+using Offset = Confluent.Kafka.Offset;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Kafka;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.DevKafka;
+using RpoStreams.Policy;
+using RpoStreams.Simulation;
+using RpoStreams.Gate.Topology;
+using RpoStreams.Gate.Hosting;
+
+namespace RpoStreams.Bench;
+
+/// <summary>Counts the committed records (read_committed) of some topics as they come.</summary>
+internal sealed class CommittedCounter : IDisposable
+{
+    private readonly IConsumer<byte[]?, byte[]?> consumer;
+    private readonly Dictionary<string, long> counts = new(StringComparer.Ordinal);
+
+    public CommittedCounter(string bootstrap, IEnumerable<string> topics)
+    {
+        consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "rpo-bench-count-" + Guid.NewGuid().ToString("N")[..8],
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 50,
+        }).SetLogHandler((_, _) => { }).Build();
+        var assignment = new List<TopicPartitionOffset>();
+        foreach (var topic in topics)
+        {
+            counts[topic] = 0;
+            assignment.AddRange(TopicPartitions.FromBeginning(consumer, topic));
+        }
+        consumer.Assign(assignment);
+    }
+
+    public long Count(string topic) => counts[topic];
+
+    /// <summary>Reads what is there for about <paramref name="time"/>.</summary>
+    public void Advance(TimeSpan time)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < time)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(50));
+            if (r?.Message != null)
+            {
+                counts[r.Topic]++;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        consumer.Close();
+        consumer.Dispose();
+    }
+}

@@ -1,0 +1,3 @@
+using RpoStreams.Bench;
+
+return await BenchCommand.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Configuration;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Contracts.Kafka;
+using RpoStreams.Gate.Hosting;
+using RpoStreams.Gate.Hosting.Settings;
+using RpoStreams.Gate.Topology;
+using Streamiz.Kafka.Net;
+
+namespace RpoStreams.Bench;
+
+/// <summary>
+/// The logger factory handed to Streamiz: silences Streamiz and librdkafka (everything is dropped) but
+/// watches the stream thread's "Restoration took Nms for all tasks", which it logs once every task has
+/// been restored from its changelogs and is RUNNING.
+/// </summary>
+internal sealed class RestorationWatcher : ILoggerFactory
+{
+    private long reportedMs = -1;
+
+    public event Action? Restored;
+
+    public long ReportedMs => Interlocked.Read(ref reportedMs);
+
+    public ILogger CreateLogger(string categoryName) => new Watcher(this, categoryName);
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private void Saw(string message)
+    {
+        // "Restoration took 1234ms for all tasks 0-0,0-1,..."
+        const string prefix = "Restoration took ";
+        var start = message.IndexOf(prefix, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return;
+        }
+        var rest = message[(start + prefix.Length)..];
+        var end = rest.IndexOf("ms", StringComparison.Ordinal);
+        if (end > 0 && long.TryParse(rest[..end], System.Globalization.CultureInfo.InvariantCulture, out var ms))
+        {
+            Interlocked.Exchange(ref reportedMs, ms);
+        }
+        Restored?.Invoke();
+    }
+
+    /// <summary>When RPO_BENCH_GATE_LOG names a file, every Streamiz and librdkafka message at Information or above goes there (diagnosis only).</summary>
+    private static readonly StreamWriter? Diagnostic = Environment.GetEnvironmentVariable("RPO_BENCH_GATE_LOG") is { Length: > 0 } path
+        ? new StreamWriter(path, append: true) { AutoFlush = true }
+        : null;
+
+    private sealed class Watcher(RestorationWatcher owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel == LogLevel.Information || (Diagnostic != null && logLevel > LogLevel.Information);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+            var message = formatter(state, exception);
+            if (Diagnostic != null)
+            {
+                lock (Diagnostic)
+                {
+                    Diagnostic.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {message} {exception?.Message}");
+                }
+            }
+            if (logLevel == LogLevel.Information && message.Contains("Restoration took ", StringComparison.Ordinal))
+            {
+                owner.Saw(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using Confluent.Kafka;
+using NodaTime;
+using RpoStreams.Contracts.Kafka;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Hosting.Settings;
+using RpoStreams.Gate.Topology;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+
+namespace RpoStreams.Gate.Hosting;
+
+/// <summary>
+/// The gate's Streamiz stream on a broker that has been found: the one way both the service
+/// (<see cref="GateService"/>) and the benchmark build it. On Kafka that is the plain exactly-once topology;
+/// on a development broker (librdkafka's mock cluster, which keeps no transactions) it runs at-least-once
+/// with a view of calls.decisions.v1 (<see cref="EmittedDecisionsView"/>, docs/reliability.md). A state dir
+/// left by an unclean stop under exactly-once is wiped first.
+/// </summary>
+public sealed class StreamingGate : IDisposable
+{
+    private readonly GateConfiguration config;
+    private readonly KafkaDeadLetterPublisher deadLetters;
+    private readonly EmittedDecisionsView? emitted;
+
+    /// <param name="config">The gate's settings.</param>
+    /// <param name="bootstrap">Where the broker is.</param>
+    /// <param name="developmentBroker">Whether it is a development broker without transactions.</param>
+    /// <param name="serdes">The record serdes.</param>
+    /// <param name="metrics">The gate's instruments.</param>
+    /// <param name="clients">Builds the Kafka clients.</param>
+    /// <param name="loggers">Logs.</param>
+    /// <param name="ownership">Learns which subject partitions this instance owns (the check API), or null.</param>
+    /// <param name="tune">Changes to the Streamiz configuration before the stream is built (the benchmark's), or null.</param>
+    public StreamingGate(
+        GateConfiguration config, string bootstrap, bool developmentBroker, RecordSerdes serdes, GateMetrics metrics,
+        KafkaClientFactory clients, ILoggerFactory loggers, IPartitionOwnership? ownership = null, Action<StreamConfig>? tune = null)
+    {
+        this.config = config;
+        var logger = loggers.CreateLogger<StreamingGate>();
+        ExactlyOnce = config.Streams.ExactlyOnce && !developmentBroker;
+        var producerConfig = new ProducerConfig { BootstrapServers = bootstrap, ClientId = config.Streams.ApplicationId + "-deadletters" };
+        deadLetters = new KafkaDeadLetterPublisher(clients, producerConfig, serdes, loggers.CreateLogger<KafkaDeadLetterPublisher>());
+        if (developmentBroker)
+        {
+            // Everything for the development broker is here and in PublishedDecisionCheck (docs/reliability.md).
+            logger.LogWarning(
+                "The broker at {Bootstrap} is a development broker (librdkafka's mock cluster keeps no transactions): the gate runs at-least-once " +
+                "and, after a crash, checks calls.decisions.v1 so no intent is lost and a repeat carries the same decision",
+                bootstrap);
+            emitted = new EmittedDecisionsView(clients, bootstrap, config.Streams.ApplicationId, loggers.CreateLogger<EmittedDecisionsView>());
+            emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));
+        }
+        CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, ExactlyOnce, logger);
+        Options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, ownership, emitted, ExactlyOnce);
+        var streamConfig = GateStreamConfig.Create(config, bootstrap, ExactlyOnce, loggers);
+        tune?.Invoke(streamConfig);
+        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig);
+    }
+
+    /// <summary>True on Kafka under Streams:Guarantee=ExactlyOnce; false at-least-once and on a development broker.</summary>
+    public bool ExactlyOnce { get; }
+
+    public GateTopologyOptions Options { get; }
+
+    public KafkaStream Stream { get; }
+
+    public Task StartAsync(CancellationToken cancel) => Stream.StartAsync(cancel);
+
+    /// <summary>Closes the stream (stores flushed, last commit, group left) and, unless it failed, marks the state dir clean.</summary>
+    public void Close(bool failed)
+    {
+        Stream.Dispose();
+        if (!failed)
+        {
+            // After a stream error the local state may hold writes of an aborted transaction: not clean.
+            CleanShutdownMarker.MarkClean(config.Streams.StateDir, config.Streams.ApplicationId);
+        }
+    }
+
+    public void Dispose()
+    {
+        deadLetters.Dispose();
+        emitted?.Dispose();
+    }
+}
