@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Counts test results from the TRX files (and extra-results.txt) in a folder.
 
-Prints the failed tests, then a last line "N passed, N failed, N skipped"; exits 1 when any failed or
+Prints the failed tests with the start of their message, then a last line "N passed, N failed, N skipped"; exits 1 when any failed or
 nothing ran. dotnet test's own console summary is not read.
 """
 import glob
@@ -26,7 +26,9 @@ def main(folder):
                 skipped += 1
             else:
                 failed += 1
-                failures.append(f"{os.path.basename(trx)}: {name} ({outcome})")
+                message = result.find("t:Output/t:ErrorInfo/t:Message", NS)
+                why = " ".join((message.text or "").split())[:600] if message is not None else ""
+                failures.append(f"{os.path.basename(trx)}: {name} ({outcome})" + (f"\n       {why}" if why else ""))
     extra = os.path.join(folder, "extra-results.txt")
     if os.path.exists(extra):
         for line in open(extra):

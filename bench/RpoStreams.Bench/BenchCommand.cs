@@ -24,11 +24,10 @@ internal static class BenchCommand
         var lowRate = new Option<double?>("--low-rate") { Description = "Also measure latency at this lower offered rate for 10 s, before --rate (default 1,000; quick: none; 0: none)" };
         var backlog = new Option<long>("--backlog") { Description = "Most intents fed but not yet decided (the embedded broker keeps only the newest 5 MB of each partition)", DefaultValueFactory = _ => 60_000 };
         var asConfigured = new Option<bool>("--as-configured") { Description = "Run the gate's Kafka clients exactly as configured, without the embedded-broker compensation (fetch.wait.max.ms 10)" };
-        var reconcileOutputs = new Option<string>("--reconcile-outputs") { Description = "Streams:ReconcileOutputs of the gate: Off (default, as the service runs on a real Kafka), Auto (as the service on the embedded broker: on) or On", DefaultValueFactory = _ => "Off" };
-        reconcileOutputs.AcceptOnlyFromAmong("Auto", "On", "Off");
+        var developmentBroker = new Option<bool>("--development-broker") { Description = "Run the gate as the service runs on the development broker (at-least-once, checking calls.decisions.v1) instead of as on Kafka (exactly-once, the default)" };
         var command = new RootCommand("rpo-bench: measure the gate on the embedded broker: decisions/s, latency at a fixed rate, memory and RocksDB size per million subjects, restore time, and a Confluent.Kafka ceiling")
         {
-            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured, reconcileOutputs,
+            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured, developmentBroker,
         };
         command.Subcommands.Add(WorkerCommand());
         command.SetAction(parse =>
@@ -56,7 +55,7 @@ internal static class BenchCommand
                 LowRate = parse.GetValue(lowRate) ?? (isQuick ? 0 : 1_000),
                 Backlog = parse.GetValue(backlog),
                 MockCompensation = !parse.GetValue(asConfigured),
-                ReconcileOutputs = parse.GetValue(reconcileOutputs)!,
+                DevelopmentBroker = parse.GetValue(developmentBroker),
             };
             if (plan.Register < 1 || plan.Intents < 1 || plan.Warmup < 1 || plan.Rate <= 0 || plan.LatencySeconds <= 0 || plan.Partitions < 1 || plan.Backlog < 1000 || plan.LowRate < 0)
             {
@@ -79,13 +78,13 @@ internal static class BenchCommand
         var partitions = new Option<int>("--partitions") { Required = true };
         var stateDir = new Option<string>("--state-dir") { Required = true };
         var compensation = new Option<bool>("--mock-compensation") { DefaultValueFactory = _ => true };
-        var reconcile = new Option<string>("--reconcile-outputs") { DefaultValueFactory = _ => "Auto" };
+        var developmentBroker = new Option<bool>("--development-broker");
         var command = new Command("gate-worker", "The gate under measurement, driven by rpo-bench (internal)")
         {
-            bootstrap, applicationId, partitions, stateDir, compensation, reconcile,
+            bootstrap, applicationId, partitions, stateDir, compensation, developmentBroker,
         };
         command.Hidden = true;
-        command.SetAction(parse => GateWorkerLoop.Run(parse.GetValue(bootstrap)!, parse.GetValue(applicationId)!, parse.GetValue(partitions), parse.GetValue(stateDir)!, parse.GetValue(compensation), parse.GetValue(reconcile)!));
+        command.SetAction(parse => GateWorkerLoop.Run(parse.GetValue(bootstrap)!, parse.GetValue(applicationId)!, parse.GetValue(partitions), parse.GetValue(stateDir)!, parse.GetValue(compensation), parse.GetValue(developmentBroker)));
         return command;
     }
 }

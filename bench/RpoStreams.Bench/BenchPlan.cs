@@ -74,8 +74,8 @@ internal sealed record BenchPlan
     public long Backlog { get; init; } = 60_000;
 
 
-    /// <summary>Streams:ReconcileOutputs of the gate (Auto, On, Off).</summary>
-    public string ReconcileOutputs { get; init; } = "Off";
+    /// <summary>Whether the gate runs as on the development broker (at-least-once, published-decisions check) rather than as on Kafka.</summary>
+    public bool DevelopmentBroker { get; init; }
 
     /// <summary>fetch.wait.max.ms 10 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>).</summary>
     public bool MockCompensation { get; init; } = true;

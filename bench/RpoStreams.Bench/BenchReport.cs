@@ -143,12 +143,12 @@ internal static class BenchReport
         yield return "  forwarded, before its transaction commits). The ceiling gets the same bytes, in the same order, fed the same way.";
         yield return "* ceiling: one thread of Confluent.Kafka on the same broker and intents (a scratch copy of the topic): read_committed consumer, Avro decode (the same";
         yield return "  AvroSerDes as the gate), libphonenumber + HMAC subjectRef, in-memory register/consent/contact tables, the same";
-        yield return "  Policy.Decide, Avro encode, produce to a scratch topic in transactions with the offsets, committed every 100 ms as the";
+        yield return "  CallPolicy.Decide, Avro encode, produce to a scratch topic in transactions with the offsets, committed every 100 ms as the";
         yield return "  gate's commit.interval.ms; run while the gate is stopped, warm-up excluded the same way.";
         yield return "* end to end: from handing an intent to a producer (linger 1 ms) to its decision reaching a read_committed consumer of";
         yield return "  calls.decisions.v1, i.e. what a dialer waiting for its answer sees; p99-ms in the last line is this one. in-gate is the";
         yield return "  gate's own rpo_decision_latency_seconds (decidedAt − intent Kafka timestamp, ms resolution): it includes the";
-        yield return "  subject-events repartition round trip but not the commit of the decision. When the gate cannot answer as fast as";
+        yield return "  subject-events hop of mis-keyed intents (the bench keys all of them well) but not the commit. When the gate cannot answer as fast as";
         yield return "  intents are offered, both measure a growing queue.";
         yield return "* RSS: VmRSS of the process running the gate" + (p.InProcess
             ? " (the bench process, which also holds the embedded broker's topics: not the gate's own)."
@@ -160,13 +160,12 @@ internal static class BenchReport
         yield return "  traffic, decisions and contacts, come on top). Restored here: what the embedded broker still keeps of every changelog";
         yield return "  (the newest 5 MB of each partition), so large runs restore part of their state; the rate is what is extrapolated.";
         yield return "* not checked here: exactly one decision per intent (rpo audit does that; the embedded broker drops old records).";
-        yield return "* configuration: GateStreamConfig.Create on a GateConfiguration as the service builds it (exactly-once, default policy,";
-        yield return $"  local Avro registry, RocksDB stores, one stream thread, commit.interval.ms 100), with Streams:SessionTimeoutMs {GateWorker.BenchSessionTimeoutMs}";
-        yield return "  (the embedded broker ignores LeaveGroup: a restarted gate waits that long to rejoin; the service default is 10,000) and";
-        yield return $"  Streams:ReconcileOutputs {p.ReconcileOutputs}: Off is what the service runs on a real Kafka; on the embedded broker the service's Auto";
-        yield return "  turns it on (a view of every published decision, read from calls.decisions.v1 on each start, to make up for the mock's";
-        yield return "  missing transactions);";
-        yield return "  --reconcile-outputs Auto measures that.";
+        yield return "* configuration: StreamingGate on a GateConfiguration as the service builds it (default policy, local Avro registry,";
+        yield return "  RocksDB stores, Streams:Threads = processor count, commit.interval.ms 100), with Streams:SessionTimeoutMs " + GateWorker.BenchSessionTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "  (the embedded broker ignores LeaveGroup: a restarted gate waits that long to rejoin; the service default is 10,000), on";
+        yield return p.DevelopmentBroker
+            ? "  the development broker's path (at-least-once, decisions checked against calls.decisions.v1), as the service runs on it."
+            : "  Kafka's path (exactly-once, the plain Streamiz topology), as the service runs on a real cluster; --development-broker measures the other.";
         if (p.MockCompensation)
         {
             yield return "* embedded-broker compensation: librdkafka's mock cluster answers a Fetch only after fetch.wait.max.ms (a real broker";

@@ -64,7 +64,7 @@ internal sealed class BenchRun
         }
         kafka.CreateTopics([.. GateTopology.AllTopics(ApplicationId, p), (CeilingLoop.ScratchTopic, p), (CeilingLoop.IntentsTopic, p)]);
         Say($"embedded broker at {bootstrap}, {p} partitions; gate {(plan.InProcess ? "in this process" : "in a child process")}, exactly-once, RocksDB state in {stateDir}"
-            + $"; Streams:SessionTimeoutMs {GateWorker.BenchSessionTimeoutMs}, Streams:ReconcileOutputs {plan.ReconcileOutputs}"
+            + $"; Streams:SessionTimeoutMs {GateWorker.BenchSessionTimeoutMs}, {(plan.DevelopmentBroker ? "the development broker's at-least-once path" : "Kafka's exactly-once path")}"
             + (plan.MockCompensation ? $"; gate consumers with fetch.wait.max.ms {GateWorker.CompensatedFetchWaitMaxMs} (embedded-broker compensation)" : "; gate clients exactly as configured"));
 
         var serdes = RecordSerdes.Local();
@@ -300,8 +300,8 @@ internal sealed class BenchRun
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
 
     private IGateHandle NewGate(string bootstrap, string stateDir) => plan.InProcess
-        ? new InProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.MockCompensation, plan.ReconcileOutputs)
-        : new ChildProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.ServerGc, plan.MockCompensation, plan.ReconcileOutputs);
+        ? new InProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.MockCompensation, plan.DevelopmentBroker)
+        : new ChildProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.ServerGc, plan.MockCompensation, plan.DevelopmentBroker);
 
     /// <summary>High watermark per partition (records, and transaction markers on transactional topics).</summary>
     private static Dictionary<int, long> EndOffsets(string bootstrap, string topic)

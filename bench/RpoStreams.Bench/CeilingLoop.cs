@@ -13,7 +13,6 @@ using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Bench;
 
-using Policy = RpoStreams.Policy.CallPolicy;
 
 /// <summary>What the ceiling did.</summary>
 internal sealed record CeilingResult(long Decisions, long Allowed, double MeasuredSeconds, long Measured, double TotalSeconds, int Transactions)
@@ -23,10 +22,10 @@ internal sealed record CeilingResult(long Decisions, long Allowed, double Measur
 
 /// <summary>
 /// The ceiling: the least a gate must do, on the same broker and the same intents, without Streamiz. One
-/// thread (as the gate's one stream thread): a read_committed consumer on <c>calls.intents.v1</c> → Avro
+/// thread: a read_committed consumer on <c>calls.intents.v1</c> → Avro
 /// decode (the same Confluent deserializer the gate wraps) → normalize (libphonenumber) and subjectRef
 /// (HMAC) → look the subject up in in-memory tables of the register, consents and contacts → the same
-/// <see cref="Policy.Decide"/> → Avro encode a <see cref="CallDecision"/> → produce to a scratch topic,
+/// <see cref="CallPolicy.Decide"/> → Avro encode a <see cref="CallDecision"/> → produce to a scratch topic,
 /// in transactions committed every 100 ms with the consumed offsets (exactly-once, as the gate).
 /// </summary>
 internal sealed class CeilingLoop
@@ -157,8 +156,8 @@ internal sealed class CeilingLoop
             var allowedContacts = history is null ? [] : history.Where(h => h.Company == intent.companyId).Select(h => h.At).ToList();
             subjectFacts = new SubjectFacts(register, consent, allowedContacts);
         }
-        var verdict = Policy.Decide(facts, subjectFacts, latestConsultation, rules);
-        if (subjectRef != null && Policy.CountsTowardsCap(facts, verdict))
+        var verdict = CallPolicy.Decide(facts, subjectFacts, latestConsultation, rules);
+        if (subjectRef != null && CallPolicy.CountsTowardsCap(facts, verdict))
         {
             if (history is null)
             {

@@ -35,9 +35,9 @@ internal sealed class InProcessGate : IGateHandle
 {
     private readonly GateWorker worker;
 
-    public InProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, string reconcileOutputs)
+    public InProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, bool developmentBroker)
     {
-        worker = new GateWorker(bootstrap, applicationId, partitions, stateDir, mockCompensation, reconcileOutputs);
+        worker = new GateWorker(bootstrap, applicationId, partitions, stateDir, mockCompensation, developmentBroker);
     }
 
     public int ProcessId => Environment.ProcessId;
@@ -78,7 +78,7 @@ internal sealed class ChildProcessGate : IGateHandle
     private readonly StringBuilder stderr = new();
     private bool stopped;
 
-    public ChildProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool serverGc, bool mockCompensation, string reconcileOutputs)
+    public ChildProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool serverGc, bool mockCompensation, bool developmentBroker)
     {
         var (file, prefix) = SelfCommand();
         var info = new ProcessStartInfo(file)
@@ -93,7 +93,7 @@ internal sealed class ChildProcessGate : IGateHandle
         {
             info.ArgumentList.Add(a);
         }
-        foreach (var a in new[] { "gate-worker", "--bootstrap", bootstrap, "--application-id", applicationId, "--partitions", partitions.ToString(CultureInfo.InvariantCulture), "--state-dir", stateDir, "--mock-compensation", mockCompensation ? "true" : "false", "--reconcile-outputs", reconcileOutputs })
+        foreach (var a in new[] { "gate-worker", "--bootstrap", bootstrap, "--application-id", applicationId, "--partitions", partitions.ToString(CultureInfo.InvariantCulture), "--state-dir", stateDir, "--mock-compensation", mockCompensation ? "true" : "false", "--development-broker", developmentBroker ? "true" : "false" })
         {
             info.ArgumentList.Add(a);
         }
@@ -248,7 +248,7 @@ internal sealed class ChildProcessGate : IGateHandle
 /// <summary>The child side of <see cref="ChildProcessGate"/>: <c>rpo-bench gate-worker</c>.</summary>
 internal static class GateWorkerLoop
 {
-    public static int Run(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, string reconcileOutputs)
+    public static int Run(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, bool developmentBroker)
     {
         var output = Console.Out;
         void Reply(string text)
@@ -259,7 +259,7 @@ internal static class GateWorkerLoop
         GateWorker? worker = null;
         try
         {
-            worker = new GateWorker(bootstrap, applicationId, partitions, stateDir, mockCompensation, reconcileOutputs);
+            worker = new GateWorker(bootstrap, applicationId, partitions, stateDir, mockCompensation, developmentBroker);
             string? line;
             while ((line = Console.In.ReadLine()) != null)
             {

@@ -14,10 +14,9 @@ using Streamiz.Kafka.Net;
 namespace RpoStreams.Bench;
 
 /// <summary>
-/// The gate under measurement: <see cref="GateTopology.Build"/> in a Streamiz <see cref="KafkaStream"/>
-/// configured by <see cref="GateStreamConfig.Create"/> exactly as the service does it (exactly-once, the
-/// default policy, Avro over the local registry, RocksDB stores in a state dir, one stream thread,
-/// 100 ms commit interval), plus the bench's instruments: a stamp per decision (from
+/// The gate under measurement: a <see cref="StreamingGate"/> built exactly as the service builds it (the
+/// default policy, Avro over the local registry, RocksDB stores in a state dir, the service's stream
+/// settings), plus the bench's instruments: a stamp per decision (from
 /// <see cref="GateMetrics.DecisionObserved"/>), the gate's own <c>rpo_decision_latency_seconds</c>
 /// measurements (through a <see cref="MeterListener"/>), and the restoration signal.
 /// </summary>
@@ -43,14 +42,14 @@ internal sealed class GateWorker : IDisposable
     private long firstBatchTicks;
     private long lastBatchTicks;
 
-    public GateWorker(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, string reconcileOutputs = "Auto", int sessionTimeoutMs = BenchSessionTimeoutMs)
+    public GateWorker(string bootstrap, string applicationId, int partitions, string stateDir, bool mockCompensation, bool developmentBroker = false, int sessionTimeoutMs = BenchSessionTimeoutMs)
     {
         MockCompensation = mockCompensation;
         clients = new KafkaClientFactory(new KafkaSettings(), restoration);
         Config = new GateConfiguration
         {
-            // --reconcile-outputs On/Auto: the gate as it runs on the development broker (at-least-once, published-decisions check); Off: as on Kafka.
-            Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = partitions, DevelopmentBroker = reconcileOutputs != "Off" },
+            // --development-broker: the gate as it runs on the development broker (at-least-once, published-decisions check); else as on Kafka.
+            Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = partitions, DevelopmentBroker = developmentBroker },
             Streams = new StreamsSettings
             {
                 ApplicationId = applicationId,
@@ -113,7 +112,7 @@ internal sealed class GateWorker : IDisposable
     public const int BenchSessionTimeoutMs = 3_000;
 
     /// <summary>Whether the gate runs as on the development broker (at-least-once, checking calls.decisions.v1) rather than as on Kafka.</summary>
-    public bool ReconcileOutputs => Config.Kafka.DevelopmentBroker == true;
+    public bool DevelopmentBroker => Config.Kafka.DevelopmentBroker == true;
 
     /// <summary>Seconds from <see cref="StartAsync"/> to Streamiz state RUNNING (Streamiz 1.8.2 reports it before restoration ends).</summary>
     public Task<double> Running => running.Task;
@@ -135,9 +134,9 @@ internal sealed class GateWorker : IDisposable
     {
         var config = Config;
         sinceStart.Start();
-        // Built as the service builds it (StreamingGate): on Kafka's path, or with --reconcile-outputs on the development broker's.
+        // Built as the service builds it (StreamingGate): on Kafka's path, or with --development-broker on the development broker's.
         gate = new StreamingGate(
-            config, config.Kafka.BootstrapServers!, ReconcileOutputs, RecordSerdes.Local(), metrics, clients, restoration,
+            config, config.Kafka.BootstrapServers!, DevelopmentBroker, RecordSerdes.Local(), metrics, clients, restoration,
             tune: streamConfig =>
             {
                 if (MockCompensation)
@@ -182,7 +181,7 @@ internal sealed class GateWorker : IDisposable
     public (double Running, double Restored, long StreamizRestorationMs) Start(TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        // StartAsync restores global stores before it returns (with ReconcileOutputs, a view of every decision): bound it too.
+        // StartAsync restores global stores before it returns (with --development-broker, a view of every decision): bound it too.
         var starting = Task.Run(StartAsync);
         TimeSpan Left() => timeout - clock.Elapsed > TimeSpan.Zero ? timeout - clock.Elapsed : TimeSpan.Zero;
         if (!starting.Wait(Left()))

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using RpoStreams.Testing;
 
 namespace RpoStreams.EndToEnd.Tests;
@@ -41,7 +40,7 @@ public sealed class GateUnderTest : IDisposable
         {
             throw new FileNotFoundException($"RpoStreams.Gate.dll is not next to the test assembly (the project reference copies it): {gate}");
         }
-        var port = FreePort();
+        var port = LocalPorts.Next();
         var stateDir = Path.Combine(Path.GetTempPath(), "rpo-dashboard-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(stateDir);
         Directory.CreateDirectory(logDirectory);
@@ -106,10 +105,4 @@ public sealed class GateUnderTest : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Avro.Generic;
@@ -27,7 +26,7 @@ public sealed partial class EmbeddedGateRegistryTests : IDisposable
     public async Task The_embedded_gate_serves_the_registry_and_decides_an_intent_written_with_a_schema_registered_there()
     {
         var cancel = TestContext.Current.CancellationToken;
-        var port = FreePort();
+        var port = LocalPorts.Next();
         gate = ChildProcess.Start("embedded-gate", folder, AppContext.BaseDirectory, Dotnet.Host,
             [Path.Combine(AppContext.BaseDirectory, "RpoStreams.Gate.dll"), "--urls", $"http://127.0.0.1:{port}"],
             new Dictionary<string, string?>
@@ -105,14 +104,6 @@ public sealed partial class EmbeddedGateRegistryTests : IDisposable
     [GeneratedRegex(@"Schema Registry endpoint of the embedded broker \(development only[^)]*\) at (http://127\.0\.0\.1:\d+)")]
     private static partial Regex RegistryLine();
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     public void Dispose()
     {

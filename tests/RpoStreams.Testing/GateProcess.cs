@@ -29,7 +29,7 @@ public sealed class GateProcess : IDisposable
         this.applicationId = applicationId;
         this.partitions = partitions;
         StateDir = stateDir;
-        Port = FreePort();
+        Port = LocalPorts.Next();
     }
 
     public string Label { get; }
@@ -143,14 +143,6 @@ public sealed class GateProcess : IDisposable
 
     public string Tails(int lines = 40) => string.Join('\n', runs.TakeLast(2).Select(r => r.Tail(lines)));
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     public void Dispose()
     {
