@@ -6,9 +6,12 @@ namespace RpoStreams.Bench;
 /// <summary>The table of figures with their targets, the notes saying how each was measured, and the summary line.</summary>
 internal static class BenchReport
 {
-    public const double TargetDecisionsPerSecond = 50_000;
-    public const double TargetCeilingRatio = 0.8;
-    public const double TargetP99Ms = 20;
+    // This step's targets (docs/performance.md): the quick run has the throughput, ratio and latency ones, the full run
+    // throughput and CPU; the long-run goal beyond them is 50,000/s at 0.8 of the ceiling with a p99 of 20 ms.
+    private static double TargetDecisionsPerSecond(BenchPlan p) => p.Quick ? 30_000 : 25_000;
+    public const double TargetCeilingRatio = 0.5;
+    public const double TargetP99Ms = 50;
+    public const double TargetCpuMicrosPerDecision = 40;
     public const double TargetRssMbPerMillion = 150;
     public const double TargetRestore10MSeconds = 120;
 
@@ -21,19 +24,20 @@ internal static class BenchReport
             rows.Add(["  " + figure, value, target, meets is null ? "" : meets.Value ? "yes" : "NO"]);
 
         Section(FormattableString.Invariant($"throughput: drain of a fed backlog of intents, register of {r.Registered:N0} subjects{(p.Quick ? " (quick: time-boxed)" : "")}"));
-        Row("gate decisions/s", F0(r.DecisionsPerSecond), "≥ 50,000", r.DecisionsPerSecond >= TargetDecisionsPerSecond);
+        Row("gate decisions/s", F0(r.DecisionsPerSecond), FormattableString.Invariant($"≥ {TargetDecisionsPerSecond(p):N0}"), r.DecisionsPerSecond >= TargetDecisionsPerSecond(p));
         Row("  decisions timed / warm-up excluded", $"{r.DrainMeasured:N0} / {r.DrainWarmup:N0}" + (r.WarmupComplete ? "" : " (warm-up cut short)"));
         if (r.Ceiling is { } c)
         {
             Row("ceiling decisions/s (Confluent.Kafka, EOS)", F0(c.PerSecond));
-            Row("gate / ceiling", F2(r.CeilingRatio), "≥ 0.8", r.CeilingRatio >= TargetCeilingRatio);
+            Row("gate / ceiling", F2(r.CeilingRatio), p.Quick ? "≥ 0.5" : "", p.Quick ? r.CeilingRatio >= TargetCeilingRatio : null);
         }
         if (r.DrainStart is { } s0 && r.DrainEnd is { } s1)
         {
             var wall = r.DrainSeconds;
             var decisions = Math.Max(1, r.DrainEndCount - r.DrainStartCount);
             Row("gate CPU during the drain", FormattableString.Invariant($"{(s1.CpuSeconds - s0.CpuSeconds) / wall:0.00} cores"));
-            Row("gate CPU per decision", FormattableString.Invariant($"{(s1.CpuSeconds - s0.CpuSeconds) * 1e6 / decisions:N0} µs"));
+            var cpuMicros = (s1.CpuSeconds - s0.CpuSeconds) * 1e6 / decisions;
+            Row("gate CPU per decision", FormattableString.Invariant($"{cpuMicros:N0} µs"), p.Quick ? "" : "≤ 40 µs", p.Quick ? null : cpuMicros <= TargetCpuMicrosPerDecision);
             Row("gate allocated per decision", FormattableString.Invariant($"{(s1.AllocatedBytes - s0.AllocatedBytes) / (double)decisions:N0} B"));
             Row("gate allocation rate", FormattableString.Invariant($"{(s1.AllocatedBytes - s0.AllocatedBytes) / wall / 1048576.0:N0} MB/s"));
             Row("gate GCs gen0 / gen1 / gen2", $"{s1.Gen0 - s0.Gen0} / {s1.Gen1 - s0.Gen1} / {s1.Gen2 - s0.Gen2}");
@@ -51,7 +55,7 @@ internal static class BenchReport
             Row("end to end p95", l.EndToEnd.Text(0.95, l.EndToEnd.P95));
             if (target)
             {
-                Row("end to end p99", l.EndToEnd.Text(0.99, l.EndToEnd.P99), "≤ 20 ms", l.EndToEnd.P99 <= TargetP99Ms);
+                Row("end to end p99", l.EndToEnd.Text(0.99, l.EndToEnd.P99), "≤ 50 ms", l.EndToEnd.P99 <= TargetP99Ms);
             }
             else
             {

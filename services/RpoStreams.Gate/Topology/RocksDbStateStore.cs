@@ -57,12 +57,10 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         Directory.CreateDirectory(dir);
         var options = new DbOptions().SetCreateIfMissing(true).SetInfoLogLevel(InfoLogLevel.Error);
         configure?.Invoke(options);
-        // Keys are subjectRefs (uniform hex): memtables hashed on their first 8 bytes find a key without walking a
-        // skip list, and a bloom filter over them answers "absent" (most subjects asked about) cheaply.
+        // Keys are subjectRefs (uniform hex). The memtable stays an ordered skip list: a hashed one would have to copy
+        // itself into order for every range the sweep opens. A bloom filter over whole keys answers "absent" (most
+        // subjects asked about) without walking it.
         options.SetPrefixExtractor(SliceTransform.CreateFixedPrefix(8));
-        options.SetHashSkipListRep(100_000, 4, 4);
-        // One writer per store (its task's thread): the hashed memtable does not take concurrent writes.
-        Native.Instance.rocksdb_options_set_allow_concurrent_memtable_write(options.Handle, 0);
         options.SetMemtablePrefixBloomSizeRatio(0.05);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
         writeOptions = new WriteOptions();
