@@ -34,6 +34,8 @@ if ! curl -sf "http://127.0.0.1:$port/health/live" | grep -q RUNNING; then
 fi
 $rpo simulate --bootstrap "$bootstrap" --register 100000 --intents 10000 --seed 7 > "$work/simulate.out"
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.2; done
+# Measure the API alone: wait until the gate has processed everything simulate produced (lag 0 everywhere).
+for _ in $(seq 1 120); do $rpo lag --bootstrap "$bootstrap" > /dev/null 2>&1 && break; sleep 1; done
 
 url="http://127.0.0.1:$port/v1/check?subject=%2B393331234567&companyId=ACME&callerId=%2B390212345678"
 # Warm-up, then the measured run: $workers workers at rate/workers requests per second each.
