@@ -9,21 +9,20 @@ namespace RpoStreams.Fault.Tests;
 
 /// <summary>
 /// Crash consistency under load: the gate (a separate process on its own state dir) is killed with SIGKILL
-/// at random points while it works through an 80,000-intent run (the crash loop, scripts/chaos.sh and
+/// at random points while it works through a 50,000-intent run (the crash loop, scripts/chaos.sh and
 /// CrashLoopTests, repeats such runs), restarted on the same state dir each time,
 /// and afterwards every intent has exactly one decision.
 /// </summary>
 public sealed class SigkillUnderLoadTests
 {
-    private const int Intents = 80_000;
+    private const int Intents = 50_000;
     private const int Kills = 5;
 
     /// <summary>
     /// Not 4: <c>rpo devkafka</c> (librdkafka's mock cluster) keeps at most 5 MiB per partition and silently
-    /// drops the oldest records beyond that. 200,000 intents are about 23 MiB on calls.intents.v1 and 26 MiB on
-    /// calls.decisions.v1, so with 4 partitions the broker itself drops intents and decisions before any audit
-    /// can read them (and the changelogs a crashed gate restores from lose their oldest entries). With 8 every
-    /// topic of the run stays under 4 MiB a partition.
+    /// drops the oldest records beyond that. 100,000 intents are about 12 MiB on calls.intents.v1 and 13 MiB on
+    /// calls.decisions.v1; with 8 partitions every topic of a run stays well under 5 MiB a partition, so the
+    /// audit reads every record and a restarted gate finds its changelogs whole.
     /// </summary>
     private const int Partitions = 8;
 
@@ -42,7 +41,7 @@ public sealed class SigkillUnderLoadTests
 
     [Fact(Timeout = 20 * 60 * 1000)]
     [Trait("Category", "Fault")]
-    public async Task Gate_killed_with_SIGKILL_five_times_during_an_80k_run_decides_every_intent_exactly_once()
+    public async Task Gate_killed_with_SIGKILL_five_times_during_a_50k_run_decides_every_intent_exactly_once()
     {
         var cancel = FaultRig.Cancel;
         await using var rig = await FaultRig.StartAsync("sigkill", Partitions);
@@ -50,7 +49,7 @@ public sealed class SigkillUnderLoadTests
         var random = new Random(seed);
         rig.Log($"seed {seed} (set FAULT_SEED to replay the same kill points)");
 
-        // Given a running gate and an 80k-intent run flowing into it
+        // Given a running gate and a 50k-intent run flowing into it
         var gate = rig.Gate("gate");
         gate.Start();
         rig.Log($"gate RUNNING after {await gate.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel):g}");
