@@ -8,6 +8,7 @@ using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
+using Streamiz.Kafka.Net.Errors;
 
 namespace RpoStreams.Gate.Hosting;
 
@@ -63,7 +64,7 @@ public sealed class GateObservations : BackgroundService
                     admin ??= clients.CreateAdmin(new AdminClientConfig { BootstrapServers = runtime.BootstrapServers, ClientId = config.Streams.ApplicationId + "-observer" });
                     current = new Snapshot(await LagAsync(admin), StoreEntries());
                 }
-                catch (Exception e) when (e is KafkaException or InvalidOperationException or TimeoutException)
+                catch (Exception e) when (e is KafkaException or InvalidOperationException or TimeoutException or InvalidStateStoreException)
                 {
                     logger.LogDebug("Could not observe the gate: {Reason}", e.Message);
                 }
@@ -89,9 +90,16 @@ public sealed class GateObservations : BackgroundService
         var entries = new Dictionary<string, long>();
         void Count<T>(string name)
         {
-            if (runtime.SubjectStore<T>(name) is { } store)
+            try
             {
-                entries[name] = store.ApproximateNumEntries();
+                if (runtime.SubjectStore<T>(name) is { } store)
+                {
+                    entries[name] = store.ApproximateNumEntries();
+                }
+            }
+            catch (InvalidStateStoreException)
+            {
+                // Its tasks are moving (a rebalance): counted again at the next tick.
             }
         }
         Count<SubjectState>(StoreNames.Subjects);

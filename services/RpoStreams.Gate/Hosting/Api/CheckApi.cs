@@ -29,6 +29,7 @@ public static class CheckApi
         }));
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<StateMovingExceptionHandler>();
         // No request body anywhere may be larger than the largest batch. Kestrel is built with the host, before the
         // settings are validated, so it reads the value as bound (a bad one stops start-up before Kestrel listens).
         services.AddOptions<KestrelServerOptions>().Configure(kestrel =>
