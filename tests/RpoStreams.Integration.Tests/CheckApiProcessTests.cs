@@ -19,77 +19,19 @@ namespace RpoStreams.Integration.Tests;
 /// The check API of gate processes on `rpo devkafka`: keys, companies, rate limit, answers from state,
 /// batches, routing between two instances, the OpenAPI document; and a log with no raw number in it.
 /// </summary>
-public sealed class CheckApiProcessTests : IAsyncLifetime
+public sealed class CheckApiProcessTests(CheckApiRig rig) : IClassFixture<CheckApiRig>
 {
-    private const string AcmeKey = "acmekey0123456789abcdef";
-    private const string BetaKey = "betakey0123456789abcdef";
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private const string AcmeKey = CheckApiRig.AcmeKey;
+    private const string BetaKey = CheckApiRig.BetaKey;
+    private static HttpClient Http => CheckApiRig.Http;
 
-    private readonly string folder = Directory.CreateTempSubdirectory("rpo-api-").FullName;
-    private readonly string applicationId = "api-" + Guid.NewGuid().ToString("N")[..8];
-    private DevKafkaProcess kafka = null!;
-    private GateProcess first = null!;
-    private GateProcess second = null!;
-    private readonly List<string> registered = [];
-    private readonly List<string> free = [];
-    private string consented = null!;
-    private string at = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        var cancel = TestContext.Current.CancellationToken;
-        kafka = await DevKafkaProcess.StartAsync(folder, applicationId, 4, cancel);
-        first = Gate("gate-a");
-        second = Gate("gate-b");
-        first.Environment["Api__Peers"] = $"http://127.0.0.1:{second.Port}";
-        second.Environment["Api__Peers"] = $"http://127.0.0.1:{first.Port}";
-        first.Start();
-        second.Start();
-        await first.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel);
-        await second.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel);
-
-        var now = SystemClock.Instance.GetCurrentInstant();
-        at = OffsetDateTimePattern.ExtendedIso.Format(PolicyRules.Default.Window.NextOpen(now + Duration.FromDays(1)).WithOffset(NodaTime.Offset.Zero));
-        var serdes = RecordSerdes.Local();
-        using (var producer = new TrafficProducer(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }, serdes))
-        {
-            producer.Consultation(new RegisterConsultation { consultedAt = now.ToAvro(), feedId = "api-tests" });
-            for (var i = 0; i < 12; i++)
-            {
-                var number = SyntheticTraffic.Number(1_000 + i);
-                if (i < 8)
-                {
-                    registered.Add(number);
-                    producer.Register(new RegisterUpdate { subject = number, subjectType = SubjectType.PHONE, action = RegisterAction.REGISTERED, effectiveAt = (now - Duration.FromDays(40)).ToAvro() });
-                }
-                else
-                {
-                    free.Add(number);
-                }
-            }
-            consented = registered[0];
-            producer.Consent(new ConsentEvent { subject = consented, subjectType = SubjectType.PHONE, companyId = "ACME", action = ConsentAction.GRANTED, basis = ConsentBasis.EXPLICIT_CONSENT, at = (now - Duration.FromDays(2)).ToAvro() });
-        }
-        await TopicCounter.WaitForRecordsAsync(kafka.BootstrapServers, $"{applicationId}-subject-state-changelog", registered.Count + 1, TimeSpan.FromSeconds(120), cancel);
-        // Both instances answer once each owns its partitions and the register consultation is in.
-        foreach (var gate in new[] { first, second })
-        {
-            // Readiness turns on without a log line (the consultation arrives in a global store): asked on a timer.
-            using var tick = Signal.Every(TimeSpan.FromMilliseconds(200));
-            await Wait.UntilAsync(async () => (await Http.GetAsync(Url(gate, "/health/ready"), cancel)).IsSuccessStatusCode, tick, TimeSpan.FromSeconds(120), $"{gate.Label} ready", cancel);
-        }
-    }
-
-    private GateProcess Gate(string label)
-    {
-        var gate = new GateProcess(label, folder, kafka.BootstrapServers, applicationId, 4, Path.Combine(folder, label + "-state"));
-        gate.Environment[$"Api__Keys__{AcmeKey}"] = "ACME";
-        gate.Environment[$"Api__Keys__{BetaKey}"] = "BETA";
-        gate.Environment["Api__RequestsPerSecond"] = "50";
-        // Outside Development, peers need a secret to sign forwarded queries with.
-        gate.Environment["Api__PeerSecret"] = "api-tests-peer-secret-0123456789abcdef";
-        return gate;
-    }
+    private DevKafkaProcess kafka => rig.Kafka;
+    private GateProcess first => rig.First;
+    private GateProcess second => rig.Second;
+    private List<string> registered => rig.Registered;
+    private List<string> free => rig.Free;
+    private string consented => rig.Consented;
+    private string at => rig.At;
 
     private static string Url(GateProcess gate, string path) => $"http://127.0.0.1:{gate.Port}{path}";
 
@@ -196,7 +138,7 @@ public sealed class CheckApiProcessTests : IAsyncLifetime
     [Fact]
     public async Task Past_the_rate_limit_the_answer_is_429()
     {
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 120).Select(_ => GetAsync(CheckUrl(first, free[1], company: "BETA"), BetaKey)));
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 120).Select(_ => GetAsync(CheckUrl(first, free[1], company: "BETA"), CheckApiRig.LimitKey)));
 
         Assert.Contains(statuses, s => s.Status == HttpStatusCode.TooManyRequests && s.ContentType == "application/problem+json");
     }
@@ -242,6 +184,8 @@ public sealed class CheckApiProcessTests : IAsyncLifetime
         var cancel = TestContext.Current.CancellationToken;
         var serdes = RecordSerdes.Local();
         var plan = new SimulationPlan { Register = 500, Intents = 3_000, Seed = 11, AttemptShare = 0.3, RunId = "logs" };
+        // Other tests of the class share the gates: every dead letter before this one's is already out.
+        var deadBefore = TopicReader.ReadToEnd(kafka.BootstrapServers, TopicNames.DeadLetters, "log-test-before").Count();
         using (var producer = new TrafficProducer(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }, serdes))
         {
             TrafficRun.Run(producer, plan, PolicyRules.Default, null, cancel);
@@ -250,7 +194,7 @@ public sealed class CheckApiProcessTests : IAsyncLifetime
             producer.Raw(TopicNames.RegisterUpdates, "3331234567", [0x01, 0x02]);
         }
         await Wait.UntilAsync(async () => (await GetAsync(Url(first, "/health/live"), null)).Status == HttpStatusCode.OK, first.Current.Output, TimeSpan.FromSeconds(30), "gate alive", cancel);
-        await TopicCounter.WaitForRecordsAsync(kafka.BootstrapServers, TopicNames.DeadLetters, 2, TimeSpan.FromSeconds(120), cancel);
+        await TopicCounter.WaitForRecordsAsync(kafka.BootstrapServers, TopicNames.DeadLetters, deadBefore + 2, TimeSpan.FromSeconds(120), cancel);
         foreach (var number in registered.Concat(free).Take(5))
         {
             await GetAsync(CheckUrl(first, number), AcmeKey);
@@ -261,20 +205,5 @@ public sealed class CheckApiProcessTests : IAsyncLifetime
         var leaked = numbers.Select(n => n[3..]).Where(national => logs.Contains(national, StringComparison.Ordinal)).Take(5).ToList();
         Assert.True(logs.Length > 1_000, "the gates wrote a log");
         Assert.Empty(leaked);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        first?.Dispose();
-        second?.Dispose();
-        kafka?.Dispose();
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        return ValueTask.CompletedTask;
     }
 }
