@@ -72,8 +72,8 @@ public sealed class AdoptedDecisionTests
                 await running.Task.WaitAsync(TimeSpan.FromSeconds(60), cancel);
                 using (var producer = new TrafficProducer(new ProducerConfig { BootstrapServers = broker.BootstrapServers }, serdes))
                 {
-                    producer.Intent(Intent("a-1", phone, at));
-                    producer.Intent(Intent("a-2", phone, at + Duration.FromHours(2)));
+                    producer.Intent(TestIntents.Phone("a-1", phone, at));
+                    producer.Intent(TestIntents.Phone("a-2", phone, at + Duration.FromHours(2)));
                     producer.Flush(TimeSpan.FromSeconds(10));
                 }
 
@@ -111,18 +111,5 @@ public sealed class AdoptedDecisionTests
         Streams = new StreamsSettings { ApplicationId = appId, StateDir = stateDir },
         Subjects = new SubjectSettings { HashSecret = HashSecret },
         Development = true,
-    };
-
-    private static CallIntent Intent(string id, string subject, Instant at) => new()
-    {
-        intentId = id,
-        companyId = "ACME",
-        callCenterId = "CC-1",
-        campaignId = "IT",
-        channel = Channel.PHONE,
-        subject = subject,
-        callerId = "+390212345678",
-        purpose = Purpose.PROMOTIONAL,
-        scheduledAt = at.ToAvro(),
     };
 }

@@ -55,12 +55,12 @@ public class GateOverKafkaTests
                 await TopicCounter.WaitForRecordsAsync(broker.BootstrapServers, $"{appId}-{StoreNames.Subjects}-changelog", registered, TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
                 producer.Raw(TopicNames.Intents, "garbage-1", [0x01, 0x02, 0x03]);
                 producer.Raw(TopicNames.Intents, "garbage-2", Encoding.UTF8.GetBytes("{\"intentId\":\"x\"}"));
-                producer.Raw(TopicNames.Intents, null, serdes.CallIntent.Serialize(Make(run + "-nokey", SyntheticTraffic.Number(1), at), new SerializationContext(MessageComponentType.Value, TopicNames.Intents)));
+                producer.Raw(TopicNames.Intents, null, serdes.CallIntent.Serialize(TestIntents.Phone(run + "-nokey", SyntheticTraffic.Number(1), at), new SerializationContext(MessageComponentType.Value, TopicNames.Intents)));
                 for (var i = 0; i < intents; i++)
                 {
                     // Subjects 0..49 cycle, written in varying formats; the register holds a share of them.
                     var n = i % 50;
-                    var intent = Make($"{run}-i{i}", traffic.Formatted(SyntheticTraffic.Number(n)), at + Duration.FromDays(i / 50));
+                    var intent = TestIntents.Phone($"{run}-i{i}", traffic.Formatted(SyntheticTraffic.Number(n)), at + Duration.FromDays(i / 50));
                     if (traffic.IsRegistered(n))
                     {
                         expectedBlocked.Add(intent.intentId);
@@ -105,17 +105,4 @@ public class GateOverKafkaTests
             Directory.Delete(stateDir, recursive: true);
         }
     }
-
-    private static CallIntent Make(string id, string subject, Instant at) => new()
-    {
-        intentId = id,
-        companyId = "ACME",
-        callCenterId = "CC-1",
-        campaignId = "IT",
-        channel = Channel.PHONE,
-        subject = subject,
-        callerId = "+390212345678",
-        purpose = Purpose.PROMOTIONAL,
-        scheduledAt = at.ToAvro(),
-    };
 }

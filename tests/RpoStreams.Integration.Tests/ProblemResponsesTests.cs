@@ -23,9 +23,11 @@ public sealed class ProblemResponsesTests : IAsyncLifetime
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<ClientErrors>();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddExceptionHandler<StateMovingExceptionHandler>();
         app = builder.Build();
         app.UseProblemResponses();
         app.MapGet("/bug", string () => throw new InvalidOperationException("a bug in /src/RpoStreams.Gate/Secret.cs"));
+        app.MapGet("/moving", string () => throw new Streamiz.Kafka.Net.Errors.InvalidStateStoreException("The state store, subject-state, may have migrated to another instance."));
         app.MapGet("/too-large", string () => throw new BadHttpRequestException("too large", StatusCodes.Status413PayloadTooLarge));
         await app.StartAsync(TestContext.Current.CancellationToken);
         http.BaseAddress = new Uri(app.Urls.First());
@@ -51,6 +53,17 @@ public sealed class ProblemResponsesTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_store_moving_in_a_rebalance_is_a_503_to_retry_not_a_500()
+    {
+        using var response = await http.GetAsync(new Uri("/moving", UriKind.Relative), TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("retry", body, StringComparison.Ordinal);
     }
 
     [Fact]

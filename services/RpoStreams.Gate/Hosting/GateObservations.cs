@@ -64,7 +64,7 @@ public sealed class GateObservations : BackgroundService
                     admin ??= clients.CreateAdmin(new AdminClientConfig { BootstrapServers = runtime.BootstrapServers, ClientId = config.Streams.ApplicationId + "-observer" });
                     current = new Snapshot(await LagAsync(admin), StoreEntries());
                 }
-                catch (Exception e) when (e is KafkaException or InvalidOperationException or TimeoutException or InvalidStateStoreException)
+                catch (Exception e) when (e is KafkaException or InvalidOperationException or TimeoutException)
                 {
                     logger.LogDebug("Could not observe the gate: {Reason}", e.Message);
                 }

@@ -8,15 +8,7 @@ public static class ProblemResponses
     /// <summary>First in the pipeline, so that it wraps every endpoint (the dashboard's files included).</summary>
     public static WebApplication UseProblemResponses(this WebApplication app)
     {
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            StatusCodeSelector = e => e switch
-            {
-                BadHttpRequestException bad => bad.StatusCode,
-                Streamiz.Kafka.Net.Errors.InvalidStateStoreException => StatusCodes.Status503ServiceUnavailable,
-                _ => StatusCodes.Status500InternalServerError,
-            },
-        });
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
         app.UseStatusCodePages(WriteStatusProblemAsync);
         return app;
     }
