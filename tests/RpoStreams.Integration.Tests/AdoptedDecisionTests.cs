@@ -1,18 +1,12 @@
 using System.Text;
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging.Abstractions;
 using NodaTime;
 using RpoStreams.Contracts;
-using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Gate.Hosting;
-using RpoStreams.Gate.Hosting.Settings;
-using RpoStreams.Gate.Topology;
 using RpoStreams.Policy;
 using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
 using RpoStreams.Simulation;
-using Streamiz.Kafka.Net;
 
 namespace RpoStreams.Integration.Tests;
 
@@ -23,12 +17,9 @@ namespace RpoStreams.Integration.Tests;
 /// </summary>
 public sealed class AdoptedDecisionTests
 {
-    private const string HashSecret = "adopted-decision-tests-secret";
-
     [Fact]
     public async Task A_decision_published_before_a_crash_is_adopted_once_and_caps_the_next_call_that_day()
     {
-        var cancel = TestContext.Current.CancellationToken;
         await using var broker = await TestBroker.StartAsync(TestBroker.Embedded);
         var appId = "adopt-" + Guid.NewGuid().ToString("N")[..8];
         // One partition: the intent read again is the record at offset 0, the one the earlier run decided.
@@ -38,7 +29,7 @@ public sealed class AdoptedDecisionTests
         var now = SystemClock.Instance.GetCurrentInstant();
         var at = PolicyRules.Default.Window.NextOpen(now);
         const string phone = "+393401000007";
-        var subjectRef = new SubjectHasher(HashSecret).RefOf(new NormalizedSubject(SubjectType.PHONE, phone));
+        var subjectRef = new SubjectHasher(RunningGate.HashSecret).RefOf(new NormalizedSubject(SubjectType.PHONE, phone));
         try
         {
             // Given a fresh register consultation and the decision an earlier run published for intent a-1 (offset 0)
@@ -56,20 +47,8 @@ public sealed class AdoptedDecisionTests
             }
 
             // When the gate, on the development broker's contract, reads that intent again and then a second call that day
-            using var gate = new StreamingGate(Config(broker.BootstrapServers, appId, stateDir), broker.BootstrapServers, developmentBroker: true, serdes,
-                new GateMetrics(), KafkaClientFactory.Unconfigured, NullLoggerFactory.Instance);
-            try
+            using (await RunningGate.StartAsync(broker.BootstrapServers, appId, 1, stateDir, developmentBroker: true))
             {
-                var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                gate.Stream.StateChanged += (_, state) =>
-                {
-                    if (state == KafkaStream.State.RUNNING)
-                    {
-                        running.TrySetResult();
-                    }
-                };
-                await gate.StartAsync(cancel);
-                await running.Task.WaitAsync(TimeSpan.FromSeconds(60), cancel);
                 using (var producer = new TrafficProducer(new ProducerConfig { BootstrapServers = broker.BootstrapServers }, serdes))
                 {
                     producer.Intent(TestIntents.Phone("a-1", phone, at));
@@ -88,10 +67,6 @@ public sealed class AdoptedDecisionTests
                 Assert.Equal("earlier-run", first.Value.policyVersion);
                 Assert.Equal("a-1", Encoding.UTF8.GetString(first.Key!));
             }
-            finally
-            {
-                gate.Close(failed: false);
-            }
         }
         finally
         {
@@ -104,12 +79,4 @@ public sealed class AdoptedDecisionTests
             }
         }
     }
-
-    private static GateConfiguration Config(string bootstrap, string appId, string stateDir) => new()
-    {
-        Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = 1 },
-        Streams = new StreamsSettings { ApplicationId = appId, StateDir = stateDir },
-        Subjects = new SubjectSettings { HashSecret = HashSecret },
-        Development = true,
-    };
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
-using NodaTime;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Hosting;
@@ -11,14 +10,20 @@ using Streamiz.Kafka.Net;
 
 namespace RpoStreams.Integration.Tests;
 
-/// <summary>The gate's topology in a Streamiz KafkaStream inside the test process, configured like the service.</summary>
+/// <summary>
+/// The gate in the test process, built as the service builds it (<see cref="StreamingGate"/>): on Kafka's
+/// exactly-once path, or with <c>developmentBroker</c> on the development broker's at-least-once one.
+/// </summary>
 public sealed class RunningGate : IDisposable
 {
-    private readonly KafkaStream stream;
+    /// <summary>The subjectRef secret of every gate these tests start.</summary>
+    public const string HashSecret = "integration-tests-secret";
 
-    private RunningGate(KafkaStream stream, GateConfiguration config, GateMetrics metrics)
+    private readonly StreamingGate gate;
+
+    private RunningGate(StreamingGate gate, GateConfiguration config, GateMetrics metrics)
     {
-        this.stream = stream;
+        this.gate = gate;
         Config = config;
         Metrics = metrics;
     }
@@ -27,20 +32,19 @@ public sealed class RunningGate : IDisposable
 
     public GateMetrics Metrics { get; }
 
-    public static async Task<RunningGate> StartAsync(string bootstrap, string applicationId, int partitions, string stateDir, bool exactlyOnce = true)
+    public static async Task<RunningGate> StartAsync(string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker = false)
     {
         var config = new GateConfiguration
         {
             Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = partitions },
-            Streams = new StreamsSettings { ApplicationId = applicationId, StateDir = stateDir, Guarantee = exactlyOnce ? "ExactlyOnce" : "AtLeastOnce" },
-            Subjects = new SubjectSettings { HashSecret = "integration-tests-secret" },
+            Streams = new StreamsSettings { ApplicationId = applicationId, StateDir = stateDir },
+            Subjects = new SubjectSettings { HashSecret = HashSecret },
             Development = true,
         };
         var metrics = new GateMetrics();
-        var options = config.TopologyOptions(RecordSerdes.Local(), metrics, null, SystemClock.Instance, exactlyOnce: exactlyOnce);
-        var stream = new KafkaStream(GateTopology.Build(options), GateStreamConfig.Create(config, bootstrap, exactlyOnce, NullLoggerFactory.Instance));
+        var gate = new StreamingGate(config, bootstrap, developmentBroker, RecordSerdes.Local(), metrics, KafkaClientFactory.Unconfigured, NullLoggerFactory.Instance);
         var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        stream.StateChanged += (_, now) =>
+        gate.Stream.StateChanged += (_, now) =>
         {
             if (now == KafkaStream.State.RUNNING)
             {
@@ -51,12 +55,25 @@ public sealed class RunningGate : IDisposable
                 running.TrySetException(new InvalidOperationException("the gate stream went to ERROR"));
             }
         };
-        await stream.StartAsync();
-        await running.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new RunningGate(stream, config, metrics);
+        try
+        {
+            await gate.StartAsync(CancellationToken.None);
+            await running.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            gate.Close(failed: true);
+            gate.Dispose();
+            throw;
+        }
+        return new RunningGate(gate, config, metrics);
     }
 
-    public void Dispose() => stream.Dispose();
+    public void Dispose()
+    {
+        gate.Close(failed: false);
+        gate.Dispose();
+    }
 }
 
 /// <summary>Follows a topic from the beginning with read_committed until a condition holds or a deadline passes (records still arriving count).</summary>
