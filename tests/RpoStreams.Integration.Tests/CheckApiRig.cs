@@ -27,6 +27,9 @@ public sealed class CheckApiRig : IAsyncLifetime
     /// <summary>A key of its own for the rate-limit test, so the bucket it empties is no other test's.</summary>
     public const string LimitKey = "limitkey0123456789abcde";
 
+    /// <summary>Where the rig's numbers start: the log test's simulated traffic covers numbers 0 to about 1,700.</summary>
+    private const long FirstNumber = 100_000_000;
+
     public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private readonly string folder = Directory.CreateTempSubdirectory("rpo-api-").FullName;
@@ -67,7 +70,8 @@ public sealed class CheckApiRig : IAsyncLifetime
             producer.Consultation(new RegisterConsultation { consultedAt = now.ToAvro(), feedId = "api-tests" });
             for (var i = 0; i < 12; i++)
             {
-                var number = SyntheticTraffic.Number(1_000 + i);
+                // Far past any population a simulated run of another test registers or calls (its numbers start at 0).
+                var number = SyntheticTraffic.Number(FirstNumber + i);
                 if (i < 8)
                 {
                     Registered.Add(number);
