@@ -14,6 +14,7 @@ public class FailFastTests
         { "invalid calling hours", ["Kafka__BootstrapServers=127.0.0.1:1", "Policy__WeekdayHours=9-20", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:WeekdayHours '9-20' must be HH:mm-HH:mm" },
         { "malformed bootstrap", ["Kafka__BootstrapServers=kafka", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:BootstrapServers 'kafka' must be host:port" },
         { "peers without a peer secret outside development", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__Peers=http://127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], "Api:PeerSecret is required outside Development when Api:Peers or Api:PeerDns is set" },
+        { "negative batch limit (Kestrel reads it before validation)", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__MaxBatchBytes=-1", "Subjects__HashSecret=fail-fast-tests-secret"], "Api:MaxBatchBytes must be between 65536 and 67108864 (got -1)" },
         { "unknown guarantee", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
     };
 

@@ -5,6 +5,9 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// <summary>The check API (section <c>Api</c>).</summary>
 public sealed class ApiSettings
 {
+    /// <summary>The bounds of <see cref="MaxBatchBytes"/>.</summary>
+    public const int MinBatchBytes = 64 * 1024, MaxBatchBytesLimit = 64 * 1024 * 1024;
+
     /// <summary>API key → the companyId it may ask about (environment <c>Api__Keys__&lt;key&gt;=&lt;companyId&gt;</c>).</summary>
     public Dictionary<string, string> Keys { get; set; } = new(StringComparer.Ordinal);
 
@@ -17,7 +20,7 @@ public sealed class ApiSettings
     public int MaxBatchSubjects { get; set; } = 10_000;
 
     /// <summary>Largest batch body, in bytes (also Kestrel's limit for every request body); 413 above it.</summary>
-    [Range(64 * 1024, 64 * 1024 * 1024)]
+    [Range(MinBatchBytes, MaxBatchBytesLimit)]
     public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>

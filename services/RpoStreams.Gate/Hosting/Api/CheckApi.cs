@@ -31,9 +31,16 @@ public static class CheckApi
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddExceptionHandler<StateMovingExceptionHandler>();
         // No request body anywhere may be larger than the largest batch. Kestrel is built with the host, before the
-        // settings are validated, so it reads the value as bound (a bad one stops start-up before Kestrel listens).
+        // settings are validated, so it reads the value as bound; one out of range is left to the validation, which
+        // stops start-up with its line before Kestrel listens (Kestrel itself would throw on a negative one).
         services.AddOptions<KestrelServerOptions>().Configure(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = (configuration.GetSection("Api").Get<ApiSettings>() ?? new ApiSettings()).MaxBatchBytes);
+        {
+            var bound = (configuration.GetSection("Api").Get<ApiSettings>() ?? new ApiSettings()).MaxBatchBytes;
+            if (bound >= ApiSettings.MinBatchBytes && bound <= ApiSettings.MaxBatchBytesLimit)
+            {
+                kestrel.Limits.MaxRequestBodySize = bound;
+            }
+        });
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<ApiSettings>>((limiter, api) => LimitPerKey(limiter, api.Value.RequestsPerSecond));
         return services;
