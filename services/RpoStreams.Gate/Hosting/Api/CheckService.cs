@@ -67,7 +67,11 @@ public sealed class CheckService
         var subject = SubjectFacts.None;
         if (located is { } l)
         {
-            var state = runtime.SubjectStore<SubjectState>(StoreNames.Subjects)?.Get(l.Ref);
+            // No store (tasks moving in a rebalance) is never "no state": that would answer for a registered
+            // subject as if it were not; the exception handler makes it a 503 to retry.
+            var store = runtime.SubjectStore<SubjectState>(StoreNames.Subjects)
+                ?? throw new Streamiz.Kafka.Net.Errors.InvalidStateStoreException($"the state store {StoreNames.Subjects} is not available on this instance now");
+            var state = store.Get(l.Ref);
             subject = new SubjectFacts(
                 SubjectStateRules.ToFacts(state?.register),
                 SubjectStateRules.ConsentOf(state?.consents, query.CompanyId),
