@@ -1,17 +1,3 @@
-using System.Diagnostics;
-using Confluent.Kafka;
-using NodaTime;
-using Offset = Confluent.Kafka.Offset;
-using RpoStreams.Contracts;
-using RpoStreams.Contracts.Kafka;
-using RpoStreams.Contracts.Serialization;
-using RpoStreams.Policy.Subjects;
-using RpoStreams.DevKafka;
-using RpoStreams.Policy;
-using RpoStreams.Simulation;
-using RpoStreams.Gate.Topology;
-using RpoStreams.Gate.Hosting;
-
 namespace RpoStreams.Bench;
 
 /// <summary>What to measure and how much of it.</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using NodaTime;
-using Offset = Confluent.Kafka.Offset;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
@@ -9,7 +8,6 @@ using RpoStreams.Policy.Subjects;
 using RpoStreams.Policy;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
-using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Bench;
 

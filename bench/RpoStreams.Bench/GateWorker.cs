@@ -1,9 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Confluent.Kafka;
-using Microsoft.Extensions.Logging;
-using NodaTime;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Gate.Hosting;

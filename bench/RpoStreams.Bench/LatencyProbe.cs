@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Kafka;
-using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Bench;
 

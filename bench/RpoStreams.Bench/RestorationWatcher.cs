@@ -1,15 +1,4 @@
-using Microsoft.Extensions.Configuration;
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using NodaTime;
-using RpoStreams.Contracts.Serialization;
-using RpoStreams.Contracts.Kafka;
-using RpoStreams.Gate.Hosting;
-using RpoStreams.Gate.Hosting.Settings;
-using RpoStreams.Gate.Topology;
-using Streamiz.Kafka.Net;
 
 namespace RpoStreams.Bench;
 

@@ -1,5 +1,4 @@
 using NodaTime;
-using RpoStreams.Contracts;
 using RpoStreams.Policy;
 using RpoStreams.Records;
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using Avro.Generic;
 using Avro.IO;
 using Confluent.Kafka;
-using Confluent.SchemaRegistry;
 using Confluent.SchemaRegistry.Serdes;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Records;

@@ -1,13 +1,7 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
 using NodaTime;
 using NodaTime.Text;
-using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Policy.Subjects;
 using RpoStreams.Policy;
 using RpoStreams.Simulation;
 using RpoStreams.Records;

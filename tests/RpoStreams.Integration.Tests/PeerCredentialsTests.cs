@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using RpoStreams.Gate.Hosting;
 using RpoStreams.Gate.Hosting.Api;
 using RpoStreams.Gate.Hosting.Settings;
 

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using RpoStreams.Contracts;
 using RpoStreams.DevKafka;
 using RpoStreams.Gate.Topology;
 using Testcontainers.Kafka;

@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace RpoStreams.Contracts.Serialization;
 
 /// <summary>The .avsc files of schemas/, embedded in this assembly at build time.</summary>

@@ -38,12 +38,6 @@ public sealed class EmittedDecisionsView : IPublishedDecisions, IDisposable
         loop = new Thread(Run) { IsBackground = true, Name = "emitted-decisions-view" };
     }
 
-    /// <summary>With a client that has <paramref name="kafka"/>'s security settings and whose librdkafka log goes nowhere (tools).</summary>
-    public EmittedDecisionsView(string bootstrap, KafkaSettings kafka, string applicationId, ILogger logger)
-        : this(new KafkaClientFactory(kafka, null), bootstrap, applicationId, logger)
-    {
-    }
-
     public byte[]? Find(string intentId) => decisions.TryGetValue(intentId, out var bytes) ? bytes : null;
 
     public byte[]? FindPublished(string intentId, long since)

@@ -1,5 +1,4 @@
 using NodaTime;
-using OpenTelemetry.Metrics;
 using RpoStreams.Gate.Hosting.Settings;
 
 namespace RpoStreams.Gate.Hosting;

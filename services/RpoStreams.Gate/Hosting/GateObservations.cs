@@ -1,12 +1,9 @@
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using NodaTime;
-using RpoStreams.Contracts;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
-using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 using Streamiz.Kafka.Net.Errors;
 

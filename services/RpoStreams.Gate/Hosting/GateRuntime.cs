@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using NodaTime;
-using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Topology;
-using RpoStreams.Records;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.State;
 

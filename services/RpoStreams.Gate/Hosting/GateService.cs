@@ -5,7 +5,6 @@ using RpoStreams.DevKafka.Registry;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
-using Streamiz.Kafka.Net.SerDes;
 
 namespace RpoStreams.Gate.Hosting;
 
@@ -25,6 +24,7 @@ public sealed class GateService : BackgroundService
     private readonly IHostApplicationLifetime lifetime;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger<GateService> logger;
+    /// <summary>Held for the life of the service so the embedded broker is never collected while it serves (see StopAsync).</summary>
     private EmbeddedKafka? embedded;
     private SchemaRegistryEndpoint? registryEndpoint;
     private StreamingGate? gate;

@@ -26,12 +26,6 @@ public sealed class KafkaDeadLetterPublisher : IDeadLetterPublisher, IDisposable
         this.logger = logger;
     }
 
-    /// <summary>With a client that applies no security and whose librdkafka log goes nowhere (tools and tests).</summary>
-    public KafkaDeadLetterPublisher(ProducerConfig config, RecordSerdes recordSerdes, ILogger logger)
-        : this(KafkaClientFactory.Unconfigured, config, recordSerdes, logger)
-    {
-    }
-
     public void Publish(byte[]? key, DeadLetter deadLetter)
     {
         var value = serdes.Serialize(deadLetter, new SerializationContext(MessageComponentType.Value, TopicNames.DeadLetters));

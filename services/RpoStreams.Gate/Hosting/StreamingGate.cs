@@ -5,7 +5,6 @@ using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
-using Streamiz.Kafka.Net.SerDes;
 
 namespace RpoStreams.Gate.Hosting;
 

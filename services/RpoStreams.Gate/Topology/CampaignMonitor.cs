@@ -1,6 +1,5 @@
 using System.Globalization;
 using NodaTime;
-using RpoStreams.Contracts;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 using Streamiz.Kafka.Net.Processors.Public;

@@ -1,5 +1,4 @@
 using NodaTime;
-using RpoStreams.Contracts;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using RpoStreams.Gate.Hosting.Settings;

@@ -4,7 +4,6 @@ using NodaTime;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Policy;
-using RpoStreams.Records;
 
 namespace RpoStreams.Gate.Hosting.Dashboard;
 
