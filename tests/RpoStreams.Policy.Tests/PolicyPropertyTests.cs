@@ -1,4 +1,5 @@
 using CsCheck;
+using RpoStreams.Tests.Shared;
 using RpoStreams.Policy.Tests.Support;
 using static RpoStreams.Policy.Tests.Support.Given;
 
@@ -202,43 +203,14 @@ public class PolicyPropertyTests
 
     // ---- formatting of numbers ----
 
-    private static readonly string[] MobilePrefixes =
-        ["320", "324", "327", "328", "329", "330", "331", "333", "334", "335", "336", "337", "338", "339",
-         "340", "342", "345", "346", "347", "348", "349", "366", "368", "380", "388", "389", "391", "392", "393"];
-
-    /// <summary>A valid Italian mobile number as 10 national digits.</summary>
-    private static readonly Gen<string> GenMobile =
-        Gen.Select(Gen.OneOf(MobilePrefixes), Gen.Int[0, 9_999_999], (prefix, rest) => prefix + rest.ToString("D7"));
-
-    /// <summary>Ways people and systems write an Italian mobile number.</summary>
-    private static string[] Writings(string digits)
-    {
-        var (p, a, b) = (digits[..3], digits[3..6], digits[6..]);
-        return
-        [
-            digits,
-            $"{p} {a} {b}",
-            $"{p}-{a}{b}",
-            $"{p}.{a}.{b}",
-            $"({p}) {a} {b}",
-            $"+39{digits}",
-            $"+39 {digits}",
-            $"+39 {p} {a} {b}",
-            $"+39-{p}-{a}-{b}",
-            $"0039{digits}",
-            $"0039 {p}-{a}{b}",
-            $"  {p} {a} {b}  ",
-        ];
-    }
-
     [Fact]
     public void Every_writing_of_a_mobile_number_normalizes_to_the_same_subject_and_ref()
     {
         var hasher = new SubjectHasher("property-secret");
-        GenMobile.Sample(digits =>
+        MobileNumbers.Gen.Sample(digits =>
         {
             var refs = new HashSet<string>();
-            foreach (var writing in Writings(digits))
+            foreach (var writing in MobileNumbers.Writings(digits))
             {
                 Assert.True(SubjectNormalizer.TryNormalize(writing, SubjectType.PHONE, out var subject), $"'{writing}' not accepted");
                 Assert.Equal("+39" + digits, subject.Value);
@@ -251,13 +223,13 @@ public class PolicyPropertyTests
     [Fact]
     public void Decision_does_not_depend_on_how_the_subject_or_caller_id_is_written()
     {
-        var gen = Gen.Select(GenMobile, GenMobile, GenScenario);
+        var gen = Gen.Select(MobileNumbers.Gen, MobileNumbers.Gen, GenScenario);
         gen.Sample((subjectDigits, callerDigits, s) =>
         {
             var facts = s.History().For(s.Intent.CompanyId);
             PolicyDecision? first = null;
-            var subjectWritings = Writings(subjectDigits);
-            var callerWritings = Writings(callerDigits);
+            var subjectWritings = MobileNumbers.Writings(subjectDigits);
+            var callerWritings = MobileNumbers.Writings(callerDigits);
             for (var i = 0; i < subjectWritings.Length; i++)
             {
                 var valid = SubjectNormalizer.TryNormalize(subjectWritings[i], SubjectType.PHONE, out _);
