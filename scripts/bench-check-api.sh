@@ -23,7 +23,7 @@ trap cleanup EXIT
 $rpo devkafka --partitions 4 > "$work/kafka.out" 2>&1 & kafka_pid=$!
 for _ in $(seq 1 150); do grep -q '^bootstrap:' "$work/kafka.out" 2>/dev/null && break; sleep 0.2; done
 bootstrap=$(awk '/^bootstrap:/ {print $2}' "$work/kafka.out")
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(python3 scripts/free-port.py)
 key=benchkey0123456789abcdef
 env Kafka__BootstrapServers="$bootstrap" Streams__StateDir="$work/state" Subjects__HashSecret=bench-check-api-secret \
   ASPNETCORE_ENVIRONMENT=Production "Api__Keys__${key}=ACME" Api__RequestsPerSecond=100000 Logging__Format=json \

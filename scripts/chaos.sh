@@ -53,17 +53,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # A random delay in tenths of a second between min_after and max_after seconds.
 random_delay() { awk -v r="$RANDOM" -v a="$min_after" -v m="$max_after" 'BEGIN { printf "%.1f", a + (r / 32767) * (m - a) }'; }
 # A free port below the kernel's ephemeral range, so no client connection takes it before the gate binds it.
-free_port() { python3 -c '
-import random, socket
-while True:
-    p = random.randrange(20000, 32000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        s.close()'; }
+free_port() { python3 scripts/free-port.py; }
 
 # Seconds from a start (epoch $2) to the first "RUNNING" line of its log $1, or "-" if it never got there.
 running_after() {
