@@ -260,8 +260,7 @@ internal sealed class GateWorker : IDisposable
     {
         if (gate != null)
         {
-            gate.Close(failed);
-            gate.Dispose();
+            gate.Stop(failed);
             gate = null;
         }
         clients.Dispose();

@@ -62,8 +62,7 @@ public sealed class RunningGate : IDisposable
         }
         catch
         {
-            gate.Close(failed: true);
-            gate.Dispose();
+            gate.Stop(failed: true);
             throw;
         }
         return new RunningGate(gate, config, metrics);
@@ -71,8 +70,7 @@ public sealed class RunningGate : IDisposable
 
     public void Dispose()
     {
-        gate.Close(failed: false);
-        gate.Dispose();
+        gate.Stop(failed: false);
     }
 }
 

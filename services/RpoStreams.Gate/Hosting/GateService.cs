@@ -137,9 +137,8 @@ public sealed class GateService : BackgroundService
         if (gate is not null)
         {
             logger.LogInformation("Stopping: committing and closing the stream");
-            gate.Close(failed: runtime.HasFailed);
+            gate.Stop(failed: runtime.HasFailed);
             runtime.Stream = null;
-            gate.Dispose();
         }
         if (registryEndpoint is not null)
         {

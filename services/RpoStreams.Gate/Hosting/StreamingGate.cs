@@ -63,22 +63,31 @@ public sealed class StreamingGate : IDisposable
 
     public KafkaStream Stream { get; }
 
+    private bool stopped;
+
     public Task StartAsync(CancellationToken cancel) => Stream.StartAsync(cancel);
 
-    /// <summary>Closes the stream (stores flushed, last commit, group left) and, unless it failed, marks the state dir clean.</summary>
-    public void Close(bool failed)
+    /// <summary>
+    /// Closes the stream (stores flushed, last commit, group left), marks the state dir clean unless it failed, and
+    /// closes the gate's own clients. Once; later calls do nothing.
+    /// </summary>
+    public void Stop(bool failed)
     {
+        if (stopped)
+        {
+            return;
+        }
+        stopped = true;
         Stream.Dispose();
         if (!failed)
         {
             // After a stream error the local state may hold writes of an aborted transaction: not clean.
             CleanShutdownMarker.MarkClean(config.Streams.StateDir, config.Streams.ApplicationId);
         }
-    }
-
-    public void Dispose()
-    {
         deadLetters.Dispose();
         emitted?.Dispose();
     }
+
+    /// <summary>Stops without marking the state clean (a caller that knows the stop was clean calls <see cref="Stop"/>).</summary>
+    public void Dispose() => Stop(failed: true);
 }
