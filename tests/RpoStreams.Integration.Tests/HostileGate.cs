@@ -34,6 +34,9 @@ public sealed class HostileGate : IAsyncLifetime
 
     public string Url(string pathAndQuery) => $"http://127.0.0.1:{Gate.Port}{pathAndQuery}";
 
+    /// <summary>The gate's /metrics right after it reached RUNNING, before the warm-up or any test sent a request.</summary>
+    public string MetricsAtStart { get; private set; } = "";
+
     public async ValueTask InitializeAsync()
     {
         var cancel = TestContext.Current.CancellationToken;
@@ -50,6 +53,8 @@ public sealed class HostileGate : IAsyncLifetime
         Gate.Environment["Api__PeerSecret"] = PeerSecret;
         Gate.Start();
         await Gate.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel);
+        // Before any request: what a scrape right after start-up sees.
+        MetricsAtStart = await Http.GetStringAsync(Url("/metrics"), cancel);
         // Warm up: the first answers compile the code paths the tests time.
         foreach (var path in new[] { "/v1/check?subject=%2B393331234567&companyId=ACME", "/v1/check?subject=Via%20Roma%201&companyId=ACME&channel=POSTAL_MAIL", "/openapi/v1.json" })
         {
