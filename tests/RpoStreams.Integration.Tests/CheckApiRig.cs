@@ -85,7 +85,13 @@ public sealed class CheckApiRig : IAsyncLifetime
         {
             // Readiness turns on without a log line (the consultation arrives in a global store): asked on a timer.
             using var tick = Signal.Every(TimeSpan.FromMilliseconds(200));
-            await Wait.UntilAsync(async () => (await Http.GetAsync($"http://127.0.0.1:{gate.Port}/health/ready", cancel)).IsSuccessStatusCode, tick, TimeSpan.FromSeconds(120), $"{gate.Label} ready", cancel);
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    using var ready = await Http.GetAsync($"http://127.0.0.1:{gate.Port}/health/ready", cancel);
+                    return ready.IsSuccessStatusCode;
+                },
+                tick, TimeSpan.FromSeconds(120), $"{gate.Label} ready", cancel);
         }
     }
 
