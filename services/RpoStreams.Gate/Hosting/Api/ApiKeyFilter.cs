@@ -31,7 +31,7 @@ public sealed class ApiKeyFilter : IEndpointFilter
         }
         if (CheckInput.Repeated(http.Request.Query) is { } repeated)
         {
-            return errors.Refuse(StatusCodes.Status400BadRequest, "repeated-parameter", "Bad request", repeated);
+            return errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.RepeatedParameter, "Bad request", repeated);
         }
         var asked = http.Request.Query["companyId"].ToString();
         if (asked.Length > 0 && !string.Equals(asked, company, StringComparison.Ordinal))

@@ -26,19 +26,19 @@ internal static class BatchBody
         var encoding = http.Request.Headers.ContentEncoding;
         if (encoding.Count > 0 && !(encoding.Count == 1 && string.Equals(encoding[0], "identity", StringComparison.OrdinalIgnoreCase)))
         {
-            return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, "content-encoding", "Unsupported Media Type",
+            return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, ClientErrors.ContentEncoding, "Unsupported Media Type",
                 "Content-Encoding is not supported: send the body uncompressed"));
         }
         var isJson = false;
         if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type)
             || !((isJson = type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)) || type.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)))
         {
-            return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, "content-type", "Unsupported Media Type",
+            return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, ClientErrors.ContentType, "Unsupported Media Type",
                 "send Content-Type: application/json or text/csv (UTF-8)"));
         }
         if (type.Charset.HasValue && !(type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase) || type.Charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase)))
         {
-            return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, "charset", "Unsupported Media Type",
+            return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, ClientErrors.Charset, "Unsupported Media Type",
                 "the body must be UTF-8 (charset=utf-8, or no charset)"));
         }
         if (http.Request.ContentLength > settings.MaxBatchBytes)
@@ -85,7 +85,7 @@ internal static class BatchBody
         }
         catch (JsonException)
         {
-            return (null, errors.Refuse(StatusCodes.Status400BadRequest, "bad-json", "Bad request",
+            return (null, errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadJson, "Bad request",
                 "the body is not valid JSON (or gives a property twice): expected {companyId, channel, purpose, at, callerId, subjects: [...]}"));
         }
     }
@@ -99,7 +99,7 @@ internal static class BatchBody
         }
         catch (DecoderFallbackException)
         {
-            return (null, errors.Refuse(StatusCodes.Status400BadRequest, "bad-csv", "Bad request", "the body is not UTF-8 text: expected one subject per line"));
+            return (null, errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadCsv, "Bad request", "the body is not UTF-8 text: expected one subject per line"));
         }
         var lines = text.Split('\n').Select(l => l.Trim().Trim('"').TrimEnd('\r')).Where(l => l.Length > 0).ToList();
         if (lines.Count > 0 && lines[0].Equals("subject", StringComparison.OrdinalIgnoreCase))
@@ -110,7 +110,7 @@ internal static class BatchBody
     }
 
     private static IResult TooLarge(ClientErrors errors, ApiSettings settings) =>
-        errors.Refuse(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Batch too large",
+        errors.Refuse(StatusCodes.Status413PayloadTooLarge, ClientErrors.BodyTooLarge, "Batch too large",
             $"the body is larger than {settings.MaxBatchBytes} bytes (Api:MaxBatchBytes): split the list");
 
     /// <summary>The body in a pooled buffer and its length, or length -1 when it is longer than <paramref name="max"/>.</summary>

@@ -59,7 +59,7 @@ public static class CheckEndpoints
         var query = CheckInput.Parse(subject, companyId, channel, at, purpose, callerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), out var problem);
         if (query is null)
         {
-            return errors.Refuse(StatusCodes.Status400BadRequest, "bad-parameter", "Bad request", problem!);
+            return errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", problem!);
         }
         var located = checks.Locate(query.Subject, query.Channel);
         if (located is null || checks.OwnsPartition(located.Value.Partition))
@@ -88,11 +88,11 @@ public static class CheckEndpoints
         }
         if (request?.Subjects is not { Count: > 0 } subjects)
         {
-            return errors.Refuse(StatusCodes.Status400BadRequest, "bad-parameter", "Bad request", "'subjects' is empty");
+            return errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", "'subjects' is empty");
         }
         if (subjects.Count > settings.MaxBatchSubjects)
         {
-            return errors.Refuse(StatusCodes.Status413PayloadTooLarge, "batch-too-large", "Batch too large", $"{subjects.Count} subjects; at most {settings.MaxBatchSubjects} per batch (Api:MaxBatchSubjects)");
+            return errors.Refuse(StatusCodes.Status413PayloadTooLarge, ClientErrors.BatchTooLarge, "Batch too large", $"{subjects.Count} subjects; at most {settings.MaxBatchSubjects} per batch (Api:MaxBatchSubjects)");
         }
         if (http.Items[ApiKeyFilter.CompanyItem] is string keyCompany && request.CompanyId is { } asked && asked != keyCompany)
         {
@@ -106,7 +106,7 @@ public static class CheckEndpoints
         }
         if (template is null || problem != null)
         {
-            return errors.Refuse(StatusCodes.Status400BadRequest, "bad-parameter", "Bad request", problem!);
+            return errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", problem!);
         }
         if (!runtime.IsRunning)
         {

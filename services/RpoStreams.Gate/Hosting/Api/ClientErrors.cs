@@ -19,21 +19,34 @@ public sealed class ClientErrors
     private long nextLog;
     private long unlogged;
 
+    // The reasons a refusal is counted under (the reason label of rpo_api_refused_total).
+    public const string BadParameter = "bad-parameter";
+    public const string RepeatedParameter = "repeated-parameter";
+    public const string BadJson = "bad-json";
+    public const string BadCsv = "bad-csv";
+    public const string BadFraming = "bad-framing";
+    public const string BodyTooSlow = "body-too-slow";
+    public const string BodyTooLarge = "body-too-large";
+    public const string BatchTooLarge = "batch-too-large";
+    public const string ContentEncoding = "content-encoding";
+    public const string ContentType = "content-type";
+    public const string Charset = "charset";
+
     /// <summary>Every status and reason a refusal is counted under (each exported at 0 from the start).</summary>
     public static readonly IReadOnlyList<(int Status, string Reason)> Known =
     [
-        (StatusCodes.Status400BadRequest, "bad-parameter"),
-        (StatusCodes.Status400BadRequest, "repeated-parameter"),
-        (StatusCodes.Status400BadRequest, "bad-json"),
-        (StatusCodes.Status400BadRequest, "bad-csv"),
-        (StatusCodes.Status400BadRequest, "bad-framing"),
+        (StatusCodes.Status400BadRequest, BadParameter),
+        (StatusCodes.Status400BadRequest, RepeatedParameter),
+        (StatusCodes.Status400BadRequest, BadJson),
+        (StatusCodes.Status400BadRequest, BadCsv),
+        (StatusCodes.Status400BadRequest, BadFraming),
         .. Enum.GetValues<PeerVerdict>().Where(v => v != PeerVerdict.Valid).Select(v => (StatusCodes.Status401Unauthorized, PeerReason(v))),
-        (StatusCodes.Status408RequestTimeout, "body-too-slow"),
-        (StatusCodes.Status413PayloadTooLarge, "body-too-large"),
-        (StatusCodes.Status413PayloadTooLarge, "batch-too-large"),
-        (StatusCodes.Status415UnsupportedMediaType, "content-encoding"),
-        (StatusCodes.Status415UnsupportedMediaType, "content-type"),
-        (StatusCodes.Status415UnsupportedMediaType, "charset"),
+        (StatusCodes.Status408RequestTimeout, BodyTooSlow),
+        (StatusCodes.Status413PayloadTooLarge, BodyTooLarge),
+        (StatusCodes.Status413PayloadTooLarge, BatchTooLarge),
+        (StatusCodes.Status415UnsupportedMediaType, ContentEncoding),
+        (StatusCodes.Status415UnsupportedMediaType, ContentType),
+        (StatusCodes.Status415UnsupportedMediaType, Charset),
     ];
 
     public ClientErrors(ILogger<ClientErrors> logger, IMeterFactory? meters = null)
@@ -100,9 +113,9 @@ public sealed class BadRequestExceptionHandler(ClientErrors errors, IProblemDeta
 
     internal static string ReasonOf(int status) => status switch
     {
-        StatusCodes.Status408RequestTimeout => "body-too-slow",
-        StatusCodes.Status413PayloadTooLarge => "body-too-large",
-        _ => "bad-framing",
+        StatusCodes.Status408RequestTimeout => ClientErrors.BodyTooSlow,
+        StatusCodes.Status413PayloadTooLarge => ClientErrors.BodyTooLarge,
+        _ => ClientErrors.BadFraming,
     };
 
     internal static string DetailOf(int status) => status switch

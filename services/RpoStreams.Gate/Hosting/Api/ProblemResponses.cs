@@ -20,7 +20,7 @@ public static class ProblemResponses
         var status = http.Response.StatusCode;
         if (status == StatusCodes.Status415UnsupportedMediaType)
         {
-            http.RequestServices.GetRequiredService<ClientErrors>().Count(status, "content-type");
+            http.RequestServices.GetRequiredService<ClientErrors>().Count(status, ClientErrors.ContentType);
         }
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
