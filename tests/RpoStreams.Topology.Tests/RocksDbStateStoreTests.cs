@@ -1,0 +1,153 @@
+using RpoStreams.Gate.Topology;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Mock;
+using Streamiz.Kafka.Net.Processors;
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
+using Xunit;
+
+namespace RpoStreams.Topology.Tests;
+
+/// <summary>
+/// The subject store keeps writes in memory until a commit (or <see cref="RocksDbStateStore.MaxPending"/>
+/// of them) and then writes them to RocksDB in one batch. Reads, deletes and ranges must see every write
+/// whether it is still waiting or already in RocksDB. (That a clean close leaves them on disk, the restart
+/// tests check: this driver deletes its state when it stops.) Each input record is a script of operations
+/// run against the store; the output is what they read.
+/// </summary>
+public sealed class RocksDbStateStoreTests : IDisposable
+{
+    private const string StoreName = "store-under-test";
+    private readonly string stateDir = Path.Combine(Path.GetTempPath(), "rpo-store-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void A_write_is_read_back_before_and_after_it_reaches_RocksDB()
+    {
+        using var run = new Run(stateDir);
+        Assert.Equal("b=2 a=1", run.Do("put a 1; put b 2; get b; get a"));
+        Assert.Equal("a=1 c=null", run.Do("get a; get c"));
+        Assert.Equal("a=3 deleted=3 a=null", run.Do("put a 3; get a; delete a; get a"));
+        Assert.Equal("a=null b=2", run.Do("get a; get b"));
+    }
+
+    [Fact]
+    public void Ranges_and_all_see_waiting_writes_and_deletes_in_key_order()
+    {
+        using var run = new Run(stateDir);
+        run.Do("put k3 3; put k1 1; put k2 2");
+        Assert.Equal("k1=1,k2=2,k3=3", run.Do("all"));
+        Assert.Equal("deleted=2 k1=1,k3=30,k4=4", run.Do("put k4 4; put k3 30; delete k2; all"));
+        Assert.Equal("k3=30,k4=4", run.Do("range k2 k4"));
+    }
+
+    [Fact]
+    public void More_writes_than_wait_in_memory_are_all_kept()
+    {
+        using var run = new Run(stateDir);
+        var count = RocksDbStateStore.MaxPending * 2 + 17;
+        Assert.Equal("written", run.Do($"fill {count}"));
+        Assert.Equal($"k{count - 1}={count - 1} k0=0", run.Do($"get k{count - 1}; get k0"));
+        Assert.Equal(count.ToString(System.Globalization.CultureInfo.InvariantCulture), run.Do("count"));
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(stateDir))
+        {
+            Directory.Delete(stateDir, recursive: true);
+        }
+    }
+
+    private sealed class Run : IDisposable
+    {
+        private readonly TopologyTestDriver driver;
+        private readonly TestInputTopic<string, string> input;
+        private readonly TestOutputTopic<string, string> output;
+
+        public Run(string stateDir)
+        {
+            var builder = new StreamBuilder();
+            builder.AddStateStore(Stores.KeyValueStoreBuilder(new RocksDbStateStoreSupplier(StoreName, null, logged: false), new StringSerDes(), new StringSerDes()).WithLoggingDisabled());
+            builder.Stream<string, string>("script")
+                .Transform(TransformerBuilder.New<string, string, string, string>().Transformer<ScriptRunner>().Build(), "run", StoreName)
+                .To("read");
+            var config = new StreamConfig<StringSerDes, StringSerDes>
+            {
+                ApplicationId = "rpo-store-test",
+                StateDir = stateDir,
+                Logger = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+            };
+            driver = new TopologyTestDriver(builder.Build(), config);
+            input = driver.CreateInputTopic<string, string>("script");
+            output = driver.CreateOutputTopic<string, string>("read");
+        }
+
+        public string Do(string script)
+        {
+            input.PipeInput("s", script);
+            return output.ReadKeyValue().Message.Value;
+        }
+
+        public void Dispose() => driver.Dispose();
+    }
+
+    private sealed class ScriptRunner : ITransformer<string, string, string, string>
+    {
+        private IKeyValueStore<string, string> store = null!;
+
+        public void Init(ProcessorContext<string, string> context) => store = (IKeyValueStore<string, string>)context.GetStateStore(StoreName);
+
+        public Record<string, string> Process(Record<string, string> record)
+        {
+            var read = new List<string>();
+            foreach (var step in record.Value.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var words = step.Split(' ');
+                switch (words[0])
+                {
+                    case "put":
+                        store.Put(words[1], words[2]);
+                        break;
+                    case "get":
+                        read.Add($"{words[1]}={store.Get(words[1]) ?? "null"}");
+                        break;
+                    case "delete":
+                        read.Add($"deleted={store.Delete(words[1]) ?? "null"}");
+                        break;
+                    case "all":
+                        read.Add(string.Join(",", store.All().Select(kv => $"{kv.Key}={kv.Value}")));
+                        break;
+                    case "range":
+                        using (var range = store.Range(words[1], words[2]))
+                        {
+                            var found = new List<string>();
+                            while (range.MoveNext())
+                            {
+                                found.Add($"{range.Current!.Value.Key}={range.Current.Value.Value}");
+                            }
+                            read.Add(string.Join(",", found));
+                        }
+                        break;
+                    case "fill":
+                        for (var i = 0; i < int.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture); i++)
+                        {
+                            store.Put($"k{i}", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        }
+                        read.Add("written");
+                        break;
+                    case "count":
+                        read.Add(store.All().Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        break;
+                    default:
+                        throw new InvalidOperationException(step);
+                }
+            }
+            return Record<string, string>.Create(record.Key, string.Join(" ", read));
+        }
+
+        public void Close()
+        {
+        }
+    }
+}
