@@ -6,7 +6,9 @@ namespace RpoStreams.Gate.Hosting;
 /// RocksDB memory for the whole process: one LRU block cache (with bloom filters, index and filter blocks
 /// in it) shared by every store, and two 8 MB memtables per store (flushed when full, see
 /// <see cref="Topology.RocksDbStateStore"/>), instead of Streamiz's default of a 50 MB cache and 3 × 16 MB write
-/// buffers for each store.
+/// buffers for each store. Blocks are 4 KB and not compressed: a decision reads one subject, and with a register
+/// larger than the cache most reads miss it, so each miss reads (and before, decompressed) a whole block; the
+/// full benchmark's gate CPU per decision fell by about a tenth (1M subjects), for a third more disk.
 /// </summary>
 public sealed class RocksDbMemory
 {
@@ -15,7 +17,7 @@ public sealed class RocksDbMemory
 
     public RocksDbMemory(int totalMb)
     {
-        // Memtables take at most stores × 2 × 4 MB; the cache gets the configured budget.
+        // Memtables take at most stores × 2 × 8 MB; the cache gets the configured budget.
         cache = Cache.CreateLru((ulong)totalMb * 1024 * 1024);
     }
 
@@ -24,13 +26,13 @@ public sealed class RocksDbMemory
     {
         var table = new BlockBasedTableOptions()
             .SetBlockCache(cache)
-            .SetBlockSize(16 * 1024)
+            .SetBlockSize(4 * 1024)
             .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
             .SetCacheIndexAndFilterBlocks(true);
         options.SetBlockBasedTableFactory(table);
         options.SetWriteBufferSize(WriteBufferBytes);
         options.SetMaxWriteBufferNumber(2);
-        options.SetCompression(Compression.Lz4);
+        options.SetCompression(Compression.No);
         options.SetStatsDumpPeriodSec(0);
         options.IncreaseParallelism(2);
     }
