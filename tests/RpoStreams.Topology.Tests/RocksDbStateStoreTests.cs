@@ -1,3 +1,4 @@
+using System.Globalization;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Mock;
@@ -48,7 +49,7 @@ public sealed class RocksDbStateStoreTests : IDisposable
         var count = RocksDbStateStore.MaxPending * 2 + 17;
         Assert.Equal("written", run.Do($"fill {count}"));
         Assert.Equal($"k{count - 1}={count - 1} k0=0", run.Do($"get k{count - 1}; get k0"));
-        Assert.Equal(count.ToString(System.Globalization.CultureInfo.InvariantCulture), run.Do("count"));
+        Assert.Equal(count.ToString(CultureInfo.InvariantCulture), run.Do("count"));
     }
 
     public void Dispose()
@@ -130,14 +131,14 @@ public sealed class RocksDbStateStoreTests : IDisposable
                         }
                         break;
                     case "fill":
-                        for (var i = 0; i < int.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture); i++)
+                        for (var i = 0; i < int.Parse(words[1], CultureInfo.InvariantCulture); i++)
                         {
-                            store.Put($"k{i}", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                            store.Put($"k{i}", i.ToString(CultureInfo.InvariantCulture));
                         }
                         read.Add("written");
                         break;
                     case "count":
-                        read.Add(store.All().Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        read.Add(store.All().Count().ToString(CultureInfo.InvariantCulture));
                         break;
                     default:
                         throw new InvalidOperationException(step);

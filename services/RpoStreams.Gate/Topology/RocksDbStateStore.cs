@@ -94,12 +94,18 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     }
 
     // Streamiz's interfaces say byte[]; a missing key is null, as in its own stores.
+    // The lock guards the waiting writes only: a write leaves them after it is in RocksDB, so a key not found
+    // there is read from RocksDB outside the lock, and the check API's reads do not hold up the stream thread.
     public byte[] Get(Bytes key)
     {
         lock (gate)
         {
-            return pending.TryGetValue(key.Get, out var waiting) ? waiting! : Db.Get(key.Get)!;
+            if (pending.TryGetValue(key.Get, out var waiting))
+            {
+                return waiting!;
+            }
         }
+        return Db.Get(key.Get)!;
     }
 
     public void Put(Bytes key, byte[]? value)
@@ -183,20 +189,19 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         {
             return;
         }
-        var keys = new byte[pending.Count][];
-        pending.Keys.CopyTo(keys, 0);
+        var writes = pending.ToArray();
         // RocksDB's default order: bytewise, a shorter key before its extensions.
-        Array.Sort(keys, static (a, b) => a.AsSpan().SequenceCompareTo(b));
+        Array.Sort(writes, static (a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
         using var batch = new WriteBatch();
-        foreach (var key in keys)
+        foreach (var (key, value) in writes)
         {
-            if (pending[key] is { } value)
+            if (value is null)
             {
-                batch.Put(key, value);
+                batch.Delete(key);
             }
             else
             {
-                batch.Delete(key);
+                batch.Put(key, value);
             }
         }
         Db.Write(batch, writeOptions);
