@@ -87,7 +87,7 @@ for round in $(seq 1 "$rounds"); do
   broker_pid=$!; pids+=("$broker_pid")
   bootstrap=""
   for _ in $(seq 1 300); do
-    bootstrap=$(sed -n 's/^bootstrap: //p' "$dir/devkafka.log" | head -1)
+    bootstrap=$(sed -n 's/^bootstrap: //p' "$dir/devkafka.log" 2>/dev/null | head -1)
     [ -n "$bootstrap" ] && break
     sleep 0.1
   done
