@@ -19,20 +19,30 @@ namespace RpoStreams.Contracts.Serialization;
 /// rest are encoded directly with Avro's datum writer: the same bytes without the per-record task and lock.
 /// Reading resolves each writer schema id once through the registry and keeps a datum reader per id.
 /// </para>
+/// <para>
+/// A type with a hand-written codec (<see cref="HotPathCodecs"/>) is written with it, and read with it when
+/// the writer schema's parsing form is the reader's own; any other writer schema is resolved by Avro.
+/// </para>
 /// </summary>
 public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecificRecord
 {
     private readonly AvroSerializer<T> registering;
     private readonly SpecificDatumWriter<T> writer;
     private readonly ConcurrentDictionary<string, int> idsByTopic = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<int, SpecificDatumReader<T>> readers = new();
+    private readonly ConcurrentDictionary<int, (SpecificDatumReader<T> Avro, bool Direct)> readers = new();
     private readonly Avro.Schema readerSchema;
+    private readonly string readerForm;
+    private readonly IAvroCodec<T>? codec;
 
     [ThreadStatic]
     private static MemoryStream? buffer;
 
-    public AvroSerDes(ISchemaRegistryClient registry, bool autoRegisterSchemas = false)
+    [ThreadStatic]
+    private static AvroWriter? direct;
+
+    public AvroSerDes(ISchemaRegistryClient registry, bool autoRegisterSchemas = false, IAvroCodec<T>? codec = null)
     {
+        this.codec = codec;
         Registry = registry;
         registering = new AvroSerializer<T>(registry, new AvroSerializerConfig
         {
@@ -41,6 +51,7 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
             SubjectNameStrategy = SubjectNameStrategy.Topic,
         });
         readerSchema = Activator.CreateInstance<T>().Schema;
+        readerForm = Avro.SchemaNormalization.ToParsingForm(readerSchema);
         writer = new SpecificDatumWriter<T>(readerSchema);
         FullName = readerSchema.Fullname;
     }
@@ -64,11 +75,18 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
             idsByTopic[topic] = BinaryPrimitives.ReadInt32BigEndian(first.AsSpan(1, 4));
             return first;
         }
+        Span<byte> idBytes = stackalloc byte[5];
+        BinaryPrimitives.WriteInt32BigEndian(idBytes[1..], id);
+        if (codec is not null)
+        {
+            var w = direct ??= new AvroWriter();
+            w.Reset();
+            w.Raw(idBytes);
+            codec.Write(w, data);
+            return w.ToArray();
+        }
         var stream = buffer ??= new MemoryStream(256);
         stream.SetLength(0);
-        stream.WriteByte(0);
-        Span<byte> idBytes = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(idBytes, id);
         stream.Write(idBytes);
         writer.Write(data, new BinaryEncoder(stream));
         return stream.ToArray();
@@ -86,13 +104,20 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
         }
         var id = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(1, 4));
         var reader = readers.GetOrAdd(id, ReaderFor);
+        if (reader.Direct)
+        {
+            var r = new AvroReader(data.AsSpan(5));
+            return codec!.Read(ref r);
+        }
         using var stream = new MemoryStream(data, 5, data.Length - 5, writable: false);
-        return reader.Read(null!, new BinaryDecoder(stream));
+        return reader.Avro.Read(null!, new BinaryDecoder(stream));
     }
 
-    private SpecificDatumReader<T> ReaderFor(int id)
+    private (SpecificDatumReader<T>, bool) ReaderFor(int id)
     {
         var schema = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
-        return new SpecificDatumReader<T>(Avro.Schema.Parse(schema.SchemaString), readerSchema);
+        var writerSchema = Avro.Schema.Parse(schema.SchemaString);
+        var same = codec is not null && Avro.SchemaNormalization.ToParsingForm(writerSchema) == readerForm;
+        return (new SpecificDatumReader<T>(writerSchema, readerSchema), same);
     }
 }

@@ -18,13 +18,13 @@ public sealed class RecordSerdes
         RegisterUpdate = Make<RegisterUpdate>();
         RegisterConsultation = Make<RegisterConsultation>();
         ConsentEvent = Make<ConsentEvent>();
-        CallIntent = Make<CallIntent>();
+        CallIntent = Make(HotPathCodecs.CallIntent);
         CallAttempt = Make<CallAttempt>();
-        CallDecision = Make<CallDecision>();
+        CallDecision = Make(HotPathCodecs.CallDecision);
         ComplianceAlert = Make<ComplianceAlert>();
         DeadLetter = Make<DeadLetter>();
         SubjectEvent = Make<SubjectEvent>();
-        SubjectState = Make<SubjectState>();
+        SubjectState = Make(HotPathCodecs.SubjectState);
         PendingAttempt = Make<PendingAttempt>();
         CampaignHourTally = Make<CampaignHourTally>();
         CampaignCount = Make<CampaignCount>();
@@ -69,5 +69,5 @@ public sealed class RecordSerdes
 
     public AvroSerDes<FreshnessEpisode> FreshnessEpisode { get; }
 
-    private AvroSerDes<T> Make<T>() where T : class, ISpecificRecord => new(Registry, AutoRegister);
+    private AvroSerDes<T> Make<T>(IAvroCodec<T>? codec = null) where T : class, ISpecificRecord => new(Registry, AutoRegister, codec);
 }
