@@ -52,6 +52,17 @@ public sealed class RocksDbStateStoreTests : IDisposable
         Assert.Equal(count.ToString(CultureInfo.InvariantCulture), run.Do("count"));
     }
 
+    [Fact]
+    public void A_reader_on_another_thread_finds_every_write_while_batches_go_to_RocksDB()
+    {
+        // The check API reads from its own threads. Here one reads keys already written, at random, while the stream
+        // thread writes three batches' worth: a key must be found waiting, in the batch being written, or in RocksDB.
+        using var run = new Run(stateDir);
+        var count = RocksDbStateStore.MaxPending * 3;
+        Assert.Equal("missing=0", run.Do($"fill-watched {count}"));
+        Assert.Equal(count.ToString(CultureInfo.InvariantCulture), run.Do("count"));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(stateDir))
@@ -137,6 +148,9 @@ public sealed class RocksDbStateStoreTests : IDisposable
                         }
                         read.Add("written");
                         break;
+                    case "fill-watched":
+                        read.Add($"missing={FillWatched(int.Parse(words[1], CultureInfo.InvariantCulture))}");
+                        break;
                     case "count":
                         read.Add(store.All().Count().ToString(CultureInfo.InvariantCulture));
                         break;
@@ -149,6 +163,46 @@ public sealed class RocksDbStateStoreTests : IDisposable
 
         public void Close()
         {
+        }
+
+        /// <summary>Writes k0..k(n-1) while another thread reads written keys at random; returns the reads that found nothing.</summary>
+        private int FillWatched(int n)
+        {
+            var written = 0;
+            var missing = 0;
+            var reads = 0;
+            var done = false;
+            var reader = new Thread(() =>
+            {
+                var random = new Random(12);
+                while (!Volatile.Read(ref done) || reads < 1000)
+                {
+                    var upTo = Volatile.Read(ref written);
+                    if (upTo == 0)
+                    {
+                        continue;
+                    }
+                    var i = random.Next(upTo);
+                    if (store.Get($"k{i}") is null)
+                    {
+                        missing++;
+                    }
+                    reads++;
+                }
+            });
+            reader.Start();
+            for (var i = 0; i < n; i++)
+            {
+                store.Put($"k{i}", i.ToString(CultureInfo.InvariantCulture));
+                Volatile.Write(ref written, i + 1);
+                if (i % 500 == 0)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+            Volatile.Write(ref done, true);
+            reader.Join();
+            return missing;
         }
     }
 }

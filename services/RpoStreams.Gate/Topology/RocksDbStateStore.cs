@@ -24,8 +24,9 @@ namespace RpoStreams.Gate.Topology;
 /// </list>
 /// Writes wait in memory until the next commit (or until <see cref="MaxPending"/> of them have gathered) and then
 /// go to RocksDB in one batch, sorted by key: one write per commit instead of one per decision, and sorted inserts
-/// reuse the memtable's search position. Reads see the waiting writes first. The check API reads from other
-/// threads, so the waiting writes are guarded by a lock (uncontended on the stream thread's path).
+/// reuse the memtable's search position. Reads see the waiting writes first, and a batch while it is being written.
+/// The check API reads from other threads, so those two are guarded by a lock held only to look them up or swap
+/// them, never during a RocksDB call (uncontended on the stream thread's path).
 /// Same layout on disk as Streamiz's store (<c>{stateDir}/{applicationId}/{task}/rocksdb/{store}</c>),
 /// restored from the same changelog.
 /// </summary>
@@ -37,8 +38,14 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     public const int MaxPending = 4096;
 
     private readonly HashSet<RangeEnumerator> open = [];
-    private readonly Dictionary<byte[], byte[]?> pending = new(ByteKeys.Instance);
+    /// <summary>Guards <see cref="pending"/> and <see cref="writing"/>: held for lookups and swaps, never for a RocksDB call.</summary>
     private readonly Lock gate = new();
+    /// <summary>Held while a batch goes to RocksDB, so batches land in the order they were taken.</summary>
+    private readonly Lock writer = new();
+    private Dictionary<byte[], byte[]?> pending = new(ByteKeys.Instance);
+    /// <summary>The batch being written to RocksDB, still read from here until it is there; null between batches.</summary>
+    private Dictionary<byte[], byte[]?>? writing;
+    private Dictionary<byte[], byte[]?> spare = new(ByteKeys.Instance);
     private RocksDb? db;
     private WriteOptions writeOptions = null!;
 
@@ -94,13 +101,14 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     }
 
     // Streamiz's interfaces say byte[]; a missing key is null, as in its own stores.
-    // The lock guards the waiting writes only: a write leaves them after it is in RocksDB, so a key not found
-    // there is read from RocksDB outside the lock, and the check API's reads do not hold up the stream thread.
+    // The lock guards the waiting writes only: a batch leaves them after it is in RocksDB, so a key not found
+    // there is read from RocksDB outside the lock, and a check API read neither holds up the stream thread nor
+    // waits for a batch being written.
     public byte[] Get(Bytes key)
     {
         lock (gate)
         {
-            if (pending.TryGetValue(key.Get, out var waiting))
+            if (pending.TryGetValue(key.Get, out var waiting) || (writing?.TryGetValue(key.Get, out waiting) ?? false))
             {
                 return waiting!;
             }
@@ -110,27 +118,27 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
 
     public void Put(Bytes key, byte[]? value)
     {
+        bool full;
         lock (gate)
         {
             pending[key.Get] = value;
-            if (pending.Count >= MaxPending)
-            {
-                WritePending();
-            }
+            full = pending.Count >= MaxPending;
+        }
+        if (full)
+        {
+            WritePending();
         }
     }
 
+    // Writes come from the stream thread alone, so a read and then a write is not a race.
     public byte[] PutIfAbsent(Bytes key, byte[] value)
     {
-        lock (gate)
+        byte[]? existing = Get(key);
+        if (existing is null)
         {
-            byte[]? existing = Get(key);
-            if (existing is null)
-            {
-                Put(key, value);
-            }
-            return existing!;
+            Put(key, value);
         }
+        return existing!;
     }
 
     public void PutAll(IEnumerable<KeyValuePair<Bytes, byte[]>> entries)
@@ -143,12 +151,9 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
 
     public byte[] Delete(Bytes key)
     {
-        lock (gate)
-        {
-            var existing = Get(key);
-            Put(key, null);
-            return existing;
-        }
+        var existing = Get(key);
+        Put(key, null);
+        return existing;
     }
 
     // Ranges read RocksDB itself: the waiting writes go there first.
@@ -169,7 +174,7 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     /// </summary>
     public void Flush()
     {
-        lock (gate)
+        lock (writer)
         {
             if (db is null)
             {
@@ -183,29 +188,49 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         }
     }
 
+    /// <summary>
+    /// The waiting writes become the batch being written (readers still find them there) and go to RocksDB in one
+    /// write; only then does the batch stop being read.
+    /// </summary>
     private void WritePending()
     {
-        if (pending.Count == 0)
+        lock (writer)
         {
-            return;
-        }
-        var writes = pending.ToArray();
-        // RocksDB's default order: bytewise, a shorter key before its extensions.
-        Array.Sort(writes, static (a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
-        using var batch = new WriteBatch();
-        foreach (var (key, value) in writes)
-        {
-            if (value is null)
+            Dictionary<byte[], byte[]?> batchWrites;
+            lock (gate)
             {
-                batch.Delete(key);
+                if (pending.Count == 0)
+                {
+                    return;
+                }
+                batchWrites = writing = pending;
+                pending = spare;
             }
-            else
+            var writes = batchWrites.ToArray();
+            // RocksDB's default order: bytewise, a shorter key before its extensions.
+            Array.Sort(writes, static (a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
+            using (var batch = new WriteBatch())
             {
-                batch.Put(key, value);
+                foreach (var (key, value) in writes)
+                {
+                    if (value is null)
+                    {
+                        batch.Delete(key);
+                    }
+                    else
+                    {
+                        batch.Put(key, value);
+                    }
+                }
+                Db.Write(batch, writeOptions);
+            }
+            lock (gate)
+            {
+                writing = null;
+                batchWrites.Clear();
+                spare = batchWrites;
             }
         }
-        Db.Write(batch, writeOptions);
-        pending.Clear();
     }
 
     public void Close()
@@ -261,10 +286,7 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
             this.from = from;
             this.to = to;
             this.forward = forward;
-            lock (store.gate)
-            {
-                store.WritePending();
-            }
+            store.WritePending();
             // Ranges cross prefixes: they need the total order, not the prefix hash.
             iterator = store.Db.NewIterator(null, new ReadOptions().SetTotalOrderSeek(true));
         }
