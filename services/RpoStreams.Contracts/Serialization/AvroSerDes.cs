@@ -75,19 +75,21 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
             idsByTopic[topic] = BinaryPrimitives.ReadInt32BigEndian(first.AsSpan(1, 4));
             return first;
         }
-        Span<byte> idBytes = stackalloc byte[5];
-        BinaryPrimitives.WriteInt32BigEndian(idBytes[1..], id);
+        // The wire format's header: magic byte 0, then the schema id.
+        Span<byte> header = stackalloc byte[5];
+        header[0] = 0;
+        BinaryPrimitives.WriteInt32BigEndian(header[1..], id);
         if (codec is not null)
         {
             var w = direct ??= new AvroWriter();
             w.Reset();
-            w.Raw(idBytes);
+            w.Raw(header);
             codec.Write(w, data);
             return w.ToArray();
         }
         var stream = buffer ??= new MemoryStream(256);
         stream.SetLength(0);
-        stream.Write(idBytes);
+        stream.Write(header);
         writer.Write(data, new BinaryEncoder(stream));
         return stream.ToArray();
     }
