@@ -17,6 +17,9 @@ public interface IAvroCodec<T>
     T Read(ref AvroReader reader);
 }
 
+/// <summary>Reads one item of an array.</summary>
+public delegate T AvroItemReader<T>(ref AvroReader reader);
+
 /// <summary>Avro binary encoding into a growing buffer, reused per thread (Avro's <c>BinaryEncoder</c> rules).</summary>
 public sealed class AvroWriter
 {
@@ -78,6 +81,26 @@ public sealed class AvroWriter
         Raw(value);
     }
 
+    /// <summary>A ["null", record or array] union: branch 0 for null, else branch 1 and the value.</summary>
+    public void Optional<T>(T? value, Action<AvroWriter, T> write) where T : class
+    {
+        Index(value is null ? 0 : 1);
+        if (value is not null)
+        {
+            write(this, value);
+        }
+    }
+
+    /// <summary>A ["null", enum or number] union.</summary>
+    public void Optional<T>(T? value, Action<AvroWriter, T> write) where T : struct
+    {
+        Index(value is null ? 0 : 1);
+        if (value is { } v)
+        {
+            write(this, v);
+        }
+    }
+
     /// <summary>A ["null", string] union.</summary>
     public void OptionalText(string? value, string field)
     {
@@ -88,22 +111,29 @@ public sealed class AvroWriter
         }
     }
 
-    /// <summary>Starts an array of <paramref name="count"/> items written in one block (as Avro's writer: no count when empty).</summary>
-    public void ArrayStart(int count)
+    /// <summary>An array in one block, as Avro's writer writes it: the count (none when empty), the items, then 0.</summary>
+    public void Array<T>(IList<T>? items, string field, Action<AvroWriter, T> item)
     {
-        if (count > 0)
+        if (items is null)
         {
-            Number(count);
+            throw new AvroException($"'{field}' is null, which its schema does not allow");
         }
+        if (items.Count > 0)
+        {
+            Number(items.Count);
+        }
+        foreach (var value in items)
+        {
+            item(this, value);
+        }
+        Number(0);
     }
-
-    public void ArrayEnd() => Number(0);
 
     private Span<byte> Room(int bytes)
     {
         if (Length + bytes > buffer.Length)
         {
-            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, Length + bytes));
+            System.Array.Resize(ref buffer, Math.Max(buffer.Length * 2, Length + bytes));
         }
         return buffer.AsSpan(Length, bytes);
     }
@@ -162,8 +192,22 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
 
     public string? OptionalText(string field) => Index(2, field) == 0 ? null : Text();
 
+    /// <summary>An array, read block by block, each item by <paramref name="item"/>.</summary>
+    public List<T> Array<T>(AvroItemReader<T> item)
+    {
+        var list = new List<T>();
+        for (var n = Block(); n > 0; n = Block())
+        {
+            for (var i = 0; i < n; i++)
+            {
+                list.Add(item(ref this));
+            }
+        }
+        return list;
+    }
+
     /// <summary>The items of the next block of an array, 0 at its end.</summary>
-    public int Block()
+    private int Block()
     {
         var count = Number();
         if (count < 0)

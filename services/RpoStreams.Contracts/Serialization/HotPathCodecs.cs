@@ -54,18 +54,8 @@ public static class HotPathCodecs
         {
             w.Text(v.intentId, "intentId");
             w.Index((int)v.outcome);
-            var reasons = v.reasons ?? throw new Avro.AvroException("'reasons' is null, which its schema does not allow");
-            w.ArrayStart(reasons.Count);
-            foreach (var reason in reasons)
-            {
-                w.Index((int)reason);
-            }
-            w.ArrayEnd();
-            w.Index(v.basis is null ? 0 : 1);
-            if (v.basis is { } basis)
-            {
-                w.Index((int)basis);
-            }
+            w.Array(v.reasons, "reasons", static (w, reason) => w.Index((int)reason));
+            w.Optional(v.basis, static (w, basis) => w.Index((int)basis));
             w.Text(v.companyId, "companyId");
             w.Text(v.callCenterId, "callCenterId");
             w.OptionalText(v.campaignId, "campaignId");
@@ -75,30 +65,14 @@ public static class HotPathCodecs
             w.Millis(v.decisionTime);
             w.Millis(v.decidedAt);
             w.Text(v.policyVersion, "policyVersion");
-            w.Index(v.intentPartition is null ? 0 : 1);
-            if (v.intentPartition is { } partition)
-            {
-                w.Number(partition);
-            }
-            w.Index(v.intentOffset is null ? 0 : 1);
-            if (v.intentOffset is { } offset)
-            {
-                w.Number(offset);
-            }
+            w.Optional(v.intentPartition, static (w, partition) => w.Number(partition));
+            w.Optional(v.intentOffset, static (w, offset) => w.Number(offset));
         }
 
         public CallDecision Read(ref AvroReader r)
         {
             var d = new CallDecision { intentId = r.Text(), outcome = (Outcome)r.Symbol() };
-            var reasons = new List<Reason>();
-            for (var n = r.Block(); n > 0; n = r.Block())
-            {
-                for (var i = 0; i < n; i++)
-                {
-                    reasons.Add((Reason)r.Symbol());
-                }
-            }
-            d.reasons = reasons;
+            d.reasons = r.Array(static (ref AvroReader r) => (Reason)r.Symbol());
             d.basis = r.Index(2, "basis") == 0 ? null : (Basis)r.Symbol();
             d.companyId = r.Text();
             d.callCenterId = r.Text();
@@ -119,59 +93,34 @@ public static class HotPathCodecs
     {
         public void Write(AvroWriter w, SubjectState v)
         {
-            w.Index(v.register is null ? 0 : 1);
-            if (v.register is { } register)
+            w.Optional(v.register, static (w, register) =>
             {
                 w.Index((int)register.status);
                 w.Millis(register.effectiveAt);
-                OptionalMillis(w, register.registeredAt);
-            }
-            w.Index(v.consents is null ? 0 : 1);
-            if (v.consents is { } consents)
+                w.Optional(register.registeredAt, Millis);
+            });
+            w.Optional(v.consents, static (w, consents) => w.Array(consents.consents, "consents", static (w, c) =>
             {
-                var list = consents.consents ?? throw new Avro.AvroException("'consents' is null, which its schema does not allow");
-                w.ArrayStart(list.Count);
-                foreach (var c in list)
-                {
-                    w.Text(c.companyId, "companyId");
-                    w.Index((int)c.action);
-                    w.Index(c.basis is null ? 0 : 1);
-                    if (c.basis is { } basis)
-                    {
-                        w.Index((int)basis);
-                    }
-                    w.Millis(c.at);
-                    OptionalMillis(w, c.contractEndedAt);
-                }
-                w.ArrayEnd();
-            }
-            w.Index(v.contacts is null ? 0 : 1);
-            if (v.contacts is { } contacts)
+                w.Text(c.companyId, "companyId");
+                w.Index((int)c.action);
+                w.Optional(c.basis, static (w, basis) => w.Index((int)basis));
+                w.Millis(c.at);
+                w.Optional(c.contractEndedAt, Millis);
+            }));
+            w.Optional(v.contacts, static (w, contacts) => w.Array(contacts.contacts, "contacts", static (w, c) =>
             {
-                var list = contacts.contacts ?? throw new Avro.AvroException("'contacts' is null, which its schema does not allow");
-                w.ArrayStart(list.Count);
-                foreach (var c in list)
-                {
-                    w.Text(c.companyId, "companyId");
-                    w.Text(c.intentId, "intentId");
-                    w.Millis(c.at);
-                }
-                w.ArrayEnd();
-            }
-            w.Index(v.decisions is null ? 0 : 1);
-            if (v.decisions is { } decisions)
+                w.Text(c.companyId, "companyId");
+                w.Text(c.intentId, "intentId");
+                w.Millis(c.at);
+            }));
+            w.Optional(v.decisions, static (w, decisions) => w.Array(decisions, "decisions", static (w, d) =>
             {
-                w.ArrayStart(decisions.Count);
-                foreach (var d in decisions)
-                {
-                    w.Text(d.intentId, "intentId");
-                    w.Bytes(d.decision, "decision");
-                    w.Millis(d.keepUntil);
-                    w.Number(d.sourcePartition);
-                    w.Number(d.sourceOffset);
-                }
-                w.ArrayEnd();
-            }
+                w.Text(d.intentId, "intentId");
+                w.Bytes(d.decision, "decision");
+                w.Millis(d.keepUntil);
+                w.Number(d.sourcePartition);
+                w.Number(d.sourceOffset);
+            }));
         }
 
         public SubjectState Read(ref AvroReader r)
@@ -188,65 +137,40 @@ public static class HotPathCodecs
             }
             if (r.Index(2, "consents") == 1)
             {
-                var list = new List<CompanyConsent>();
-                for (var n = r.Block(); n > 0; n = r.Block())
+                state.consents = new SubjectConsents
                 {
-                    for (var i = 0; i < n; i++)
+                    consents = r.Array(static (ref AvroReader r) => new CompanyConsent
                     {
-                        list.Add(new CompanyConsent
-                        {
-                            companyId = r.Text(),
-                            action = (ConsentAction)r.Symbol(),
-                            basis = r.Index(2, "basis") == 0 ? null : (ConsentBasis)r.Symbol(),
-                            at = r.Millis(),
-                            contractEndedAt = OptionalMillis(ref r, "contractEndedAt"),
-                        });
-                    }
-                }
-                state.consents = new SubjectConsents { consents = list };
+                        companyId = r.Text(),
+                        action = (ConsentAction)r.Symbol(),
+                        basis = r.Index(2, "basis") == 0 ? null : (ConsentBasis)r.Symbol(),
+                        at = r.Millis(),
+                        contractEndedAt = OptionalMillis(ref r, "contractEndedAt"),
+                    }),
+                };
             }
             if (r.Index(2, "contacts") == 1)
             {
-                var list = new List<Contact>();
-                for (var n = r.Block(); n > 0; n = r.Block())
+                state.contacts = new ContactHistory
                 {
-                    for (var i = 0; i < n; i++)
-                    {
-                        list.Add(new Contact { companyId = r.Text(), intentId = r.Text(), at = r.Millis() });
-                    }
-                }
-                state.contacts = new ContactHistory { contacts = list };
+                    contacts = r.Array(static (ref AvroReader r) => new Contact { companyId = r.Text(), intentId = r.Text(), at = r.Millis() }),
+                };
             }
             if (r.Index(2, "decisions") == 1)
             {
-                var list = new List<KnownDecision>();
-                for (var n = r.Block(); n > 0; n = r.Block())
+                state.decisions = r.Array(static (ref AvroReader r) => new KnownDecision
                 {
-                    for (var i = 0; i < n; i++)
-                    {
-                        list.Add(new KnownDecision
-                        {
-                            intentId = r.Text(),
-                            decision = r.Bytes(),
-                            keepUntil = r.Millis(),
-                            sourcePartition = r.Number32(),
-                            sourceOffset = r.Number(),
-                        });
-                    }
-                }
-                state.decisions = list;
+                    intentId = r.Text(),
+                    decision = r.Bytes(),
+                    keepUntil = r.Millis(),
+                    sourcePartition = r.Number32(),
+                    sourceOffset = r.Number(),
+                });
             }
             return state;
         }
 
-        private static void OptionalMillis(AvroWriter w, DateTime? value)
-        {
-            w.Index(value is null ? 0 : 1);
-            if (value is { } v)
-            {
-                w.Millis(v);
-            }
-        }
+        private static void Millis(AvroWriter w, DateTime value) => w.Millis(value);
 
         private static DateTime? OptionalMillis(ref AvroReader r, string field) => r.Index(2, field) == 0 ? null : r.Millis();
     }
