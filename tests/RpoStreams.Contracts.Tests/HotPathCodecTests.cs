@@ -30,6 +30,9 @@ public class HotPathCodecTests
     public void SubjectState_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.SubjectState, RandomState);
 
     [Fact]
+    public void CampaignCount_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.CampaignCount, RandomCount);
+
+    [Fact]
     public void The_serde_writes_the_wire_format_with_the_codec_and_reads_it_back()
     {
         var registry = new LocalSchemaRegistry();
@@ -225,6 +228,25 @@ public class HotPathCodecTests
             keepUntil = Time(r),
             sourcePartition = r.Next(int.MinValue, int.MaxValue),
             sourceOffset = r.NextInt64(long.MinValue, long.MaxValue),
+        })],
+    };
+
+    private static CampaignCount RandomCount(Random r) => new()
+    {
+        companyId = Text(r),
+        campaignId = Maybe(r, Text),
+        hourStart = Time(r),
+        decisions = r.Next(int.MinValue, int.MaxValue),
+        rpoBlocked = r.Next(),
+        sentDecisions = r.Next(1000),
+        sentRpoBlocked = r.Next(-5, 5),
+        latestArrival = Time(r),
+        entries = [.. Enumerable.Range(0, r.Next(3) == 0 ? 0 : r.Next(300)).Select(_ => new CampaignEntry
+        {
+            intentId = Text(r),
+            callCenterId = Text(r),
+            subjectRef = Maybe(r, Text),
+            rpoBlocked = r.Next(2) == 0,
         })],
     };
 

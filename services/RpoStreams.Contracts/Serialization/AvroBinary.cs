@@ -56,6 +56,8 @@ public sealed class AvroWriter
     /// <summary>An enum symbol or a union branch: its index.</summary>
     public void Index(int index) => Number(index);
 
+    public void Flag(bool value) => Raw([value ? (byte)1 : (byte)0]);
+
     /// <summary><c>timestamp-millis</c> as Avro converts a <see cref="DateTime"/> to it.</summary>
     public void Millis(DateTime value) => Number((long)(value.ToUniversalTime() - Epoch).TotalMilliseconds);
 
@@ -181,6 +183,20 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
     {
         var index = Number();
         return index >= 0 && index < count ? (int)index : throw new AvroException($"'{field}' has no branch {index}");
+    }
+
+    public bool Flag()
+    {
+        if (position >= data.Length)
+        {
+            throw new AvroException("end of data where a boolean was expected");
+        }
+        return data[position++] switch
+        {
+            0 => false,
+            1 => true,
+            var b => throw new AvroException($"{b} is not a boolean"),
+        };
     }
 
     /// <summary>An enum's index as it is (Avro's reader does not check it either; intake does).</summary>

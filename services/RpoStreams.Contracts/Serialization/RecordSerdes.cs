@@ -27,7 +27,7 @@ public sealed class RecordSerdes
         SubjectState = Make(HotPathCodecs.SubjectState);
         PendingAttempt = Make<PendingAttempt>();
         CampaignHourTally = Make<CampaignHourTally>();
-        CampaignCount = Make<CampaignCount>();
+        CampaignCount = Make(HotPathCodecs.CampaignCount);
         StaleNotice = Make<StaleNotice>();
         FreshnessEpisode = Make<FreshnessEpisode>();
     }
