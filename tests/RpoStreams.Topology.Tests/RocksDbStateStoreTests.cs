@@ -175,7 +175,7 @@ public sealed class RocksDbStateStoreTests : IDisposable
             var reader = new Thread(() =>
             {
                 var random = new Random(12);
-                while (!Volatile.Read(ref done) || reads < 1000)
+                while (!Volatile.Read(ref done) || Volatile.Read(ref reads) < 1000)
                 {
                     var upTo = Volatile.Read(ref written);
                     if (upTo == 0)
@@ -187,7 +187,7 @@ public sealed class RocksDbStateStoreTests : IDisposable
                     {
                         missing++;
                     }
-                    reads++;
+                    Interlocked.Increment(ref reads);
                 }
             });
             reader.Start();
@@ -195,9 +195,14 @@ public sealed class RocksDbStateStoreTests : IDisposable
             {
                 store.Put($"k{i}", i.ToString(CultureInfo.InvariantCulture));
                 Volatile.Write(ref written, i + 1);
+                // Every 500 writes (so also while a batch of MaxPending is written), wait until the reader has read again.
                 if (i % 500 == 0)
                 {
-                    Thread.Sleep(1);
+                    var before = Volatile.Read(ref reads);
+                    if (!SpinWait.SpinUntil(() => Volatile.Read(ref reads) > before, TimeSpan.FromSeconds(10)))
+                    {
+                        throw new TimeoutException("the reader thread stopped reading");
+                    }
                 }
             }
             Volatile.Write(ref done, true);
