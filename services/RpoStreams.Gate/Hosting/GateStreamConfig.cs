@@ -8,6 +8,9 @@ namespace RpoStreams.Gate.Hosting;
 /// <summary>The Streamiz configuration of the gate, from its settings (one place for the host, tests and tools).</summary>
 public static class GateStreamConfig
 {
+    /// <summary>The longest commit interval at which delivery reports wait for the commit's flush.</summary>
+    public const int ReportsAtCommitUpToMs = 1_000;
+
     /// <summary>The Streamiz configuration; <paramref name="exactlyOnce"/> is Streams:Guarantee, unless the broker is a development broker.</summary>
     public static StreamConfig<StringSerDes, StringSerDes> Create(GateConfiguration config, string bootstrap, bool exactlyOnce, ILoggerFactory loggerFactory)
     {
@@ -33,6 +36,11 @@ public static class GateStreamConfig
             Partitioner = Partitioner.Murmur2Random,
             // Streamiz reads only the status and position of a delivery: not copying keys and values back saves work per record.
             DeliveryReportFields = "status",
+            // Delivery reports are served by the flush at each commit, on the stream thread, rather than by a poll
+            // thread of Confluent.Kafka's. With both, a flush often waited out a whole 10 ms poll of librdkafka's
+            // after the other thread had taken the last report: commits took twice as long (docs/performance.md).
+            // Up to a second's reports wait in librdkafka's queue; past that the poll thread keeps the queue short.
+            EnableBackgroundPoll = s.CommitIntervalMs > ReportsAtCommitUpToMs,
         };
         // The security settings, as every other Kafka client of the gate gets them (KafkaClientFactory).
         config.Kafka.ApplySecurity(streamConfig);
