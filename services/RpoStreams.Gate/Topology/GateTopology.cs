@@ -35,14 +35,15 @@ public static class GateTopology
         var bytes = new ByteArraySerDes();
 
         // Stores first: Streamiz needs them registered before a processor names them. The subject state (one
-        // entry per subject) in RocksDB; the small ones in memory, restored from their changelogs; the monitors'
-        // tallies cached, so they reach their changelog once per commit, not once per batch.
+        // entry per subject) in RocksDB; the small ones in memory, restored from their changelogs. The monitors'
+        // stores are not cached: a cache would send its writes at the commit, and the commit would then wait for
+        // them after it had waited for everything else (their writes are one per batch of counts, a few a second).
         builder.AddStateStore(Store(options, StoreNames.Subjects, serdes.SubjectState));
         builder.AddStateStore(Store(options, StoreNames.PendingAttempts, serdes.PendingAttempt, small: true));
         builder.AddStateStore(Store(options, StoreNames.CampaignPartials, serdes.CampaignCount, small: true));
         builder.AddStateStore(new CommitHookBuilder(StoreNames.SubjectCommits));
-        builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally, small: true).WithCachingEnabled());
-        builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode, small: true).WithCachingEnabled());
+        builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally, small: true));
+        builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode, small: true));
 
         // Consultations: a global store every task reads (the source topic is its changelog).
         builder.AddGlobalStore(
