@@ -29,9 +29,12 @@ public sealed class StreamsSettings
     [Range(3_000, 300_000)]
     public int SessionTimeoutMs { get; set; } = 10_000;
 
-    /// <summary>Longest a stream thread waits to fill a batch of records (Streamiz's own default, 100 ms, costs latency at low rates).</summary>
+    /// <summary>
+    /// Longest a stream thread waits to fill a batch of records: every intent waits up to twice this for its batch
+    /// (Streamiz's own default, 100 ms, costs latency at low rates; 10 ms cost 12 ms of median at 10,000/s against 2).
+    /// </summary>
     [Range(1, 1_000)]
-    public int PollMs { get; set; } = 10;
+    public int PollMs { get; set; } = 2;
 
     /// <summary>Records a stream thread takes per batch.</summary>
     [Range(1, 100_000)]
