@@ -23,7 +23,6 @@ public delegate T AvroItemReader<T>(ref AvroReader reader);
 /// <summary>Avro binary encoding into a growing buffer, reused per thread (Avro's <c>BinaryEncoder</c> rules).</summary>
 public sealed class AvroWriter
 {
-    private static readonly DateTime Epoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
     private byte[] buffer = new byte[512];
 
     public int Length { get; private set; }
@@ -59,7 +58,7 @@ public sealed class AvroWriter
     public void Flag(bool value) => Raw([value ? (byte)1 : (byte)0]);
 
     /// <summary><c>timestamp-millis</c> as Avro converts a <see cref="DateTime"/> to it.</summary>
-    public void Millis(DateTime value) => Number((long)(value.ToUniversalTime() - Epoch).TotalMilliseconds);
+    public void Millis(DateTime value) => Number((long)(value.ToUniversalTime() - DateTime.UnixEpoch).TotalMilliseconds);
 
     public void Text(string? value, string field)
     {
@@ -147,7 +146,6 @@ public sealed class AvroWriter
 /// </summary>
 public ref struct AvroReader(ReadOnlySpan<byte> data)
 {
-    private static readonly DateTime Epoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
     private readonly ReadOnlySpan<byte> data = data;
     private int position;
 
@@ -176,7 +174,7 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
         return value is < int.MinValue or > int.MaxValue ? throw new AvroException($"{value} does not fit an int") : (int)value;
     }
 
-    public DateTime Millis() => Epoch.AddMilliseconds(Number());
+    public DateTime Millis() => DateTime.UnixEpoch.AddMilliseconds(Number());
 
     /// <summary>A union branch or enum index that must be below <paramref name="count"/>.</summary>
     public int Index(int count, string field)

@@ -29,7 +29,8 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
     private readonly AvroSerializer<T> registering;
     private readonly SpecificDatumWriter<T> writer;
     private readonly ConcurrentDictionary<string, int> idsByTopic = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<int, (SpecificDatumReader<T> Avro, bool Direct)> readers = new();
+    /// <summary>Per writer schema id: Avro's resolving reader, or null when the codec reads it directly.</summary>
+    private readonly ConcurrentDictionary<int, SpecificDatumReader<T>?> readers = new();
     private readonly Avro.Schema readerSchema;
     private readonly string readerForm;
     private readonly IAvroCodec<T>? codec;
@@ -106,20 +107,20 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
         }
         var id = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(1, 4));
         var reader = readers.GetOrAdd(id, ReaderFor);
-        if (reader.Direct)
+        if (reader is null)
         {
             var r = new AvroReader(data.AsSpan(5));
             return codec!.Read(ref r);
         }
         using var stream = new MemoryStream(data, 5, data.Length - 5, writable: false);
-        return reader.Avro.Read(null!, new BinaryDecoder(stream));
+        return reader.Read(null!, new BinaryDecoder(stream));
     }
 
-    private (SpecificDatumReader<T>, bool) ReaderFor(int id)
+    private SpecificDatumReader<T>? ReaderFor(int id)
     {
         var schema = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
         var writerSchema = Avro.Schema.Parse(schema.SchemaString);
-        var same = codec is not null && Avro.SchemaNormalization.ToParsingForm(writerSchema) == readerForm;
-        return (new SpecificDatumReader<T>(writerSchema, readerSchema), same);
+        var direct = codec is not null && Avro.SchemaNormalization.ToParsingForm(writerSchema) == readerForm;
+        return direct ? null : new SpecificDatumReader<T>(writerSchema, readerSchema);
     }
 }
