@@ -173,6 +173,32 @@ public class DecisionTopologyTests
         Assert.Equal(clock.GetCurrentInstant(), Records.AvroTime.ToInstant(decision.decidedAt));
         Assert.Equal(Tuesday10, Records.AvroTime.ToInstant(decision.decisionTime));
     }
+    [Fact]
+    public void A_subject_task_sets_itself_up_once_and_closes_once()
+    {
+        // Streamiz initializes the deciding node once per path from the task's sources (register, consents, intents,
+        // attempts, subject-events) and closes it once per parent; the gate's own setup must run once each way.
+        var ownership = new CountingOwnership();
+        using (var gate = new GateHarness(ownership: ownership))
+        {
+            gate.Consultation(Tuesday10 - Duration.FromDays(1));
+            gate.Intent(Intent("i-1", "333 123 4567", Tuesday10));
+            Assert.Single(gate.Decisions());
+            Assert.Equal((1, 0), (ownership.Claims, ownership.Releases));
+        }
+        Assert.Equal((1, 1), (ownership.Claims, ownership.Releases));
+    }
+
+    private sealed class CountingOwnership : RpoStreams.Gate.Topology.IPartitionOwnership
+    {
+        public int Claims { get; private set; }
+
+        public int Releases { get; private set; }
+
+        public void Claim(int partition) => Claims++;
+
+        public void Release(int partition) => Releases++;
+    }
 }
 
 public class TracingTopologyTests
@@ -201,4 +227,5 @@ public class TracingTopologyTests
         Assert.Equal("i-traced", span.GetTagItem("rpo.intent_id"));
         Assert.Equal("ALLOWED", span.GetTagItem("rpo.outcome"));
     }
+
 }

@@ -29,7 +29,7 @@ public sealed class GateHarness : IDisposable
     private readonly TestOutputTopic<byte[], DeadLetter> deadLetters;
     private readonly Dictionary<string, TestInputTopic<byte[], byte[]>> raw = new();
 
-    public GateHarness(FakeClock? clock = null, PolicySettings? policy = null, AlertSettings? alertSettings = null, IntakeSettings? intake = null, IPublishedDecisions? published = null)
+    public GateHarness(FakeClock? clock = null, PolicySettings? policy = null, AlertSettings? alertSettings = null, IntakeSettings? intake = null, IPublishedDecisions? published = null, IPartitionOwnership? ownership = null)
     {
         Serdes = RecordSerdes.Local();
         Clock = clock;
@@ -45,6 +45,7 @@ public sealed class GateHarness : IDisposable
             WallClock = clock,
             PersistentStores = true,
             PublishedDecisions = published,
+            Ownership = ownership,
         };
         var config = new StreamConfig<StringSerDes, StringSerDes>
         {

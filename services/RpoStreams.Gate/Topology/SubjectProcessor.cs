@@ -32,6 +32,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
     private long lastRecordWallMillis;
     private string? sweepCursor;
 
+    /// <summary>Between the first <see cref="Init"/> and <see cref="Close"/> (see there).</summary>
+    private bool initialized;
+
     /// <summary>The stale episode (latest consultation, null for none) this task last told the monitor about.</summary>
     private (bool Told, Instant? Consultation) staleNoticed;
 
@@ -47,8 +50,18 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
 
     private PolicyRules Rules => options.Rules;
 
+    /// <summary>
+    /// Streamiz 1.8.2 initializes a node once for every path from the task's sources to it (up to five here: the four
+    /// input topics and subject-events) and closes it once per parent, on the same instance: only the first call sets
+    /// up the task's state and schedules (each call used to add a sweep and a campaign flush of its own).
+    /// </summary>
     public void Init(ProcessorContext<string, GateOutput> context)
     {
+        if (initialized)
+        {
+            return;
+        }
+        initialized = true;
         this.context = context;
         subjects = (IKeyValueStore<string, SubjectState>)context.GetStateStore(StoreNames.Subjects);
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
@@ -113,7 +126,15 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         return null;
     }
 
-    public void Close() => options.Ownership?.Release(partition);
+    public void Close()
+    {
+        if (!initialized)
+        {
+            return;
+        }
+        initialized = false;
+        options.Ownership?.Release(partition);
+    }
 
     private static T Decode<T>(SubjectInput input, Contracts.Serialization.AvroSerDes<T> serdes) where T : class, Avro.Specific.ISpecificRecord =>
         input.Record as T ?? serdes.Deserialize(input.Event.payload, default);
