@@ -23,6 +23,8 @@ public class StreamConfigTests
         var producer = GateStreamConfig.Create(config, "broker-1:9092", exactlyOnce: true, NullLoggerFactory.Instance).ToProducerConfig("p");
 
         Assert.Equal(pollThread, producer.EnableBackgroundPoll);
+        // Without the poll thread, a commit interval's messages wait for their reports in librdkafka's queue.
+        Assert.Equal(pollThread ? null : 1_000_000, producer.QueueBufferingMaxMessages);
         Assert.Equal("status", producer.DeliveryReportFields);
     }
 }

@@ -42,6 +42,12 @@ public static class GateStreamConfig
             // Up to a second's reports wait in librdkafka's queue; past that the poll thread keeps the queue short.
             EnableBackgroundPoll = s.CommitIntervalMs > ReportsAtCommitUpToMs,
         };
+        if (streamConfig.EnableBackgroundPoll == false)
+        {
+            // A message counts against librdkafka's queue until its report is served: room for a second of a fast
+            // thread's output (two messages per decision) rather than the default 100,000 messages.
+            streamConfig.QueueBufferingMaxMessages = 1_000_000;
+        }
         // The security settings, as every other Kafka client of the gate gets them (KafkaClientFactory).
         config.Kafka.ApplySecurity(streamConfig);
         return streamConfig;
