@@ -173,6 +173,7 @@ public class DecisionTopologyTests
         Assert.Equal(clock.GetCurrentInstant(), Records.AvroTime.ToInstant(decision.decidedAt));
         Assert.Equal(Tuesday10, Records.AvroTime.ToInstant(decision.decisionTime));
     }
+
     [Fact]
     public void A_subject_task_sets_itself_up_once_and_closes_once()
     {
@@ -227,5 +228,4 @@ public class TracingTopologyTests
         Assert.Equal("i-traced", span.GetTagItem("rpo.intent_id"));
         Assert.Equal("ALLOWED", span.GetTagItem("rpo.outcome"));
     }
-
 }

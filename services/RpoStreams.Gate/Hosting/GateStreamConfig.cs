@@ -15,6 +15,12 @@ public static class GateStreamConfig
     public static StreamConfig<StringSerDes, StringSerDes> Create(GateConfiguration config, string bootstrap, bool exactlyOnce, ILoggerFactory loggerFactory)
     {
         var s = config.Streams;
+        // Delivery reports are served by the flush at each commit, on the stream thread, rather than by a poll thread
+        // of Confluent.Kafka's. With both, a flush often waited out a whole 10 ms poll of librdkafka's after the other
+        // thread had taken the last report: commits took twice as long (docs/performance.md). A message counts against
+        // librdkafka's queue until its report is served, so the queue gets room for a second of a fast thread's output
+        // (two messages per decision); with commits further apart the poll thread keeps the queue short.
+        var reportsAtCommit = s.CommitIntervalMs <= ReportsAtCommitUpToMs;
         var streamConfig = new StreamConfig<StringSerDes, StringSerDes>
         {
             ApplicationId = s.ApplicationId,
@@ -36,18 +42,9 @@ public static class GateStreamConfig
             Partitioner = Partitioner.Murmur2Random,
             // Streamiz reads only the status and position of a delivery: not copying keys and values back saves work per record.
             DeliveryReportFields = "status",
-            // Delivery reports are served by the flush at each commit, on the stream thread, rather than by a poll
-            // thread of Confluent.Kafka's. With both, a flush often waited out a whole 10 ms poll of librdkafka's
-            // after the other thread had taken the last report: commits took twice as long (docs/performance.md).
-            // Up to a second's reports wait in librdkafka's queue; past that the poll thread keeps the queue short.
-            EnableBackgroundPoll = s.CommitIntervalMs > ReportsAtCommitUpToMs,
+            EnableBackgroundPoll = !reportsAtCommit,
+            QueueBufferingMaxMessages = reportsAtCommit ? 1_000_000 : null,
         };
-        if (streamConfig.EnableBackgroundPoll == false)
-        {
-            // A message counts against librdkafka's queue until its report is served: room for a second of a fast
-            // thread's output (two messages per decision) rather than the default 100,000 messages.
-            streamConfig.QueueBufferingMaxMessages = 1_000_000;
-        }
         // The security settings, as every other Kafka client of the gate gets them (KafkaClientFactory).
         config.Kafka.ApplySecurity(streamConfig);
         return streamConfig;
