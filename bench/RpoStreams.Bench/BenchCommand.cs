@@ -30,6 +30,8 @@ internal static class BenchCommand
             quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured, developmentBroker,
         };
         command.Subcommands.Add(WorkerCommand());
+        command.Subcommands.Add(FloorCommand());
+        command.Subcommands.Add(FloorWorkerCommand());
         command.SetAction(parse =>
         {
             var isQuick = parse.GetValue(quick);
@@ -67,6 +69,38 @@ internal static class BenchCommand
             Console.WriteLine(BenchReport.Summary(result));
             return 0;
         });
+        return command;
+    }
+
+    /// <summary><c>rpo-bench floor</c>: what Streamiz costs with no state and no domain work (<see cref="StreamizFloor"/>).</summary>
+    private static Command FloorCommand()
+    {
+        var records = new Option<long>("--records") { Description = "Records per run", DefaultValueFactory = _ => 300_000 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of every topic, as Kafka:Partitions", DefaultValueFactory = _ => 4 };
+        var command = new Command("floor", "Streamiz's own cost per record: source → map → one, then two sinks, no state, with the gate's stream settings, in a child process on the embedded broker")
+        {
+            records, partitions,
+        };
+        command.SetAction(parse => parse.GetValue(records) < 1_000 || parse.GetValue(partitions) < 1
+            ? Fail("rpo-bench floor: --records must be at least 1000, --partitions positive")
+            : StreamizFloor.Run(parse.GetValue(records), parse.GetValue(partitions)));
+        return command;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 2;
+    }
+
+    private static Command FloorWorkerCommand()
+    {
+        var bootstrap = new Option<string>("--bootstrap") { Required = true };
+        var outputs = new Option<int>("--outputs") { Required = true };
+        var applicationId = new Option<string>("--application-id") { Required = true };
+        var command = new Command("floor-worker", "The floor topology, driven by rpo-bench floor (internal)") { bootstrap, outputs, applicationId };
+        command.Hidden = true;
+        command.SetAction(parse => StreamizFloor.Worker(parse.GetValue(bootstrap)!, parse.GetValue(outputs), parse.GetValue(applicationId)!));
         return command;
     }
 

@@ -80,19 +80,11 @@ internal sealed class ChildProcessGate : IGateHandle
 
     public ChildProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool serverGc, bool mockCompensation, bool developmentBroker)
     {
-        var (file, prefix) = SelfCommand();
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (var a in prefix)
-        {
-            info.ArgumentList.Add(a);
-        }
+        var info = SelfStartInfo();
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.StandardOutputEncoding = Encoding.UTF8;
         foreach (var a in new[] { "gate-worker", "--bootstrap", bootstrap, "--application-id", applicationId, "--partitions", partitions.ToString(CultureInfo.InvariantCulture), "--state-dir", stateDir, "--mock-compensation", mockCompensation ? "true" : "false", "--development-broker", developmentBroker ? "true" : "false" })
         {
             info.ArgumentList.Add(a);
@@ -233,15 +225,16 @@ internal sealed class ChildProcessGate : IGateHandle
     private static double Double(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
     /// <summary>How to run this same program again: its apphost, or <c>dotnet rpo-bench.dll</c>.</summary>
-    private static (string File, string[] Prefix) SelfCommand()
+    /// <summary>How to start this program again (as <c>rpo-bench</c> or as <c>dotnet rpo-bench.dll</c>); the caller adds the arguments.</summary>
+    internal static ProcessStartInfo SelfStartInfo()
     {
         var path = Environment.ProcessPath ?? "dotnet";
-        var name = Path.GetFileNameWithoutExtension(path);
-        if (string.Equals(name, "dotnet", StringComparison.OrdinalIgnoreCase))
+        var info = new ProcessStartInfo(path) { UseShellExecute = false };
+        if (string.Equals(Path.GetFileNameWithoutExtension(path), "dotnet", StringComparison.OrdinalIgnoreCase))
         {
-            return (path, [typeof(ChildProcessGate).Assembly.Location]);
+            info.ArgumentList.Add(typeof(ChildProcessGate).Assembly.Location);
         }
-        return (path, []);
+        return info;
     }
 }
 

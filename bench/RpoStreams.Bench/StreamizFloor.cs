@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using RpoStreams.DevKafka;
+using RpoStreams.Gate.Hosting;
+using RpoStreams.Gate.Hosting.Settings;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.Stream;
+
+namespace RpoStreams.Bench;
+
+/// <summary>
+/// <c>rpo-bench floor</c>: what Streamiz 1.8.2 costs before the gate does anything. A topology with no state
+/// and no domain work (source → map → one or two sinks) runs with the gate's Streamiz and client settings
+/// (<see cref="GateStreamConfig.Create"/>: exactly-once, two threads on two cores, commit every 100 ms) in a child
+/// process, on the same embedded broker, with the same backlog as the gate's drain. One record in and two out
+/// is what a decision costs in Kafka records: the intent read, the decision and the subject state's changelog
+/// record written. CPU is the child process's, as the gate's figure is.
+/// </summary>
+internal static class StreamizFloor
+{
+    private const string Input = "floor.in";
+    private static readonly string[] Outputs = ["floor.out", "floor.out2"];
+
+    public static int Run(long records, int partitions)
+    {
+        using var kafka = EmbeddedKafka.Start();
+        kafka.CreateTopics([(Input, partitions), .. Outputs.Select(t => (t, partitions))]);
+        Console.WriteLine($"Streamiz floor: source → map → sinks, no state, the gate's stream settings, {records:N0} records per run on {partitions} partitions (first tenth not timed)");
+        foreach (var outputs in new[] { 1, 2 })
+        {
+            var (perSecond, micros, cores) = Measure(kafka.BootstrapServers, records, outputs, $"floor-{outputs}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  1 in, {outputs} out: {perSecond:N0} records/s, {micros:0} µs of CPU per record, {cores:0.00} cores (streams process)"));
+        }
+        return 0;
+    }
+
+    private static (double PerSecond, double Micros, double Cores) Measure(string bootstrap, long records, int outputs, string applicationId)
+    {
+        using var child = StartWorker(bootstrap, outputs, applicationId);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, Partitioner = Partitioner.Murmur2Random }).Build();
+        using var counter = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = applicationId + "-counter",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchWaitMaxMs = GateWorker.CompensatedFetchWaitMaxMs,
+        }).Build();
+        counter.Subscribe(Outputs[0]);
+        var value = new byte[150];
+        var random = new Random(20261202);
+        long produced = 0, counted = 0, timedFrom = 0;
+        double cpuFrom = 0;
+        Stopwatch? timed = null;
+        var deadline = Stopwatch.StartNew();
+        while (counted < records)
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                throw new TimeoutException($"the floor topology answered {counted:N0} of {records:N0} records in 3 minutes");
+            }
+            while (produced < records && produced - counted < 60_000)
+            {
+                var key = Encoding.ASCII.GetBytes("+39333" + random.Next(10_000_000).ToString("D7", CultureInfo.InvariantCulture));
+                producer.Produce(Input, new Message<byte[], byte[]> { Key = key, Value = value });
+                produced++;
+            }
+            producer.Poll(TimeSpan.Zero);
+            if (counter.Consume(5) is not null)
+            {
+                counted++;
+            }
+            if (timed is null && counted >= records / 10)
+            {
+                (timed, timedFrom, cpuFrom) = (Stopwatch.StartNew(), counted, CpuSeconds(child.Id));
+            }
+        }
+        var seconds = timed!.Elapsed.TotalSeconds;
+        var cpu = CpuSeconds(child.Id) - cpuFrom;
+        child.Kill(entireProcessTree: true);
+        child.WaitForExit();
+        return ((counted - timedFrom) / seconds, cpu * 1e6 / (counted - timedFrom), cpu / seconds);
+    }
+
+    private static Process StartWorker(string bootstrap, int outputs, string applicationId)
+    {
+        var info = ChildProcessGate.SelfStartInfo();
+        foreach (var a in new[] { "floor-worker", "--bootstrap", bootstrap, "--outputs", outputs.ToString(CultureInfo.InvariantCulture), "--application-id", applicationId })
+        {
+            info.ArgumentList.Add(a);
+        }
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.Environment["DOTNET_gcServer"] = "1";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the floor worker");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>User and system CPU of a process, from /proc.</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary><c>rpo-bench floor-worker</c>: the topology, until the bench kills it.</summary>
+    public static int Worker(string bootstrap, int outputs, string applicationId)
+    {
+        var settings = new GateConfiguration
+        {
+            Streams = new StreamsSettings { ApplicationId = applicationId, StateDir = Path.Combine(Path.GetTempPath(), $"rpo-floor-{Environment.ProcessId}") },
+        };
+        var config = GateStreamConfig.Create(settings, bootstrap, exactlyOnce: true, NullLoggerFactory.Instance);
+        config.FetchWaitMaxMs = GateWorker.CompensatedFetchWaitMaxMs;
+        var bytes = new ByteArraySerDes();
+        var builder = new StreamBuilder();
+        var mapped = builder.Stream(Input, bytes, bytes).MapValues((_, v, _) => v);
+        foreach (var topic in Outputs.Take(outputs))
+        {
+            mapped.To(topic, bytes, bytes);
+        }
+        using var stream = new KafkaStream(builder.Build(), config);
+        stream.StartAsync().GetAwaiter().GetResult();
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
+    }
+}
