@@ -204,7 +204,10 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
 
     public byte[] Bytes() => Take().ToArray();
 
-    public string? OptionalText(string field) => Index(2, field) == 0 ? null : Text();
+    /// <summary>Whether an optional field (a <c>["null", T]</c> union) holds a value, which then follows.</summary>
+    public bool Present(string field) => Index(2, field) == 1;
+
+    public string? OptionalText(string field) => Present(field) ? Text() : null;
 
     /// <summary>An array, read block by block, each item by <paramref name="item"/>.</summary>
     public List<T> Array<T>(AvroItemReader<T> item)

@@ -76,7 +76,7 @@ public static class HotPathCodecs
         {
             var d = new CallDecision { intentId = r.Text(), outcome = (Outcome)r.Symbol() };
             d.reasons = r.Array(static (ref AvroReader r) => (Reason)r.Symbol());
-            d.basis = r.Index(2, "basis") == 0 ? null : (Basis)r.Symbol();
+            d.basis = r.Present("basis") ? (Basis)r.Symbol() : null;
             d.companyId = r.Text();
             d.callCenterId = r.Text();
             d.campaignId = r.OptionalText("campaignId");
@@ -86,8 +86,8 @@ public static class HotPathCodecs
             d.decisionTime = r.Millis();
             d.decidedAt = r.Millis();
             d.policyVersion = r.Text();
-            d.intentPartition = r.Index(2, "intentPartition") == 0 ? null : r.Number32();
-            d.intentOffset = r.Index(2, "intentOffset") == 0 ? null : r.Number();
+            d.intentPartition = r.Present("intentPartition") ? r.Number32() : null;
+            d.intentOffset = r.Present("intentOffset") ? r.Number() : null;
             return d;
         }
     }
@@ -129,7 +129,7 @@ public static class HotPathCodecs
         public SubjectState Read(ref AvroReader r)
         {
             var state = new SubjectState();
-            if (r.Index(2, "register") == 1)
+            if (r.Present("register"))
             {
                 state.register = new RegisterState
                 {
@@ -138,7 +138,7 @@ public static class HotPathCodecs
                     registeredAt = OptionalMillis(ref r, "registeredAt"),
                 };
             }
-            if (r.Index(2, "consents") == 1)
+            if (r.Present("consents"))
             {
                 state.consents = new SubjectConsents
                 {
@@ -146,20 +146,20 @@ public static class HotPathCodecs
                     {
                         companyId = r.Text(),
                         action = (ConsentAction)r.Symbol(),
-                        basis = r.Index(2, "basis") == 0 ? null : (ConsentBasis)r.Symbol(),
+                        basis = r.Present("basis") ? (ConsentBasis)r.Symbol() : null,
                         at = r.Millis(),
                         contractEndedAt = OptionalMillis(ref r, "contractEndedAt"),
                     }),
                 };
             }
-            if (r.Index(2, "contacts") == 1)
+            if (r.Present("contacts"))
             {
                 state.contacts = new ContactHistory
                 {
                     contacts = r.Array(static (ref AvroReader r) => new Contact { companyId = r.Text(), intentId = r.Text(), at = r.Millis() }),
                 };
             }
-            if (r.Index(2, "decisions") == 1)
+            if (r.Present("decisions"))
             {
                 state.decisions = r.Array(static (ref AvroReader r) => new KnownDecision
                 {
@@ -175,7 +175,7 @@ public static class HotPathCodecs
 
         private static void Millis(AvroWriter w, DateTime value) => w.Millis(value);
 
-        private static DateTime? OptionalMillis(ref AvroReader r, string field) => r.Index(2, field) == 0 ? null : r.Millis();
+        private static DateTime? OptionalMillis(ref AvroReader r, string field) => r.Present(field) ? r.Millis() : null;
     }
 
     private sealed class CampaignCountCodec : IAvroCodec<CampaignCount>
