@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using NodaTime;
@@ -17,18 +18,23 @@ public sealed partial class PolicySettings
     public string TimeZone { get; set; } = "Europe/Rome";
 
     /// <summary>A register consultation is valid this many days (law 5/2018, DPR 26/2022: 15).</summary>
+    [Range(1, 365)]
     public int ConsultationValidityDays { get; set; } = 15;
 
     /// <summary>An ACTIVE_CONTRACT consent survives this many days after the contract ends.</summary>
+    [Range(0, 3650)]
     public int ContractGraceDays { get; set; } = 30;
 
     /// <summary>At most this many ALLOWED contacts per company and subject per calendar day.</summary>
+    [Range(1, 100)]
     public int DailyCap { get; set; } = 1;
 
     /// <summary>At most this many ALLOWED contacts per company and subject in the rolling window.</summary>
+    [Range(1, 1000)]
     public int RollingCap { get; set; } = 3;
 
     /// <summary>Length of the rolling window, in 24-hour days.</summary>
+    [Range(1, 365)]
     public int RollingWindowDays { get; set; } = 30;
 
     /// <summary>Monday to Friday calling hours, <c>HH:mm-HH:mm</c>, start inclusive, end exclusive.</summary>
@@ -61,23 +67,7 @@ public sealed partial class PolicySettings
         {
             yield return $"Policy:TimeZone '{TimeZone}' is not a tz database zone (for example Europe/Rome)";
         }
-        foreach (var error in InRange(nameof(ConsultationValidityDays), ConsultationValidityDays, 1, 365))
-        {
-            yield return error;
-        }
-        foreach (var error in InRange(nameof(ContractGraceDays), ContractGraceDays, 0, 3650))
-        {
-            yield return error;
-        }
-        foreach (var error in InRange(nameof(DailyCap), DailyCap, 1, 100))
-        {
-            yield return error;
-        }
-        foreach (var error in InRange(nameof(RollingCap), RollingCap, 1, 1000))
-        {
-            yield return error;
-        }
-        foreach (var error in InRange(nameof(RollingWindowDays), RollingWindowDays, 1, 365))
+        foreach (var error in SettingRanges.OutOfRange("Policy", this))
         {
             yield return error;
         }
@@ -99,14 +89,6 @@ public sealed partial class PolicySettings
             {
                 yield return $"Policy:Holidays:{i} '{Holidays[i]}' must be MM-DD, 'MM-DD from YYYY', EASTER or EASTER_MONDAY";
             }
-        }
-    }
-
-    private static IEnumerable<string> InRange(string name, int value, int min, int max)
-    {
-        if (value < min || value > max)
-        {
-            yield return $"Policy:{name} must be between {min} and {max} (got {value})";
         }
     }
 

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-using System.Reflection;
 using Microsoft.Extensions.Options;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
@@ -35,8 +33,8 @@ public sealed class GateSettingsValidator(bool development) :
 
     public ValidateOptionsResult Validate(string? name, SubjectSettings options) => Result("Subjects", options, options.Validate(development));
 
-    // The policy project checks its own settings (replay and the tests use them without a host).
-    public ValidateOptionsResult Validate(string? name, PolicySettings options) => Result("Policy", options, options.Validate());
+    // The policy project checks its own settings, ranges included (replay and the tests use them without a host).
+    public ValidateOptionsResult Validate(string? name, PolicySettings options) => Outcome([.. options.Validate()]);
 
     public ValidateOptionsResult Validate(string? name, AlertSettings options) => Result("Alerts", options, []);
 
@@ -46,23 +44,11 @@ public sealed class GateSettingsValidator(bool development) :
 
     public ValidateOptionsResult Validate(string? name, ApiSettings options) => Result("Api", options, options.Validate(development));
 
-    /// <summary>One line per property of <paramref name="settings"/> outside its <see cref="RangeAttribute"/>.</summary>
-    public static IEnumerable<string> OutOfRange(string section, object settings)
-    {
-        foreach (var property in settings.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            if (property.GetCustomAttribute<RangeAttribute>() is { } range && property.GetValue(settings) is { } value && !range.IsValid(value))
-            {
-                yield return string.Create(CultureInfo.InvariantCulture, $"{section}:{property.Name} must be between {range.Minimum} and {range.Maximum} (got {value})");
-            }
-        }
-    }
+    private static ValidateOptionsResult Result(string section, object settings, IEnumerable<string> rules) =>
+        Outcome([.. SettingRanges.OutOfRange(section, settings), .. rules]);
 
-    private static ValidateOptionsResult Result(string section, object settings, IEnumerable<string> rules)
-    {
-        List<string> problems = [.. OutOfRange(section, settings), .. rules];
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
+    private static ValidateOptionsResult Outcome(List<string> problems) =>
+        problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
 
     private static IEnumerable<string> Registry(SchemaRegistrySettings settings)
     {
