@@ -61,8 +61,7 @@ internal static class BenchCommand
             };
             if (plan.Register < 1 || plan.Intents < 1 || plan.Warmup < 1 || plan.Rate <= 0 || plan.LatencySeconds <= 0 || plan.Partitions < 1 || plan.Backlog < 1000 || plan.LowRate < 0)
             {
-                Console.Error.WriteLine("rpo-bench: --register, --intents, --warmup, --rate, --latency-seconds, --partitions must be positive, --backlog at least 1000");
-                return 2;
+                return Fail("rpo-bench: --register, --intents, --warmup, --rate, --latency-seconds, --partitions must be positive, --backlog at least 1000");
             }
             var result = new BenchRun(plan).Run();
             Console.WriteLine(BenchReport.Table(result));

@@ -224,7 +224,6 @@ internal sealed class ChildProcessGate : IGateHandle
 
     private static double Double(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
-    /// <summary>How to run this same program again: its apphost, or <c>dotnet rpo-bench.dll</c>.</summary>
     /// <summary>How to start this program again (as <c>rpo-bench</c> or as <c>dotnet rpo-bench.dll</c>); the caller adds the arguments.</summary>
     internal static ProcessStartInfo SelfStartInfo()
     {

@@ -209,6 +209,8 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
 
     public string? OptionalText(string field) => Present(field) ? Text() : null;
 
+    public DateTime? OptionalMillis(string field) => Present(field) ? Millis() : null;
+
     /// <summary>An array, read block by block, each item by <paramref name="item"/>.</summary>
     public List<T> Array<T>(AvroItemReader<T> item)
     {

@@ -135,7 +135,7 @@ public static class HotPathCodecs
                 {
                     status = (RegisterAction)r.Symbol(),
                     effectiveAt = r.Millis(),
-                    registeredAt = OptionalMillis(ref r, "registeredAt"),
+                    registeredAt = r.OptionalMillis("registeredAt"),
                 };
             }
             if (r.Present("consents"))
@@ -148,7 +148,7 @@ public static class HotPathCodecs
                         action = (ConsentAction)r.Symbol(),
                         basis = r.Present("basis") ? (ConsentBasis)r.Symbol() : null,
                         at = r.Millis(),
-                        contractEndedAt = OptionalMillis(ref r, "contractEndedAt"),
+                        contractEndedAt = r.OptionalMillis("contractEndedAt"),
                     }),
                 };
             }
@@ -174,8 +174,6 @@ public static class HotPathCodecs
         }
 
         private static void Millis(AvroWriter w, DateTime value) => w.Millis(value);
-
-        private static DateTime? OptionalMillis(ref AvroReader r, string field) => r.Present(field) ? r.Millis() : null;
     }
 
     private sealed class CampaignCountCodec : IAvroCodec<CampaignCount>
