@@ -22,15 +22,18 @@ namespace RpoStreams.Bench;
 /// </summary>
 internal static class StreamizFloor
 {
-    private const string Input = "floor.in";
-    private static readonly string[] Outputs = ["floor.out", "floor.out2"];
+    /// <summary>Each run has topics of its own, so that neither the topology nor the counter reads the other run's records.</summary>
+    private static string Input(int outputs) => $"floor{outputs}.in";
+
+    private static IEnumerable<string> Outputs(int outputs) => Enumerable.Range(1, outputs).Select(i => $"floor{outputs}.out{i}");
 
     public static int Run(long records, int partitions)
     {
         using var kafka = EmbeddedKafka.Start();
-        kafka.CreateTopics([(Input, partitions), .. Outputs.Select(t => (t, partitions))]);
+        int[] runs = [1, 2];
+        kafka.CreateTopics([.. runs.SelectMany(n => Outputs(n).Prepend(Input(n))).Select(t => (t, partitions))]);
         Console.WriteLine($"Streamiz floor: source → map → sinks, no state, the gate's stream settings, {records:N0} records per run on {partitions} partitions (first tenth not timed)");
-        foreach (var outputs in new[] { 1, 2 })
+        foreach (var outputs in runs)
         {
             var (perSecond, micros, cores) = Measure(kafka.BootstrapServers, records, outputs, $"floor-{outputs}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -50,7 +53,7 @@ internal static class StreamizFloor
             AutoOffsetReset = AutoOffsetReset.Earliest,
             FetchWaitMaxMs = GateWorker.CompensatedFetchWaitMaxMs,
         }).Build();
-        counter.Subscribe(Outputs[0]);
+        counter.Subscribe(Outputs(outputs).First());
         var value = new byte[150];
         var random = new Random(20261202);
         long produced = 0, counted = 0, timedFrom = 0;
@@ -66,7 +69,7 @@ internal static class StreamizFloor
             while (produced < records && produced - counted < 60_000)
             {
                 var key = Encoding.ASCII.GetBytes("+39333" + random.Next(10_000_000).ToString("D7", CultureInfo.InvariantCulture));
-                producer.Produce(Input, new Message<byte[], byte[]> { Key = key, Value = value });
+                producer.Produce(Input(outputs), new Message<byte[], byte[]> { Key = key, Value = value });
                 produced++;
             }
             producer.Poll(TimeSpan.Zero);
@@ -76,11 +79,11 @@ internal static class StreamizFloor
             }
             if (timed is null && counted >= records / 10)
             {
-                (timed, timedFrom, cpuFrom) = (Stopwatch.StartNew(), counted, CpuSeconds(child.Id));
+                (timed, timedFrom, cpuFrom) = (Stopwatch.StartNew(), counted, CpuSeconds(child));
             }
         }
         var seconds = timed!.Elapsed.TotalSeconds;
-        var cpu = CpuSeconds(child.Id) - cpuFrom;
+        var cpu = CpuSeconds(child) - cpuFrom;
         child.Kill(entireProcessTree: true);
         child.WaitForExit();
         return ((counted - timedFrom) / seconds, cpu * 1e6 / (counted - timedFrom), cpu / seconds);
@@ -104,11 +107,10 @@ internal static class StreamizFloor
         return process;
     }
 
-    /// <summary>User and system CPU of a process, from /proc.</summary>
-    private static double CpuSeconds(int pid)
+    private static double CpuSeconds(Process process)
     {
-        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        process.Refresh();
+        return process.TotalProcessorTime.TotalSeconds;
     }
 
     /// <summary><c>rpo-bench floor-worker</c>: the topology, until the bench kills it.</summary>
@@ -122,8 +124,8 @@ internal static class StreamizFloor
         config.FetchWaitMaxMs = GateWorker.CompensatedFetchWaitMaxMs;
         var bytes = new ByteArraySerDes();
         var builder = new StreamBuilder();
-        var mapped = builder.Stream(Input, bytes, bytes).MapValues((_, v, _) => v);
-        foreach (var topic in Outputs.Take(outputs))
+        var mapped = builder.Stream(Input(outputs), bytes, bytes).MapValues((_, v, _) => v);
+        foreach (var topic in Outputs(outputs))
         {
             mapped.To(topic, bytes, bytes);
         }
