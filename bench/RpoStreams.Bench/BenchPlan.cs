@@ -63,6 +63,9 @@ internal sealed record BenchPlan
     /// <summary>Whether the gate runs as on the development broker (at-least-once, published-decisions check) rather than as on Kafka.</summary>
     public bool DevelopmentBroker { get; init; }
 
+    /// <summary>After the ceiling, Streamiz's floor (<see cref="StreamizFloor"/>, one record in and two out) on the same broker, this many records (0: none).</summary>
+    public long FloorRecords { get; init; }
+
     /// <summary>fetch.wait.max.ms 10 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>).</summary>
     public bool MockCompensation { get; init; } = true;
 }
@@ -97,6 +100,8 @@ internal sealed record BenchResult
     public LatencyStats InGate { get; init; } = LatencyStats.Empty;
     public ProcessSample? AfterLatency { get; init; }
     public CeilingResult? Ceiling { get; init; }
+
+    public FloorResult? Floor { get; init; }
     public double RestoreRunning { get; init; }
     public double RestoreRestored { get; init; }
     public long RestoreStreamizMs { get; init; }

@@ -30,6 +30,12 @@ internal static class BenchReport
         {
             Row("ceiling decisions/s (Confluent.Kafka, EOS)", F0(c.PerSecond));
             Row("gate / ceiling", F2(r.CeilingRatio), p.Quick ? FormattableString.Invariant($"≥ {TargetCeilingRatio}") : "", p.Quick ? r.CeilingRatio >= TargetCeilingRatio : null);
+            if (r.Floor is { } f)
+            {
+                Row("Streamiz floor records/s (1 in, 2 out, no state)", F0(f.PerSecond));
+                Row("floor / ceiling", F2(f.PerSecond / c.PerSecond));
+                Row("floor CPU per record", FormattableString.Invariant($"{f.Micros:N0} µs"));
+            }
         }
         if (r.DrainStart is { } s0 && r.DrainEnd is { } s1)
         {
@@ -138,8 +144,8 @@ internal static class BenchReport
     {
         var p = r.Plan;
         yield return "How each figure is measured:";
-        yield return "* order: the gate applies the register, answers the latency runs, then drains the intents; then the ceiling";
-        yield return "  runs with the gate stopped, then the gate restores into a wiped state dir.";
+        yield return "* order: the gate applies the register, answers the latency runs, then drains the intents; then the ceiling and the";
+        yield return "  floor run with the gate stopped, then the gate restores into a wiped state dir.";
         yield return "* decisions/s: warm-up and measured intents, serialized once, are fed into calls.intents.v1 keeping a backlog of up to";
         yield return FormattableString.Invariant($"  {p.Backlog:N0} undecided intents, so the gate never waits for input (the embedded broker keeps only the newest 5 MB");
         yield return "  of each partition: a million intents cannot sit in it at once). Timing starts after the warm-up's decisions and ends";
@@ -149,6 +155,9 @@ internal static class BenchReport
         yield return "  AvroSerDes as the gate), libphonenumber + HMAC subjectRef, in-memory register/consent/contact tables, the same";
         yield return "  CallPolicy.Decide, Avro encode, produce to a scratch topic in transactions with the offsets, committed every 100 ms as the";
         yield return "  gate's commit.interval.ms; run while the gate is stopped, warm-up excluded the same way.";
+        yield return "* floor (rpo-bench floor): Streamiz alone in a child process with the gate's stream settings, exactly-once, on the same";
+        yield return "  broker after the ceiling: each record read is mapped to two sinks (a decision's Kafka records: the decision and its";
+        yield return "  changelog record), no state and no domain work. The gate cannot beat it; its CPU is the child process's.";
         yield return "* end to end: from handing an intent to a producer (linger 1 ms) to its decision reaching a read_committed consumer of";
         yield return "  calls.decisions.v1, i.e. what a dialer waiting for its answer sees; p99-ms in the last line is this one. in-gate is the";
         yield return "  gate's own rpo_decision_latency_seconds (decidedAt − intent Kafka timestamp, ms resolution): it includes the";

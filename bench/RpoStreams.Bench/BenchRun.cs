@@ -205,6 +205,15 @@ internal sealed class BenchRun
         result = result with { Ceiling = ceiling };
         fed.Clear();
 
+        // (4b) Streamiz's floor on the same broker, the gate still stopped: what one record in and two out costs with no state.
+        if (plan.FloorRecords > 0)
+        {
+            Say($"floor: Streamiz source → map → two sinks, no state, the gate's stream settings, {plan.FloorRecords:N0} records");
+            var floor = StreamizFloor.Measure(kafka, plan.FloorRecords, p, outputs: 2);
+            Say(FormattableString.Invariant($"floor: {floor.PerSecond:N0} records/s, {floor.Micros:0} µs of CPU per record"));
+            result = result with { Floor = floor };
+        }
+
         // (5) Restore from the changelogs into a wiped state dir.
         var changelogs = GateTopology.AllTopics(ApplicationId, p).Select(t => t.Topic).Where(t => t.EndsWith("-changelog", StringComparison.Ordinal)).ToList();
         var changelogOffsets = changelogs.Sum(t => EndOffsets(bootstrap, t).Values.Sum());

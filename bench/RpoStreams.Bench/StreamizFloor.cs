@@ -30,19 +30,28 @@ internal static class StreamizFloor
     public static int Run(long records, int partitions)
     {
         using var kafka = EmbeddedKafka.Start();
-        int[] runs = [1, 2];
-        kafka.CreateTopics([.. runs.SelectMany(n => Outputs(n).Prepend(Input(n))).Select(t => (t, partitions))]);
         Console.WriteLine($"Streamiz floor: source → map → sinks, no state, the gate's stream settings, {records:N0} records per run on {partitions} partitions (first tenth not timed)");
-        foreach (var outputs in runs)
+        foreach (var outputs in new[] { 1, 2 })
         {
-            var (perSecond, micros, cores) = Measure(kafka.BootstrapServers, records, outputs, $"floor-{outputs}");
+            var floor = Measure(kafka, records, partitions, outputs);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  1 in, {outputs} out: {perSecond:N0} records/s, {micros:0} µs of CPU per record, {cores:0.00} cores (streams process)"));
+                $"  1 in, {outputs} out: {floor.PerSecond:N0} records/s, {floor.Micros:0} µs of CPU per record, {floor.Cores:0.00} cores (streams process)"));
         }
         return 0;
     }
 
-    private static (double PerSecond, double Micros, double Cores) Measure(string bootstrap, long records, int outputs, string applicationId)
+    /// <summary>
+    /// One floor run on <paramref name="kafka"/> with topics of its own: <paramref name="records"/> records in, each
+    /// mapped to <paramref name="outputs"/> sinks. Also run by <c>rpo-bench</c> after its ceiling, so that both are
+    /// measured in the same minute.
+    /// </summary>
+    public static FloorResult Measure(EmbeddedKafka kafka, long records, int partitions, int outputs)
+    {
+        kafka.CreateTopics([.. Outputs(outputs).Prepend(Input(outputs)).Select(t => (t, partitions))]);
+        return Measure(kafka.BootstrapServers, records, outputs, $"floor-{outputs}");
+    }
+
+    private static FloorResult Measure(string bootstrap, long records, int outputs, string applicationId)
     {
         using var child = StartWorker(bootstrap, outputs, applicationId);
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, Partitioner = Partitioner.Murmur2Random }).Build();
@@ -86,7 +95,7 @@ internal static class StreamizFloor
         var cpu = CpuSeconds(child) - cpuFrom;
         child.Kill(entireProcessTree: true);
         child.WaitForExit();
-        return ((counted - timedFrom) / seconds, cpu * 1e6 / (counted - timedFrom), cpu / seconds);
+        return new FloorResult(outputs, (counted - timedFrom) / seconds, cpu * 1e6 / (counted - timedFrom), cpu / seconds);
     }
 
     private static Process StartWorker(string bootstrap, int outputs, string applicationId)
@@ -135,3 +144,6 @@ internal static class StreamizFloor
         return 0;
     }
 }
+
+/// <summary>One floor run: records per second, CPU per record and cores of the Streamiz process.</summary>
+internal sealed record FloorResult(int Outputs, double PerSecond, double Micros, double Cores);
