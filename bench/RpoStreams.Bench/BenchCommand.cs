@@ -17,7 +17,7 @@ internal static class BenchCommand
         var inProcess = new Option<bool>("--in-process") { Description = "Run the gate inside the bench process instead of a child process (its RSS then includes the broker)" };
         var workstationGc = new Option<bool>("--workstation-gc") { Description = "Workstation GC in the gate process instead of the service's Server GC" };
         var duringDrain = new Option<string?>("--during-drain") { Description = "Command to run while the gate drains, {pid} = the gate's process id, stopped with SIGINT (e.g. \"dotnet-trace collect -p {pid} -o drain.nettrace\")" };
-        var hookDelay = new Option<double>("--hook-delay") { Description = "Seconds to let --during-drain attach before the gate starts", DefaultValueFactory = _ => 3 };
+        var hookDelay = new Option<double>("--hook-delay") { Description = "Seconds between starting --during-drain (once the gate is draining) and the timed drain, to let it attach", DefaultValueFactory = _ => 1 };
         var restoreTimeout = new Option<double?>("--restore-timeout") { Description = "Seconds to watch the restore (default 180; quick 8)" };
         var registerBox = new Option<double?>("--register-box") { Description = "Seconds after which no more of the register is produced (default 240; quick 8)" };
         var drainBox = new Option<double?>("--drain-box") { Description = "Seconds the drain is timed at most (default 240; quick 6)" };

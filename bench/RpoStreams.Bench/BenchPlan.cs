@@ -31,8 +31,8 @@ internal sealed record BenchPlan
     /// <summary>A command run while the gate drains, {pid} replaced by the gate's process id (dotnet-trace, dotnet-counters); stopped with SIGINT.</summary>
     public string? DuringDrain { get; init; }
 
-    /// <summary>Seconds between starting <see cref="DuringDrain"/> and starting the gate, so a tracer can attach.</summary>
-    public double HookDelaySeconds { get; init; } = 3;
+    /// <summary>Seconds between starting <see cref="DuringDrain"/> (the warm-up over, the gate draining) and the start of the timed drain, so a tracer can attach.</summary>
+    public double HookDelaySeconds { get; init; } = 1;
 
     /// <summary>How long the register may take to load: no new chunk of it is produced after this (the last chunk is still applied).</summary>
     public TimeSpan RegisterBox { get; init; } = TimeSpan.FromMinutes(5);

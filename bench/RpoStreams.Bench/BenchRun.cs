@@ -143,7 +143,6 @@ internal sealed class BenchRun
             var generated = generation.Elapsed.TotalSeconds;
             var baseCount = gate.DecisionCount() + backlog;
             var total = baseCount + fed.Count;
-            using var hook = DrainHook.Start(plan.DuringDrain, gate.ProcessId, plan.HookDelaySeconds, Say);
             using var feeder = new IntentFeeder(bootstrap, TopicNames.Intents, fed, () => gate.DecisionCount() - baseCount, plan.Backlog).Start();
             Say(FormattableString.Invariant($"drain: {plan.Warmup:N0} warm-up + {plan.Intents:N0} measured intents (generated and serialized in {generated:0.0}s), fed keeping at most {plan.Backlog:N0} undecided"));
             var warmedUp = gate.WaitForDecisions(baseCount + plan.Warmup, plan.WarmupBox);
@@ -151,6 +150,9 @@ internal sealed class BenchRun
             {
                 throw new TimeoutException($"the gate made no decision in {plan.WarmupBox.TotalSeconds:0}s ({feeder.Produced:N0} intents fed).\n{Positions(bootstrap)}");
             }
+            // A profiler starts once the gate is draining and has its delay to attach before the timing starts, so that
+            // what it records is the drain (an idle gate polls in a way a busy one does not).
+            using var hook = DrainHook.Start(plan.DuringDrain, gate.ProcessId, plan.HookDelaySeconds, Say);
             var machineStart = Machine.Read();
             var benchStart = BenchCpu();
             var startSample = gate.Sample();
