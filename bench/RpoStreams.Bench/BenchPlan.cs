@@ -84,6 +84,9 @@ internal sealed record BenchResult
     public long DrainWarmup { get; init; }
     public double MachineBusyCores { get; init; }
     public double StopSeconds { get; init; }
+
+    /// <summary>Gate stops that did not end within 120 s (the gate was killed), the drain's and the restore's.</summary>
+    public int StopsKilled { get; init; }
     public ProcessSample? DrainStart { get; init; }
     public ProcessSample? DrainEnd { get; init; }
     public long DrainStartCount { get; init; }

@@ -191,6 +191,7 @@ internal sealed class BenchRun
             };
             feeder.Dispose();
             result = result with { StopSeconds = gate.Stop() };
+            WarnIfKilled(result.StopSeconds);
         }
 
         // (4) The ceiling on the same intents the gate drained (the same bytes, in the same order, fed the same way), the gate stopped.
@@ -229,7 +230,9 @@ internal sealed class BenchRun
             var sample = gate.Sample();
             var disk = DirSize(stateDir);
             Say(FormattableString.Invariant($"restore: RUNNING at {running:0.00}s, every task restored at {restored:0.00}s (Streamiz, from partition assignment: {reported} ms); {progress.Records:N0} records ({progress.RegisterRecords:N0} register) at {progress.Rate:N0}/s; RSS {Mb(sample.RssBytes):0} MB"));
-            gate.Stop();
+            var stop = gate.Stop();
+            WarnIfKilled(stop);
+            result = result with { StopsKilled = result.StopsKilled + (double.IsNaN(stop) ? 1 : 0) };
             result = result with
             {
                 RestoreRunning = running, RestoreRestored = restored, RestoreStreamizMs = reported, RestoreProgress = progress,
@@ -237,6 +240,14 @@ internal sealed class BenchRun
             };
         }
         return result with { TotalSeconds = clock.Elapsed.TotalSeconds };
+    }
+
+    private void WarnIfKilled(double stopSeconds)
+    {
+        if (double.IsNaN(stopSeconds))
+        {
+            Say("WARNING: the gate did not stop within 120 s and was killed (counted under checks)");
+        }
     }
 
     /// <summary>One latency run; returns its result, the gate's own latencies, and the intents still queued in the gate after the wait.</summary>
