@@ -85,7 +85,7 @@ internal sealed record BenchResult
     public double MachineBusyCores { get; init; }
     public double StopSeconds { get; init; }
 
-    /// <summary>Gate stops that did not end within 120 s (the gate was killed), the drain's and the restore's.</summary>
+    /// <summary>Gate stops that did not end within <see cref="ChildProcessGate.StopTimeout"/> (the gate was killed), the drain's and the restore's.</summary>
     public int StopsKilled { get; init; }
     public ProcessSample? DrainStart { get; init; }
     public ProcessSample? DrainEnd { get; init; }

@@ -190,8 +190,7 @@ internal sealed class BenchRun
                 MachineBusyCores = Machine.BusyCores(machineStart is { } a ? (a.Busy, a.Total) : null, machineEnd is { } b ? (b.Busy, b.Total) : null),
             };
             feeder.Dispose();
-            result = result with { StopSeconds = gate.Stop() };
-            WarnIfKilled(result.StopSeconds);
+            result = result with { StopSeconds = Stop(gate) };
         }
 
         // (4) The ceiling on the same intents the gate drained (the same bytes, in the same order, fed the same way), the gate stopped.
@@ -230,24 +229,28 @@ internal sealed class BenchRun
             var sample = gate.Sample();
             var disk = DirSize(stateDir);
             Say(FormattableString.Invariant($"restore: RUNNING at {running:0.00}s, every task restored at {restored:0.00}s (Streamiz, from partition assignment: {reported} ms); {progress.Records:N0} records ({progress.RegisterRecords:N0} register) at {progress.Rate:N0}/s; RSS {Mb(sample.RssBytes):0} MB"));
-            var stop = gate.Stop();
-            WarnIfKilled(stop);
-            result = result with { StopsKilled = result.StopsKilled + (double.IsNaN(stop) ? 1 : 0) };
+            Stop(gate);
             result = result with
             {
                 RestoreRunning = running, RestoreRestored = restored, RestoreStreamizMs = reported, RestoreProgress = progress,
                 ChangelogOffsets = changelogOffsets, ChangelogRetained = retained, Restored = sample, DiskRestored = disk,
             };
         }
-        return result with { TotalSeconds = clock.Elapsed.TotalSeconds };
+        return result with { TotalSeconds = clock.Elapsed.TotalSeconds, StopsKilled = stopsKilled };
     }
 
-    private void WarnIfKilled(double stopSeconds)
+    private int stopsKilled;
+
+    /// <summary>Stops a gate; one that had to be killed is said and counted.</summary>
+    private double Stop(IGateHandle gate)
     {
-        if (double.IsNaN(stopSeconds))
+        var seconds = gate.Stop();
+        if (double.IsNaN(seconds))
         {
-            Say("WARNING: the gate did not stop within 120 s and was killed (counted under checks)");
+            stopsKilled++;
+            Say(FormattableString.Invariant($"WARNING: the gate did not stop within {ChildProcessGate.StopTimeout.TotalSeconds:0} s and was killed (counted under checks)"));
         }
+        return seconds;
     }
 
     /// <summary>One latency run; returns its result, the gate's own latencies, and the intents still queued in the gate after the wait.</summary>

@@ -28,7 +28,7 @@ internal interface IGateHandle : IDisposable
 
     /// <summary>
     /// Stops the stream cleanly (commit, checkpoint, leave the group); returns the seconds it took, or NaN when the
-    /// gate did not stop within 120 s and was killed.
+    /// gate did not stop within <see cref="ChildProcessGate.StopTimeout"/> and was killed.
     /// </summary>
     double Stop();
 }
@@ -143,6 +143,9 @@ internal sealed class ChildProcessGate : IGateHandle
 
     public RestoreProgress Progress() => RestoreProgress.Parse(string.Join(' ', Ask("progress")));
 
+    /// <summary>How long a stop may take before the gate is killed.</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(120);
+
     public double Stop()
     {
         if (stopped)
@@ -152,13 +155,13 @@ internal sealed class ChildProcessGate : IGateHandle
         stopped = true;
         try
         {
-            var seconds = Double(Ask("stop", TimeSpan.FromSeconds(120))[0]);
+            var seconds = Double(Ask("stop", StopTimeout)[0]);
             process.WaitForExit(30_000);
             return seconds;
         }
         catch (TimeoutException)
         {
-            // Seen about once in forty runs, after the restore: the run's figures stand, the stop is reported as not clean.
+            // Seen twice in about ninety quick runs, after the restore: the run's figures stand, the stop is counted as killed.
             process.Kill(entireProcessTree: true);
             process.WaitForExit(30_000);
             return double.NaN;

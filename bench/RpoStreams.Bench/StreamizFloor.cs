@@ -48,11 +48,8 @@ internal static class StreamizFloor
     public static FloorResult Measure(EmbeddedKafka kafka, long records, int partitions, int outputs)
     {
         kafka.CreateTopics([.. Outputs(outputs).Prepend(Input(outputs)).Select(t => (t, partitions))]);
-        return Measure(kafka.BootstrapServers, records, outputs, $"floor-{outputs}");
-    }
-
-    private static FloorResult Measure(string bootstrap, long records, int outputs, string applicationId)
-    {
+        var bootstrap = kafka.BootstrapServers;
+        var applicationId = $"floor-{outputs}";
         using var child = StartWorker(bootstrap, outputs, applicationId);
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, Partitioner = Partitioner.Murmur2Random }).Build();
         using var counter = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
@@ -95,7 +92,7 @@ internal static class StreamizFloor
         var cpu = CpuSeconds(child) - cpuFrom;
         child.Kill(entireProcessTree: true);
         child.WaitForExit();
-        return new FloorResult(outputs, (counted - timedFrom) / seconds, cpu * 1e6 / (counted - timedFrom), cpu / seconds);
+        return new FloorResult((counted - timedFrom) / seconds, cpu * 1e6 / (counted - timedFrom), cpu / seconds);
     }
 
     private static Process StartWorker(string bootstrap, int outputs, string applicationId)
@@ -146,4 +143,4 @@ internal static class StreamizFloor
 }
 
 /// <summary>One floor run: records per second, CPU per record and cores of the Streamiz process.</summary>
-internal sealed record FloorResult(int Outputs, double PerSecond, double Micros, double Cores);
+internal sealed record FloorResult(double PerSecond, double Micros, double Cores);
