@@ -35,6 +35,8 @@ internal static class BenchReport
                 Row("Streamiz floor records/s (1 in, 2 out, no state)", F0(f.PerSecond));
                 Row("floor / ceiling", F2(f.PerSecond / c.PerSecond));
                 Row("floor CPU per record", FormattableString.Invariant($"{f.Micros:N0} µs"));
+                // Now and then the floor's process stalls well under the two cores it otherwise keeps busy, and its rate with it.
+                Row("floor CPU during its run", FormattableString.Invariant($"{f.Cores:0.00} cores{(f.Cores < 1 ? " (stalled: its rate understates the floor)" : "")}"));
             }
         }
         if (r.DrainStart is { } s0 && r.DrainEnd is { } s1)
