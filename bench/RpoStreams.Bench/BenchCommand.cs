@@ -24,11 +24,12 @@ internal static class BenchCommand
         var lowRate = new Option<double?>("--low-rate") { Description = "Also measure latency at this lower offered rate for 10 s, before --rate (default 1,000; quick: none; 0: none)" };
         var backlog = new Option<long>("--backlog") { Description = "Most intents fed but not yet decided (the embedded broker keeps only the newest 5 MB of each partition)", DefaultValueFactory = _ => 60_000 };
         var asConfigured = new Option<bool>("--as-configured") { Description = "Run the gate's Kafka clients exactly as configured, without the embedded-broker compensation (fetch.wait.max.ms 10)" };
+        var latencyDump = new Option<string?>("--latency-dump") { Description = "Write each intent of the latency run at --rate to this file: milliseconds after the first was sent, and its end-to-end latency in ms (NaN: unanswered)" };
         var noFloor = new Option<bool>("--no-floor") { Description = "Skip the Streamiz floor (one record in, two out, no state) measured after the ceiling" };
         var developmentBroker = new Option<bool>("--development-broker") { Description = "Run the gate as the service runs on the development broker (at-least-once, checking calls.decisions.v1) instead of as on Kafka (exactly-once, the default)" };
         var command = new RootCommand("rpo-bench: measure the gate on the embedded broker: decisions/s, latency at a fixed rate, memory and RocksDB size per million subjects, restore time, and a Confluent.Kafka ceiling")
         {
-            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured, developmentBroker, noFloor,
+            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured, developmentBroker, noFloor, latencyDump,
         };
         command.Subcommands.Add(WorkerCommand());
         command.Subcommands.Add(FloorCommand());
@@ -60,6 +61,7 @@ internal static class BenchCommand
                 MockCompensation = !parse.GetValue(asConfigured),
                 DevelopmentBroker = parse.GetValue(developmentBroker),
                 FloorRecords = parse.GetValue(noFloor) ? 0 : 300_000,
+                LatencyDump = parse.GetValue(latencyDump),
             };
             if (plan.Register < 1 || plan.Intents < 1 || plan.Warmup < 1 || plan.Rate <= 0 || plan.LatencySeconds <= 0 || plan.Partitions < 1 || plan.Backlog < 1000 || plan.LowRate < 0)
             {

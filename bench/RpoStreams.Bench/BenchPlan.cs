@@ -56,6 +56,9 @@ internal sealed record BenchPlan
 
     public double LowRateSeconds { get; init; } = 10;
 
+    /// <summary>A file for each intent of the latency run at <see cref="Rate"/>: when it was sent and its latency (null: none).</summary>
+    public string? LatencyDump { get; init; }
+
     /// <summary>Most intents fed but not yet decided (the embedded broker keeps only the newest 5 MB of each partition).</summary>
     public long Backlog { get; init; } = 60_000;
 

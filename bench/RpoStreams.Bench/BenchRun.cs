@@ -133,7 +133,7 @@ internal sealed class BenchRun
                 var (low, lowInGate, _) = Latency(gate, data, bootstrap, 5, "bench-latency-low", plan.LowRate, plan.LowRateSeconds);
                 result = result with { LowLatency = low, LowInGate = lowInGate };
             }
-            var (latency, inGate, backlog) = Latency(gate, data, bootstrap, 4, "bench-latency", plan.Rate, plan.LatencySeconds);
+            var (latency, inGate, backlog) = Latency(gate, data, bootstrap, 4, "bench-latency", plan.Rate, plan.LatencySeconds, plan.LatencyDump);
             result = result with { Latency = latency, InGate = inGate, AfterLatency = gate.Sample(), LatencyBacklog = backlog };
 
             // (3) Warm-up and measured intents, serialized once (the ceiling gets the same bytes), fed with a bounded backlog; the timed drain.
@@ -253,7 +253,6 @@ internal sealed class BenchRun
         return seconds;
     }
 
-    /// <summary>One latency run; returns its result, the gate's own latencies, and the intents still queued in the gate after the wait.</summary>
     /// <summary>Decides <see cref="BenchPlan.Warmup"/> intents as fast as they come, so the latency runs measure a warm gate; excluded from every figure.</summary>
     private void WarmUp(IGateHandle gate, BenchData data, string bootstrap, BenchPlan plan)
     {
@@ -267,14 +266,15 @@ internal sealed class BenchRun
         Say(FormattableString.Invariant($"warm-up before the latency runs: {gate.DecisionCount() - start:N0} decisions in {clock.Elapsed.TotalSeconds:0.0}s (not counted)"));
     }
 
-    private (LatencyResult Result, LatencyStats InGate, long Backlog) Latency(IGateHandle gate, BenchData data, string bootstrap, int seed, string runId, double rate, double seconds)
+    /// <summary>One latency run; returns its result, the gate's own latencies, and the intents still queued in the gate after the wait.</summary>
+    private (LatencyResult Result, LatencyStats InGate, long Backlog) Latency(IGateHandle gate, BenchData data, string bootstrap, int seed, string runId, double rate, double seconds, string? dump = null)
     {
         var count = (long)Math.Round(rate * seconds);
         var offered = data.Intents(seed, runId, count);
         var before = gate.DecisionCount();
         var exclude = Math.Min(seconds / 4, 5);
         Say(FormattableString.Invariant($"latency: offering {count:N0} intents at {rate:N0}/s for {seconds:0.#}s (first {exclude:0.#}s excluded)"));
-        var latency = new LatencyProbe(bootstrap).Run(offered, rate, exclude, plan.LatencyAnswerWait);
+        var latency = new LatencyProbe(bootstrap).Run(offered, rate, exclude, plan.LatencyAnswerWait, dump);
         var inGate = gate.LatenciesAfter(before + latency.Excluded);
         var backlog = Math.Max(0, before + count - gate.DecisionCount());
         Say($"latency at {rate:N0}/s: end to end {latency.EndToEnd}; in-gate {inGate}{(backlog > 0 ? $"; {backlog:N0} still queued in the gate" : "")}");

@@ -24,7 +24,7 @@ internal sealed class LatencyProbe
         this.bootstrap = bootstrap;
     }
 
-    public LatencyResult Run(List<(string Key, byte[] Value, string IntentId)> intents, double rate, double excludeSeconds, TimeSpan drainTimeout)
+    public LatencyResult Run(List<(string Key, byte[] Value, string IntentId)> intents, double rate, double excludeSeconds, TimeSpan drainTimeout, string? dump = null)
     {
         var index = new Dictionary<string, int>(intents.Count, StringComparer.Ordinal);
         for (var i = 0; i < intents.Count; i++)
@@ -133,6 +133,13 @@ internal sealed class LatencyProbe
             {
                 kept[i - excluded] = latencyMs[i];
             }
+        }
+        if (dump != null)
+        {
+            // One line per intent, in sending order: when it went out (ms after the first) and its latency, to see
+            // whether a high percentile is a slow path for every intent or a few stalls.
+            File.WriteAllLines(dump, Enumerable.Range(0, intents.Count).Select(i => FormattableString.Invariant(
+                $"{Stopwatch.GetElapsedTime(sentAt[0], sentAt[i]).TotalMilliseconds:0.0} {latencyMs[i]:0.0}")));
         }
         var got = Interlocked.Read(ref received);
         return new LatencyResult(
