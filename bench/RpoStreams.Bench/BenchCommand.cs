@@ -60,7 +60,7 @@ internal static class BenchCommand
                 Backlog = parse.GetValue(backlog),
                 MockCompensation = !parse.GetValue(asConfigured),
                 DevelopmentBroker = parse.GetValue(developmentBroker),
-                FloorRecords = parse.GetValue(noFloor) ? 0 : 300_000,
+                FloorRecords = parse.GetValue(noFloor) ? 0 : StreamizFloor.DefaultRecords,
                 LatencyDump = parse.GetValue(latencyDump),
             };
             if (plan.Register < 1 || plan.Intents < 1 || plan.Warmup < 1 || plan.Rate <= 0 || plan.LatencySeconds <= 0 || plan.Partitions < 1 || plan.Backlog < 1000 || plan.LowRate < 0)
@@ -78,7 +78,7 @@ internal static class BenchCommand
     /// <summary><c>rpo-bench floor</c>: what Streamiz costs with no state and no domain work (<see cref="StreamizFloor"/>).</summary>
     private static Command FloorCommand()
     {
-        var records = new Option<long>("--records") { Description = "Records per run", DefaultValueFactory = _ => 300_000 };
+        var records = new Option<long>("--records") { Description = "Records per run", DefaultValueFactory = _ => StreamizFloor.DefaultRecords };
         var partitions = new Option<int>("--partitions") { Description = "Partitions of every topic, as Kafka:Partitions", DefaultValueFactory = _ => 4 };
         var command = new Command("floor", "Streamiz's own cost per record: source → map → one, then two sinks, no state, with the gate's stream settings, in a child process on the embedded broker")
         {

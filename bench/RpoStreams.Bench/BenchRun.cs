@@ -28,6 +28,9 @@ internal sealed class BenchRun
     private readonly BenchPlan plan;
     private readonly Stopwatch clock = Stopwatch.StartNew();
 
+    /// <summary>Gate stops that timed out and were killed (<see cref="Stop"/>).</summary>
+    private int stopsKilled;
+
     public BenchRun(BenchPlan plan)
     {
         this.plan = plan;
@@ -212,7 +215,7 @@ internal sealed class BenchRun
         {
             Say($"floor: Streamiz source → map → two sinks, no state, the gate's stream settings, {plan.FloorRecords:N0} records");
             var floor = StreamizFloor.Measure(kafka, plan.FloorRecords, p, outputs: 2);
-            Say(FormattableString.Invariant($"floor: {floor.PerSecond:N0} records/s, {floor.Micros:0} µs of CPU per record"));
+            Say($"floor: {floor}");
             result = result with { Floor = floor };
         }
 
@@ -238,8 +241,6 @@ internal sealed class BenchRun
         }
         return result with { TotalSeconds = clock.Elapsed.TotalSeconds, StopsKilled = stopsKilled };
     }
-
-    private int stopsKilled;
 
     /// <summary>Stops a gate; one that had to be killed is said and counted.</summary>
     private double Stop(IGateHandle gate)

@@ -22,6 +22,9 @@ namespace RpoStreams.Bench;
 /// </summary>
 internal static class StreamizFloor
 {
+    /// <summary>Records per floor run, in <c>rpo-bench floor</c> and after the ceiling: with 100,000 the floor had not warmed up.</summary>
+    public const long DefaultRecords = 300_000;
+
     /// <summary>Each run has topics of its own, so that neither the topology nor the counter reads the other run's records.</summary>
     private static string Input(int outputs) => $"floor{outputs}.in";
 
@@ -34,8 +37,7 @@ internal static class StreamizFloor
         foreach (var outputs in new[] { 1, 2 })
         {
             var floor = Measure(kafka, records, partitions, outputs);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  1 in, {outputs} out: {floor.PerSecond:N0} records/s, {floor.Micros:0} µs of CPU per record, {floor.Cores:0.00} cores (streams process)"));
+            Console.WriteLine($"  1 in, {outputs} out: {floor} (streams process)");
         }
         return 0;
     }
@@ -143,4 +145,8 @@ internal static class StreamizFloor
 }
 
 /// <summary>One floor run: records per second, CPU per record and cores of the Streamiz process.</summary>
-internal sealed record FloorResult(double PerSecond, double Micros, double Cores);
+internal sealed record FloorResult(double PerSecond, double Micros, double Cores)
+{
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{PerSecond:N0} records/s, {Micros:0} µs of CPU per record, {Cores:0.00} cores");
+}
