@@ -122,15 +122,20 @@ internal sealed class BenchData
             Partitioner = Partitioner.Murmur2Random,
         }).SetLogHandler((_, _) => { }).Build();
 
-    /// <summary>Produces, waiting for room when the local queue is full; failed deliveries are counted in <see cref="Failures"/>.</summary>
-    public static void Produce(IProducer<string?, byte[]> producer, string topic, string? key, byte[] value)
+    /// <summary>Produces, waiting for room when the local queue is full; failed deliveries are counted in <see cref="Failures"/>, every delivery also goes to <paramref name="delivered"/>.</summary>
+    public static void Produce(IProducer<string?, byte[]> producer, string topic, string? key, byte[] value, Action<DeliveryReport<string?, byte[]>>? delivered = null)
     {
         var message = new Message<string?, byte[]> { Key = key, Value = value };
+        Action<DeliveryReport<string?, byte[]>> handler = delivered is null ? Check : report =>
+        {
+            Check(report);
+            delivered(report);
+        };
         while (true)
         {
             try
             {
-                producer.Produce(topic, message, Check);
+                producer.Produce(topic, message, handler);
                 return;
             }
             catch (ProduceException<string?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)

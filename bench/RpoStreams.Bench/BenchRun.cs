@@ -88,36 +88,7 @@ internal sealed class BenchRun
             Thread.Sleep(300);
             var idle = gate.Sample();
             Say(FormattableString.Invariant($"gate up (RUNNING {running:0.00}s, tasks ready {restored:0.00}s), idle RSS {Mb(idle.RssBytes):0} MB; loading a register of up to {plan.Register:N0} subjects within {plan.RegisterBox.TotalSeconds:0}s"));
-            var load = Stopwatch.StartNew();
-            using var applied = new CommittedCounter(bootstrap, [registerChangelog]);
-            using (var loader = BenchData.Loader(bootstrap))
-            {
-                while (data.Registered < plan.Register && load.Elapsed < plan.RegisterBox)
-                {
-                    data.ProduceRegister(loader, Math.Min(plan.RegisterChunk, plan.Register - data.Registered));
-                    loader.Flush(TimeSpan.FromSeconds(120));
-                    if (BenchData.Failures > 0)
-                    {
-                        throw new InvalidOperationException($"{BenchData.Failures} register records could not be delivered to the embedded broker");
-                    }
-                    // Keep at most one chunk in flight: the box then bounds what the gate has to apply, and the embedded broker keeps it all.
-                    while (applied.Count(registerChangelog) < data.Registered - plan.RegisterChunk && load.Elapsed < plan.RegisterBox)
-                    {
-                        applied.Advance(TimeSpan.FromMilliseconds(200));
-                    }
-                    Say(FormattableString.Invariant($"  register: {data.Registered:N0} produced, {applied.Count(registerChangelog):N0} applied ({Machine.Describe()})"));
-                }
-            }
-            var deadline = Stopwatch.StartNew();
-            while (applied.Count(registerChangelog) < data.Registered + data.Consents && deadline.Elapsed < TimeSpan.FromSeconds(Math.Max(60, plan.RegisterChunk / 200.0)))
-            {
-                applied.Advance(TimeSpan.FromMilliseconds(200));
-            }
-            if (applied.Count(registerChangelog) < data.Registered)
-            {
-                throw new TimeoutException($"the gate applied {applied.Count(registerChangelog):N0} of {data.Registered:N0} register updates");
-            }
-            var loadSeconds = load.Elapsed.TotalSeconds;
+            var loadSeconds = LoadRegister(data, bootstrap, registerChangelog);
             Thread.Sleep(200);
             var loaded = gate.Sample();
             var disk = DirSize(stateDir);
@@ -133,10 +104,10 @@ internal sealed class BenchRun
             WarmUp(gate, data, bootstrap, plan);
             if (plan.LowRate > 0)
             {
-                var (low, lowInGate, _) = Latency(gate, data, bootstrap, 5, "bench-latency-low", plan.LowRate, plan.LowRateSeconds);
+                var (low, lowInGate, _) = Latency(gate, data, kafka, 5, "bench-latency-low", plan.LowRate, plan.LowRateSeconds);
                 result = result with { LowLatency = low, LowInGate = lowInGate };
             }
-            var (latency, inGate, backlog) = Latency(gate, data, bootstrap, 4, "bench-latency", plan.Rate, plan.LatencySeconds, plan.LatencyDump);
+            var (latency, inGate, backlog) = Latency(gate, data, kafka, 4, "bench-latency", plan.Rate, plan.LatencySeconds, plan.LatencyDump);
             result = result with { Latency = latency, InGate = inGate, AfterLatency = gate.Sample(), LatencyBacklog = backlog };
 
             // (3) Warm-up and measured intents, serialized once (the ceiling gets the same bytes), fed with a bounded backlog; the timed drain.
@@ -255,6 +226,46 @@ internal sealed class BenchRun
     }
 
     /// <summary>Decides <see cref="BenchPlan.Warmup"/> intents as fast as they come, so the latency runs measure a warm gate; excluded from every figure.</summary>
+    /// <summary>
+    /// Produces the register a chunk at a time and waits until the gate has applied it; returns the seconds it took.
+    /// The counting consumer is closed on return: left open, it would keep fetching the changelog in the background
+    /// through the measured phases, and the embedded broker finds each fetch's position by walking the partition's
+    /// log from its start.
+    /// </summary>
+    private double LoadRegister(BenchData data, string bootstrap, string registerChangelog)
+    {
+        using var applied = new CommittedCounter(bootstrap, [registerChangelog]);
+        var load = Stopwatch.StartNew();
+        using (var loader = BenchData.Loader(bootstrap))
+        {
+            while (data.Registered < plan.Register && load.Elapsed < plan.RegisterBox)
+            {
+                data.ProduceRegister(loader, Math.Min(plan.RegisterChunk, plan.Register - data.Registered));
+                loader.Flush(TimeSpan.FromSeconds(120));
+                if (BenchData.Failures > 0)
+                {
+                    throw new InvalidOperationException($"{BenchData.Failures} register records could not be delivered to the embedded broker");
+                }
+                // Keep at most one chunk in flight: the box then bounds what the gate has to apply, and the embedded broker keeps it all.
+                while (applied.Count(registerChangelog) < data.Registered - plan.RegisterChunk && load.Elapsed < plan.RegisterBox)
+                {
+                    applied.Advance(TimeSpan.FromMilliseconds(200));
+                }
+                Say(FormattableString.Invariant($"  register: {data.Registered:N0} produced, {applied.Count(registerChangelog):N0} applied ({Machine.Describe()})"));
+            }
+        }
+        var deadline = Stopwatch.StartNew();
+        while (applied.Count(registerChangelog) < data.Registered + data.Consents && deadline.Elapsed < TimeSpan.FromSeconds(Math.Max(60, plan.RegisterChunk / 200.0)))
+        {
+            applied.Advance(TimeSpan.FromMilliseconds(200));
+        }
+        if (applied.Count(registerChangelog) < data.Registered)
+        {
+            throw new TimeoutException($"the gate applied {applied.Count(registerChangelog):N0} of {data.Registered:N0} register updates");
+        }
+        return load.Elapsed.TotalSeconds;
+    }
+
     private void WarmUp(IGateHandle gate, BenchData data, string bootstrap, BenchPlan plan)
     {
         var intents = data.Intents(6, "bench-latency-warm", plan.Warmup);
@@ -268,14 +279,18 @@ internal sealed class BenchRun
     }
 
     /// <summary>One latency run; returns its result, the gate's own latencies, and the intents still queued in the gate after the wait.</summary>
-    private (LatencyResult Result, LatencyStats InGate, long Backlog) Latency(IGateHandle gate, BenchData data, string bootstrap, int seed, string runId, double rate, double seconds, string? dump = null)
+    private (LatencyResult Result, LatencyStats InGate, long Backlog) Latency(IGateHandle gate, BenchData data, EmbeddedKafka kafka, int seed, string runId, double rate, double seconds, string? dump = null)
     {
         var count = (long)Math.Round(rate * seconds);
         var offered = data.Intents(seed, runId, count);
         var before = gate.DecisionCount();
         var exclude = Math.Min(seconds / 4, 5);
         Say(FormattableString.Invariant($"latency: offering {count:N0} intents at {rate:N0}/s for {seconds:0.#}s (first {exclude:0.#}s excluded)"));
-        var latency = new LatencyProbe(bootstrap).Run(offered, rate, exclude, plan.LatencyAnswerWait, dump);
+        // What the run has seen decided and read is deleted as it goes (LogTrimmer); on the development broker's path the
+        // gate reads the decisions topic itself, so that one is left whole.
+        var probe = new LatencyProbe(kafka.BootstrapServers, new LogTrimmer(kafka, TopicNames.Intents, plan.Partitions),
+            plan.DevelopmentBroker ? null : new LogTrimmer(kafka, TopicNames.Decisions, plan.Partitions));
+        var latency = probe.Run(offered, rate, exclude, plan.LatencyAnswerWait, dump);
         var inGate = gate.LatenciesAfter(before + latency.Excluded);
         var backlog = Math.Max(0, before + count - gate.DecisionCount());
         Say($"latency at {rate:N0}/s: end to end {latency.EndToEnd}; in-gate {inGate}{(backlog > 0 ? $"; {backlog:N0} still queued in the gate" : "")}");

@@ -17,11 +17,18 @@ internal sealed record LatencyResult(
 /// </summary>
 internal sealed class LatencyProbe
 {
-    private readonly string bootstrap;
+    private static readonly TimeSpan TrimEvery = TimeSpan.FromMilliseconds(200);
 
-    public LatencyProbe(string bootstrap)
+    private readonly string bootstrap;
+    private readonly LogTrimmer? intentsRead;
+    private readonly LogTrimmer? decisionsRead;
+
+    /// <summary>A probe that, given trimmers, deletes the intents decided and the decisions read as the run goes (<see cref="LogTrimmer"/>).</summary>
+    public LatencyProbe(string bootstrap, LogTrimmer? intentsRead = null, LogTrimmer? decisionsRead = null)
     {
         this.bootstrap = bootstrap;
+        this.intentsRead = intentsRead;
+        this.decisionsRead = decisionsRead;
     }
 
     public LatencyResult Run(List<(string Key, byte[] Value, string IntentId)> intents, double rate, double excludeSeconds, TimeSpan drainTimeout, string? dump = null)
@@ -34,6 +41,10 @@ internal sealed class LatencyProbe
         var sentAt = new long[intents.Count];
         var latencyMs = new double[intents.Count];
         Array.Fill(latencyMs, double.NaN);
+        // Where each intent landed (from its delivery report): the offset is written last, -1 until then.
+        var intentPartition = new int[intents.Count];
+        var intentOffset = new long[intents.Count];
+        Array.Fill(intentOffset, -1);
         long received = 0;
 
         using var consumer = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig
@@ -70,7 +81,12 @@ internal sealed class LatencyProbe
                     {
                         latencyMs[i] = Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds;
                         Interlocked.Increment(ref received);
+                        if (Volatile.Read(ref intentOffset[i]) is var decided and >= 0)
+                        {
+                            intentsRead?.Read(intentPartition[i], decided);
+                        }
                     }
+                    decisionsRead?.Read(result.Partition.Value, result.Offset.Value);
                 }
             }
         }) { IsBackground = true, Name = "bench-latency-reader" };
@@ -81,15 +97,24 @@ internal sealed class LatencyProbe
             BootstrapServers = bootstrap,
             ClientId = "rpo-bench-dialer",
             EnableIdempotence = true,
-            LingerMs = 1,
+            // librdkafka's default. At 1 ms the batches held two or three intents; the embedded broker hands out one
+            // batch per partition per fetch and walks its log to find it, and those walks took a third of a core.
+            LingerMs = 5,
             Partitioner = Partitioner.Murmur2Random,
         }).SetLogHandler((_, _) => { }).Build();
 
         // Let the consumer's first fetch go out before the first intent does.
         Thread.Sleep(500);
         var pace = Stopwatch.StartNew();
+        var trimmedAt = TimeSpan.Zero;
         for (var i = 0; i < intents.Count; i++)
         {
+            if (pace.Elapsed - trimmedAt >= TrimEvery)
+            {
+                intentsRead?.Trim();
+                decisionsRead?.Trim();
+                trimmedAt = pace.Elapsed;
+            }
             var due = i / rate;
             while (true)
             {
@@ -102,7 +127,15 @@ internal sealed class LatencyProbe
                 Thread.Sleep(1);
             }
             Volatile.Write(ref sentAt[i], Stopwatch.GetTimestamp());
-            BenchData.Produce(producer, TopicNames.Intents, intents[i].Key, intents[i].Value);
+            var sentIndex = i;
+            BenchData.Produce(producer, TopicNames.Intents, intents[i].Key, intents[i].Value, report =>
+            {
+                if (!report.Error.IsError)
+                {
+                    intentPartition[sentIndex] = report.Partition.Value;
+                    Volatile.Write(ref intentOffset[sentIndex], report.Offset.Value);
+                }
+            });
         }
         var sendSeconds = pace.Elapsed.TotalSeconds;
         producer.Flush(TimeSpan.FromSeconds(30));
@@ -138,8 +171,10 @@ internal sealed class LatencyProbe
         {
             // One line per intent, in sending order: when it went out (ms after the first) and its latency, to see
             // whether a high percentile is a slow path for every intent or a few stalls.
+            // The header gives the first send on the monotonic clock (ns), to line the file up with a profiler's timestamps.
             File.WriteAllLines(dump, Enumerable.Range(0, intents.Count).Select(i => FormattableString.Invariant(
-                $"{Stopwatch.GetElapsedTime(sentAt[0], sentAt[i]).TotalMilliseconds:0.0} {latencyMs[i]:0.0}")));
+                $"{Stopwatch.GetElapsedTime(sentAt[0], sentAt[i]).TotalMilliseconds:0.0} {latencyMs[i]:0.0}"))
+                .Prepend(FormattableString.Invariant($"# first sent at monotonic {(long)(sentAt[0] * (1e9 / Stopwatch.Frequency))} ns")));
         }
         var got = Interlocked.Read(ref received);
         return new LatencyResult(

@@ -93,6 +93,21 @@ public sealed partial class EmbeddedKafka : IDisposable
         WaitForTopics(BootstrapServers, wanted, timeout ?? TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// Deletes the records of one partition before <paramref name="beforeOffset"/>, as Kafka's DeleteRecords does: the
+    /// log then starts there. The embedded broker finds a fetch's position by walking a partition's batches from the
+    /// oldest, so a long log makes every fetch behind its end cost more; a tool that knows what was read can keep it short.
+    /// </summary>
+    public void DeleteRecords(string topic, int partition, long beforeOffset)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var err = Native.rd_kafka_mock_partition_delete_records(cluster, topic, partition, beforeOffset);
+        if (err != 0)
+        {
+            throw new InvalidOperationException($"the embedded broker could not delete records of {topic}[{partition}] before offset {beforeOffset}: error {err}");
+        }
+    }
+
     /// <summary>Waits until metadata from <paramref name="bootstrap"/> shows each topic with at least its partition count.</summary>
     public static void WaitForTopics(string bootstrap, IReadOnlyCollection<(string Topic, int Partitions)> topics, TimeSpan timeout)
     {
@@ -219,6 +234,9 @@ public sealed partial class EmbeddedKafka : IDisposable
 
         [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int rd_kafka_mock_topic_create(IntPtr mcluster, string topic, int partitionCount, int replicationFactor);
+
+        [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+        public static partial int rd_kafka_mock_partition_delete_records(IntPtr mcluster, string topic, int partition, long beforeOffset);
 
         [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr mcluster, int delayMs);

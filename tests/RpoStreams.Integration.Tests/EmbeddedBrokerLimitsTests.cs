@@ -44,4 +44,34 @@ public class EmbeddedBrokerLimitsTests
         Assert.NotNull(next);
         Assert.True(next.Offset.Value >= kept.Low.Value, $"the consumer went on at offset {next.Offset.Value}, skipping {next.Offset.Value - 1} unread records");
     }
+
+    [Fact]
+    public void Deleted_records_are_gone_and_the_log_starts_at_the_given_offset()
+    {
+        using var kafka = EmbeddedKafka.Start();
+        kafka.CreateTopics([("trimmed", 1)]);
+        var partition = new TopicPartition("trimmed", 0);
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 0 }).Build();
+        for (var i = 0; i < 10; i++)
+        {
+            // One batch per record: the broker deletes whole batches.
+            producer.Produce(partition, new Message<Null, string> { Value = $"r{i}" });
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
+
+        kafka.DeleteRecords("trimmed", 0, 6);
+
+        using var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = "trimmed",
+            EnableAutoCommit = false,
+        }).Build();
+        var kept = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+        Assert.Equal((6L, 10L), (kept.Low.Value, kept.High.Value));
+        consumer.Assign(new TopicPartitionOffset(partition, Offset.Beginning));
+        var first = consumer.Consume(TimeSpan.FromSeconds(10));
+        Assert.Equal((6L, "r6"), (first!.Offset.Value, first.Message.Value));
+        Assert.Throws<InvalidOperationException>(() => kafka.DeleteRecords("trimmed", 0, 11));
+    }
 }
