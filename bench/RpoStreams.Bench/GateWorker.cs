@@ -251,7 +251,8 @@ internal sealed class GateWorker : IDisposable
             info.TotalCommittedBytes,
             self.TotalProcessorTime.TotalSeconds,
             GC.GetTotalAllocatedBytes(false),
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
+            System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalSeconds);
     }
 
     private bool failed;
