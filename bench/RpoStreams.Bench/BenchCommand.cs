@@ -23,7 +23,7 @@ internal static class BenchCommand
         var drainBox = new Option<double?>("--drain-box") { Description = "Seconds the drain is timed at most (default 240; quick 6)" };
         var lowRate = new Option<double?>("--low-rate") { Description = "Also measure latency at this lower offered rate for 10 s, before --rate (default 1,000; quick: none; 0: none)" };
         var backlog = new Option<long>("--backlog") { Description = "Most intents fed but not yet decided (the embedded broker keeps only the newest 5 MB of each partition)", DefaultValueFactory = _ => 60_000 };
-        var asConfigured = new Option<bool>("--as-configured") { Description = "Run the gate's Kafka clients exactly as configured, without the embedded-broker compensation (fetch.wait.max.ms 10)" };
+        var asConfigured = new Option<bool>("--as-configured") { Description = "Without the embedded-broker compensation: the gate's Kafka clients exactly as configured (not fetch.wait.max.ms 10), and the latency runs delete nothing they have read" };
         var latencyDump = new Option<string?>("--latency-dump") { Description = "Write each intent of the latency run at --rate to this file: milliseconds after the first was sent, and its end-to-end latency in ms (NaN: unanswered)" };
         var noFloor = new Option<bool>("--no-floor") { Description = "Skip the Streamiz floor (one record in, two out, no state) measured after the ceiling" };
         var developmentBroker = new Option<bool>("--development-broker") { Description = "Run the gate as the service runs on the development broker (at-least-once, checking calls.decisions.v1) instead of as on Kafka (exactly-once, the default)" };

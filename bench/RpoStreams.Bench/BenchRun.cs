@@ -303,10 +303,12 @@ internal sealed class BenchRun
     }
 
     /// <summary>
-    /// A latency probe that deletes what it has seen decided and read as it goes (<see cref="LogTrimmer"/>); on the
-    /// development broker's path the gate reads the decisions topic itself, so that one is left whole.
+    /// A latency probe that, with the embedded-broker compensation, deletes what it has seen decided and read as it
+    /// goes (<see cref="LogTrimmer"/>); on the development broker's path the gate reads the decisions topic itself, so
+    /// that one is left whole.
     /// </summary>
     private LatencyProbe Probe(EmbeddedKafka kafka) =>
+        !plan.MockCompensation ? new(kafka.BootstrapServers) :
         new(kafka.BootstrapServers, new LogTrimmer(kafka, TopicNames.Intents, plan.Partitions),
             plan.DevelopmentBroker ? null : new LogTrimmer(kafka, TopicNames.Decisions, plan.Partitions));
 
