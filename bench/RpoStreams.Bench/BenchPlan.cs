@@ -97,6 +97,9 @@ internal sealed record BenchResult
     public LatencyResult? LowLatency { get; init; }
     public LatencyStats LowInGate { get; init; } = LatencyStats.Empty;
     public long ChangelogRetained { get; init; }
+
+    /// <summary>Records (markers not counted) in what the broker keeps of the changelogs, read with read_committed before the restore.</summary>
+    public long ChangelogRecordsHeld { get; init; }
     public double BenchCpuCores { get; init; }
     public bool DrainComplete { get; init; }
     public long LatencyBacklog { get; init; }

@@ -194,20 +194,25 @@ internal sealed class BenchRun
         var changelogs = GateTopology.AllTopics(ApplicationId, p).Select(t => t.Topic).Where(t => t.EndsWith("-changelog", StringComparison.Ordinal)).ToList();
         var changelogOffsets = changelogs.Sum(t => EndOffsets(bootstrap, t).Values.Sum());
         var retained = changelogs.Sum(t => Retained(bootstrap, t));
+        long held;
+        using (var counter = new CommittedCounter(bootstrap, changelogs))
+        {
+            held = counter.ReadToEnd();
+        }
         TryDelete(stateDir);
-        Say($"restore: state dir wiped; the changelogs hold {changelogOffsets:N0} offsets, {retained:N0} still retained by the embedded broker; watching at most {plan.RestoreTimeout.TotalSeconds:0}s");
+        Say($"restore: state dir wiped; the changelogs hold {changelogOffsets:N0} offsets, {retained:N0} still retained by the embedded broker, {held:N0} of them records; watching at most {plan.RestoreTimeout.TotalSeconds:0}s");
         using (var gate = NewGate(bootstrap, stateDir))
         {
             var (running, restored, reported) = gate.Start(plan.RestoreTimeout);
             var progress = gate.Progress();
             var sample = gate.Sample();
             var disk = DirSize(stateDir);
-            Say(FormattableString.Invariant($"restore: RUNNING at {running:0.00}s, every task restored at {restored:0.00}s (Streamiz, from partition assignment: {reported} ms); {progress.Records:N0} records ({progress.RegisterRecords:N0} register) at {progress.Rate:N0}/s; RSS {Mb(sample.RssBytes):0} MB"));
+            Say(FormattableString.Invariant($"restore: RUNNING at {running:0.00}s, every task restored at {restored:0.00}s (Streamiz, from partition assignment: {reported} ms); {progress.Records:N0} records ({progress.RegisterRecords:N0} register) of {held:N0} held, {progress.TargetOffsets:N0} offsets targeted, at {progress.Rate:N0}/s; RSS {Mb(sample.RssBytes):0} MB"));
             Stop(gate);
             result = result with
             {
                 RestoreRunning = running, RestoreRestored = restored, RestoreStreamizMs = reported, RestoreProgress = progress,
-                ChangelogOffsets = changelogOffsets, ChangelogRetained = retained, Restored = sample, DiskRestored = disk,
+                ChangelogOffsets = changelogOffsets, ChangelogRetained = retained, ChangelogRecordsHeld = held, Restored = sample, DiskRestored = disk,
             };
         }
         return result with { TotalSeconds = clock.Elapsed.TotalSeconds, StopsKilled = stopsKilled };

@@ -59,6 +59,7 @@ internal sealed class GateWorker : IDisposable
         };
         // Streams tuning from the environment (Streams__CommitIntervalMs=500, Streams__Threads=2, ...), as the service reads it.
         new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Streams").Bind(Config.Streams);
+        restoration.Threads = Config.Streams.Threads;
         var problems = Config.Validate();
         if (problems.Count > 0)
         {

@@ -4,15 +4,21 @@ namespace RpoStreams.Bench;
 
 /// <summary>
 /// The logger factory handed to Streamiz: silences Streamiz and librdkafka (everything is dropped) but
-/// watches the stream thread's "Restoration took Nms for all tasks", which it logs once every task has
-/// been restored from its changelogs and is RUNNING.
+/// watches each stream thread's "Restoration took Nms for all tasks", which it logs once every task of that
+/// thread has been restored from its changelogs and is RUNNING. <see cref="Restored"/> fires when every stream
+/// thread has said so (<see cref="Threads"/>): the first to finish is not the restore's end.
 /// </summary>
 internal sealed class RestorationWatcher : ILoggerFactory
 {
     private long reportedMs = -1;
+    private int seen;
 
     public event Action? Restored;
 
+    /// <summary>Stream threads that each report their restoration.</summary>
+    public int Threads { get; set; } = 1;
+
+    /// <summary>The longest "Restoration took" of the threads, once all have reported; -1 until then.</summary>
     public long ReportedMs => Interlocked.Read(ref reportedMs);
 
     public ILogger CreateLogger(string categoryName) => new Watcher(this, categoryName);
@@ -36,12 +42,23 @@ internal sealed class RestorationWatcher : ILoggerFactory
         }
         var rest = message[(start + prefix.Length)..];
         var end = rest.IndexOf("ms", StringComparison.Ordinal);
-        if (end > 0 && long.TryParse(rest[..end], System.Globalization.CultureInfo.InvariantCulture, out var ms))
+        lock (sync)
         {
-            Interlocked.Exchange(ref reportedMs, ms);
+            if (end > 0 && long.TryParse(rest[..end], System.Globalization.CultureInfo.InvariantCulture, out var ms))
+            {
+                longest = Math.Max(longest, ms);
+            }
+            if (++seen < Threads)
+            {
+                return;
+            }
+            Interlocked.Exchange(ref reportedMs, longest);
         }
         Restored?.Invoke();
     }
+
+    private readonly Lock sync = new();
+    private long longest = -1;
 
     /// <summary>When RPO_BENCH_GATE_LOG names a file, every Streamiz and librdkafka message at Information or above goes there (diagnosis only).</summary>
     private static readonly StreamWriter? Diagnostic = Environment.GetEnvironmentVariable("RPO_BENCH_GATE_LOG") is { Length: > 0 } path
