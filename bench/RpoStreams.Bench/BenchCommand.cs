@@ -24,7 +24,7 @@ internal static class BenchCommand
         var lowRate = new Option<double?>("--low-rate") { Description = "Also measure latency at this lower offered rate for 10 s, before --rate (default 1,000; quick: none; 0: none)" };
         var backlog = new Option<long>("--backlog") { Description = "Most intents fed but not yet decided (the embedded broker keeps only the newest 5 MB of each partition)", DefaultValueFactory = _ => 60_000 };
         var asConfigured = new Option<bool>("--as-configured") { Description = "Without the embedded-broker compensation: the gate's Kafka clients exactly as configured (not fetch.wait.max.ms 10), and the latency runs delete nothing they have read" };
-        var latencyDump = new Option<string?>("--latency-dump") { Description = "Write each intent of the latency run at --rate to this file: milliseconds after the first was sent, and its end-to-end latency in ms (NaN: unanswered)" };
+        var latencyDump = new Option<string?>("--latency-dump") { Description = "Write each intent of the latency run at --rate to this file: milliseconds after the first was sent, and its end-to-end latency in ms (NaN: unanswered), after a header line with the first send on the monotonic clock" };
         var noFloor = new Option<bool>("--no-floor") { Description = "Skip the Streamiz floor (one record in, two out, no state) measured after the ceiling" };
         var developmentBroker = new Option<bool>("--development-broker") { Description = "Run the gate as the service runs on the development broker (at-least-once, checking calls.decisions.v1) instead of as on Kafka (exactly-once, the default)" };
         var command = new RootCommand("rpo-bench: measure the gate on the embedded broker: decisions/s, latency at a fixed rate, memory and RocksDB size per million subjects, restore time, and a Confluent.Kafka ceiling")
@@ -46,7 +46,7 @@ internal static class BenchCommand
                 Rate = parse.GetValue(rate),
                 LatencySeconds = parse.GetValue(window) ?? (isQuick ? 1 : 10),
                 LatencyAnswerWait = TimeSpan.FromSeconds(isQuick ? 2 : 60),
-                WarmupBox = TimeSpan.FromSeconds(isQuick ? 8 : 120),
+                WarmupBox = TimeSpan.FromSeconds(isQuick ? 12 : 120),
                 RegisterBox = TimeSpan.FromSeconds(parse.GetValue(registerBox) ?? (isQuick ? 8 : 240)),
                 RegisterChunk = isQuick ? 10_000 : 50_000,
                 DrainBox = TimeSpan.FromSeconds(parse.GetValue(drainBox) ?? (isQuick ? 6 : 240)),

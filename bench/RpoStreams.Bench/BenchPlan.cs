@@ -69,7 +69,7 @@ internal sealed record BenchPlan
     /// <summary>After the ceiling, Streamiz's floor (<see cref="StreamizFloor"/>, one record in and two out) on the same broker, this many records (0: none).</summary>
     public long FloorRecords { get; init; }
 
-    /// <summary>fetch.wait.max.ms 10 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>).</summary>
+    /// <summary>fetch.wait.max.ms 10 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>), and the latency runs delete what they have read (<see cref="LogTrimmer"/>).</summary>
     public bool MockCompensation { get; init; } = true;
 }
 

@@ -166,7 +166,8 @@ internal static class BenchReport
         yield return "  broker after the ceiling: each record read is mapped to two sinks (a decision's Kafka records: the decision and its";
         yield return "  changelog record), no state and no domain work. The gate cannot beat it; its CPU is the child process's.";
         yield return "* warm-up before the latency runs: the drain's warm-up count as fast as the gate goes, then a second at a time at the";
-        yield return "  offered rate until the gate's JIT spends under 1 % of a second compiling (tiered compilation goes on for seconds).";
+        yield return "  offered rate until the gate's JIT spends under 1 % of a second compiling (tiered compilation goes on for seconds),";
+        yield return "  within the warm-up box; the progress line says whether the JIT settled.";
         yield return "* end to end: from handing an intent to a producer (linger 5 ms, librdkafka's default) to its decision reaching a read_committed consumer of";
         yield return "  calls.decisions.v1, i.e. what a dialer waiting for its answer sees; p99-ms in the last line is this one. in-gate is the";
         yield return "  gate's own rpo_decision_latency_seconds (decidedAt − intent Kafka timestamp, ms resolution): it includes the";
@@ -195,8 +196,8 @@ internal static class BenchReport
             yield return "* embedded-broker compensation: librdkafka's mock cluster answers a Fetch only after fetch.wait.max.ms (a real broker";
             yield return $"  answers as soon as data is there), so the gate's consumers run with fetch.wait.max.ms {GateWorker.CompensatedFetchWaitMaxMs} instead of librdkafka's";
             yield return "  500 (each consume hop would cost 500 ms); the ceiling's consumer alike. --as-configured runs without it.";
-            yield return "  The latency runs delete the intents they have seen decided and the decisions they have read (the broker walks a";
-            yield return "  partition's batches from the oldest to find each fetch's position; Kafka uses an index).";
+            yield return "  The latency runs delete the intents they have seen decided and, but on the development broker's path, the decisions";
+            yield return "  they have read (the broker walks a partition's batches from the oldest to find each fetch's position; Kafka uses an index).";
         }
         yield return FormattableString.Invariant($"* time boxes: the register is produced {p.RegisterChunk:N0} subjects at a time until {p.Register:N0} or {p.RegisterBox.TotalSeconds:0}s, and");
         yield return FormattableString.Invariant($"  every produced subject is applied before anything is timed; the drain is timed for at most {p.DrainBox.TotalSeconds:0}s and the ceiling then");

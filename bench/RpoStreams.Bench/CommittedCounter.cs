@@ -9,6 +9,7 @@ internal sealed class CommittedCounter : IDisposable
 {
     private readonly IConsumer<byte[]?, byte[]?> consumer;
     private readonly Dictionary<string, long> counts = new(StringComparer.Ordinal);
+    private readonly int partitions;
 
     public CommittedCounter(string bootstrap, IEnumerable<string> topics)
     {
@@ -19,6 +20,7 @@ internal sealed class CommittedCounter : IDisposable
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnableAutoCommit = false,
             FetchWaitMaxMs = 50,
+            EnablePartitionEof = true,
         }).SetLogHandler((_, _) => { }).Build();
         var assignment = new List<TopicPartitionOffset>();
         foreach (var topic in topics)
@@ -27,6 +29,7 @@ internal sealed class CommittedCounter : IDisposable
             assignment.AddRange(TopicPartitions.FromBeginning(consumer, topic));
         }
         consumer.Assign(assignment);
+        partitions = assignment.Count;
     }
 
     public long Count(string topic) => counts[topic];
@@ -45,17 +48,25 @@ internal sealed class CommittedCounter : IDisposable
         }
     }
 
-    /// <summary>Reads until a fifth of a second brings nothing new; returns the records of all topics.</summary>
-    public long ReadToEnd()
+    /// <summary>Reads until every partition has reached its end (or <paramref name="timeout"/> passes); returns the records of all topics.</summary>
+    public long ReadToEnd(TimeSpan timeout)
     {
-        long before;
-        do
+        var atEnd = new HashSet<TopicPartition>();
+        var clock = Stopwatch.StartNew();
+        while (atEnd.Count < partitions && clock.Elapsed < timeout)
         {
-            before = counts.Values.Sum();
-            Advance(TimeSpan.FromMilliseconds(200));
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(50));
+            if (r is { IsPartitionEOF: true })
+            {
+                atEnd.Add(r.TopicPartition);
+            }
+            else if (r?.Message != null)
+            {
+                counts[r.Topic]++;
+                atEnd.Remove(r.TopicPartition);
+            }
         }
-        while (counts.Values.Sum() > before);
-        return before;
+        return counts.Values.Sum();
     }
 
     public void Dispose()

@@ -115,7 +115,7 @@ internal sealed class GateWorker : IDisposable
     /// <summary>Seconds from <see cref="StartAsync"/> to Streamiz state RUNNING (Streamiz 1.8.2 reports it before restoration ends).</summary>
     public Task<double> Running => running.Task;
 
-    /// <summary>Seconds from <see cref="StartAsync"/> to the stream thread's "Restoration took ... for all tasks" (every task restored and RUNNING).</summary>
+    /// <summary>Seconds from <see cref="StartAsync"/> to the last stream thread's "Restoration took ... for all tasks" (every task of every thread restored and RUNNING).</summary>
     public Task<double> Restored => restored.Task;
 
     /// <summary>Restoration time as Streamiz measured it (from partition assignment), in ms, or -1.</summary>

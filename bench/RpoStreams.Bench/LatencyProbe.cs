@@ -92,62 +92,70 @@ internal sealed class LatencyProbe
         }) { IsBackground = true, Name = "bench-latency-reader" };
         reader.Start();
 
-        using var producer = new ProducerBuilder<string?, byte[]>(new ProducerConfig
+        // The reader stops and is joined whatever happens here: it is inside the consumer's Consume.
+        double sendSeconds, receivedSeconds;
+        try
         {
-            BootstrapServers = bootstrap,
-            ClientId = "rpo-bench-dialer",
-            EnableIdempotence = true,
-            // librdkafka's default. At 1 ms the batches held two or three intents; the embedded broker hands out one
-            // batch per partition per fetch and walks its log to find it, and those walks took a third of a core.
-            LingerMs = 5,
-            Partitioner = Partitioner.Murmur2Random,
-        }).SetLogHandler((_, _) => { }).Build();
+            using var producer = new ProducerBuilder<string?, byte[]>(new ProducerConfig
+            {
+                BootstrapServers = bootstrap,
+                ClientId = "rpo-bench-dialer",
+                EnableIdempotence = true,
+                // librdkafka's default. At 1 ms the batches held two or three intents, so the embedded broker had thousands
+                // to walk for each fetch (see LogTrimmer): a fifth of a core at 10,000/s.
+                LingerMs = 5,
+                Partitioner = Partitioner.Murmur2Random,
+            }).SetLogHandler((_, _) => { }).Build();
 
-        // Let the consumer's first fetch go out before the first intent does.
-        Thread.Sleep(500);
-        var pace = Stopwatch.StartNew();
-        var trimmedAt = TimeSpan.Zero;
-        for (var i = 0; i < intents.Count; i++)
-        {
-            if (pace.Elapsed - trimmedAt >= TrimEvery)
+            // Let the consumer's first fetch go out before the first intent does.
+            Thread.Sleep(500);
+            var pace = Stopwatch.StartNew();
+            var trimmedAt = TimeSpan.Zero;
+            for (var i = 0; i < intents.Count; i++)
             {
-                intentsRead?.Trim();
-                decisionsRead?.Trim();
-                trimmedAt = pace.Elapsed;
-            }
-            var due = i / rate;
-            while (true)
-            {
-                var ahead = due - pace.Elapsed.TotalSeconds;
-                if (ahead <= 0)
+                if (pace.Elapsed - trimmedAt >= TrimEvery)
                 {
-                    break;
+                    intentsRead?.Trim();
+                    decisionsRead?.Trim();
+                    trimmedAt = pace.Elapsed;
                 }
-                // ~1 ms sleeps: intents go out in small bursts (about rate/1000 at a time), without a spinning core.
-                Thread.Sleep(1);
-            }
-            Volatile.Write(ref sentAt[i], Stopwatch.GetTimestamp());
-            var sentIndex = i;
-            BenchData.Produce(producer, TopicNames.Intents, intents[i].Key, intents[i].Value, report =>
-            {
-                if (!report.Error.IsError)
+                var due = i / rate;
+                while (true)
                 {
-                    intentPartition[sentIndex] = report.Partition.Value;
-                    Volatile.Write(ref intentOffset[sentIndex], report.Offset.Value);
+                    var ahead = due - pace.Elapsed.TotalSeconds;
+                    if (ahead <= 0)
+                    {
+                        break;
+                    }
+                    // ~1 ms sleeps: intents go out in small bursts (about rate/1000 at a time), without a spinning core.
+                    Thread.Sleep(1);
                 }
-            });
-        }
-        var sendSeconds = pace.Elapsed.TotalSeconds;
-        producer.Flush(TimeSpan.FromSeconds(30));
+                Volatile.Write(ref sentAt[i], Stopwatch.GetTimestamp());
+                var sentIndex = i;
+                BenchData.Produce(producer, TopicNames.Intents, intents[i].Key, intents[i].Value, report =>
+                {
+                    if (!report.Error.IsError)
+                    {
+                        intentPartition[sentIndex] = report.Partition.Value;
+                        Volatile.Write(ref intentOffset[sentIndex], report.Offset.Value);
+                    }
+                });
+            }
+            sendSeconds = pace.Elapsed.TotalSeconds;
+            producer.Flush(TimeSpan.FromSeconds(30));
 
-        var waiting = Stopwatch.StartNew();
-        while (Interlocked.Read(ref received) < intents.Count && waiting.Elapsed < drainTimeout)
-        {
-            Thread.Sleep(10);
+            var waiting = Stopwatch.StartNew();
+            while (Interlocked.Read(ref received) < intents.Count && waiting.Elapsed < drainTimeout)
+            {
+                Thread.Sleep(10);
+            }
+            receivedSeconds = pace.Elapsed.TotalSeconds;
         }
-        var receivedSeconds = pace.Elapsed.TotalSeconds;
-        stop.Cancel();
-        reader.Join();
+        finally
+        {
+            stop.Cancel();
+            reader.Join();
+        }
         consumer.Close();
 
         var stoppedAt = Stopwatch.GetTimestamp();

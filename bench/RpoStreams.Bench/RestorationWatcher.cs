@@ -10,8 +10,11 @@ namespace RpoStreams.Bench;
 /// </summary>
 internal sealed class RestorationWatcher : ILoggerFactory
 {
+    private readonly Lock sync = new();
+    /// <summary>Stream threads that have reported (Streamiz logs again after a later rebalance; the line names no thread).</summary>
+    private readonly HashSet<int> reported = [];
     private long reportedMs = -1;
-    private int seen;
+    private long longest = -1;
 
     public event Action? Restored;
 
@@ -48,7 +51,8 @@ internal sealed class RestorationWatcher : ILoggerFactory
             {
                 longest = Math.Max(longest, ms);
             }
-            if (++seen < Threads)
+            reported.Add(Environment.CurrentManagedThreadId);
+            if (reported.Count < Threads)
             {
                 return;
             }
@@ -57,8 +61,6 @@ internal sealed class RestorationWatcher : ILoggerFactory
         Restored?.Invoke();
     }
 
-    private readonly Lock sync = new();
-    private long longest = -1;
 
     /// <summary>When RPO_BENCH_GATE_LOG names a file, every Streamiz and librdkafka message at Information or above goes there (diagnosis only).</summary>
     private static readonly StreamWriter? Diagnostic = Environment.GetEnvironmentVariable("RPO_BENCH_GATE_LOG") is { Length: > 0 } path

@@ -19,6 +19,8 @@ public sealed partial class EmbeddedKafka : IDisposable
     private readonly IntPtr handle;
     private readonly IntPtr cluster;
     private bool disposed;
+    /// <summary>The offset before which <see cref="DeleteRecords"/> last deleted, by partition.</summary>
+    private readonly Dictionary<(string Topic, int Partition), long> deletedBefore = [];
 
     private EmbeddedKafka(IntPtr handle, IntPtr cluster, string bootstrap)
     {
@@ -97,10 +99,20 @@ public sealed partial class EmbeddedKafka : IDisposable
     /// Deletes the records of one partition before <paramref name="beforeOffset"/>, as Kafka's DeleteRecords does: the
     /// log then starts there. The embedded broker finds a fetch's position by walking a partition's batches from the
     /// oldest, so a long log makes every fetch behind its end cost more; a tool that knows what was read can keep it short.
+    /// The broker drops whole batches and would move a partition's start back if asked to, so an offset at or below
+    /// one given before for the partition is ignored.
     /// </summary>
     public void DeleteRecords(string topic, int partition, long beforeOffset)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        lock (deletedBefore)
+        {
+            if (deletedBefore.TryGetValue((topic, partition), out var earlier) && beforeOffset <= earlier)
+            {
+                return;
+            }
+            deletedBefore[(topic, partition)] = beforeOffset;
+        }
         var err = Native.rd_kafka_mock_partition_delete_records(cluster, topic, partition, beforeOffset);
         if (err != 0)
         {
