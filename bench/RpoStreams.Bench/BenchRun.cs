@@ -293,10 +293,9 @@ internal sealed class BenchRun
         var jitShare = double.NaN;
         while (clock.Elapsed < plan.WarmupBox)
         {
-            var jitBefore = gate.Sample().JitSeconds;
             // Other subjects every second, so that the frequency cap does not turn the later seconds into repeats.
-            var run = Probe(kafka).Run(data.Intents(100 + seconds, $"bench-latency-warm{seconds}", (long)Math.Ceiling(plan.Rate)), plan.Rate, 0, plan.LatencyAnswerWait);
-            jitShare = (gate.Sample().JitSeconds - jitBefore) / run.SendSeconds;
+            var (run, jit) = ProbeRun(gate, kafka, data.Intents(100 + seconds, $"bench-latency-warm{seconds}", (long)Math.Ceiling(plan.Rate)), plan.Rate, 0);
+            jitShare = jit / run.SendSeconds;
             seconds++;
             if (jitShare < JitSettled)
             {
@@ -317,6 +316,14 @@ internal sealed class BenchRun
         new(kafka.BootstrapServers, new LogTrimmer(kafka, TopicNames.Intents, plan.Partitions),
             plan.DevelopmentBroker ? null : new LogTrimmer(kafka, TopicNames.Decisions, plan.Partitions));
 
+    /// <summary>One paced run of <see cref="Probe"/>, and the seconds the gate's JIT spent compiling meanwhile.</summary>
+    private (LatencyResult Result, double JitSeconds) ProbeRun(IGateHandle gate, EmbeddedKafka kafka, List<(string Key, byte[] Value, string IntentId)> intents, double rate, double exclude, string? dump = null)
+    {
+        var jitBefore = gate.Sample().JitSeconds;
+        var result = Probe(kafka).Run(intents, rate, exclude, plan.LatencyAnswerWait, dump);
+        return (result, gate.Sample().JitSeconds - jitBefore);
+    }
+
     /// <summary>One latency run; returns its result, the gate's own latencies, and the intents still queued in the gate after the wait.</summary>
     private (LatencyResult Result, LatencyStats InGate, long Backlog) Latency(IGateHandle gate, BenchData data, EmbeddedKafka kafka, int seed, string runId, double rate, double seconds, string? dump = null)
     {
@@ -325,9 +332,8 @@ internal sealed class BenchRun
         var before = gate.DecisionCount();
         var exclude = Math.Min(seconds / 4, 5);
         Say(FormattableString.Invariant($"latency: offering {count:N0} intents at {rate:N0}/s for {seconds:0.#}s (first {exclude:0.#}s excluded)"));
-        var jitBefore = gate.Sample().JitSeconds;
-        var latency = Probe(kafka).Run(offered, rate, exclude, plan.LatencyAnswerWait, dump);
-        var jitMs = (gate.Sample().JitSeconds - jitBefore) * 1000;
+        var (latency, jit) = ProbeRun(gate, kafka, offered, rate, exclude, dump);
+        var jitMs = jit * 1000;
         var inGate = gate.LatenciesAfter(before + latency.Excluded);
         var backlog = Math.Max(0, before + count - gate.DecisionCount());
         Say(FormattableString.Invariant($"latency at {rate:N0}/s: end to end {latency.EndToEnd}; in-gate {inGate}; gate JIT {jitMs:N0} ms{(backlog > 0 ? $"; {backlog:N0} still queued in the gate" : "")}"));

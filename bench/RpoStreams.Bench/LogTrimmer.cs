@@ -11,7 +11,6 @@ namespace RpoStreams.Bench;
 internal sealed class LogTrimmer(EmbeddedKafka kafka, string topic, int partitions)
 {
     private readonly long[] read = new long[partitions];
-    private readonly long[] trimmed = new long[partitions];
 
     /// <summary>Everything of <paramref name="partition"/> before <paramref name="offset"/> has been read.</summary>
     public void Read(int partition, long offset)
@@ -22,16 +21,14 @@ internal sealed class LogTrimmer(EmbeddedKafka kafka, string topic, int partitio
         }
     }
 
-    /// <summary>Deletes each partition's records before what has been read since the last call.</summary>
+    /// <summary>Deletes each partition's records before what has been read (the broker ignores what it already deleted).</summary>
     public void Trim()
     {
         for (var p = 0; p < read.Length; p++)
         {
-            var upTo = Volatile.Read(ref read[p]);
-            if (upTo > trimmed[p])
+            if (Volatile.Read(ref read[p]) is var upTo and > 0)
             {
                 kafka.DeleteRecords(topic, p, upTo);
-                trimmed[p] = upTo;
             }
         }
     }
