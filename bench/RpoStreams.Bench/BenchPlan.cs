@@ -69,7 +69,7 @@ internal sealed record BenchPlan
     /// <summary>After the ceiling, Streamiz's floor (<see cref="StreamizFloor"/>, one record in and two out) on the same broker, this many records (0: none).</summary>
     public long FloorRecords { get; init; }
 
-    /// <summary>fetch.wait.max.ms 10 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>), and the latency runs delete what they have read (<see cref="LogTrimmer"/>).</summary>
+    /// <summary>fetch.wait.max.ms 10 on the gate's clients (see <see cref="GateWorker.MockCompensation"/>), the latency runs delete what they have read (<see cref="LogTrimmer"/>), and the restore starts where the stopped gate left its inputs.</summary>
     public bool MockCompensation { get; init; } = true;
 }
 
@@ -100,6 +100,9 @@ internal sealed record BenchResult
 
     /// <summary>Records (markers not counted) in what the broker keeps of the changelogs, read with read_committed before the restore.</summary>
     public long ChangelogRecordsHeld { get; init; }
+
+    /// <summary>Seconds one plain consumer (read_committed, the bench's own) took to read those records to the end.</summary>
+    public double ChangelogReadSeconds { get; init; }
     public double BenchCpuCores { get; init; }
     public bool DrainComplete { get; init; }
     public long LatencyBacklog { get; init; }

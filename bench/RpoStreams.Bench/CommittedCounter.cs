@@ -19,7 +19,7 @@ internal sealed class CommittedCounter : IDisposable
             GroupId = "rpo-bench-count-" + Guid.NewGuid().ToString("N")[..8],
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnableAutoCommit = false,
-            FetchWaitMaxMs = 50,
+            FetchWaitMaxMs = GateWorker.CompensatedFetchWaitMaxMs,
             EnablePartitionEof = true,
         }).SetLogHandler((_, _) => { }).Build();
         var assignment = new List<TopicPartitionOffset>();
