@@ -125,6 +125,11 @@ internal sealed record BenchResult
 
     public double DecisionsPerSecond => DrainSeconds > 0 ? DrainMeasured / DrainSeconds : double.NaN;
 
+    /// <summary>Records per second at which one plain consumer read the changelog records held.</summary>
+    public double ChangelogReadPerSecond => PerSecond(ChangelogRecordsHeld, ChangelogReadSeconds);
+
+    public static double PerSecond(double count, double seconds) => seconds > 0 ? count / seconds : double.NaN;
+
     public double CeilingRatio => Ceiling is { } c && c.PerSecond > 0 ? DecisionsPerSecond / c.PerSecond : double.NaN;
 
     /// <summary>Resident memory the register adds, per million subjects: (RSS after loading − RSS of the idle gate) scaled.</summary>

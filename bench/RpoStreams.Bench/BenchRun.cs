@@ -192,13 +192,15 @@ internal sealed class BenchRun
 
         // (5) Restore from the changelogs into a wiped state dir.
         var changelogs = GateTopology.AllTopics(ApplicationId, p).Select(t => t.Topic).Where(t => t.EndsWith("-changelog", StringComparison.Ordinal)).ToList();
-        var changelogOffsets = changelogs.Sum(t => EndOffsets(bootstrap, t).Values.Sum());
-        var retained = changelogs.Sum(t => Retained(bootstrap, t));
+        var changelogMarks = Watermarks(bootstrap, changelogs).Values;
+        var changelogOffsets = changelogMarks.Sum(w => w.High.Value);
+        var retained = changelogMarks.Sum(w => w.High.Value - w.Low.Value);
+        // What the gate restores from: the changelogs and the global store's topic (the consultations). The time one plain
+        // consumer takes to read them is the broker's pace, beside which the gate's restore rate is read.
+        List<string> restoredFrom = [.. changelogs, TopicNames.RegisterConsultations];
         long held;
         double readSeconds;
-        // The restore also counts the global store's records (the consultations, restored from their own topic). The time
-        // one plain consumer takes to read them is the broker's pace, beside which the gate's restore rate is read.
-        using (var counter = new CommittedCounter(bootstrap, [.. changelogs, TopicNames.RegisterConsultations]))
+        using (var counter = new CommittedCounter(bootstrap, restoredFrom))
         {
             var reading = Stopwatch.StartNew();
             held = counter.ReadToEnd(TimeSpan.FromMinutes(2));
@@ -207,9 +209,9 @@ internal sealed class BenchRun
         TryDelete(stateDir);
         if (plan.MockCompensation && !plan.DevelopmentBroker)
         {
-            SkipReadInputs(kafka, bootstrap);
+            SkipReadInputs(kafka, bootstrap, p, restoredFrom);
         }
-        Say(FormattableString.Invariant($"restore: state dir wiped; the changelogs hold {changelogOffsets:N0} offsets, {retained:N0} still retained by the embedded broker, {held:N0} of them records (one plain consumer read them at {held / readSeconds:N0}/s); watching at most {plan.RestoreTimeout.TotalSeconds:0}s"));
+        Say(FormattableString.Invariant($"restore: state dir wiped; the changelogs hold {changelogOffsets:N0} offsets, {retained:N0} still retained by the embedded broker, {held:N0} of them records (one plain consumer read them at {BenchResult.PerSecond(held, readSeconds):N0}/s); watching at most {plan.RestoreTimeout.TotalSeconds:0}s"));
         using (var gate = NewGate(bootstrap, stateDir))
         {
             var (running, restored, reported) = gate.Start(plan.RestoreTimeout);
@@ -231,26 +233,18 @@ internal sealed class BenchRun
     /// <summary>
     /// Embedded-broker compensation before the restore: the broker does not keep offsets committed in a transaction, so
     /// the restarted gate would read every input topic again from its oldest record while it restores (and answer every
-    /// intent again from its state). Kafka keeps them, and the stopped gate had read everything: what it reads, but the
-    /// global store's topic, which it restores from, is deleted up to each partition's end, where it would have resumed.
+    /// intent again from its state). Kafka keeps them, and the stopped gate had read everything: every topic of the gate
+    /// but those it restores from is deleted up to each partition's end, where it would have resumed (its outputs too,
+    /// which it does not read on Kafka's path).
     /// </summary>
-    private static void SkipReadInputs(EmbeddedKafka kafka, string bootstrap)
+    private static void SkipReadInputs(EmbeddedKafka kafka, string bootstrap, int partitions, IReadOnlyCollection<string> restoredFrom)
     {
-        string[] read =
-        [
-            TopicNames.RegisterUpdates, TopicNames.Consents, TopicNames.Intents, TopicNames.Attempts,
-            $"{ApplicationId}-{RepartitionNames.SubjectEvents}-repartition",
-            $"{ApplicationId}-{RepartitionNames.CampaignHours}-repartition",
-            $"{ApplicationId}-{RepartitionNames.StaleDecisions}-repartition",
-        ];
-        foreach (var topic in read)
+        var others = GateTopology.AllTopics(ApplicationId, partitions).Select(t => t.Topic).Except(restoredFrom);
+        foreach (var (tp, marks) in Watermarks(bootstrap, others))
         {
-            foreach (var (partition, end) in EndOffsets(bootstrap, topic))
+            if (marks.High.Value > 0)
             {
-                if (end > 0)
-                {
-                    kafka.DeleteRecords(topic, partition, end);
-                }
+                kafka.DeleteRecords(tp.Topic, tp.Partition.Value, marks.High.Value);
             }
         }
     }
@@ -403,31 +397,18 @@ internal sealed class BenchRun
     }
 
     /// <summary>Records the embedded broker still keeps for a topic (high watermark − log start, summed over partitions).</summary>
-    private static long Retained(string bootstrap, string topic)
-    {
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "rpo-bench-offsets" })
-            .SetLogHandler((_, _) => { }).Build();
-        return TopicPartitions.Of(consumer, topic).Sum(tp =>
-        {
-            var w = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
-            return w.High.Value - w.Low.Value;
-        });
-    }
-
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
 
     private IGateHandle NewGate(string bootstrap, string stateDir) => plan.InProcess
         ? new InProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.MockCompensation, plan.DevelopmentBroker)
         : new ChildProcessGate(bootstrap, ApplicationId, plan.Partitions, stateDir, plan.ServerGc, plan.MockCompensation, plan.DevelopmentBroker);
 
-    /// <summary>High watermark per partition (records, and transaction markers on transactional topics).</summary>
-    private static Dictionary<int, long> EndOffsets(string bootstrap, string topic)
+    /// <summary>Each partition's first and next offset (records, and transaction markers on transactional topics), for some topics, through one consumer.</summary>
+    private static Dictionary<TopicPartition, WatermarkOffsets> Watermarks(string bootstrap, IEnumerable<string> topics)
     {
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "rpo-bench-offsets" })
             .SetLogHandler((_, _) => { }).Build();
-        return TopicPartitions.Of(consumer, topic).ToDictionary(
-            tp => tp.Partition.Value,
-            tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+        return topics.SelectMany(t => TopicPartitions.Of(consumer, t)).ToDictionary(tp => tp, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)));
     }
 
     public static long DirSize(string dir) =>

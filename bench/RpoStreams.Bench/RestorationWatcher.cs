@@ -61,7 +61,6 @@ internal sealed class RestorationWatcher : ILoggerFactory
         Restored?.Invoke();
     }
 
-
     /// <summary>When RPO_BENCH_GATE_LOG names a file, every Streamiz and librdkafka message at Information or above goes there (diagnosis only).</summary>
     private static readonly StreamWriter? Diagnostic = Environment.GetEnvironmentVariable("RPO_BENCH_GATE_LOG") is { Length: > 0 } path
         ? new StreamWriter(path, append: true) { AutoFlush = true }
