@@ -1,4 +1,5 @@
 using NodaTime;
+using RpoStreams.Contracts;
 using RpoStreams.Records;
 using static RpoStreams.Topology.Tests.Make;
 
@@ -94,7 +95,9 @@ public class DecisionTopologyTests
         Assert.Equal(3, decisions.Count);
         Assert.Equal(Outcome.ALLOWED, decisions[0].outcome);
         Assert.Equal(decisions[0].decidedAt, decisions[1].decidedAt);
-        Assert.Equal(decisions[0].intentId, decisions[1].intentId);
+        // The same bytes, offsets of the first intent included (the state keeps them apart from the decision).
+        Assert.Equal(gate.Encode(gate.Serdes.CallDecision, decisions[0], TopicNames.Decisions), gate.Encode(gate.Serdes.CallDecision, decisions[1], TopicNames.Decisions));
+        Assert.NotNull(decisions[1].intentOffset);
         // Had the repeat counted, the next day's call would still be allowed (cap is per day), so check the day:
         Assert.Equal(Outcome.ALLOWED, decisions[2].outcome);
     }

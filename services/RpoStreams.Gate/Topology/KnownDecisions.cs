@@ -1,4 +1,7 @@
+using Confluent.Kafka;
 using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 
@@ -8,9 +11,65 @@ namespace RpoStreams.Gate.Topology;
 /// The decisions a subject's state still knows by intentId. A decision stays known until stream time passes
 /// both its decision time and its arrival by the idempotence window (DESIGN section 3, "Two clocks"): an
 /// intent decided today for a call next week is still cleared when that call is made.
+/// <para>
+/// An entry keeps its decision without what the entry and its subject already hold: the intentId, the subjectRef
+/// (the key of the subject's state) and the intent's partition and offset (the entry's source). Those bytes are the
+/// decision's Confluent wire format with those four fields empty and magic byte 1 instead of 0; <see cref="Published"/>
+/// puts the fields back, so a repeat gets the bytes first published. The subject state is rewritten with every
+/// decision and RocksDB compacts it again and again: the whole decision in each entry cost the full benchmark about
+/// a sixth of its gate CPU per decision (docs/performance.md). An entry written before holds the whole decision
+/// (magic byte 0) and is published as it is.
+/// </para>
 /// </summary>
 public static class KnownDecisions
 {
+    private const byte Kept = 1;
+
+    private static readonly SerializationContext Context = new(MessageComponentType.Value, TopicNames.Decisions);
+
+    /// <summary>What an entry keeps of <paramref name="decision"/> (whose fields are left as they were).</summary>
+    public static byte[] Keep(CallDecision decision, AvroSerDes<CallDecision> serdes)
+    {
+        var (intentId, subjectRef, partition, offset) = (decision.intentId, decision.subjectRef, decision.intentPartition, decision.intentOffset);
+        (decision.intentId, decision.subjectRef, decision.intentPartition, decision.intentOffset) = (string.Empty, null, null, null);
+        try
+        {
+            var bytes = serdes.Serialize(decision, Context);
+            bytes[0] = Kept;
+            return bytes;
+        }
+        finally
+        {
+            (decision.intentId, decision.subjectRef, decision.intentPartition, decision.intentOffset) = (intentId, subjectRef, partition, offset);
+        }
+    }
+
+    /// <summary>The decision of <paramref name="known"/>, kept in the state of <paramref name="subjectRef"/> (null: an invalid subject's).</summary>
+    public static CallDecision Decision(KnownDecision known, string? subjectRef, AvroSerDes<CallDecision> serdes)
+    {
+        if (known.decision.Length == 0 || known.decision[0] != Kept)
+        {
+            return serdes.Deserialize(known.decision, Context);
+        }
+        var wire = (byte[])known.decision.Clone();
+        wire[0] = 0;
+        var decision = serdes.Deserialize(wire, Context);
+        decision.intentId = known.intentId;
+        decision.subjectRef = subjectRef;
+        if (known.sourceOffset >= 0)
+        {
+            decision.intentPartition = known.sourcePartition;
+            decision.intentOffset = known.sourceOffset;
+        }
+        return decision;
+    }
+
+    /// <summary>The bytes published for <paramref name="known"/>: the same as the first time.</summary>
+    public static byte[] Published(KnownDecision known, string? subjectRef, AvroSerDes<CallDecision> serdes) =>
+        known.decision.Length > 0 && known.decision[0] == Kept
+            ? serdes.Serialize(Decision(known, subjectRef, serdes), Context)
+            : known.decision;
+
     /// <summary>The decision of <paramref name="intentId"/>, unless stream time has passed its keepUntil.</summary>
     public static KnownDecision? Find(SubjectState? state, string intentId, Instant streamTime)
     {

@@ -40,7 +40,7 @@ public sealed class PublishedDecisionCheck(IPublishedDecisions view, RecordSerde
         var known = new KnownDecision
         {
             intentId = intentId,
-            decision = bytes,
+            decision = KnownDecisions.Keep(decision, serdes.CallDecision),
             keepUntil = KnownDecisions.KeepUntil(decision.decisionTime.ToInstant(), arrival, window).ToAvro(),
             sourcePartition = decision.intentPartition ?? -1,
             sourceOffset = decision.intentOffset ?? -1,

@@ -116,7 +116,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
                 break;
             case SubjectEventKind.ATTEMPT:
                 var attempt = Decode(input, options.Serdes.CallAttempt);
-                attempts.Audit(attempt, ev.subjectRef, arrival, id => KnownDecision(KeyOf(ev.subjectRef, id), id), DetectedAt());
+                attempts.Audit(attempt, ev.subjectRef, arrival, id => KnownDecision(ev.subjectRef, id), DetectedAt());
                 break;
         }
         if (options.IsReplay)
@@ -163,11 +163,10 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         }
     }
 
-    private CallDecision? KnownDecision(string key, string intentId) =>
-        KnownDecisions.Find(subjects.Get(key), intentId, streamTime) is { } known ? DecisionOf(known.decision) : null;
+    private CallDecision? KnownDecision(string? subjectRef, string intentId) =>
+        KnownDecisions.Find(subjects.Get(KeyOf(subjectRef, intentId)), intentId, streamTime) is { } known ? DecisionOf(known, subjectRef) : null;
 
-    private CallDecision DecisionOf(byte[] bytes) =>
-        options.Serdes.CallDecision.Deserialize(bytes, new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, TopicNames.Decisions));
+    private CallDecision DecisionOf(KnownDecision known, string? subjectRef) => KnownDecisions.Decision(known, subjectRef, options.Serdes.CallDecision);
 
     private void Decide(SubjectEvent ev, CallIntent intent, Instant arrival, Record<string, SubjectInput> record)
     {
@@ -181,9 +180,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             var redelivered = known.sourceOffset >= 0 && known.sourcePartition == ev.sourcePartition && known.sourceOffset == ev.sourceOffset;
             if (!redelivered || published?.WasPublished(intent.intentId) == false)
             {
-                Emit(GateOutput.Of(known.decision), intent.intentId);
+                Emit(GateOutput.Of(KnownDecisions.Published(known, subjectRef, options.Serdes.CallDecision)), intent.intentId);
             }
-            attempts.Resolve(intent.intentId, () => DecisionOf(known.decision), DetectedAt());
+            attempts.Resolve(intent.intentId, () => DecisionOf(known, subjectRef), DetectedAt());
             return;
         }
         if (published?.Adopt(intent.intentId, subjectRef, ev, arrival, streamTime, KeepContactsFrom(), Duration.FromDays(options.Intake.IdempotenceDays), ref state) is { } adopted)
@@ -191,9 +190,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             subjects.Put(key, state!);
             if (adopted.Repeat)
             {
-                Emit(GateOutput.Of(adopted.Known.decision), intent.intentId);
+                Emit(GateOutput.Of(KnownDecisions.Published(adopted.Known, subjectRef, options.Serdes.CallDecision)), intent.intentId);
             }
-            attempts.Resolve(intent.intentId, () => DecisionOf(adopted.Known.decision), DetectedAt());
+            attempts.Resolve(intent.intentId, () => DecisionOf(adopted.Known, subjectRef), DetectedAt());
             return;
         }
 
@@ -219,7 +218,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         state.decisions = KnownDecisions.Remember(state, new KnownDecision
         {
             intentId = intent.intentId,
-            decision = bytes,
+            decision = KnownDecisions.Keep(decision, options.Serdes.CallDecision),
             keepUntil = KnownDecisions.KeepUntil(decisionTime, arrival, Duration.FromDays(options.Intake.IdempotenceDays)).ToAvro(),
             sourcePartition = ev.sourcePartition,
             sourceOffset = ev.sourceOffset,

@@ -14,10 +14,10 @@ namespace RpoStreams.Records.Internal
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class KnownDecision : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""KnownDecision"",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""intentId"",""type"":""string""},{""name"":""decision"",""doc"":""The CallDecision exactly as published (Confluent wire format): a repeat gets the same bytes."",""type"":""bytes""},{""name"":""keepUntil"",""doc"":""Forgotten once stream time passes this: max(decision time, arrival) + the idempotence window."",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""sourcePartition"",""doc"":""Partition of the intent record this answers."",""default"":-1,""type"":""int""},{""name"":""sourceOffset"",""doc"":""Offset of that record: a redelivery of the same record has the same source, a dialer's repeat a new one."",""default"":-1,""type"":""long""}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""KnownDecision"",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""intentId"",""type"":""string""},{""name"":""decision"",""doc"":""The CallDecision in Confluent wire format with magic byte 1 and without what the entry and its subject hold (intentId, subjectRef, intentPartition, intentOffset): a repeat gets the bytes first published, those fields put back. Magic byte 0: the whole decision as published."",""type"":""bytes""},{""name"":""keepUntil"",""doc"":""Forgotten once stream time passes this: max(decision time, arrival) + the idempotence window."",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""sourcePartition"",""doc"":""Partition of the intent record this answers."",""default"":-1,""type"":""int""},{""name"":""sourceOffset"",""doc"":""Offset of that record: a redelivery of the same record has the same source, a dialer's repeat a new one."",""default"":-1,""type"":""long""}]}");
         private string _intentId;
         /// <summary>
-        /// The CallDecision exactly as published (Confluent wire format): a repeat gets the same bytes.
+        /// The CallDecision in Confluent wire format with magic byte 1 and without what the entry and its subject hold (intentId, subjectRef, intentPartition, intentOffset): a repeat gets the bytes first published, those fields put back. Magic byte 0: the whole decision as published.
         /// </summary>
         private byte[] _decision;
         /// <summary>
@@ -51,7 +51,7 @@ namespace RpoStreams.Records.Internal
             }
         }
         /// <summary>
-        /// The CallDecision exactly as published (Confluent wire format): a repeat gets the same bytes.
+        /// The CallDecision in Confluent wire format with magic byte 1 and without what the entry and its subject hold (intentId, subjectRef, intentPartition, intentOffset): a repeat gets the bytes first published, those fields put back. Magic byte 0: the whole decision as published.
         /// </summary>
         public byte[] decision
         {

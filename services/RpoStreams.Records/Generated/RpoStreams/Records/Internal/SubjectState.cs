@@ -53,14 +53,16 @@ namespace RpoStreams.Records.Internal
                 "ir arrival by the idempotence window.\",\"default\":null,\"type\":[\"null\",{\"type\":\"ar" +
                 "ray\",\"items\":{\"type\":\"record\",\"name\":\"KnownDecision\",\"namespace\":\"RpoStreams.Rec" +
                 "ords.Internal\",\"fields\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"decision\"," +
-                "\"doc\":\"The CallDecision exactly as published (Confluent wire format): a repeat g" +
-                "ets the same bytes.\",\"type\":\"bytes\"},{\"name\":\"keepUntil\",\"doc\":\"Forgotten once s" +
-                "tream time passes this: max(decision time, arrival) + the idempotence window.\",\"" +
-                "type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"sourcePartition" +
-                "\",\"doc\":\"Partition of the intent record this answers.\",\"default\":-1,\"type\":\"int\"" +
-                "},{\"name\":\"sourceOffset\",\"doc\":\"Offset of that record: a redelivery of the same " +
-                "record has the same source, a dialer\'s repeat a new one.\",\"default\":-1,\"type\":\"l" +
-                "ong\"}]}}]}]}"));
+                "\"doc\":\"The CallDecision in Confluent wire format with magic byte 1 and without w" +
+                "hat the entry and its subject hold (intentId, subjectRef, intentPartition, inten" +
+                "tOffset): a repeat gets the bytes first published, those fields put back. Magic " +
+                "byte 0: the whole decision as published.\",\"type\":\"bytes\"},{\"name\":\"keepUntil\",\"d" +
+                "oc\":\"Forgotten once stream time passes this: max(decision time, arrival) + the i" +
+                "dempotence window.\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"n" +
+                "ame\":\"sourcePartition\",\"doc\":\"Partition of the intent record this answers.\",\"def" +
+                "ault\":-1,\"type\":\"int\"},{\"name\":\"sourceOffset\",\"doc\":\"Offset of that record: a re" +
+                "delivery of the same record has the same source, a dialer\'s repeat a new one.\",\"" +
+                "default\":-1,\"type\":\"long\"}]}}]}]}"));
         /// <summary>
         /// The latest register update that counts; null when the register never named the subject.
         /// </summary>
