@@ -3,12 +3,14 @@ using RocksDbSharp;
 namespace RpoStreams.Gate.Hosting;
 
 /// <summary>
-/// RocksDB memory for the whole process: one LRU block cache (with bloom filters, index and filter blocks
-/// in it) shared by every store, and two 8 MB memtables per store (flushed when full, see
+/// RocksDB memory for the whole process: one LRU block cache of data blocks shared by every store, each table's
+/// index and bloom filter held by its open table (about 2 MB per million subjects), and two 8 MB memtables per store (flushed when full, see
 /// <see cref="Topology.RocksDbStateStore"/>), instead of Streamiz's default of a 50 MB cache and 3 × 16 MB write
 /// buffers for each store. Blocks are 4 KB and not compressed: a decision reads one subject, and with a register
 /// larger than the cache most reads miss it, so each miss reads (and before, decompressed) a whole block; the
 /// full benchmark's gate CPU per decision fell by about a tenth (1M subjects), for a third more disk.
+/// Filters and indexes stay out of the cache: a table's filter can outgrow one of the cache's shards (64 MB cache,
+/// 64 shards of 1 MB), and data blocks then evicted it, so reads loaded it again and again (docs/performance.md).
 /// </summary>
 public sealed class RocksDbMemory
 {
@@ -28,7 +30,7 @@ public sealed class RocksDbMemory
             .SetBlockCache(cache)
             .SetBlockSize(4 * 1024)
             .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
-            .SetCacheIndexAndFilterBlocks(true);
+            .SetCacheIndexAndFilterBlocks(false);
         options.SetBlockBasedTableFactory(table);
         options.SetWriteBufferSize(WriteBufferBytes);
         options.SetMaxWriteBufferNumber(2);

@@ -75,8 +75,9 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         configure?.Invoke(options);
         // Keys are subjectRefs (uniform hex). The memtable stays an ordered skip list: a hashed one would have to copy
         // itself into order for every range the sweep opens. A bloom filter over whole keys answers "absent" (most
-        // subjects asked about) without walking it.
-        options.SetPrefixExtractor(SliceTransform.CreateFixedPrefix(8));
+        // subjects asked about) without walking it. No prefix extractor: with one, every table's filter holds each
+        // key's prefix beside the key, twice the entries for the same bits, and lets more absent keys through to
+        // an index search and a block read.
         options.SetMemtablePrefixBloomSizeRatio(0.05);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
         writeOptions = new WriteOptions();
