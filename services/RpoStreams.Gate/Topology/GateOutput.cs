@@ -6,7 +6,7 @@ using Streamiz.Kafka.Net.SerDes;
 namespace RpoStreams.Gate.Topology;
 
 /// <summary>
-/// One thing the subject tasks publish: a decision (its wire bytes, as stored for repeats), an alert, the
+/// One thing the subject tasks publish: a decision (its wire bytes, as published the first time), an alert, the
 /// counts for LIST_NOT_SCRUBBED, or a notice for REGISTER_STALE. Each goes to its own sink.
 /// </summary>
 public sealed class GateOutput

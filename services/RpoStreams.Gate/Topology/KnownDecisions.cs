@@ -47,7 +47,7 @@ public static class KnownDecisions
     /// <summary>The decision of <paramref name="known"/>, kept in the state of <paramref name="subjectRef"/> (null: an invalid subject's).</summary>
     public static CallDecision Decision(KnownDecision known, string? subjectRef, AvroSerDes<CallDecision> serdes)
     {
-        if (known.decision.Length == 0 || known.decision[0] != Kept)
+        if (!IsKept(known))
         {
             return serdes.Deserialize(known.decision, Context);
         }
@@ -66,9 +66,10 @@ public static class KnownDecisions
 
     /// <summary>The bytes published for <paramref name="known"/>: the same as the first time.</summary>
     public static byte[] Published(KnownDecision known, string? subjectRef, AvroSerDes<CallDecision> serdes) =>
-        known.decision.Length > 0 && known.decision[0] == Kept
-            ? serdes.Serialize(Decision(known, subjectRef, serdes), Context)
-            : known.decision;
+        IsKept(known) ? serdes.Serialize(Decision(known, subjectRef, serdes), Context) : known.decision;
+
+    /// <summary>True when the entry keeps the short form (<see cref="Keep"/>), false for a whole decision written before.</summary>
+    private static bool IsKept(KnownDecision known) => known.decision is [Kept, ..];
 
     /// <summary>The decision of <paramref name="intentId"/>, unless stream time has passed its keepUntil.</summary>
     public static KnownDecision? Find(SubjectState? state, string intentId, Instant streamTime)

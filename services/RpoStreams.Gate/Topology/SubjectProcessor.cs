@@ -168,6 +168,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
 
     private CallDecision DecisionOf(KnownDecision known, string? subjectRef) => KnownDecisions.Decision(known, subjectRef, options.Serdes.CallDecision);
 
+    private GateOutput PublishedOf(KnownDecision known, string? subjectRef) => GateOutput.Of(KnownDecisions.Published(known, subjectRef, options.Serdes.CallDecision));
+
     private void Decide(SubjectEvent ev, CallIntent intent, Instant arrival, Record<string, SubjectInput> record)
     {
         var subjectRef = ev.subjectRef;
@@ -180,7 +182,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             var redelivered = known.sourceOffset >= 0 && known.sourcePartition == ev.sourcePartition && known.sourceOffset == ev.sourceOffset;
             if (!redelivered || published?.WasPublished(intent.intentId) == false)
             {
-                Emit(GateOutput.Of(KnownDecisions.Published(known, subjectRef, options.Serdes.CallDecision)), intent.intentId);
+                Emit(PublishedOf(known, subjectRef), intent.intentId);
             }
             attempts.Resolve(intent.intentId, () => DecisionOf(known, subjectRef), DetectedAt());
             return;
@@ -190,7 +192,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             subjects.Put(key, state!);
             if (adopted.Repeat)
             {
-                Emit(GateOutput.Of(KnownDecisions.Published(adopted.Known, subjectRef, options.Serdes.CallDecision)), intent.intentId);
+                Emit(PublishedOf(adopted.Known, subjectRef), intent.intentId);
             }
             attempts.Resolve(intent.intentId, () => DecisionOf(adopted.Known, subjectRef), DetectedAt());
             return;
