@@ -163,7 +163,7 @@ internal static class BenchReport
         yield return "  AvroSerDes as the gate), libphonenumber + HMAC subjectRef, in-memory register/consent/contact tables, the same";
         yield return "  CallPolicy.Decide, Avro encode, produce to a scratch topic in transactions with the offsets, committed every 100 ms as the";
         yield return "  gate's commit.interval.ms; run while the gate is stopped, warm-up excluded the same way.";
-        yield return "* floor (rpo-bench floor): Streamiz alone in a child process with the gate's stream settings, exactly-once, on the same";
+        yield return "* floor (rpo-bench floor): Streamiz alone in a child process with the gate's stream settings and sinks, exactly-once, on the same";
         yield return "  broker after the ceiling: each record read is mapped to two sinks (a decision's Kafka records: the decision and its";
         yield return "  changelog record), no state and no domain work. The gate cannot beat it; its CPU is the child process's.";
         yield return "* warm-up before the latency runs: the drain's warm-up count as fast as the gate goes, then a second at a time at the";

@@ -16,7 +16,7 @@ namespace RpoStreams.Bench;
 /// <summary>
 /// <c>rpo-bench floor</c>: what Streamiz 1.8.2 costs before the gate does anything. A topology with no state
 /// and no domain work (source → map → one or two sinks) runs with the gate's Streamiz and client settings
-/// (<see cref="GateStreamConfig.Create"/>: exactly-once, two threads on two cores, commit every 100 ms) in a child
+/// (<see cref="GateStreamConfig.Create"/>: exactly-once, two threads on two cores, commit every 100 ms) and sinks in a child
 /// process, on the same embedded broker, with the same backlog as the gate's drain. One record in and two out
 /// is what a decision costs in Kafka records: the intent read, the decision and the subject state's changelog
 /// record written. CPU is the child process's, as the gate's figure is.
