@@ -83,17 +83,14 @@ internal sealed class ChildProcessGate : IGateHandle
 
     public ChildProcessGate(string bootstrap, string applicationId, int partitions, string stateDir, bool serverGc, bool mockCompensation, bool developmentBroker)
     {
-        var info = SelfStartInfo();
-        info.RedirectStandardInput = true;
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.StandardOutputEncoding = Encoding.UTF8;
-        foreach (var a in new[] { "gate-worker", "--bootstrap", bootstrap, "--application-id", applicationId, "--partitions", partitions.ToString(CultureInfo.InvariantCulture), "--state-dir", stateDir, "--mock-compensation", mockCompensation ? "true" : "false", "--development-broker", developmentBroker ? "true" : "false" })
-        {
-            info.ArgumentList.Add(a);
-        }
-        info.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
-        process = Process.Start(info) ?? throw new InvalidOperationException("could not start the gate worker process");
+        process = StartSelf(
+            ["gate-worker", "--bootstrap", bootstrap, "--application-id", applicationId, "--partitions", partitions.ToString(CultureInfo.InvariantCulture), "--state-dir", stateDir, "--mock-compensation", mockCompensation ? "true" : "false", "--development-broker", developmentBroker ? "true" : "false"],
+            serverGc,
+            info =>
+            {
+                info.RedirectStandardInput = true;
+                info.StandardOutputEncoding = Encoding.UTF8;
+            });
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data != null)
@@ -240,16 +237,25 @@ internal sealed class ChildProcessGate : IGateHandle
 
     private static double Double(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
-    /// <summary>How to start this program again (as <c>rpo-bench</c> or as <c>dotnet rpo-bench.dll</c>); the caller adds the arguments.</summary>
-    internal static ProcessStartInfo SelfStartInfo()
+    /// <summary>
+    /// Starts this program again (as <c>rpo-bench</c> or as <c>dotnet rpo-bench.dll</c>) with <paramref name="args"/>,
+    /// standard output and error redirected, Server GC or not; <paramref name="adjust"/> may change the rest.
+    /// </summary>
+    internal static Process StartSelf(IReadOnlyList<string> args, bool serverGc, Action<ProcessStartInfo>? adjust = null)
     {
         var path = Environment.ProcessPath ?? "dotnet";
-        var info = new ProcessStartInfo(path) { UseShellExecute = false };
+        var info = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (string.Equals(Path.GetFileNameWithoutExtension(path), "dotnet", StringComparison.OrdinalIgnoreCase))
         {
             info.ArgumentList.Add(typeof(ChildProcessGate).Assembly.Location);
         }
-        return info;
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        info.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
+        adjust?.Invoke(info);
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start rpo-bench {args[0]}");
     }
 }
 

@@ -100,15 +100,7 @@ internal static class StreamizFloor
 
     private static Process StartWorker(string bootstrap, int outputs, string applicationId)
     {
-        var info = ChildProcessGate.SelfStartInfo();
-        foreach (var a in new[] { "floor-worker", "--bootstrap", bootstrap, "--outputs", outputs.ToString(CultureInfo.InvariantCulture), "--application-id", applicationId })
-        {
-            info.ArgumentList.Add(a);
-        }
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.Environment["DOTNET_gcServer"] = "1";
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the floor worker");
+        var process = ChildProcessGate.StartSelf(["floor-worker", "--bootstrap", bootstrap, "--outputs", outputs.ToString(CultureInfo.InvariantCulture), "--application-id", applicationId], serverGc: true);
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
