@@ -129,10 +129,9 @@ internal static class StreamizFloor
         // Sinks as the gate's (GateTopology): a fixed topic and no stream partitioner, so the producer partitions by
         // key. A sink named by its topic alone gets Streamiz's default partitioner, which asks for the topic's partition
         // count through an admin-config conversion for every record: a quarter of this process's CPU.
-        var sink = 0;
         foreach (var topic in Outputs(outputs))
         {
-            mapped.To(new FixedTopic<byte[], byte[]>(topic), null, bytes, bytes, $"floor-sink-{++sink}");
+            mapped.To(new FixedTopic<byte[], byte[]>(topic), null, bytes, bytes, $"{topic}-sink");
         }
         using var stream = new KafkaStream(builder.Build(), config);
         stream.StartAsync().GetAwaiter().GetResult();

@@ -7,6 +7,7 @@ using Confluent.SchemaRegistry.Serdes;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
+using RpoStreams.Tests.Shared;
 
 namespace RpoStreams.Contracts.Tests;
 
@@ -21,16 +22,16 @@ public class HotPathCodecTests
     private const int Rounds = 400;
 
     [Fact]
-    public void CallIntent_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.CallIntent, RandomIntent);
+    public void CallIntent_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.CallIntent, RandomRecords.Intent);
 
     [Fact]
-    public void CallDecision_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.CallDecision, RandomDecision);
+    public void CallDecision_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.CallDecision, RandomRecords.Decision);
 
     [Fact]
-    public void SubjectState_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.SubjectState, RandomState);
+    public void SubjectState_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.SubjectState, RandomRecords.State);
 
     [Fact]
-    public void CampaignCount_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.CampaignCount, RandomCount);
+    public void CampaignCount_codec_is_byte_for_byte_Avro() => Same(HotPathCodecs.CampaignCount, RandomRecords.Count);
 
     [Fact]
     public void The_serde_writes_the_wire_format_with_the_codec_and_reads_it_back()
@@ -43,7 +44,7 @@ public class HotPathCodecTests
         // The first value of a topic goes through Confluent's serializer (it looks the schema id up); then the codec.
         for (var i = 0; i < 3; i++)
         {
-            var decision = RandomDecision(random);
+            var decision = RandomRecords.Decision(random);
             var bytes = withCodec.Serialize(decision, ctx);
             Assert.Equal(plain.Serialize(decision, ctx), bytes);
             Assert.Equal(bytes, plain.Serialize(withCodec.Deserialize(bytes, ctx), ctx));
@@ -84,7 +85,7 @@ public class HotPathCodecTests
     [Fact]
     public void Arrays_in_several_blocks_and_with_byte_sizes_are_read()
     {
-        var decision = RandomDecision(new Random(3));
+        var decision = RandomRecords.Decision(new Random(3));
         decision.intentId = "i-1";
         decision.reasons = [Reason.RPO_OPPOSITION, Reason.FREQUENCY_CAP, Reason.OUTSIDE_CALLING_HOURS];
         var oneBlock = AvroBytes(decision);
@@ -104,7 +105,7 @@ public class HotPathCodecTests
     [Fact]
     public void Truncated_or_lying_input_is_an_Avro_error_and_allocates_nothing_it_claims()
     {
-        var bytes = AvroBytes(RandomState(new Random(11)));
+        var bytes = AvroBytes(RandomRecords.State(new Random(11)));
         for (var cut = 0; cut < bytes.Length; cut++)
         {
             var slice = bytes[..cut];
@@ -132,7 +133,7 @@ public class HotPathCodecTests
     [Fact]
     public void A_missing_required_field_fails_as_Avro_fails()
     {
-        var intent = RandomIntent(new Random(5));
+        var intent = RandomRecords.Intent(new Random(5));
         intent.companyId = null!;
         Assert.ThrowsAny<Exception>(() => AvroBytes(intent));
         Assert.Throws<Avro.AvroException>(() => HotPathCodecs.CallIntent.Write(new AvroWriter(), intent));
@@ -169,103 +170,5 @@ public class HotPathCodecTests
     {
         var schema = Activator.CreateInstance<T>().Schema;
         return new SpecificDatumReader<T>(schema, schema).Read(default!, new BinaryDecoder(new MemoryStream(bytes)));
-    }
-
-    private static CallIntent RandomIntent(Random r) => new()
-    {
-        intentId = Text(r),
-        companyId = Text(r),
-        callCenterId = Text(r),
-        campaignId = Maybe(r, Text),
-        channel = Pick<Channel>(r),
-        subject = Text(r),
-        callerId = Maybe(r, Text),
-        purpose = Pick<Purpose>(r),
-        scheduledAt = Time(r),
-    };
-
-    private static CallDecision RandomDecision(Random r) => new()
-    {
-        intentId = Text(r),
-        outcome = Pick<Outcome>(r),
-        reasons = [.. Enumerable.Range(0, r.Next(4)).Select(_ => Pick<Reason>(r))],
-        basis = r.Next(2) == 0 ? null : Pick<Basis>(r),
-        companyId = Text(r),
-        callCenterId = Text(r),
-        campaignId = Maybe(r, Text),
-        channel = Pick<Channel>(r),
-        purpose = Pick<Purpose>(r),
-        subjectRef = Maybe(r, Text),
-        decisionTime = Time(r),
-        decidedAt = Time(r),
-        policyVersion = Text(r),
-        intentPartition = r.Next(2) == 0 ? null : r.Next(int.MinValue, int.MaxValue),
-        intentOffset = r.Next(2) == 0 ? null : r.NextInt64(long.MinValue, long.MaxValue),
-    };
-
-    private static SubjectState RandomState(Random r) => new()
-    {
-        register = r.Next(3) == 0 ? null : new RegisterState { status = Pick<RegisterAction>(r), effectiveAt = Time(r), registeredAt = r.Next(2) == 0 ? null : Time(r) },
-        consents = r.Next(3) == 0 ? null : new SubjectConsents
-        {
-            consents = [.. Enumerable.Range(0, r.Next(5)).Select(_ => new CompanyConsent
-            {
-                companyId = Text(r),
-                action = Pick<ConsentAction>(r),
-                basis = r.Next(2) == 0 ? null : Pick<ConsentBasis>(r),
-                at = Time(r),
-                contractEndedAt = r.Next(2) == 0 ? null : Time(r),
-            })],
-        },
-        contacts = r.Next(3) == 0 ? null : new ContactHistory
-        {
-            contacts = [.. Enumerable.Range(0, r.Next(80)).Select(_ => new Contact { companyId = Text(r), intentId = Text(r), at = Time(r) })],
-        },
-        decisions = r.Next(3) == 0 ? null : [.. Enumerable.Range(0, r.Next(70)).Select(_ => new KnownDecision
-        {
-            intentId = Text(r),
-            decision = [.. Enumerable.Range(0, r.Next(300)).Select(_ => (byte)r.Next(256))],
-            keepUntil = Time(r),
-            sourcePartition = r.Next(int.MinValue, int.MaxValue),
-            sourceOffset = r.NextInt64(long.MinValue, long.MaxValue),
-        })],
-    };
-
-    private static CampaignCount RandomCount(Random r) => new()
-    {
-        companyId = Text(r),
-        campaignId = Maybe(r, Text),
-        hourStart = Time(r),
-        decisions = r.Next(int.MinValue, int.MaxValue),
-        rpoBlocked = r.Next(),
-        sentDecisions = r.Next(1000),
-        sentRpoBlocked = r.Next(-5, 5),
-        latestArrival = Time(r),
-        entries = [.. Enumerable.Range(0, r.Next(3) == 0 ? 0 : r.Next(300)).Select(_ => new CampaignEntry
-        {
-            intentId = Text(r),
-            callCenterId = Text(r),
-            subjectRef = Maybe(r, Text),
-            rpoBlocked = r.Next(2) == 0,
-        })],
-    };
-
-    private static readonly string[] Alphabet = ["a", "Z", "0", "-", " ", "è", "ß", "€", "日本", "😀", "\0"];
-
-    private static string Text(Random r) => string.Concat(Enumerable.Range(0, r.Next(r.Next(4) == 0 ? 200 : 20)).Select(_ => Alphabet[r.Next(Alphabet.Length)]));
-
-    private static string? Maybe(Random r, Func<Random, string> make) => r.Next(2) == 0 ? null : make(r);
-
-    private static T Pick<T>(Random r) where T : struct, Enum
-    {
-        var values = Enum.GetValues<T>();
-        return values[r.Next(values.Length)];
-    }
-
-    /// <summary>Times from 1900 to 2200, UTC, with sub-millisecond ticks half of the time.</summary>
-    private static DateTime Time(Random r)
-    {
-        var ticks = r.NextInt64(new DateTime(1900, 1, 1).Ticks, new DateTime(2200, 1, 1).Ticks);
-        return new DateTime(r.Next(2) == 0 ? ticks - (ticks % TimeSpan.TicksPerMillisecond) : ticks, DateTimeKind.Utc);
     }
 }

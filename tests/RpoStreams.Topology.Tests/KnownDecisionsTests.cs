@@ -4,6 +4,7 @@ using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
+using RpoStreams.Tests.Shared;
 
 namespace RpoStreams.Topology.Tests;
 
@@ -53,31 +54,13 @@ public class KnownDecisionsTests
         sourceOffset = decision.intentOffset ?? -1,
     };
 
+    /// <summary>A random decision whose source is as the gate sets it: a partition and an offset of an intent record, or neither.</summary>
     private static CallDecision RandomDecision(Random r)
     {
+        var decision = RandomRecords.Decision(r);
         var sourced = r.Next(3) != 0;
-        return new CallDecision
-        {
-            intentId = Text(r, 1),
-            outcome = r.Next(2) == 0 ? Outcome.ALLOWED : Outcome.BLOCKED,
-            reasons = [.. Enumerable.Range(0, r.Next(4)).Select(_ => (Reason)r.Next(Enum.GetValues<Reason>().Length))],
-            basis = r.Next(2) == 0 ? null : (Basis)r.Next(Enum.GetValues<Basis>().Length),
-            companyId = Text(r, 0),
-            callCenterId = Text(r, 0),
-            campaignId = r.Next(2) == 0 ? null : Text(r, 0),
-            channel = (Channel)r.Next(Enum.GetValues<Channel>().Length),
-            purpose = (Purpose)r.Next(Enum.GetValues<Purpose>().Length),
-            subjectRef = r.Next(4) == 0 ? null : Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()),
-            decisionTime = DateTime.UnixEpoch.AddMilliseconds(r.NextInt64(0, 4_000_000_000_000)),
-            decidedAt = DateTime.UnixEpoch.AddMilliseconds(r.NextInt64(0, 4_000_000_000_000)),
-            policyVersion = Text(r, 1),
-            intentPartition = sourced ? r.Next(0, 1_000) : null,
-            intentOffset = sourced ? r.NextInt64(0, long.MaxValue) : null,
-        };
+        decision.intentPartition = sourced ? r.Next(0, 1_000) : null;
+        decision.intentOffset = sourced ? r.NextInt64(0, long.MaxValue) : null;
+        return decision;
     }
-
-    private static readonly string[] Alphabet = ["a", "Z", "0", "-", "è", "€", "日本", "😀"];
-
-    private static string Text(Random r, int min) =>
-        string.Concat(Enumerable.Range(0, r.Next(min, 40)).Select(_ => Alphabet[r.Next(Alphabet.Length)]));
 }

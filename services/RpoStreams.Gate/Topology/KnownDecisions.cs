@@ -25,7 +25,8 @@ public static class KnownDecisions
 {
     private const byte Kept = 1;
 
-    private static readonly SerializationContext Context = new(MessageComponentType.Value, TopicNames.Decisions);
+    /// <summary>How a decision's value is serialized for the decisions topic, as published and as kept.</summary>
+    internal static readonly SerializationContext DecisionsTopic = new(MessageComponentType.Value, TopicNames.Decisions);
 
     /// <summary>What an entry keeps of <paramref name="decision"/> (whose fields are left as they were).</summary>
     public static byte[] Keep(CallDecision decision, AvroSerDes<CallDecision> serdes)
@@ -34,7 +35,7 @@ public static class KnownDecisions
         (decision.intentId, decision.subjectRef, decision.intentPartition, decision.intentOffset) = (string.Empty, null, null, null);
         try
         {
-            var bytes = serdes.Serialize(decision, Context);
+            var bytes = serdes.Serialize(decision, DecisionsTopic);
             bytes[0] = Kept;
             return bytes;
         }
@@ -49,11 +50,11 @@ public static class KnownDecisions
     {
         if (!IsKept(known))
         {
-            return serdes.Deserialize(known.decision, Context);
+            return serdes.Deserialize(known.decision, DecisionsTopic);
         }
         var wire = (byte[])known.decision.Clone();
         wire[0] = 0;
-        var decision = serdes.Deserialize(wire, Context);
+        var decision = serdes.Deserialize(wire, DecisionsTopic);
         decision.intentId = known.intentId;
         decision.subjectRef = subjectRef;
         if (known.sourceOffset >= 0)
@@ -66,7 +67,7 @@ public static class KnownDecisions
 
     /// <summary>The bytes published for <paramref name="known"/>: the same as the first time.</summary>
     public static byte[] Published(KnownDecision known, string? subjectRef, AvroSerDes<CallDecision> serdes) =>
-        IsKept(known) ? serdes.Serialize(Decision(known, subjectRef, serdes), Context) : known.decision;
+        IsKept(known) ? serdes.Serialize(Decision(known, subjectRef, serdes), DecisionsTopic) : known.decision;
 
     /// <summary>True when the entry keeps the short form (<see cref="Keep"/>), false for a whole decision written before.</summary>
     private static bool IsKept(KnownDecision known) => known.decision is [Kept, ..];

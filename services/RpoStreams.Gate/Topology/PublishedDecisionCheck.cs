@@ -31,7 +31,7 @@ public sealed class PublishedDecisionCheck(IPublishedDecisions view, RecordSerde
         {
             return null;
         }
-        var decision = serdes.CallDecision.Deserialize(bytes, new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, TopicNames.Decisions));
+        var decision = serdes.CallDecision.Deserialize(bytes, KnownDecisions.DecisionsTopic);
         if (decision.subjectRef != subjectRef)
         {
             // The same intentId for another subject: decided there, not here.

@@ -215,7 +215,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             decision.intentPartition = ev.sourcePartition;
             decision.intentOffset = ev.sourceOffset;
         }
-        var bytes = options.Serdes.CallDecision.Serialize(decision, new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, TopicNames.Decisions));
+        var bytes = options.Serdes.CallDecision.Serialize(decision, KnownDecisions.DecisionsTopic);
         state ??= new SubjectState();
         state.decisions = KnownDecisions.Remember(state, new KnownDecision
         {
