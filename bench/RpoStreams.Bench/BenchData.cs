@@ -72,16 +72,13 @@ internal sealed class BenchData
             {
                 continue;
             }
-            var update = traffic.Registration(i, Now);
+            var (subjectRef, update, consent) = Subject(traffic, i);
             Produce(producer, TopicNames.RegisterUpdates, update.subject, serdes.RegisterUpdate.Serialize(update, Ctx(TopicNames.RegisterUpdates)));
-            // Number(i) is E.164 already: normalizing it gives it back, so the ref is the gate's.
-            var subjectRef = hasher.RefOf(new NormalizedSubject(SubjectType.PHONE, update.subject));
             var at = update.effectiveAt.ToInstant();
             RegisterTable[subjectRef] = new RegisterFacts(RegisterAction.REGISTERED, at, at);
             Registered++;
-            if (SyntheticTraffic.ConsentsAfterRegistration(i, ConsentShare))
+            if (consent is not null)
             {
-                var consent = traffic.ConsentAfterRegistration(i, Now);
                 Produce(producer, TopicNames.Consents, consent.subject, serdes.ConsentEvent.Serialize(consent, Ctx(TopicNames.Consents)));
                 ConsentTable[subjectRef] = (consent.companyId, new ConsentFacts(consent.action, consent.basis, consent.at.ToInstant(), consent.contractEndedAt?.ToInstant()));
                 Consents++;
@@ -90,6 +87,27 @@ internal sealed class BenchData
         }
         Population = Math.Max(cursor, 1000);
         return consents;
+    }
+
+    /// <summary>The register produced so far, subject by subject: its update and the consent given after it, if any.</summary>
+    public IEnumerable<(string SubjectRef, RegisterUpdate Update, ConsentEvent? Consent)> RegisterRecords()
+    {
+        var traffic = new SyntheticTraffic(1, rules, registerShare: 0.30, runId: "bench");
+        for (long i = 0; i < cursor; i++)
+        {
+            if (traffic.IsRegistered(i))
+            {
+                yield return Subject(traffic, i);
+            }
+        }
+    }
+
+    private (string SubjectRef, RegisterUpdate Update, ConsentEvent? Consent) Subject(SyntheticTraffic traffic, long i)
+    {
+        var update = traffic.Registration(i, Now);
+        var consent = SyntheticTraffic.ConsentsAfterRegistration(i, ConsentShare) ? traffic.ConsentAfterRegistration(i, Now) : null;
+        // Number(i) is E.164 already: normalizing it gives it back, so the ref is the gate's.
+        return (hasher.RefOf(new NormalizedSubject(SubjectType.PHONE, update.subject)), update, consent);
     }
 
     /// <summary><paramref name="count"/> intents over the population, serialized once, keyed by the input contract (the normalized subject).</summary>

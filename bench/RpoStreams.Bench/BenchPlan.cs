@@ -113,6 +113,9 @@ internal sealed record BenchResult
     public ProcessSample? AfterLatency { get; init; }
     public CeilingResult? Ceiling { get; init; }
 
+    /// <summary>The ceiling with the subject state in RocksDB and a changelog (<see cref="DurableSubjects"/>).</summary>
+    public CeilingResult? DurableCeiling { get; init; }
+
     public FloorResult? Floor { get; init; }
     public double RestoreRunning { get; init; }
     public double RestoreRestored { get; init; }

@@ -30,6 +30,12 @@ internal static class BenchReport
         {
             Row("ceiling decisions/s (Confluent.Kafka, EOS)", F0(c.PerSecond));
             Row("gate / ceiling", F2(r.CeilingRatio), p.Quick ? FormattableString.Invariant($"≥ {TargetCeilingRatio}") : "", p.Quick ? r.CeilingRatio >= TargetCeilingRatio : null);
+            if (r.DurableCeiling is { } d)
+            {
+                Row("ceiling with durable subject state decisions/s", F0(d.PerSecond));
+                Row("gate / durable-state ceiling", F2(r.DecisionsPerSecond / d.PerSecond));
+                Row("durable-state ceiling / ceiling", F2(d.PerSecond / c.PerSecond));
+            }
             if (r.Floor is { } f)
             {
                 Row("Streamiz floor records/s (1 in, 2 out, no state)", F0(f.PerSecond));
@@ -127,6 +133,11 @@ internal static class BenchReport
         {
             Row("changelog records held but not restored", F0(Math.Max(0, r.ChangelogRecordsHeld - restore.Records)));
         }
+        if (r.Ceiling is { } plain && r.DurableCeiling is { } durable)
+        {
+            // The same intents over the same register: decided from RocksDB, they must come out as from the in-memory tables.
+            Row("ALLOWED decisions, ceiling / durable-state ceiling", $"{plain.Allowed:N0} / {durable.Allowed:N0}" + (plain.Allowed == durable.Allowed ? "" : " (DIFFER)"));
+        }
         Row(FormattableString.Invariant($"gate stops that timed out (killed after {ChildProcessGate.StopTimeout.TotalSeconds:0} s)"), r.StopsKilled.ToString(CultureInfo.InvariantCulture));
         Row("bench wall time", S(r.TotalSeconds));
 
@@ -163,6 +174,10 @@ internal static class BenchReport
         yield return "  AvroSerDes as the gate), libphonenumber + HMAC subjectRef, in-memory register/consent/contact tables, the same";
         yield return "  CallPolicy.Decide, Avro encode, produce to a scratch topic in transactions with the offsets, committed every 100 ms as the";
         yield return "  gate's commit.interval.ms; run while the gate is stopped, warm-up excluded the same way.";
+        yield return "* durable-state ceiling: the ceiling's loop with the subject state as the contract makes any gate keep it, without Streamiz: the";
+        yield return "  state read from RocksDB (opened as the gate's subject store, the register and consents loaded first), the decision";
+        yield return "  and any contact kept in it, written back in one sorted batch per commit and sent to a changelog topic in the";
+        yield return "  decision's transaction; the same intents, fed the same way. Neither ceiling keeps campaign tallies or audits attempts.";
         yield return "* floor (rpo-bench floor): Streamiz alone in a child process with the gate's stream settings and sinks, exactly-once, on the same";
         yield return "  broker after the ceiling: each record read is mapped to two sinks (a decision's Kafka records: the decision and its";
         yield return "  changelog record), no state and no domain work. The gate cannot beat it; its CPU is the child process's.";

@@ -62,7 +62,8 @@ internal sealed class BenchRun
         {
             admin.GetMetadata(TimeSpan.FromSeconds(10));
         }
-        kafka.CreateTopics([.. GateTopology.AllTopics(ApplicationId, p), (CeilingLoop.ScratchTopic, p), (CeilingLoop.IntentsTopic, p)]);
+        kafka.CreateTopics([.. GateTopology.AllTopics(ApplicationId, p), (CeilingLoop.ScratchTopic, p), (CeilingLoop.IntentsTopic, p),
+            (DurableSubjects.IntentsTopic, p), (DurableSubjects.ChangelogTopic, p)]);
         Say($"embedded broker at {bootstrap}, {p} partitions; gate {(plan.InProcess ? "in this process" : "in a child process")}, exactly-once, RocksDB state in {stateDir}"
             + $"; Streams:SessionTimeoutMs {GateWorker.BenchSessionTimeoutMs}, {(plan.DevelopmentBroker ? "the development broker's at-least-once path" : "Kafka's exactly-once path")}"
             + (plan.MockCompensation ? $"; gate consumers with fetch.wait.max.ms {GateWorker.CompensatedFetchWaitMaxMs} (embedded-broker compensation)" : "; gate clients exactly as configured"));
@@ -180,6 +181,19 @@ internal sealed class BenchRun
         Say(FormattableString.Invariant($"ceiling: {ceiling.Measured:N0} decisions in {ceiling.MeasuredSeconds:0.00}s = {ceiling.PerSecond:N0}/s"));
         result = result with { Ceiling = ceiling };
         fed.Clear();
+
+        // (4a) The same with the subject state durable, as the contract makes any gate keep it (DurableSubjects).
+        var loadStarted = Stopwatch.StartNew();
+        using (var durable = new DurableSubjects(Path.Combine(Path.GetDirectoryName(stateDir)!, "ceiling-state"), serdes, data))
+        {
+            Say(FormattableString.Invariant($"durable-state ceiling: the register loaded into RocksDB in {loadStarted.Elapsed.TotalSeconds:0.0}s; the same intents, each subject's state read, kept and sent to a changelog"));
+            var durableLoop = new CeilingLoop(bootstrap, serdes, rules, hasher, data, plan.MockCompensation, durable);
+            using var feeder = new IntentFeeder(bootstrap, DurableSubjects.IntentsTopic, ceilingItems, () => durableLoop.Decided, plan.Backlog).Start();
+            var durableCeiling = durableLoop.Run(DurableSubjects.IntentsTopic, ceilingItems.Count, Math.Min(plan.Warmup, ceilingItems.Count / 2), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(Math.Max(120, ceilingItems.Count / 1000.0)));
+            feeder.Check();
+            Say(FormattableString.Invariant($"durable-state ceiling: {durableCeiling.Measured:N0} decisions in {durableCeiling.MeasuredSeconds:0.00}s = {durableCeiling.PerSecond:N0}/s"));
+            result = result with { DurableCeiling = durableCeiling };
+        }
 
         // (4b) Streamiz's floor on the same broker, the gate still stopped: what one record in and two out costs with no state.
         if (plan.FloorRecords > 0)

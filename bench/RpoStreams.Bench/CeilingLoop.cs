@@ -25,6 +25,8 @@ internal sealed record CeilingResult(long Decisions, long Allowed, double Measur
 /// (HMAC) → look the subject up in in-memory tables of the register, consents and contacts → the same
 /// <see cref="CallPolicy.Decide"/> → Avro encode a <see cref="CallDecision"/> → produce to a scratch topic,
 /// in transactions committed every 100 ms with the consumed offsets (exactly-once, as the gate).
+/// With <see cref="DurableSubjects"/>, the durable-state ceiling: the subject's state is read from and written to
+/// RocksDB and a changelog instead of the in-memory tables, as the contract makes any gate do.
 /// </summary>
 internal sealed class CeilingLoop
 {
@@ -40,9 +42,11 @@ internal sealed class CeilingLoop
     private readonly BenchData data;
 
     private readonly bool mockCompensation;
+    private readonly DurableSubjects? durable;
 
-    public CeilingLoop(string bootstrap, RecordSerdes serdes, PolicyRules rules, SubjectHasher hasher, BenchData data, bool mockCompensation)
+    public CeilingLoop(string bootstrap, RecordSerdes serdes, PolicyRules rules, SubjectHasher hasher, BenchData data, bool mockCompensation, DurableSubjects? durable = null)
     {
+        this.durable = durable;
         this.mockCompensation = mockCompensation;
         this.bootstrap = bootstrap;
         this.serdes = serdes;
@@ -90,6 +94,7 @@ internal sealed class CeilingLoop
         warmup = Math.Max(1, warmup);
 
         long decisions = 0, allowed = 0;
+        var streamTime = Instant.MinValue;
         long warmStamp = 0, lastStamp = 0;
         var transactions = 0;
         var started = Stopwatch.StartNew();
@@ -100,7 +105,18 @@ internal sealed class CeilingLoop
             var result = consumer.Consume(TimeSpan.FromMilliseconds(20));
             if (result?.Message?.Value is { } value)
             {
-                var decision = Decide(serdes.CallIntent.Deserialize(value, intentCtx), contacts, latestConsultation, clock);
+                var intent = serdes.CallIntent.Deserialize(value, intentCtx);
+                CallDecision decision;
+                if (durable is null)
+                {
+                    decision = Decide(intent, contacts, latestConsultation, clock);
+                }
+                else
+                {
+                    var arrival = Instant.FromUnixTimeMilliseconds(result.Message.Timestamp.UnixTimestampMs);
+                    streamTime = arrival > streamTime ? arrival : streamTime;
+                    decision = durable.Decide(intent, SubjectRefOf(intent), arrival, streamTime, result.TopicPartitionOffset, latestConsultation, rules, clock, producer);
+                }
                 producer.Produce(ScratchTopic, new Message<string, byte[]> { Key = decision.intentId, Value = serdes.CallDecision.Serialize(decision, decisionCtx) });
                 decisions++;
                 Interlocked.Exchange(ref decided, decisions);
@@ -117,6 +133,7 @@ internal sealed class CeilingLoop
             }
             if (Stopwatch.GetElapsedTime(lastCommit) >= commitInterval || decisions >= expected)
             {
+                durable?.Commit();
                 producer.SendOffsetsToTransaction(
                     consumer.Assignment.Select(tp => new TopicPartitionOffset(tp, consumer.Position(tp))).Where(t => t.Offset.Value >= 0),
                     consumer.ConsumerGroupMetadata,
@@ -138,10 +155,13 @@ internal sealed class CeilingLoop
         return new CeilingResult(decisions, allowed, Stopwatch.GetElapsedTime(warmStamp, lastStamp).TotalSeconds, decisions - warmup, started.Elapsed.TotalSeconds, transactions);
     }
 
+    private string? SubjectRefOf(CallIntent intent) =>
+        SubjectNormalizer.TryNormalize(intent.subject, SubjectNormalizer.TypeOf(intent.channel), out var subject) ? hasher.RefOf(subject) : null;
+
     /// <summary>What the gate's intake and DECIDE do for an intent, with in-memory state instead of stores.</summary>
     private CallDecision Decide(CallIntent intent, Dictionary<string, List<(string Company, Instant At)>> contacts, Instant latestConsultation, IClock clock)
     {
-        string? subjectRef = SubjectNormalizer.TryNormalize(intent.subject, SubjectNormalizer.TypeOf(intent.channel), out var subject) ? hasher.RefOf(subject) : null;
+        var subjectRef = SubjectRefOf(intent);
         var decisionTime = intent.scheduledAt.ToInstant();
         var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
         var subjectFacts = SubjectFacts.None;

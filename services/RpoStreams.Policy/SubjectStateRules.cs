@@ -89,6 +89,10 @@ public static class SubjectStateRules
         return null;
     }
 
+    /// <summary>What the policy reads of a stored subject's state for an intent of <paramref name="companyId"/>.</summary>
+    public static SubjectFacts FactsOf(SubjectState? state, string companyId) =>
+        new(ToFacts(state?.register), ConsentOf(state?.consents, companyId), ContactsOf(state?.contacts, companyId));
+
     public static IReadOnlyList<Instant> ContactsOf(ContactHistory? history, string companyId)
     {
         if (history?.contacts is null || history.contacts.Count == 0)

@@ -71,25 +71,7 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     {
         var dir = Path.Combine(context.StateDir, "rocksdb", Name);
         Directory.CreateDirectory(dir);
-        var options = new DbOptions().SetCreateIfMissing(true).SetInfoLogLevel(InfoLogLevel.Error);
-        configure?.Invoke(options);
-        // Keys are subjectRefs (uniform hex). The memtable stays an ordered skip list: a hashed one would have to copy
-        // itself into order for every range the sweep opens. A bloom filter over whole keys answers "absent" (most
-        // subjects asked about) without walking it. No prefix extractor: with one, every table's filter holds each
-        // key's prefix beside the key, twice the entries for the same bits, and lets more absent keys through to
-        // an index search and a block read.
-        options.SetMemtablePrefixBloomSizeRatio(0.05);
-        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
-        writeOptions = new WriteOptions();
-        if (logged)
-        {
-            // The log is written to the OS when a commit flushes the store, not at every write.
-            Native.Instance.rocksdb_options_set_manual_wal_flush(options.Handle, 1);
-        }
-        else
-        {
-            writeOptions.DisableWal(1);
-        }
+        (var options, writeOptions) = OpenOptions(configure, logged);
         try
         {
             db = RocksDb.Open(options, dir);
@@ -99,6 +81,34 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
             throw new ProcessorStateException($"Error opening store {Name} at location {dir}", e);
         }
         context.Register(root, (key, value, _) => Put(key, value));
+    }
+
+    /// <summary>
+    /// How a subject store is opened and written: <paramref name="configure"/> (<c>RocksDbMemory</c>), then what
+    /// this store's lookups and its log need. The benchmark's durable-state ceiling opens its store the same way.
+    /// </summary>
+    public static (DbOptions Options, WriteOptions Write) OpenOptions(Action<DbOptions>? configure, bool logged)
+    {
+        var options = new DbOptions().SetCreateIfMissing(true).SetInfoLogLevel(InfoLogLevel.Error);
+        configure?.Invoke(options);
+        // Keys are subjectRefs (uniform hex). The memtable stays an ordered skip list: a hashed one would have to copy
+        // itself into order for every range the sweep opens. A bloom filter over whole keys answers "absent" (most
+        // subjects asked about) without walking it. No prefix extractor: with one, every table's filter holds each
+        // key's prefix beside the key, twice the entries for the same bits, and lets more absent keys through to
+        // an index search and a block read.
+        options.SetMemtablePrefixBloomSizeRatio(0.05);
+        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
+        var write = new WriteOptions();
+        if (logged)
+        {
+            // The log is written to the OS when a commit flushes the store, not at every write.
+            Native.Instance.rocksdb_options_set_manual_wal_flush(options.Handle, 1);
+        }
+        else
+        {
+            write.DisableWal(1);
+        }
+        return (options, write);
     }
 
     // Streamiz's interfaces say byte[]; a missing key is null, as in its own stores.
