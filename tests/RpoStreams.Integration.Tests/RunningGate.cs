@@ -7,6 +7,7 @@ using RpoStreams.Gate.Hosting;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Errors;
 
 namespace RpoStreams.Integration.Tests;
 
@@ -33,6 +34,27 @@ public sealed class RunningGate : IDisposable
     public GateMetrics Metrics { get; }
 
     public static async Task<RunningGate> StartAsync(string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker = false)
+    {
+        try
+        {
+            return await StartOnceAsync(bootstrap, applicationId, partitions, stateDir, developmentBroker);
+        }
+        catch (StreamsException e) when (IsGlobalSeekRace(e))
+        {
+            return await StartOnceAsync(bootstrap, applicationId, partitions, stateDir, developmentBroker);
+        }
+    }
+
+    /// <summary>
+    /// Streamiz 1.8.2 starts its global-store thread by assigning the consumer and seeking at once; librdkafka applies
+    /// an assignment asynchronously, so now and then the seek finds the partition not yet assigned ("Local: Erroneous
+    /// state") and the start fails. The service then exits non-zero at start-up (exit code 5) and is restarted; a test
+    /// starts the gate once more instead.
+    /// </summary>
+    private static bool IsGlobalSeekRace(StreamsException e) =>
+        e.InnerException is KafkaException { Error.Code: ErrorCode.Local_State } && e.Message.Contains("GlobalStreamThread", StringComparison.Ordinal);
+
+    private static async Task<RunningGate> StartOnceAsync(string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker)
     {
         var config = new GateConfiguration
         {
