@@ -39,20 +39,12 @@ public sealed class RunningGate : IDisposable
         {
             return await StartOnceAsync(bootstrap, applicationId, partitions, stateDir, developmentBroker);
         }
-        catch (StreamsException e) when (IsGlobalSeekRace(e))
+        catch (StreamsException e) when (StreamingGate.IsGlobalSeekRace(e))
         {
+            // As the service does (GateService).
             return await StartOnceAsync(bootstrap, applicationId, partitions, stateDir, developmentBroker);
         }
     }
-
-    /// <summary>
-    /// Streamiz 1.8.2 starts its global-store thread by assigning the consumer and seeking at once; librdkafka applies
-    /// an assignment asynchronously, so now and then the seek finds the partition not yet assigned ("Local: Erroneous
-    /// state") and the start fails. The service then exits non-zero at start-up (exit code 5) and is restarted; a test
-    /// starts the gate once more instead.
-    /// </summary>
-    private static bool IsGlobalSeekRace(StreamsException e) =>
-        e.InnerException is KafkaException { Error.Code: ErrorCode.Local_State } && e.Message.Contains("GlobalStreamThread", StringComparison.Ordinal);
 
     private static async Task<RunningGate> StartOnceAsync(string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker)
     {

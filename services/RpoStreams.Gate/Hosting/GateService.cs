@@ -5,6 +5,7 @@ using RpoStreams.DevKafka.Registry;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Errors;
 
 namespace RpoStreams.Gate.Hosting;
 
@@ -28,6 +29,9 @@ public sealed class GateService : BackgroundService
     private EmbeddedKafka? embedded;
     private SchemaRegistryEndpoint? registryEndpoint;
     private StreamingGate? gate;
+
+    /// <summary>Starts tried when one fails to Streamiz's global-store race (<see cref="StreamingGate.IsGlobalSeekRace"/>).</summary>
+    private const int StartAttempts = 3;
 
     public GateService(GateConfiguration config, GateRuntime runtime, GateMetrics metrics, RecordSerdes serdes, KafkaClientFactory clients, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
     {
@@ -95,8 +99,46 @@ public sealed class GateService : BackgroundService
         }
         runtime.BootstrapServers = bootstrap;
 
-        gate = new StreamingGate(config, bootstrap, developmentBroker, serdes, metrics, clients, loggerFactory, runtime);
-        var stream = gate.Stream;
+        if (config.DemoEnabled)
+        {
+            // Every failed rule of a BLOCKED decision, the basis of an ALLOWED one.
+            metrics.DecisionObserved += d => logger.LogInformation(
+                "Decided {IntentId} {Outcome} {Why} for {CompanyId}/{CampaignId}",
+                d.intentId, d.outcome, d.reasons.Count > 0 ? string.Join(",", d.reasons) : d.basis?.ToString(), d.companyId, d.campaignId);
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            gate = Build(bootstrap, developmentBroker);
+            logger.LogInformation(
+                "Starting gate {ApplicationId} ({Guarantee}, policy {PolicyVersion}, state in {StateDir})",
+                config.Streams.ApplicationId, gate.ExactlyOnce ? "exactly-once" : "at-least-once", gate.Options.Rules.Version, config.Streams.StateDir);
+            try
+            {
+                await gate.StartAsync(stoppingToken);
+                break;
+            }
+            catch (StreamsException e) when (attempt < StartAttempts && StreamingGate.IsGlobalSeekRace(e))
+            {
+                logger.LogWarning(
+                    "The global-store consumer sought before librdkafka had applied its assignment (a Streamiz 1.8.2 race, attempt {Attempt} of {Attempts}): starting the stream again",
+                    attempt, StartAttempts);
+                gate.Stop(failed: true);
+            }
+        }
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The stream on <paramref name="bootstrap"/>, its state and restoration reported to the runtime (health, dashboard).</summary>
+    private StreamingGate Build(string bootstrap, bool developmentBroker)
+    {
+        var built = new StreamingGate(config, bootstrap, developmentBroker, serdes, metrics, clients, loggerFactory, runtime);
+        var stream = built.Stream;
         runtime.Serdes = serdes;
         runtime.Stream = stream;
         stream.OnRestoreStartEvent += (tp, store, start, end) => runtime.RestoreStarted(store, tp.Partition.Value, Math.Max(0, end - start));
@@ -110,25 +152,7 @@ public sealed class GateService : BackgroundService
                 Stop("the stream processor stopped with an error (see the log above); restart it on the same state dir to resume", exitCode: 4);
             }
         };
-        if (config.DemoEnabled)
-        {
-            // Every failed rule of a BLOCKED decision, the basis of an ALLOWED one.
-            metrics.DecisionObserved += d => logger.LogInformation(
-                "Decided {IntentId} {Outcome} {Why} for {CompanyId}/{CampaignId}",
-                d.intentId, d.outcome, d.reasons.Count > 0 ? string.Join(",", d.reasons) : d.basis?.ToString(), d.companyId, d.campaignId);
-        }
-
-        logger.LogInformation(
-            "Starting gate {ApplicationId} ({Guarantee}, policy {PolicyVersion}, state in {StateDir})",
-            config.Streams.ApplicationId, gate.ExactlyOnce ? "exactly-once" : "at-least-once", gate.Options.Rules.Version, config.Streams.StateDir);
-        await gate.StartAsync(stoppingToken);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        return built;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

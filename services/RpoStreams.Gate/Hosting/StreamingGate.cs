@@ -5,6 +5,7 @@ using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Errors;
 
 namespace RpoStreams.Gate.Hosting;
 
@@ -66,6 +67,14 @@ public sealed class StreamingGate : IDisposable
     private bool stopped;
 
     public Task StartAsync(CancellationToken cancel) => Stream.StartAsync(cancel);
+
+    /// <summary>
+    /// Whether a failed start is Streamiz 1.8.2's global-store race: its global thread assigns its consumer and seeks
+    /// at once, and librdkafka applies an assignment asynchronously, so now and then the seek finds the partition not
+    /// yet assigned ("Local: Erroneous state"). Building the stream again and starting it then succeeds.
+    /// </summary>
+    public static bool IsGlobalSeekRace(Exception e) =>
+        e is StreamsException { InnerException: KafkaException { Error.Code: ErrorCode.Local_State } } && e.Message.Contains("GlobalStreamThread", StringComparison.Ordinal);
 
     /// <summary>
     /// Closes the stream (stores flushed, last commit, group left), marks the state dir clean unless it failed, and
