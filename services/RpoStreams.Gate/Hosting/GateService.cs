@@ -122,7 +122,8 @@ public sealed class GateService : BackgroundService
                 logger.LogWarning(
                     "The global-store consumer sought before librdkafka had applied its assignment (a Streamiz 1.8.2 race, attempt {Attempt} of {Attempts}): starting the stream again",
                     attempt, StartAttempts);
-                gate.Stop(failed: true);
+                // Streamiz starts its global thread before any stream thread: no task ran, the local state is as it was.
+                gate.Stop(failed: false);
             }
         }
         try
