@@ -175,7 +175,7 @@ internal static class BenchReport
         yield return "  CallPolicy.Decide, Avro encode, produce to a scratch topic in transactions with the offsets, committed every 100 ms as the";
         yield return "  gate's commit.interval.ms; run while the gate is stopped, warm-up excluded the same way.";
         yield return "* durable-state ceiling: the ceiling's loop with the subject state as the contract makes any gate keep it, without Streamiz: the";
-        yield return "  state read from RocksDB (opened as the gate's subject store, the register and consents loaded first), the decision";
+        yield return "  state read from the gate's own RocksDB subject store (the register and consents loaded first), the decision";
         yield return "  and any contact kept in it, written back in one sorted batch per commit and sent to a changelog topic in the";
         yield return "  decision's transaction; the same intents, fed the same way. Neither ceiling keeps campaign tallies or audits attempts.";
         yield return "* floor (rpo-bench floor): Streamiz alone in a child process with the gate's stream settings and sinks, exactly-once, on the same";

@@ -1,7 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
 using NodaTime;
-using RocksDbSharp;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Hosting;
@@ -10,16 +9,17 @@ using RpoStreams.Gate.Topology;
 using RpoStreams.Policy;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
+using Streamiz.Kafka.Net.Crosscutting;
 
 namespace RpoStreams.Bench;
 
 /// <summary>
 /// The durable-state ceiling's subject store: the state the contract makes any gate keep, without Streamiz. Each
-/// decision reads its subject's state from RocksDB (opened as the gate's subject store is, with the gate's memory
-/// settings), decides from it, remembers the decision (and the contact) in it and writes it back: to RocksDB in one
-/// sorted batch per commit, and as a changelog record to a scratch topic in the decision's transaction. The register
-/// and the consents are loaded into it before the run, as the gate's stores hold them. Not done here, as not in the
-/// plain ceiling: the campaign tallies, attempts and the sweep of expired state.
+/// decision reads its subject's state from the gate's own subject store (<see cref="RocksDbStateStore"/>, with the
+/// gate's memory settings), decides from it, remembers the decision (and the contact) in it and writes it back: to
+/// RocksDB in one sorted batch per commit, and as a changelog record to a scratch topic in the decision's transaction.
+/// The register and the consents are loaded into it before the run, as the gate's stores hold them. Not done here, as
+/// not in the plain ceiling: the campaign tallies, attempts and the sweep of expired state.
 /// </summary>
 internal sealed class DurableSubjects : IDisposable
 {
@@ -28,37 +28,27 @@ internal sealed class DurableSubjects : IDisposable
     /// <summary>The durable-state ceiling's copy of the intents (the same bytes the gate read).</summary>
     public const string IntentsTopic = "bench.ceiling-durable.intents";
 
-    private const int LoadBatch = 10_000;
-
     private readonly string dir;
-    private readonly RocksDb db;
-    private readonly WriteOptions write;
+    private readonly RocksDbStateStore store;
     private readonly AvroSerDes<SubjectState> states;
     private readonly AvroSerDes<CallDecision> decisions;
     private readonly SerializationContext stateContext = BenchData.Ctx(ChangelogTopic);
     private readonly IntakeSettings intake = new();
-    private readonly Dictionary<string, byte[]> pending = new(StringComparer.Ordinal);
 
     public DurableSubjects(string dir, RecordSerdes serdes, BenchData data)
     {
         this.dir = dir;
         states = serdes.SubjectState;
         decisions = serdes.CallDecision;
-        var memory = new RocksDbMemory(new StreamsSettings().RocksDbMemoryMb);
-        (var options, write) = RocksDbStateStore.OpenOptions(memory.Configure, logged: false);
-        Directory.CreateDirectory(dir);
-        db = RocksDb.Open(options, dir);
+        store = new RocksDbStateStore(StoreNames.Subjects, new RocksDbMemory(new StreamsSettings().RocksDbMemoryMb).Configure, logged: false);
+        store.Open(dir);
         foreach (var (subjectRef, update, consent) in data.RegisterRecords())
         {
-            pending[subjectRef] = states.Serialize(new SubjectState
+            Write(subjectRef, states.Serialize(new SubjectState
             {
                 register = SubjectStateRules.Apply(null, update),
                 consents = consent is null ? null : SubjectStateRules.Apply(null, consent),
-            }, stateContext);
-            if (pending.Count >= LoadBatch)
-            {
-                Commit();
-            }
+            }, stateContext));
         }
         Commit();
     }
@@ -99,38 +89,22 @@ internal sealed class DurableSubjects : IDisposable
             state.contacts = SubjectStateRules.Record(state.contacts, intent.companyId, intent.intentId, decisionTime, keepFrom);
         }
         var value = states.Serialize(state, stateContext);
-        pending[key] = value;
+        Write(key, value);
         producer.Produce(ChangelogTopic, new Message<string, byte[]> { Key = key, Value = value });
         return decision;
     }
 
-    /// <summary>At a commit: the states written since the last go to RocksDB in one batch, sorted by key.</summary>
-    public void Commit()
-    {
-        if (pending.Count == 0)
-        {
-            return;
-        }
-        using (var batch = new WriteBatch())
-        {
-            foreach (var (key, value) in pending.OrderBy(e => e.Key, StringComparer.Ordinal))
-            {
-                batch.Put(Encoding.UTF8.GetBytes(key), value);
-            }
-            db.Write(batch, write);
-        }
-        pending.Clear();
-    }
+    /// <summary>At a commit: the states written since the last go to RocksDB in one batch (the store's flush).</summary>
+    public void Commit() => store.Flush();
 
-    private SubjectState? Read(string key)
-    {
-        var bytes = pending.TryGetValue(key, out var waiting) ? waiting : db.Get(Encoding.UTF8.GetBytes(key));
-        return bytes is null ? null : states.Deserialize(bytes, stateContext);
-    }
+    private SubjectState? Read(string key) =>
+        store.Get(Bytes.Wrap(Encoding.UTF8.GetBytes(key))) is { } bytes ? states.Deserialize(bytes, stateContext) : null;
+
+    private void Write(string key, byte[] value) => store.Put(Bytes.Wrap(Encoding.UTF8.GetBytes(key)), value);
 
     public void Dispose()
     {
-        db.Dispose();
+        store.Close();
         Directory.Delete(dir, recursive: true);
     }
 }

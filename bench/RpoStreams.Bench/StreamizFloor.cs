@@ -6,9 +6,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RpoStreams.DevKafka;
 using RpoStreams.Gate.Hosting;
 using RpoStreams.Gate.Hosting.Settings;
+using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
-using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net.Stream;
 
 namespace RpoStreams.Bench;

@@ -7,7 +7,6 @@ using RpoStreams.Gate.Hosting;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
-using Streamiz.Kafka.Net.Errors;
 
 namespace RpoStreams.Integration.Tests;
 
@@ -35,19 +34,6 @@ public sealed class RunningGate : IDisposable
 
     public static async Task<RunningGate> StartAsync(string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker = false)
     {
-        try
-        {
-            return await StartOnceAsync(bootstrap, applicationId, partitions, stateDir, developmentBroker);
-        }
-        catch (StreamsException e) when (StreamingGate.IsGlobalSeekRace(e))
-        {
-            // As the service does (GateService).
-            return await StartOnceAsync(bootstrap, applicationId, partitions, stateDir, developmentBroker);
-        }
-    }
-
-    private static async Task<RunningGate> StartOnceAsync(string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker)
-    {
         var config = new GateConfiguration
         {
             Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = partitions },
@@ -56,30 +42,37 @@ public sealed class RunningGate : IDisposable
             Development = true,
         };
         var metrics = new GateMetrics();
-        var gate = new StreamingGate(config, bootstrap, developmentBroker, RecordSerdes.Local(), metrics, KafkaClientFactory.Unconfigured, NullLoggerFactory.Instance);
-        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        gate.Stream.StateChanged += (_, now) =>
-        {
-            if (now == KafkaStream.State.RUNNING)
-            {
-                running.TrySetResult();
-            }
-            else if (now == KafkaStream.State.ERROR)
-            {
-                running.TrySetException(new InvalidOperationException("the gate stream went to ERROR"));
-            }
-        };
+        StreamingGate? gate = null;
+        TaskCompletionSource running = null!;
+        StreamingGate started;
         try
         {
-            await gate.StartAsync(CancellationToken.None);
+            // As the service starts it (GateService), a start lost to Streamiz's global-store race tried again.
+            started = await StreamingGate.StartAsync(() =>
+            {
+                gate = new StreamingGate(config, bootstrap, developmentBroker, RecordSerdes.Local(), metrics, KafkaClientFactory.Unconfigured, NullLoggerFactory.Instance);
+                var state = running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                gate.Stream.StateChanged += (_, now) =>
+                {
+                    if (now == KafkaStream.State.RUNNING)
+                    {
+                        state.TrySetResult();
+                    }
+                    else if (now == KafkaStream.State.ERROR)
+                    {
+                        state.TrySetException(new InvalidOperationException("the gate stream went to ERROR"));
+                    }
+                };
+                return gate;
+            }, retrying: null, CancellationToken.None);
             await running.Task.WaitAsync(TimeSpan.FromSeconds(60));
         }
         catch
         {
-            gate.Stop(failed: true);
+            gate?.Stop(failed: true);
             throw;
         }
-        return new RunningGate(gate, config, metrics);
+        return new RunningGate(started, config, metrics);
     }
 
     public void Dispose()

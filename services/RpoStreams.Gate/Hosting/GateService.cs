@@ -5,7 +5,6 @@ using RpoStreams.DevKafka.Registry;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
-using Streamiz.Kafka.Net.Errors;
 
 namespace RpoStreams.Gate.Hosting;
 
@@ -29,9 +28,6 @@ public sealed class GateService : BackgroundService
     private EmbeddedKafka? embedded;
     private SchemaRegistryEndpoint? registryEndpoint;
     private StreamingGate? gate;
-
-    /// <summary>Starts tried when one fails to Streamiz's global-store race (<see cref="StreamingGate.IsGlobalSeekRace"/>).</summary>
-    private const int StartAttempts = 3;
 
     public GateService(GateConfiguration config, GateRuntime runtime, GateMetrics metrics, RecordSerdes serdes, KafkaClientFactory clients, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
     {
@@ -106,26 +102,13 @@ public sealed class GateService : BackgroundService
                 "Decided {IntentId} {Outcome} {Why} for {CompanyId}/{CampaignId}",
                 d.intentId, d.outcome, d.reasons.Count > 0 ? string.Join(",", d.reasons) : d.basis?.ToString(), d.companyId, d.campaignId);
         }
-        for (var attempt = 1; ; attempt++)
-        {
-            gate = Build(bootstrap, developmentBroker);
-            logger.LogInformation(
-                "Starting gate {ApplicationId} ({Guarantee}, policy {PolicyVersion}, state in {StateDir})",
-                config.Streams.ApplicationId, gate.ExactlyOnce ? "exactly-once" : "at-least-once", gate.Options.Rules.Version, config.Streams.StateDir);
-            try
-            {
-                await gate.StartAsync(stoppingToken);
-                break;
-            }
-            catch (StreamsException e) when (attempt < StartAttempts && StreamingGate.IsGlobalSeekRace(e))
-            {
-                logger.LogWarning(
-                    "The global-store consumer sought before librdkafka had applied its assignment (a Streamiz 1.8.2 race, attempt {Attempt} of {Attempts}): starting the stream again",
-                    attempt, StartAttempts);
-                // Streamiz starts its global thread before any stream thread: no task ran, the local state is as it was.
-                gate.Stop(failed: false);
-            }
-        }
+        // The last gate built stays in the field whatever happens, so that StopAsync closes it.
+        await StreamingGate.StartAsync(
+            () => gate = Build(bootstrap, developmentBroker),
+            attempt => logger.LogWarning(
+                "The global-store consumer sought before librdkafka had applied its assignment (a Streamiz 1.8.2 race, attempt {Attempt} of {Attempts}): starting the stream again",
+                attempt, StreamingGate.StartAttempts),
+            stoppingToken);
         try
         {
             await Task.Delay(Timeout.Infinite, stoppingToken);
@@ -139,6 +122,9 @@ public sealed class GateService : BackgroundService
     private StreamingGate Build(string bootstrap, bool developmentBroker)
     {
         var built = new StreamingGate(config, bootstrap, developmentBroker, serdes, metrics, clients, loggerFactory, runtime);
+        logger.LogInformation(
+            "Starting gate {ApplicationId} ({Guarantee}, policy {PolicyVersion}, state in {StateDir})",
+            config.Streams.ApplicationId, built.ExactlyOnce ? "exactly-once" : "at-least-once", built.Options.Rules.Version, config.Streams.StateDir);
         var stream = built.Stream;
         runtime.Serdes = serdes;
         runtime.Stream = stream;

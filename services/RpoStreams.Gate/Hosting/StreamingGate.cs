@@ -68,10 +68,37 @@ public sealed class StreamingGate : IDisposable
 
     public Task StartAsync(CancellationToken cancel) => Stream.StartAsync(cancel);
 
+    /// <summary>Starts tried when one is lost to Streamiz's global-store race (<see cref="IsGlobalSeekRace"/>).</summary>
+    public const int StartAttempts = 3;
+
+    /// <summary>
+    /// Builds a gate with <paramref name="build"/> and starts it. A start lost to the global-store race stops that gate
+    /// (its state marked clean: Streamiz starts its global thread before any stream thread, so no task ran), tells
+    /// <paramref name="retrying"/> the attempt it was, and builds and starts another, up to <see cref="StartAttempts"/>.
+    /// Any other failure is thrown, the gate left to the caller, which holds the last one built.
+    /// </summary>
+    public static async Task<StreamingGate> StartAsync(Func<StreamingGate> build, Action<int>? retrying, CancellationToken cancel)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var gate = build();
+            try
+            {
+                await gate.StartAsync(cancel);
+                return gate;
+            }
+            catch (StreamsException e) when (attempt < StartAttempts && IsGlobalSeekRace(e))
+            {
+                retrying?.Invoke(attempt);
+                gate.Stop(failed: false);
+            }
+        }
+    }
+
     /// <summary>
     /// Whether a failed start is Streamiz 1.8.2's global-store race: its global thread assigns its consumer and seeks
     /// at once, and librdkafka applies an assignment asynchronously, so now and then the seek finds the partition not
-    /// yet assigned ("Local: Erroneous state"). Building the stream again and starting it then succeeds.
+    /// yet assigned ("Local: Erroneous state"). Building the stream again and starting it then succeeds (<see cref="StartAsync(Func{StreamingGate}, Action{int}?, CancellationToken)"/>).
     /// </summary>
     public static bool IsGlobalSeekRace(Exception e) =>
         e is StreamsException { InnerException: KafkaException { Error.Code: ErrorCode.Local_State } } && e.Message.Contains("GlobalStreamThread", StringComparison.Ordinal);

@@ -69,26 +69,17 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
 
     public void Init(ProcessorContext context, IStateStore root)
     {
-        var dir = Path.Combine(context.StateDir, "rocksdb", Name);
-        Directory.CreateDirectory(dir);
-        (var options, writeOptions) = OpenOptions(configure, logged);
-        try
-        {
-            db = RocksDb.Open(options, dir);
-        }
-        catch (RocksDbException e)
-        {
-            throw new ProcessorStateException($"Error opening store {Name} at location {dir}", e);
-        }
+        Open(Path.Combine(context.StateDir, "rocksdb", Name));
         context.Register(root, (key, value, _) => Put(key, value));
     }
 
     /// <summary>
-    /// How a subject store is opened and written: <paramref name="configure"/> (<c>RocksDbMemory</c>), then what
-    /// this store's lookups and its log need. The benchmark's durable-state ceiling opens its store the same way.
+    /// Opens the store in <paramref name="dir"/>: what <see cref="Init"/> does for Streamiz, and what the benchmark's
+    /// durable-state ceiling calls to keep its subject state in the gate's own store.
     /// </summary>
-    public static (DbOptions Options, WriteOptions Write) OpenOptions(Action<DbOptions>? configure, bool logged)
+    public void Open(string dir)
     {
+        Directory.CreateDirectory(dir);
         var options = new DbOptions().SetCreateIfMissing(true).SetInfoLogLevel(InfoLogLevel.Error);
         configure?.Invoke(options);
         // Keys are subjectRefs (uniform hex). The memtable stays an ordered skip list: a hashed one would have to copy
@@ -98,7 +89,7 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         // an index search and a block read.
         options.SetMemtablePrefixBloomSizeRatio(0.05);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
-        var write = new WriteOptions();
+        writeOptions = new WriteOptions();
         if (logged)
         {
             // The log is written to the OS when a commit flushes the store, not at every write.
@@ -106,9 +97,16 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         }
         else
         {
-            write.DisableWal(1);
+            writeOptions.DisableWal(1);
         }
-        return (options, write);
+        try
+        {
+            db = RocksDb.Open(options, dir);
+        }
+        catch (RocksDbException e)
+        {
+            throw new ProcessorStateException($"Error opening store {Name} at location {dir}", e);
+        }
     }
 
     // Streamiz's interfaces say byte[]; a missing key is null, as in its own stores.
