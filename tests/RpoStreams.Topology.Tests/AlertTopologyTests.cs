@@ -149,6 +149,92 @@ public class AlertTopologyTests
         Assert.Equal("CC-20", alert.callCenterId);
     }
 
+    [Theory]
+    // 25 allowed, then blocked ones: the 7th blocked (the 32nd decision) brings the share to 7 of 32.
+    [InlineData(25, 10, "blocked-6")]
+    // 4 blocked, then allowed ones: the 20th decision (an allowed one) reaches the minimum at 4 of 20.
+    [InlineData(-4, 16, "ok-15")]
+    public void In_a_flush_of_many_decisions_the_warning_names_the_one_that_crossed(int allowedFirst, int then, string crossing)
+    {
+        // With a wall clock the subject task sends its counts every 50 ms, with only the decisions that can cross
+        // the threshold (the RPO-blocked ones and the hour's first twenty), each at its place.
+        var clock = new FakeClock(Tuesday10 + Duration.FromHours(2));
+        using var gate = new GateHarness(clock);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        var (blocked, allowed) = allowedFirst >= 0 ? (then, allowedFirst) : (-allowedFirst, then);
+        for (var i = 0; i < blocked; i++)
+        {
+            gate.Register($"+3934820001{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        }
+        var minute = 0;
+        void Blocked()
+        {
+            for (var i = 0; i < blocked; i++)
+            {
+                gate.Intent(Intent($"blocked-{i}", $"+3934820001{i:D2}", Tuesday10 + Duration.FromMinutes(minute++), campaign: "SPRING"));
+            }
+        }
+        void Allowed()
+        {
+            for (var i = 0; i < allowed; i++)
+            {
+                gate.Intent(Intent($"ok-{i}", $"+3934820002{i:D2}", Tuesday10 + Duration.FromMinutes(minute++), campaign: "SPRING"));
+            }
+        }
+        if (allowedFirst >= 0)
+        {
+            Allowed();
+            Blocked();
+        }
+        else
+        {
+            Blocked();
+            Allowed();
+        }
+        Assert.Empty(gate.Alerts());
+
+        gate.AdvanceWallClock(Duration.FromMilliseconds(100));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.LIST_NOT_SCRUBBED, alert.type);
+        Assert.Equal(crossing, alert.intentId);
+    }
+
+    [Fact]
+    public void Counts_sent_in_several_flushes_add_up_and_the_crossing_is_found_in_a_later_one()
+    {
+        var clock = new FakeClock(Tuesday10 + Duration.FromHours(2));
+        using var gate = new GateHarness(clock);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        for (var i = 0; i < 6; i++)
+        {
+            gate.Register($"+3934820001{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        }
+        // First flush: 22 allowed and 4 blocked (4 of 26); second: 2 allowed, then 2 blocked: the second of them
+        // makes 6 of 30, the 30th decision.
+        for (var i = 0; i < 22; i++)
+        {
+            gate.Intent(Intent($"ok-{i}", $"+3934820002{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
+        }
+        for (var i = 0; i < 4; i++)
+        {
+            gate.Intent(Intent($"blocked-{i}", $"+3934820001{i:D2}", Tuesday10 + Duration.FromMinutes(30 + i), campaign: "SPRING"));
+        }
+        gate.AdvanceWallClock(Duration.FromMilliseconds(100));
+        Assert.Empty(gate.Alerts());
+
+        gate.Intent(Intent("ok-22", "+393482000222", Tuesday10 + Duration.FromMinutes(40), campaign: "SPRING"));
+        gate.Intent(Intent("ok-23", "+393482000223", Tuesday10 + Duration.FromMinutes(41), campaign: "SPRING"));
+        gate.Intent(Intent("blocked-4", "+393482000104", Tuesday10 + Duration.FromMinutes(42), campaign: "SPRING"));
+        gate.Intent(Intent("blocked-5", "+393482000105", Tuesday10 + Duration.FromMinutes(43), campaign: "SPRING"));
+        gate.Intent(Intent("ok-24", "+393482000224", Tuesday10 + Duration.FromMinutes(44), campaign: "SPRING"));
+        gate.AdvanceWallClock(Duration.FromMilliseconds(100));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal("blocked-5", alert.intentId);
+        Assert.Contains("6 of 30 intents", alert.details, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Below_twenty_percent_raises_nothing_and_service_intents_do_not_count()
     {

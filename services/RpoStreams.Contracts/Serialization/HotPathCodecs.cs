@@ -194,6 +194,7 @@ public static class HotPathCodecs
                 w.Text(e.callCenterId, "callCenterId");
                 w.OptionalText(e.subjectRef, "subjectRef");
                 w.Flag(e.rpoBlocked);
+                w.Number(e.position);
             });
         }
 
@@ -213,6 +214,7 @@ public static class HotPathCodecs
                 callCenterId = r.Text(),
                 subjectRef = r.OptionalText("subjectRef"),
                 rpoBlocked = r.Flag(),
+                position = r.Number32(),
             }),
         };
     }

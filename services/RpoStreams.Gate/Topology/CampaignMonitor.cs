@@ -56,22 +56,23 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
         }
         var tally = tallies.Get(record.Key) ?? new CampaignHourTally { hourStart = counts.hourStart };
         ComplianceAlert? alert = null;
-        if (counts.entries is { Count: > 0 } entries && entries.Count == counts.decisions)
+        var (decisions, rpoBlocked) = (tally.decisions, tally.rpoBlocked);
+        if (counts.entries is { Count: > 0 } entries)
         {
-            foreach (var entry in entries)
+            // The decisions that can cross the threshold, each at its place among those counted (the others, none
+            // of them RPO-blocked, only add to the decisions before it).
+            for (var i = 0; i < entries.Count && alert is null; i++)
             {
-                tally.decisions++;
+                var entry = entries[i];
+                tally.decisions = decisions + (entry.position > 0 ? entry.position : i + 1);
                 tally.rpoBlocked += entry.rpoBlocked ? 1 : 0;
-                alert ??= Crossed(tally, counts, entry);
+                alert = Crossed(tally, counts, entry);
             }
         }
-        else
-        {
-            // The order was lost in a crash: the counts still hold, the last intent cannot be named.
-            tally.decisions += counts.decisions;
-            tally.rpoBlocked += counts.rpoBlocked;
-            alert = Crossed(tally, counts, null);
-        }
+        // All of them counted; after a crash lost the entries, the last intent cannot be named.
+        tally.decisions = decisions + counts.decisions;
+        tally.rpoBlocked = rpoBlocked + counts.rpoBlocked;
+        alert ??= Crossed(tally, counts, null);
         tallies.Put(record.Key, tally);
         return alert is null ? null : Record<string, ComplianceAlert>.Create(AlertKeys.Of(alert), alert);
     }

@@ -11,22 +11,28 @@ namespace RpoStreams.Gate.Topology;
 /// company, campaign and clock hour of decision time, in memory; at every commit the counts changed since the
 /// last go to a logged store (<see cref="Persist"/>, on the task's <see cref="CommitHook"/>), so they are
 /// committed with the decisions they count. What is new is sent on to the campaign-hours topic every flush
-/// (and at once in replay), with the decisions in order so the monitor finds the one that crossed the
-/// threshold. A crash may lose that order (kept in memory), never a count: the counts say how many were sent.
+/// (and at once in replay), with the decisions that can cross the threshold in order, each with its place, so
+/// the monitor finds the one that did. Only two kinds can: one blocked for RPO_OPPOSITION (it raises the share),
+/// and the one that brings the hour to the minimum number of decisions; the hour's total is at least this task's
+/// count, so that one is among the task's first <c>ListNotScrubbedMinIntents</c>. A crash may lose the entries
+/// (kept in memory), never a count: the counts say how many were sent.
 /// </summary>
 public sealed class CampaignPartials
 {
     private readonly IKeyValueStore<string, CampaignCount> store;
     private readonly DateTimeZone zone;
     private readonly Dictionary<string, CampaignCount> counts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<CampaignEntry>> entries = new(StringComparer.Ordinal);
+    private readonly int minIntents;
+    /// <summary>Per campaign hour, the entries to send; not complete when a restart lost those of counts not yet sent.</summary>
+    private readonly Dictionary<string, (List<CampaignEntry> List, bool Complete)> entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> unsent = new(StringComparer.Ordinal);
     private readonly HashSet<string> changed = new(StringComparer.Ordinal);
 
-    public CampaignPartials(IKeyValueStore<string, CampaignCount> store, DateTimeZone zone)
+    public CampaignPartials(IKeyValueStore<string, CampaignCount> store, DateTimeZone zone, int minIntents)
     {
         this.store = store;
         this.zone = zone;
+        this.minIntents = minIntents;
         // After a restart: counts committed but not yet sent go out with the next flush.
         foreach (var entry in StoreScan.Each(store))
         {
@@ -69,6 +75,10 @@ public sealed class CampaignPartials
             counts[key] = count;
         }
         var rpoBlocked = decision.outcome == Outcome.BLOCKED && decision.reasons.Contains(Reason.RPO_OPPOSITION);
+        if (!entries.TryGetValue(key, out var pending))
+        {
+            entries[key] = pending = ([], count.decisions == count.sentDecisions);
+        }
         count.decisions++;
         if (rpoBlocked)
         {
@@ -79,11 +89,17 @@ public sealed class CampaignPartials
             count.latestArrival = arrival.ToAvro();
         }
         changed.Add(key);
-        if (!entries.TryGetValue(key, out var list))
+        if (rpoBlocked || count.decisions <= minIntents)
         {
-            entries[key] = list = [];
+            pending.List.Add(new CampaignEntry
+            {
+                intentId = decision.intentId,
+                callCenterId = decision.callCenterId,
+                subjectRef = decision.subjectRef,
+                rpoBlocked = rpoBlocked,
+                position = count.decisions - count.sentDecisions,
+            });
         }
-        list.Add(new CampaignEntry { intentId = decision.intentId, callCenterId = decision.callCenterId, subjectRef = decision.subjectRef, rpoBlocked = rpoBlocked });
         unsent.Add(key);
     }
 
@@ -102,7 +118,7 @@ public sealed class CampaignPartials
             {
                 continue;
             }
-            entries.Remove(key, out var list);
+            entries.Remove(key, out var pending);
             send(key, new CampaignCount
             {
                 companyId = count.companyId,
@@ -111,8 +127,8 @@ public sealed class CampaignPartials
                 decisions = delta,
                 rpoBlocked = count.rpoBlocked - count.sentRpoBlocked,
                 latestArrival = count.latestArrival,
-                // In order, unless a restart lost them: then the counts go alone.
-                entries = list is not null && list.Count == delta ? list : [],
+                // In order, unless a restart lost some: then the counts go alone.
+                entries = pending.Complete ? pending.List : [],
             });
             count.sentDecisions = count.decisions;
             count.sentRpoBlocked = count.rpoBlocked;

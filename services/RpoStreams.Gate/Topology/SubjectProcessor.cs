@@ -66,7 +66,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         subjects = (IKeyValueStore<string, SubjectState>)context.GetStateStore(StoreNames.Subjects);
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
         attempts = new AttemptAudit(options, (IKeyValueStore<string, PendingAttempt>)context.GetStateStore(StoreNames.PendingAttempts), Raise);
-        campaigns = new CampaignPartials((IKeyValueStore<string, CampaignCount>)context.GetStateStore(StoreNames.CampaignPartials), Rules.Zone);
+        campaigns = new CampaignPartials((IKeyValueStore<string, CampaignCount>)context.GetStateStore(StoreNames.CampaignPartials), Rules.Zone, options.Alerts.ListNotScrubbedMinIntents);
         if (context.GetStateStore(StoreNames.SubjectCommits) is CommitHook commits)
         {
             commits.Committing += campaigns.Persist;

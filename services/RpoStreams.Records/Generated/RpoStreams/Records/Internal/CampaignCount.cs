@@ -30,12 +30,16 @@ namespace RpoStreams.Records.Internal
                 "sentRpoBlocked\",\"default\":0,\"type\":\"int\"},{\"name\":\"latestArrival\",\"doc\":\"The gre" +
                 "atest arrival time of the counted intents: moves the monitor\'s stream time.\",\"ty" +
                 "pe\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"entries\",\"doc\":\"W" +
-                "hen sent: the decisions counted, in order, so the monitor finds the one that cro" +
-                "ssed the threshold (empty after a crash lost them: the counts still hold).\",\"def" +
-                "ault\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"CampaignEntry\"," +
-                "\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"intentId\",\"type\":\"s" +
-                "tring\"},{\"name\":\"callCenterId\",\"type\":\"string\"},{\"name\":\"subjectRef\",\"default\":n" +
-                "ull,\"type\":[\"null\",\"string\"]},{\"name\":\"rpoBlocked\",\"type\":\"boolean\"}]}}}]}"));
+                "hen sent: the decisions counted that can cross the threshold (those blocked for " +
+                "RPO_OPPOSITION, and the task\'s first ListNotScrubbedMinIntents of the hour), in " +
+                "order, so the monitor finds the one that crossed it (empty after a crash lost th" +
+                "em: the counts still hold).\",\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\"" +
+                ":\"record\",\"name\":\"CampaignEntry\",\"namespace\":\"RpoStreams.Records.Internal\",\"fiel" +
+                "ds\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"callCenterId\",\"type\":\"string\"}" +
+                ",{\"name\":\"subjectRef\",\"default\":null,\"type\":[\"null\",\"string\"]},{\"name\":\"rpoBlock" +
+                "ed\",\"type\":\"boolean\"},{\"name\":\"position\",\"doc\":\"The decision\'s place among those" +
+                " the count sends, from 1 (0, as written before: its place in the list).\",\"defaul" +
+                "t\":0,\"type\":\"int\"}]}}}]}"));
         private string _companyId;
         private string _campaignId;
         private System.DateTime _hourStart;
@@ -54,7 +58,7 @@ namespace RpoStreams.Records.Internal
         /// </summary>
         private System.DateTime _latestArrival;
         /// <summary>
-        /// When sent: the decisions counted, in order, so the monitor finds the one that crossed the threshold (empty after a crash lost them: the counts still hold).
+        /// When sent: the decisions counted that can cross the threshold (those blocked for RPO_OPPOSITION, and the task's first ListNotScrubbedMinIntents of the hour), in order, so the monitor finds the one that crossed it (empty after a crash lost them: the counts still hold).
         /// </summary>
         private IList<RpoStreams.Records.Internal.CampaignEntry> _entries;
         public virtual global::Avro.Schema Schema
@@ -162,7 +166,7 @@ namespace RpoStreams.Records.Internal
             }
         }
         /// <summary>
-        /// When sent: the decisions counted, in order, so the monitor finds the one that crossed the threshold (empty after a crash lost them: the counts still hold).
+        /// When sent: the decisions counted that can cross the threshold (those blocked for RPO_OPPOSITION, and the task's first ListNotScrubbedMinIntents of the hour), in order, so the monitor finds the one that crossed it (empty after a crash lost them: the counts still hold).
         /// </summary>
         public IList<RpoStreams.Records.Internal.CampaignEntry> entries
         {
