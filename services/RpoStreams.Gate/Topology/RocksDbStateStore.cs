@@ -48,6 +48,8 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     private Dictionary<byte[], byte[]?> spare = new(ByteKeys.Instance);
     private RocksDb? db;
     private WriteOptions writeOptions = null!;
+    /// <summary>The keys the store may hold: a key it has never held is answered without a RocksDB read.</summary>
+    private KeyFilter keys = new();
 
     /// <summary>A store whose writes are logged (<paramref name="logged"/>) at-least-once, not under exactly-once (see the type).</summary>
     public RocksDbStateStore(string name, Action<DbOptions>? configure, bool logged)
@@ -107,6 +109,19 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         {
             throw new ProcessorStateException($"Error opening store {Name} at location {dir}", e);
         }
+        keys = FilterOf(db);
+    }
+
+    /// <summary>The filter of the keys a store opened with local state already holds (every later key is added as it is written).</summary>
+    private static KeyFilter FilterOf(RocksDb db)
+    {
+        var filter = new KeyFilter(long.TryParse(db.GetProperty("rocksdb.estimate-num-keys"), out var n) ? n : 0);
+        using var iterator = db.NewIterator(null, new ReadOptions().SetTotalOrderSeek(true).SetFillCache(false));
+        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+        {
+            filter.Add(iterator.GetKeySpan());
+        }
+        return filter;
     }
 
     // Streamiz's interfaces say byte[]; a missing key is null, as in its own stores.
@@ -122,11 +137,16 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
                 return waiting!;
             }
         }
-        return Db.Get(key.Get)!;
+        // A key never written is not in RocksDB: added to the filter before it left the waiting writes (under the lock).
+        return keys.MightContain(key.Get) ? Db.Get(key.Get)! : null!;
     }
 
     public void Put(Bytes key, byte[]? value)
     {
+        if (value is not null)
+        {
+            keys.Add(key.Get);
+        }
         bool full;
         lock (gate)
         {

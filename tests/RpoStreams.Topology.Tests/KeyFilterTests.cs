@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using RpoStreams.Gate.Topology;
+using Streamiz.Kafka.Net.Crosscutting;
+
+namespace RpoStreams.Topology.Tests;
+
+/// <summary>
+/// The subject store answers a key it has never held without reading RocksDB. A key the filter wrongly called
+/// absent would be a subject decided without its register entry, so these look for any false "absent".
+/// </summary>
+public sealed class KeyFilterTests : IDisposable
+{
+    private readonly string dir = Path.Combine(Path.GetTempPath(), "rpo-keyfilter-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void Every_key_added_is_found_as_the_filter_grows_and_few_others_are()
+    {
+        var filter = new KeyFilter();
+        var random = new Random(7);
+        var added = Enumerable.Range(0, 700_000).Select(_ => Key(random)).ToList();
+        foreach (var key in added)
+        {
+            filter.Add(key);
+        }
+
+        Assert.All(added, key => Assert.True(filter.MightContain(key)));
+        Assert.True(filter.Bytes > (1 << 18) * 10 / 8, "the filter grew past its first size");
+        var falsePositives = Enumerable.Range(0, 100_000).Count(_ => filter.MightContain(Key(random)));
+        Assert.InRange(falsePositives, 0, 4_000);
+    }
+
+    [Fact]
+    public void Short_keys_and_keys_that_differ_in_one_byte_are_told_apart()
+    {
+        var filter = new KeyFilter();
+        filter.Add("k1"u8);
+        filter.Add(Encoding.UTF8.GetBytes(new string('a', 64)));
+
+        Assert.True(filter.MightContain("k1"u8));
+        Assert.True(filter.MightContain(Encoding.UTF8.GetBytes(new string('a', 64))));
+        var others = Enumerable.Range(0, 1_000).Count(i => filter.MightContain(Encoding.UTF8.GetBytes("k" + (i + 2).ToString(CultureInfo.InvariantCulture))));
+        Assert.InRange(others, 0, 50);
+    }
+
+    [Fact]
+    public void A_store_opened_on_local_state_finds_the_keys_it_held()
+    {
+        var keys = Enumerable.Range(0, 5_000).Select(i => "subject-" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        var store = new RocksDbStateStore("subjects", null, logged: false);
+        store.Open(dir);
+        foreach (var key in keys)
+        {
+            store.Put(Bytes.Wrap(Encoding.UTF8.GetBytes(key)), Encoding.UTF8.GetBytes("state of " + key));
+        }
+        store.Close();
+
+        var reopened = new RocksDbStateStore("subjects", null, logged: false);
+        reopened.Open(dir);
+        try
+        {
+            Assert.All(keys, key => Assert.Equal("state of " + key, Encoding.UTF8.GetString(reopened.Get(Bytes.Wrap(Encoding.UTF8.GetBytes(key))))));
+            Assert.Null(reopened.Get(Bytes.Wrap("never-written"u8.ToArray())));
+        }
+        finally
+        {
+            reopened.Close();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static byte[] Key(Random random)
+    {
+        var bytes = new byte[32];
+        random.NextBytes(bytes);
+        return Encoding.ASCII.GetBytes(Convert.ToHexString(bytes));
+    }
+}
