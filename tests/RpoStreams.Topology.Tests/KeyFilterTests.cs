@@ -68,6 +68,72 @@ public sealed class KeyFilterTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_full_filter_over_keys_since_deleted_is_built_again_from_the_store_instead_of_growing()
+    {
+        var store = new RocksDbStateStore("subjects", null, logged: false) { SmallestKeyFilter = 1_000 };
+        store.Open(dir);
+        try
+        {
+            // A thousand subjects written and then deleted (as the sweep does) fill the first filter.
+            for (var i = 0; i < 1_000; i++)
+            {
+                store.Put(Key("old", i), "state"u8.ToArray());
+            }
+            store.Flush();
+            for (var i = 0; i < 1_000; i++)
+            {
+                store.Put(Key("old", i), null);
+            }
+            store.Flush();
+            var full = store.KeyFilterBytes;
+
+            // The next new key finds it full: built again from the store (no key left), not grown.
+            for (var i = 0; i < 900; i++)
+            {
+                store.Put(Key("new", i), "state"u8.ToArray());
+            }
+
+            Assert.Equal(full, store.KeyFilterBytes);
+            Assert.All(Enumerable.Range(0, 900), i => Assert.NotNull(store.Get(Key("new", i))));
+            Assert.Null(store.Get(Key("old", 7)));
+            store.Put(Key("old", 7), "again"u8.ToArray());
+            store.Flush();
+            Assert.Equal("again", Encoding.UTF8.GetString(store.Get(Key("old", 7))));
+        }
+        finally
+        {
+            store.Close();
+        }
+    }
+
+    [Fact]
+    public void A_full_filter_over_keys_still_held_grows_and_keeps_them_all()
+    {
+        var store = new RocksDbStateStore("subjects", null, logged: false) { SmallestKeyFilter = 1_000 };
+        store.Open(dir);
+        try
+        {
+            for (var i = 0; i < 2_500; i++)
+            {
+                store.Put(Key("k", i), "state"u8.ToArray());
+                if (i % 300 == 0)
+                {
+                    store.Flush();
+                }
+            }
+
+            Assert.True(store.KeyFilterBytes > new KeyFilter(0, 1_000).Bytes);
+            Assert.All(Enumerable.Range(0, 2_500), i => Assert.NotNull(store.Get(Key("k", i))));
+        }
+        finally
+        {
+            store.Close();
+        }
+    }
+
+    private static Bytes Key(string prefix, int i) => Bytes.Wrap(Encoding.UTF8.GetBytes(prefix + "-" + i.ToString(CultureInfo.InvariantCulture)));
+
     public void Dispose()
     {
         if (Directory.Exists(dir))

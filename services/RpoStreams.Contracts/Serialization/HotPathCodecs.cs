@@ -194,7 +194,7 @@ public static class HotPathCodecs
                 w.Text(e.callCenterId, "callCenterId");
                 w.OptionalText(e.subjectRef, "subjectRef");
                 w.Flag(e.rpoBlocked);
-                w.Number(e.position);
+                w.Optional(e.position, static (w, position) => w.Number(position));
             });
         }
 
@@ -214,7 +214,7 @@ public static class HotPathCodecs
                 callCenterId = r.Text(),
                 subjectRef = r.OptionalText("subjectRef"),
                 rpoBlocked = r.Flag(),
-                position = r.Number32(),
+                position = r.Present("position") ? r.Number32() : null,
             }),
         };
     }

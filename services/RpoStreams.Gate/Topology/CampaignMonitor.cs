@@ -64,7 +64,7 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
             for (var i = 0; i < entries.Count && alert is null; i++)
             {
                 var entry = entries[i];
-                tally.decisions = decisions + (entry.position > 0 ? entry.position : i + 1);
+                tally.decisions = decisions + (entry.position ?? (i + 1));
                 tally.rpoBlocked += entry.rpoBlocked ? 1 : 0;
                 alert = Crossed(tally, counts, entry);
             }

@@ -14,8 +14,10 @@ namespace RpoStreams.Gate.Topology;
 /// (and at once in replay), with the decisions that can cross the threshold in order, each with its place, so
 /// the monitor finds the one that did. Only two kinds can: one blocked for RPO_OPPOSITION (it raises the share),
 /// and the one that brings the hour to the minimum number of decisions; the hour's total is at least this task's
-/// count, so that one is among the task's first <c>ListNotScrubbedMinIntents</c>. A crash may lose the entries
-/// (kept in memory), never a count: the counts say how many were sent.
+/// count, so that one is among the task's first <c>ListNotScrubbedMinIntents</c>. (That holds while the monitor
+/// still keeps the hour's tally, two days of its stream time, and both read the same minimum; past that the warning
+/// may name no decision.) A crash may lose the entries (kept in memory), never a count: the counts say how many were
+/// sent.
 /// </summary>
 public sealed class CampaignPartials
 {

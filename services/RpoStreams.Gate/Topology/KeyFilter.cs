@@ -15,20 +15,24 @@ public sealed class KeyFilter
 {
     private const int BitsPerKey = 10;
     private const int WordsPerBlock = 8;
-    private const long SmallestCapacity = 1 << 18;
+    /// <summary>Keys the first filter takes before the filter grows.</summary>
+    public const long SmallestCapacity = 1 << 18;
 
     private static readonly uint[] Salts = [0x47b6137bu, 0x44974d91u, 0x8824ad5bu, 0xa2b7289du, 0x705495c7u, 0x2df1424bu, 0x9efc4947u, 0x5c6bfb31u];
 
     private volatile Segment[] segments;
 
-    /// <summary>A filter sized for about <paramref name="expectedKeys"/> keys before it first grows.</summary>
-    public KeyFilter(long expectedKeys = 0)
+    /// <summary>A filter sized for about <paramref name="expectedKeys"/> keys (and at least <paramref name="smallest"/>) before it first grows.</summary>
+    public KeyFilter(long expectedKeys = 0, long smallest = SmallestCapacity)
     {
-        segments = [new Segment(Math.Max(SmallestCapacity, expectedKeys + expectedKeys / 2))];
+        segments = [new Segment(Math.Max(smallest, expectedKeys + expectedKeys / 2))];
     }
 
     /// <summary>Keys added (each counted once, but for the rare key a filter took for one it already had).</summary>
     public long Count { get; private set; }
+
+    /// <summary>True when the next key not found would add a filter (see <see cref="RocksDbStateStore"/>, which may build a new one instead).</summary>
+    public bool Full => segments[^1] is var last && last.Count >= last.Capacity;
 
     /// <summary>The bytes the filter holds.</summary>
     public long Bytes => segments.Sum(s => (long)s.Words.Length * sizeof(uint));

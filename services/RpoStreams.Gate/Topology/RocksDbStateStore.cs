@@ -26,7 +26,9 @@ namespace RpoStreams.Gate.Topology;
 /// go to RocksDB in one batch, sorted by key: one write per commit instead of one per decision, and sorted inserts
 /// reuse the memtable's search position. Reads see the waiting writes first, and a batch while it is being written.
 /// The check API reads from other threads, so those two are guarded by a lock held only to look them up or swap
-/// them, never during a RocksDB call (uncontended on the stream thread's path).
+/// them, never during a RocksDB call (uncontended on the stream thread's path). A key the store has never held is
+/// answered from a filter of its keys in memory (<see cref="KeyFilter"/>) without a RocksDB read: a key is added
+/// before it joins the waiting writes, so a reader that no longer finds it waiting finds it in the filter.
 /// Same layout on disk as Streamiz's store (<c>{stateDir}/{applicationId}/{task}/rocksdb/{store}</c>),
 /// restored from the same changelog.
 /// </summary>
@@ -49,7 +51,16 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     private RocksDb? db;
     private WriteOptions writeOptions = null!;
     /// <summary>The keys the store may hold: a key it has never held is answered without a RocksDB read.</summary>
-    private KeyFilter keys = new();
+    private volatile KeyFilter keys = new(0, 1);
+
+    /// <summary>The bytes of the filter of keys (<see cref="KeyFilter"/>).</summary>
+    public long KeyFilterBytes => keys.Bytes;
+
+    /// <summary>The keys the filter held when it was last built from the store.</summary>
+    private long keysAtBuild;
+
+    /// <summary>The keys a new filter takes before it grows (smaller in tests).</summary>
+    internal long SmallestKeyFilter { get; init; } = KeyFilter.SmallestCapacity;
 
     /// <summary>A store whose writes are logged (<paramref name="logged"/>) at-least-once, not under exactly-once (see the type).</summary>
     public RocksDbStateStore(string name, Action<DbOptions>? configure, bool logged)
@@ -101,27 +112,55 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         {
             writeOptions.DisableWal(1);
         }
+        RocksDb opened;
         try
         {
-            db = RocksDb.Open(options, dir);
+            opened = RocksDb.Open(options, dir);
+            // The filter before the store reads as open: a reader must never find it open with keys missing.
+            keys = FilterOf(opened, SmallestKeyFilter);
+            keysAtBuild = keys.Count;
         }
         catch (RocksDbException e)
         {
             throw new ProcessorStateException($"Error opening store {Name} at location {dir}", e);
         }
-        keys = FilterOf(db);
+        db = opened;
     }
 
-    /// <summary>The filter of the keys a store opened with local state already holds (every later key is added as it is written).</summary>
-    private static KeyFilter FilterOf(RocksDb db)
+    /// <summary>
+    /// The filter of every key <paramref name="store"/> holds (each key written later is added as it is written). A
+    /// read error ends it with an exception, never with a filter missing keys.
+    /// </summary>
+    private static KeyFilter FilterOf(RocksDb store, long smallest)
     {
-        var filter = new KeyFilter(long.TryParse(db.GetProperty("rocksdb.estimate-num-keys"), out var n) ? n : 0);
-        using var iterator = db.NewIterator(null, new ReadOptions().SetTotalOrderSeek(true).SetFillCache(false));
+        var filter = new KeyFilter(EstimatedKeys(store), smallest);
+        using var iterator = store.NewIterator(null, new ReadOptions().SetTotalOrderSeek(true).SetFillCache(false));
         for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
         {
             filter.Add(iterator.GetKeySpan());
         }
+        Native.Instance.rocksdb_iter_get_error(iterator.Handle);
         return filter;
+    }
+
+    private static long EstimatedKeys(RocksDb store) =>
+        long.TryParse(store.GetProperty("rocksdb.estimate-num-keys"), out var n) && n > 0 ? n : 0;
+
+    /// <summary>
+    /// A new key is about to be added: when the filter is full and holds more than twice the keys the store still has
+    /// (subjects the sweep deleted stay in a filter), it is built again from the store instead of growing. At most once
+    /// per doubling of the keys added since the last build, so a scan's cost is spread over as many writes.
+    /// </summary>
+    private void MakeRoomForKey()
+    {
+        if (!keys.Full || keys.Count < 2 * keysAtBuild || keys.Count <= 2 * EstimatedKeys(Db))
+        {
+            return;
+        }
+        // Everything waiting goes to RocksDB first, so the new filter has every key; readers keep the old one until then.
+        WritePending();
+        keys = FilterOf(Db, SmallestKeyFilter);
+        keysAtBuild = keys.Count;
     }
 
     // Streamiz's interfaces say byte[]; a missing key is null, as in its own stores.
@@ -138,13 +177,15 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
             }
         }
         // A key never written is not in RocksDB: added to the filter before it left the waiting writes (under the lock).
-        return keys.MightContain(key.Get) ? Db.Get(key.Get)! : null!;
+        var store = Db;
+        return keys.MightContain(key.Get) ? store.Get(key.Get)! : null!;
     }
 
     public void Put(Bytes key, byte[]? value)
     {
-        if (value is not null)
+        if (value is not null && !keys.MightContain(key.Get))
         {
+            MakeRoomForKey();
             keys.Add(key.Get);
         }
         bool full;

@@ -38,8 +38,8 @@ namespace RpoStreams.Records.Internal
                 "ds\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"callCenterId\",\"type\":\"string\"}" +
                 ",{\"name\":\"subjectRef\",\"default\":null,\"type\":[\"null\",\"string\"]},{\"name\":\"rpoBlock" +
                 "ed\",\"type\":\"boolean\"},{\"name\":\"position\",\"doc\":\"The decision\'s place among those" +
-                " the count sends, from 1 (0, as written before: its place in the list).\",\"defaul" +
-                "t\":0,\"type\":\"int\"}]}}}]}"));
+                " the count sends, from 1 (null, as written before: its place in the list).\",\"def" +
+                "ault\":null,\"type\":[\"null\",\"int\"]}]}}}]}"));
         private string _companyId;
         private string _campaignId;
         private System.DateTime _hourStart;

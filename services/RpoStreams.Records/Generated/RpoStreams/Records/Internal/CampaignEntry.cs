@@ -14,15 +14,15 @@ namespace RpoStreams.Records.Internal
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class CampaignEntry : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""CampaignEntry"",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""intentId"",""type"":""string""},{""name"":""callCenterId"",""type"":""string""},{""name"":""subjectRef"",""default"":null,""type"":[""null"",""string""]},{""name"":""rpoBlocked"",""type"":""boolean""},{""name"":""position"",""doc"":""The decision's place among those the count sends, from 1 (0, as written before: its place in the list)."",""default"":0,""type"":""int""}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""CampaignEntry"",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""intentId"",""type"":""string""},{""name"":""callCenterId"",""type"":""string""},{""name"":""subjectRef"",""default"":null,""type"":[""null"",""string""]},{""name"":""rpoBlocked"",""type"":""boolean""},{""name"":""position"",""doc"":""The decision's place among those the count sends, from 1 (null, as written before: its place in the list)."",""default"":null,""type"":[""null"",""int""]}]}");
         private string _intentId;
         private string _callCenterId;
         private string _subjectRef;
         private bool _rpoBlocked;
         /// <summary>
-        /// The decision's place among those the count sends, from 1 (0, as written before: its place in the list).
+        /// The decision's place among those the count sends, from 1 (null, as written before: its place in the list).
         /// </summary>
-        private int _position;
+        private System.Nullable<System.Int32> _position;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -75,9 +75,9 @@ namespace RpoStreams.Records.Internal
             }
         }
         /// <summary>
-        /// The decision's place among those the count sends, from 1 (0, as written before: its place in the list).
+        /// The decision's place among those the count sends, from 1 (null, as written before: its place in the list).
         /// </summary>
-        public int position
+        public System.Nullable<System.Int32> position
         {
             get
             {
@@ -108,7 +108,7 @@ namespace RpoStreams.Records.Internal
 			case 1: this.callCenterId = (System.String)fieldValue; break;
 			case 2: this.subjectRef = (System.String)fieldValue; break;
 			case 3: this.rpoBlocked = (System.Boolean)fieldValue; break;
-			case 4: this.position = (System.Int32)fieldValue; break;
+			case 4: this.position = (System.Nullable<System.Int32>)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }
