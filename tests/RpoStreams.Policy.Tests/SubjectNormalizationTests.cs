@@ -144,4 +144,57 @@ public class SubjectNormalizationTests
     {
         Assert.Throws<ArgumentException>(() => new SubjectHasher(""));
     }
+    [Fact]
+    public void Validity_is_libphonenumbers_own_for_every_country_code_with_several_regions()
+    {
+        // IsValidPhone finds the region and validates in one match where IsValidNumber matches twice: it must answer
+        // as IsValidNumber for each number, valid or not. Numbers: every example number of every type of every region
+        // sharing a country code, with its last digits redrawn and its length moved, and random digit strings.
+        var phones = PhoneNumbers.PhoneNumberUtil.GetInstance();
+        var random = new Random(39);
+        var checkedNumbers = 0;
+        var valid = 0;
+        foreach (var cc in Enumerable.Range(1, 999).Where(cc => phones.GetRegionCodesForCountryCode(cc).Count > 1))
+        {
+            var nationals = new List<string>();
+            foreach (var region in phones.GetRegionCodesForCountryCode(cc))
+            {
+                foreach (var type in Enum.GetValues<PhoneNumbers.PhoneNumberType>())
+                {
+                    if (phones.GetExampleNumberForType(region, type) is { } example)
+                    {
+                        nationals.Add(phones.GetNationalSignificantNumber(example));
+                    }
+                }
+            }
+            for (var n = 0; n < 400; n++)
+            {
+                nationals.Add(string.Concat(Enumerable.Range(0, random.Next(4, 14)).Select(_ => (char)('0' + random.Next(10)))));
+            }
+            foreach (var national in nationals)
+            {
+                for (var variant = 0; variant < 40; variant++)
+                {
+                    var keep = random.Next(0, national.Length + 1);
+                    var length = Math.Max(2, national.Length + random.Next(-2, 3));
+                    var digits = national[..Math.Min(keep, length)] + string.Concat(Enumerable.Range(0, Math.Max(0, length - keep)).Select(_ => (char)('0' + random.Next(10))));
+                    PhoneNumbers.PhoneNumber number;
+                    try
+                    {
+                        number = phones.Parse("+" + cc.ToString(System.Globalization.CultureInfo.InvariantCulture) + digits, null);
+                    }
+                    catch (PhoneNumbers.NumberParseException)
+                    {
+                        continue;
+                    }
+                    var expected = phones.IsValidNumber(number);
+                    Assert.True(expected == SubjectNormalizer.IsValidPhone(number), $"+{cc}{digits}: IsValidNumber {expected}");
+                    checkedNumbers++;
+                    valid += expected ? 1 : 0;
+                }
+            }
+        }
+        Assert.True(checkedNumbers > 100_000, $"{checkedNumbers} numbers checked");
+        Assert.True(valid > 10_000, $"{valid} of them valid");
+    }
 }

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using PhoneNumbers;
 using RpoStreams.Records;
 
@@ -47,7 +49,7 @@ public static class SubjectNormalizer
         try
         {
             var number = Phones.Parse(raw, DefaultRegion);
-            if (!Phones.IsValidNumber(number))
+            if (!IsValidPhone(number))
             {
                 return false;
             }
@@ -59,6 +61,39 @@ public static class SubjectNormalizer
             return false;
         }
     }
+
+    /// <summary>
+    /// libphonenumber's <c>IsValidNumber</c>, with the number's types matched once where its country code has several
+    /// regions (+39: IT and VA). <c>IsValidNumber</c> first finds the number's region among them (by the region's
+    /// leading digits when it has them, else by matching the number against each type of the region) and then matches
+    /// the types again to validate it for that region; here the first match that finds a region is the validation.
+    /// </summary>
+    public static bool IsValidPhone(PhoneNumber number)
+    {
+        var regions = Phones.GetRegionCodesForCountryCode(number.CountryCode);
+        if (regions.Count < 2)
+        {
+            return Phones.IsValidNumber(number);
+        }
+        foreach (var region in regions)
+        {
+            var metadata = Phones.GetMetadataForRegion(region);
+            if (metadata.HasLeadingDigits)
+            {
+                if (LeadingDigits.GetOrAdd(metadata.LeadingDigits, static pattern => new Regex("^(?:" + pattern + ")", RegexOptions.CultureInvariant)).IsMatch(Phones.GetNationalSignificantNumber(number)))
+                {
+                    return Phones.IsValidNumberForRegion(number, region);
+                }
+            }
+            else if (Phones.IsValidNumberForRegion(number, region))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static readonly ConcurrentDictionary<string, Regex> LeadingDigits = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Normalized postal address (<c>Via Roma 1, 00100 Roma</c> = <c>VIA ROMA, 1 00100 ROMA</c>); false when
