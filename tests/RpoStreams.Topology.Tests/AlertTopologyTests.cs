@@ -123,18 +123,9 @@ public class AlertTopologyTests
     {
         using var gate = new GateHarness();
         gate.Consultation(Tuesday10 - Duration.FromDays(1));
-        for (var i = 0; i < 4; i++)
-        {
-            gate.Register($"+3934820001{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
-        }
-        for (var i = 0; i < 4; i++)
-        {
-            gate.Intent(Intent($"blocked-{i}", $"+3934820001{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
-        }
-        for (var i = 0; i < 15; i++)
-        {
-            gate.Intent(Intent($"ok-{i}", $"+3934820002{i:D2}", Tuesday10 + Duration.FromMinutes(10 + i), campaign: "SPRING"));
-        }
+        RegisterBlocked(gate, 4);
+        Spring(gate, Blocked, 0, 4, minute: 0);
+        Spring(gate, Ok, 0, 15, minute: 10);
         Assert.Empty(gate.Alerts());
 
         gate.Intent(Intent("ok-20th", "+393482000300", Tuesday10 + Duration.FromMinutes(40), campaign: "SPRING", callCenter: "CC-20"));
@@ -151,46 +142,19 @@ public class AlertTopologyTests
 
     [Theory]
     // 25 allowed, then blocked ones: the 7th blocked (the 32nd decision) brings the share to 7 of 32.
-    [InlineData(25, 10, "blocked-6")]
+    [InlineData(Ok, 25, Blocked, 10, "blocked-6")]
     // 4 blocked, then allowed ones: the 20th decision (an allowed one) reaches the minimum at 4 of 20.
-    [InlineData(-4, 16, "ok-15")]
-    public void In_a_flush_of_many_decisions_the_warning_names_the_one_that_crossed(int allowedFirst, int then, string crossing)
+    [InlineData(Blocked, 4, Ok, 16, "ok-15")]
+    public void In_a_flush_of_many_decisions_the_warning_names_the_one_that_crossed(string first, int firstCount, string then, int thenCount, string crossing)
     {
         // With a wall clock the subject task sends its counts every 50 ms, with only the decisions that can cross
         // the threshold (the RPO-blocked ones and the hour's first twenty), each at its place.
         var clock = new FakeClock(Tuesday10 + Duration.FromHours(2));
         using var gate = new GateHarness(clock);
         gate.Consultation(Tuesday10 - Duration.FromDays(1));
-        var (blocked, allowed) = allowedFirst >= 0 ? (then, allowedFirst) : (-allowedFirst, then);
-        for (var i = 0; i < blocked; i++)
-        {
-            gate.Register($"+3934820001{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
-        }
-        var minute = 0;
-        void Blocked()
-        {
-            for (var i = 0; i < blocked; i++)
-            {
-                gate.Intent(Intent($"blocked-{i}", $"+3934820001{i:D2}", Tuesday10 + Duration.FromMinutes(minute++), campaign: "SPRING"));
-            }
-        }
-        void Allowed()
-        {
-            for (var i = 0; i < allowed; i++)
-            {
-                gate.Intent(Intent($"ok-{i}", $"+3934820002{i:D2}", Tuesday10 + Duration.FromMinutes(minute++), campaign: "SPRING"));
-            }
-        }
-        if (allowedFirst >= 0)
-        {
-            Allowed();
-            Blocked();
-        }
-        else
-        {
-            Blocked();
-            Allowed();
-        }
+        RegisterBlocked(gate, first == Blocked ? firstCount : thenCount);
+        Spring(gate, first, 0, firstCount, minute: 0);
+        Spring(gate, then, 0, thenCount, minute: firstCount);
         Assert.Empty(gate.Alerts());
 
         gate.AdvanceWallClock(Duration.FromMilliseconds(100));
@@ -206,34 +170,46 @@ public class AlertTopologyTests
         var clock = new FakeClock(Tuesday10 + Duration.FromHours(2));
         using var gate = new GateHarness(clock);
         gate.Consultation(Tuesday10 - Duration.FromDays(1));
-        for (var i = 0; i < 6; i++)
-        {
-            gate.Register($"+3934820001{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
-        }
+        RegisterBlocked(gate, 6);
         // First flush: 22 allowed and 4 blocked (4 of 26); second: 2 allowed, then 2 blocked: the second of them
         // makes 6 of 30, the 30th decision.
-        for (var i = 0; i < 22; i++)
-        {
-            gate.Intent(Intent($"ok-{i}", $"+3934820002{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
-        }
-        for (var i = 0; i < 4; i++)
-        {
-            gate.Intent(Intent($"blocked-{i}", $"+3934820001{i:D2}", Tuesday10 + Duration.FromMinutes(30 + i), campaign: "SPRING"));
-        }
+        Spring(gate, Ok, 0, 22, minute: 0);
+        Spring(gate, Blocked, 0, 4, minute: 30);
         gate.AdvanceWallClock(Duration.FromMilliseconds(100));
         Assert.Empty(gate.Alerts());
 
-        gate.Intent(Intent("ok-22", "+393482000222", Tuesday10 + Duration.FromMinutes(40), campaign: "SPRING"));
-        gate.Intent(Intent("ok-23", "+393482000223", Tuesday10 + Duration.FromMinutes(41), campaign: "SPRING"));
-        gate.Intent(Intent("blocked-4", "+393482000104", Tuesday10 + Duration.FromMinutes(42), campaign: "SPRING"));
-        gate.Intent(Intent("blocked-5", "+393482000105", Tuesday10 + Duration.FromMinutes(43), campaign: "SPRING"));
-        gate.Intent(Intent("ok-24", "+393482000224", Tuesday10 + Duration.FromMinutes(44), campaign: "SPRING"));
+        Spring(gate, Ok, 22, 2, minute: 40);
+        Spring(gate, Blocked, 4, 2, minute: 42);
+        Spring(gate, Ok, 24, 1, minute: 44);
         gate.AdvanceWallClock(Duration.FromMilliseconds(100));
 
         var alert = Assert.Single(gate.Alerts());
         Assert.Equal("blocked-5", alert.intentId);
         Assert.Contains("6 of 30 intents", alert.details, StringComparison.Ordinal);
     }
+
+    private const string Blocked = "blocked";
+    private const string Ok = "ok";
+
+    /// <summary>The numbers of the blocked intents, <c>blocked-0</c> to <c>blocked-{count-1}</c>, registered.</summary>
+    private static void RegisterBlocked(GateHarness gate, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            gate.Register(NumberOf(Blocked, i), RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        }
+    }
+
+    /// <summary>Intents <c>{kind}-{from}</c> onwards of campaign SPRING, one a minute from 10:00 + <paramref name="minute"/>.</summary>
+    private static void Spring(GateHarness gate, string kind, int from, int count, int minute)
+    {
+        for (var i = from; i < from + count; i++)
+        {
+            gate.Intent(Intent($"{kind}-{i}", NumberOf(kind, i), Tuesday10 + Duration.FromMinutes(minute + i - from), campaign: "SPRING"));
+        }
+    }
+
+    private static string NumberOf(string kind, int i) => $"+393482000{(kind == Blocked ? 1 : 2)}{i:D2}";
 
     [Fact]
     public void Below_twenty_percent_raises_nothing_and_service_intents_do_not_count()

@@ -46,85 +46,76 @@ public sealed class KeyFilterTests : IDisposable
     [Fact]
     public void A_store_opened_on_local_state_finds_the_keys_it_held()
     {
-        var keys = Enumerable.Range(0, 5_000).Select(i => "subject-" + i.ToString(CultureInfo.InvariantCulture)).ToList();
-        var store = new RocksDbStateStore("subjects", null, logged: false);
-        store.Open(dir);
-        foreach (var key in keys)
+        var keys = Enumerable.Range(0, 5_000).Select(i => Key("subject", i)).ToList();
+        WithStore(KeyFilter.SmallestCapacity, store =>
         {
-            store.Put(Bytes.Wrap(Encoding.UTF8.GetBytes(key)), Encoding.UTF8.GetBytes("state of " + key));
-        }
-        store.Close();
+            foreach (var key in keys)
+            {
+                store.Put(key, Encoding.UTF8.GetBytes("state of " + Encoding.UTF8.GetString(key.Get)));
+            }
+        });
 
-        var reopened = new RocksDbStateStore("subjects", null, logged: false);
-        reopened.Open(dir);
-        try
+        WithStore(KeyFilter.SmallestCapacity, reopened =>
         {
-            Assert.All(keys, key => Assert.Equal("state of " + key, Encoding.UTF8.GetString(reopened.Get(Bytes.Wrap(Encoding.UTF8.GetBytes(key))))));
+            Assert.All(keys, key => Assert.Equal("state of " + Encoding.UTF8.GetString(key.Get), Encoding.UTF8.GetString(reopened.Get(key))));
             Assert.Null(reopened.Get(Bytes.Wrap("never-written"u8.ToArray())));
-        }
-        finally
-        {
-            reopened.Close();
-        }
+        });
     }
 
     [Fact]
-    public void A_full_filter_over_keys_since_deleted_is_built_again_from_the_store_instead_of_growing()
+    public void A_full_filter_over_keys_since_deleted_is_built_again_from_the_store_instead_of_growing() => WithStore(1_000, store =>
     {
-        var store = new RocksDbStateStore("subjects", null, logged: false) { SmallestKeyFilter = 1_000 };
-        store.Open(dir);
-        try
+        // A thousand subjects written and then deleted (as the sweep does) fill the first filter.
+        for (var i = 0; i < 1_000; i++)
         {
-            // A thousand subjects written and then deleted (as the sweep does) fill the first filter.
-            for (var i = 0; i < 1_000; i++)
-            {
-                store.Put(Key("old", i), "state"u8.ToArray());
-            }
-            store.Flush();
-            for (var i = 0; i < 1_000; i++)
-            {
-                store.Put(Key("old", i), null);
-            }
-            store.Flush();
-            var full = store.KeyFilterBytes;
-
-            // The next new key finds it full: built again from the store (no key left), not grown.
-            for (var i = 0; i < 900; i++)
-            {
-                store.Put(Key("new", i), "state"u8.ToArray());
-            }
-
-            Assert.Equal(full, store.KeyFilterBytes);
-            Assert.All(Enumerable.Range(0, 900), i => Assert.NotNull(store.Get(Key("new", i))));
-            Assert.Null(store.Get(Key("old", 7)));
-            store.Put(Key("old", 7), "again"u8.ToArray());
-            store.Flush();
-            Assert.Equal("again", Encoding.UTF8.GetString(store.Get(Key("old", 7))));
+            store.Put(Key("old", i), "state"u8.ToArray());
         }
-        finally
+        store.Flush();
+        for (var i = 0; i < 1_000; i++)
         {
-            store.Close();
+            store.Put(Key("old", i), null);
         }
-    }
+        store.Flush();
+        var full = store.KeyFilterBytes;
+
+        // The next new key finds it full: built again from the store (no key left), not grown.
+        for (var i = 0; i < 900; i++)
+        {
+            store.Put(Key("new", i), "state"u8.ToArray());
+        }
+
+        Assert.Equal(full, store.KeyFilterBytes);
+        Assert.All(Enumerable.Range(0, 900), i => Assert.NotNull(store.Get(Key("new", i))));
+        Assert.Null(store.Get(Key("old", 7)));
+        store.Put(Key("old", 7), "again"u8.ToArray());
+        store.Flush();
+        Assert.Equal("again", Encoding.UTF8.GetString(store.Get(Key("old", 7))));
+    });
 
     [Fact]
-    public void A_full_filter_over_keys_still_held_grows_and_keeps_them_all()
+    public void A_full_filter_over_keys_still_held_grows_and_keeps_them_all() => WithStore(1_000, store =>
     {
-        var store = new RocksDbStateStore("subjects", null, logged: false) { SmallestKeyFilter = 1_000 };
+        for (var i = 0; i < 2_500; i++)
+        {
+            store.Put(Key("k", i), "state"u8.ToArray());
+            if (i % 300 == 0)
+            {
+                store.Flush();
+            }
+        }
+
+        Assert.True(store.KeyFilterBytes > new KeyFilter(0, 1_000).Bytes);
+        Assert.All(Enumerable.Range(0, 2_500), i => Assert.NotNull(store.Get(Key("k", i))));
+    });
+
+    /// <summary>Runs <paramref name="test"/> on the subject store opened in this test's directory, closed after it.</summary>
+    private void WithStore(long smallestKeyFilter, Action<RocksDbStateStore> test)
+    {
+        var store = new RocksDbStateStore("subjects", null, logged: false) { SmallestKeyFilter = smallestKeyFilter };
         store.Open(dir);
         try
         {
-            for (var i = 0; i < 2_500; i++)
-            {
-                store.Put(Key("k", i), "state"u8.ToArray());
-                if (i % 300 == 0)
-                {
-                    store.Flush();
-                }
-            }
-
-            Assert.True(store.KeyFilterBytes > new KeyFilter(0, 1_000).Bytes);
-            Assert.All(Enumerable.Range(0, 2_500), i => Assert.NotNull(store.Get(Key("k", i))));
+            test(store);
         }
         finally
         {

@@ -39,24 +39,25 @@ public sealed class KeyFilter
 
     public bool MightContain(ReadOnlySpan<byte> key) => MightContain(Hash(key));
 
-    public void Add(ReadOnlySpan<byte> key)
+    public void Add(ReadOnlySpan<byte> key) => Add(Hash(key));
+
+    /// <summary>Adds a key by its <see cref="Hash"/> (for a caller that has it already).</summary>
+    public void Add(ulong hash)
     {
-        var hash = Hash(key);
         if (MightContain(hash))
         {
             return;
         }
-        var current = segments[^1];
-        if (current.Count >= current.Capacity)
+        if (Full)
         {
-            current = new Segment(current.Capacity * 2);
-            segments = [.. segments, current];
+            segments = [.. segments, new Segment(segments[^1].Capacity * 2)];
         }
-        current.Add(hash);
+        segments[^1].Add(hash);
         Count++;
     }
 
-    private bool MightContain(ulong hash)
+    /// <summary>Whether the key of this <see cref="Hash"/> may have been added.</summary>
+    public bool MightContain(ulong hash)
     {
         foreach (var segment in segments)
         {
@@ -69,7 +70,7 @@ public sealed class KeyFilter
     }
 
     /// <summary>A 64-bit hash of the key's bytes (one multiply-rotate round per 8 bytes, then a final mix).</summary>
-    internal static ulong Hash(ReadOnlySpan<byte> key)
+    public static ulong Hash(ReadOnlySpan<byte> key)
     {
         const ulong c1 = 0x87c37b91114253d5UL, c2 = 0x4cf5ad432745937fUL;
         var h = (ulong)key.Length * 0x9E3779B97F4A7C15UL;

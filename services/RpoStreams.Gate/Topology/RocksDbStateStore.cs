@@ -183,10 +183,10 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
 
     public void Put(Bytes key, byte[]? value)
     {
-        if (value is not null && !keys.MightContain(key.Get))
+        if (value is not null && KeyFilter.Hash(key.Get) is var hash && !keys.MightContain(hash))
         {
             MakeRoomForKey();
-            keys.Add(key.Get);
+            keys.Add(hash);
         }
         bool full;
         lock (gate)

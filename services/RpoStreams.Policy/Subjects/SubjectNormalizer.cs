@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -70,17 +69,15 @@ public static class SubjectNormalizer
     /// </summary>
     public static bool IsValidPhone(PhoneNumber number)
     {
-        var regions = Phones.GetRegionCodesForCountryCode(number.CountryCode);
-        if (regions.Count < 2)
+        if (!SharedCountryCodes.TryGetValue(number.CountryCode, out var regions))
         {
             return Phones.IsValidNumber(number);
         }
-        foreach (var region in regions)
+        foreach (var (region, leadingDigits) in regions)
         {
-            var metadata = Phones.GetMetadataForRegion(region);
-            if (metadata.HasLeadingDigits)
+            if (leadingDigits is not null)
             {
-                if (LeadingDigits.GetOrAdd(metadata.LeadingDigits, static pattern => new Regex("^(?:" + pattern + ")", RegexOptions.CultureInvariant)).IsMatch(Phones.GetNationalSignificantNumber(number)))
+                if (leadingDigits.IsMatch(Phones.GetNationalSignificantNumber(number)))
                 {
                     return Phones.IsValidNumberForRegion(number, region);
                 }
@@ -93,7 +90,16 @@ public static class SubjectNormalizer
         return false;
     }
 
-    private static readonly ConcurrentDictionary<string, Regex> LeadingDigits = new(StringComparer.Ordinal);
+    /// <summary>The country codes shared by several regions, each region with its leading digits (anchored), read from libphonenumber's metadata once.</summary>
+    private static readonly Dictionary<int, (string Region, Regex? LeadingDigits)[]> SharedCountryCodes =
+        Enumerable.Range(1, 999)
+            .Select(cc => (Code: cc, Regions: Phones.GetRegionCodesForCountryCode(cc)))
+            .Where(c => c.Regions.Count > 1)
+            .ToDictionary(c => c.Code, c => c.Regions
+                .Select(region => Phones.GetMetadataForRegion(region) is { HasLeadingDigits: true } metadata
+                    ? (region, new Regex("^(?:" + metadata.LeadingDigits + ")", RegexOptions.CultureInvariant))
+                    : (region, (Regex?)null))
+                .ToArray());
 
     /// <summary>
     /// Normalized postal address (<c>Via Roma 1, 00100 Roma</c> = <c>VIA ROMA, 1 00100 ROMA</c>); false when
