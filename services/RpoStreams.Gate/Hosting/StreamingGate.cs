@@ -54,7 +54,7 @@ public sealed class StreamingGate : IDisposable
         Options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, ownership, emitted, ExactlyOnce);
         var streamConfig = GateStreamConfig.Create(config, bootstrap, ExactlyOnce, loggers);
         tune?.Invoke(streamConfig);
-        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig);
+        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig, new GateKafkaSupplier(streamConfig));
     }
 
     /// <summary>True on Kafka under Streams:Guarantee=ExactlyOnce; false at-least-once and on a development broker.</summary>
@@ -98,7 +98,8 @@ public sealed class StreamingGate : IDisposable
     /// <summary>
     /// Whether a failed start is Streamiz 1.8.2's global-store race: its global thread assigns its consumer and seeks
     /// at once, and librdkafka applies an assignment asynchronously, so now and then the seek finds the partition not
-    /// yet assigned ("Local: Erroneous state"). Building the stream again and starting it then succeeds (<see cref="StartAsync(Func{StreamingGate}, Action{int}?, CancellationToken)"/>).
+    /// yet assigned ("Local: Erroneous state"). <see cref="IdleGlobalConsumer"/> tries such a seek again for a few seconds;
+    /// should it still fail, building the stream again and starting it succeeds (<see cref="StartAsync(Func{StreamingGate}, Action{int}?, CancellationToken)"/>).
     /// </summary>
     public static bool IsGlobalSeekRace(Exception e) =>
         e is StreamsException { InnerException: KafkaException { Error.Code: ErrorCode.Local_State } } && e.Message.Contains("GlobalStreamThread", StringComparison.Ordinal);
