@@ -62,27 +62,37 @@ public static class SubjectNormalizer
     }
 
     /// <summary>
-    /// libphonenumber's <c>IsValidNumber</c>, with the number's types matched once where its country code has several
-    /// regions (+39: IT and VA). <c>IsValidNumber</c> first finds the number's region among them (by the region's
-    /// leading digits when it has them, else by matching the number against each type of the region) and then matches
-    /// the types again to validate it for that region; here the first match that finds a region is the validation.
+    /// libphonenumber's <c>IsValidNumber</c>, by its rules, with the patterns compiled and each number's types matched
+    /// once. The library matches a number's national significant number against its region's general pattern and then
+    /// each type's pattern (a type whose possible lengths exclude the number's length is skipped) with .NET's regex
+    /// interpreter, and for a country code shared by several regions (+39: IT and VA) does so twice: once to find the
+    /// region (by its leading digits where it has them, else by the first region whose types match) and once to
+    /// validate for it. Here the first match that finds a region is the validation, and the patterns of a region are
+    /// compiled the first time one of its numbers is checked (<see cref="RegionRules"/>).
     /// </summary>
     public static bool IsValidPhone(PhoneNumber number)
     {
-        if (!SharedCountryCodes.TryGetValue(number.CountryCode, out var regions))
+        var regions = Phones.GetRegionCodesForCountryCode(number.CountryCode);
+        if (regions.Count == 0)
         {
-            return Phones.IsValidNumber(number);
+            return false;
         }
-        foreach (var (region, leadingDigits) in regions)
+        var national = Phones.GetNationalSignificantNumber(number);
+        if (regions.Count == 1)
         {
-            if (leadingDigits is not null)
+            return RulesOf(regions[0], number.CountryCode)?.Matches(national) ?? false;
+        }
+        foreach (var region in regions)
+        {
+            var rules = RulesOf(region, number.CountryCode);
+            if (rules?.LeadingDigits is { } leading)
             {
-                if (leadingDigits.IsMatch(Phones.GetNationalSignificantNumber(number)))
+                if (leading.IsMatch(national))
                 {
-                    return Phones.IsValidNumberForRegion(number, region);
+                    return rules.Matches(national);
                 }
             }
-            else if (Phones.IsValidNumberForRegion(number, region))
+            else if (rules?.Matches(national) ?? false)
             {
                 return true;
             }
@@ -90,16 +100,75 @@ public static class SubjectNormalizer
         return false;
     }
 
-    /// <summary>The country codes shared by several regions, each region with its leading digits (anchored), read from libphonenumber's metadata once.</summary>
-    private static readonly Dictionary<int, (string Region, Regex? LeadingDigits)[]> SharedCountryCodes =
-        Enumerable.Range(1, 999)
-            .Select(cc => (Code: cc, Regions: Phones.GetRegionCodesForCountryCode(cc)))
-            .Where(c => c.Regions.Count > 1)
-            .ToDictionary(c => c.Code, c => c.Regions
-                .Select(region => Phones.GetMetadataForRegion(region) is { HasLeadingDigits: true } metadata
-                    ? (region, new Regex("^(?:" + metadata.LeadingDigits + ")", RegexOptions.CultureInvariant))
-                    : (region, (Regex?)null))
-                .ToArray());
+    // By region; the non-geographic entities (region 001: +800, +808, ...) by country code.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Region, int CountryCode), RegionRules?> Rules = new();
+
+    private static RegionRules? RulesOf(string region, int countryCode)
+    {
+        var key = (region, region == NonGeographic ? countryCode : 0);
+        return Rules.TryGetValue(key, out var rules)
+            ? rules
+            : Rules.GetOrAdd(key, k => (k.Region == NonGeographic ? Phones.GetMetadataForNonGeographicalRegion(k.CountryCode) : Phones.GetMetadataForRegion(k.Region)) is { } metadata
+                ? new RegionRules(metadata)
+                : null);
+    }
+
+    private const string NonGeographic = "001";
+
+    /// <summary>
+    /// A region's validity rules from libphonenumber's metadata: its leading digits (anchored), its general number
+    /// pattern and the pattern of each number type, each with its possible lengths (none: any length), compiled.
+    /// </summary>
+    private sealed class RegionRules
+    {
+        private const RegexOptions Compiled = RegexOptions.Compiled | RegexOptions.CultureInvariant;
+
+        private readonly (HashSet<int>? Lengths, Regex Pattern) general;
+        private readonly (HashSet<int>? Lengths, Regex Pattern)[] types;
+
+        public RegionRules(PhoneMetadata metadata)
+        {
+            LeadingDigits = metadata.HasLeadingDigits ? new Regex("^(?:" + metadata.LeadingDigits + ")", Compiled) : null;
+            general = Of(metadata.GeneralDesc);
+            // The types IsValidNumber accepts (GetNumberType other than UNKNOWN); a region whose mobile pattern is its fixed
+            // line's tests it once.
+            types =
+            [
+                .. new[]
+                {
+                    metadata.PremiumRate, metadata.TollFree, metadata.SharedCost, metadata.Voip, metadata.PersonalNumber,
+                    metadata.Pager, metadata.Uan, metadata.Voicemail, metadata.FixedLine,
+                    metadata.SameMobileAndFixedLinePattern ? null : metadata.Mobile,
+                }
+                .Where(d => d is not null && !(d.PossibleLengthCount == 1 && d.PossibleLengthList[0] == -1))
+                .Select(d => Of(d!)),
+            ];
+        }
+
+        public Regex? LeadingDigits { get; }
+
+        public bool Matches(string national)
+        {
+            if (!Matches(general, national))
+            {
+                return false;
+            }
+            foreach (var type in types)
+            {
+                if (Matches(type, national))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static bool Matches((HashSet<int>? Lengths, Regex Pattern) desc, string national) =>
+            (desc.Lengths is null || desc.Lengths.Contains(national.Length)) && desc.Pattern.IsMatch(national);
+
+        private static (HashSet<int>?, Regex) Of(PhoneNumberDesc desc) =>
+            (desc.PossibleLengthCount > 0 ? [.. desc.PossibleLengthList] : null, new Regex("^(?:" + desc.NationalNumberPattern + ")$", Compiled));
+    }
 
     /// <summary>
     /// Normalized postal address (<c>Via Roma 1, 00100 Roma</c> = <c>VIA ROMA, 1 00100 ROMA</c>); false when
