@@ -67,8 +67,8 @@ public static class SubjectNormalizer
     /// each type's pattern (a type whose possible lengths exclude the number's length is skipped) with .NET's regex
     /// interpreter, and for a country code shared by several regions (+39: IT and VA) does so twice: once to find the
     /// region (by its leading digits where it has them, else by the first region whose types match) and once to
-    /// validate for it. Here the first match that finds a region is the validation, and the patterns of a region are
-    /// compiled the first time one of its numbers is checked (<see cref="RegionRules"/>).
+    /// validate for it. Here the first match that finds a region is the validation, and the patterns of the default
+    /// region's country code are compiled the first time one of its numbers is checked (<see cref="RegionRules"/>).
     /// </summary>
     public static bool IsValidPhone(PhoneNumber number)
     {
@@ -117,18 +117,24 @@ public static class SubjectNormalizer
 
     /// <summary>
     /// A region's validity rules from libphonenumber's metadata: its leading digits (anchored), its general number
-    /// pattern and the pattern of each number type, each with its possible lengths (none: any length), compiled.
+    /// pattern and the pattern of each number type, each with its possible lengths (none: any length). Compiled for the
+    /// regions of the default region's country code (the numbers the register holds); interpreted, as libphonenumber
+    /// does, elsewhere: compiling every region's patterns takes seconds and about 80 MB, which input naming every
+    /// country would otherwise cost.
     /// </summary>
     private sealed class RegionRules
     {
-        private const RegexOptions Compiled = RegexOptions.Compiled | RegexOptions.CultureInvariant;
+        private static readonly int CompiledCountryCode = Phones.GetCountryCodeForRegion(DefaultRegion);
 
         private readonly (HashSet<int>? Lengths, Regex Pattern) general;
         private readonly (HashSet<int>? Lengths, Regex Pattern)[] types;
 
+        private readonly RegexOptions options;
+
         public RegionRules(PhoneMetadata metadata)
         {
-            LeadingDigits = metadata.HasLeadingDigits ? new Regex("^(?:" + metadata.LeadingDigits + ")", Compiled) : null;
+            options = RegexOptions.CultureInvariant | (metadata.CountryCode == CompiledCountryCode ? RegexOptions.Compiled : RegexOptions.None);
+            LeadingDigits = metadata.HasLeadingDigits ? new Regex("^(?:" + metadata.LeadingDigits + ")", options) : null;
             general = Of(metadata.GeneralDesc);
             // The types IsValidNumber accepts (GetNumberType other than UNKNOWN); a region whose mobile pattern is its fixed
             // line's tests it once.
@@ -166,8 +172,8 @@ public static class SubjectNormalizer
         private static bool Matches((HashSet<int>? Lengths, Regex Pattern) desc, string national) =>
             (desc.Lengths is null || desc.Lengths.Contains(national.Length)) && desc.Pattern.IsMatch(national);
 
-        private static (HashSet<int>?, Regex) Of(PhoneNumberDesc desc) =>
-            (desc.PossibleLengthCount > 0 ? [.. desc.PossibleLengthList] : null, new Regex("^(?:" + desc.NationalNumberPattern + ")$", Compiled));
+        private (HashSet<int>?, Regex) Of(PhoneNumberDesc desc) =>
+            (desc.PossibleLengthCount > 0 ? [.. desc.PossibleLengthList] : null, new Regex("^(?:" + desc.NationalNumberPattern + ")$", options));
     }
 
     /// <summary>
