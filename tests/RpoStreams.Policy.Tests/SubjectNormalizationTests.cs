@@ -163,14 +163,10 @@ public class SubjectNormalizationTests
             var nationals = new List<string>();
             foreach (var region in phones.GetRegionCodesForCountryCode(cc))
             {
-                foreach (var type in Enum.GetValues<PhoneNumbers.PhoneNumberType>())
-                {
-                    var example = region == "001" ? phones.GetExampleNumberForNonGeoEntity(cc) : phones.GetExampleNumberForType(region, type);
-                    if (example is not null)
-                    {
-                        nationals.Add(phones.GetNationalSignificantNumber(example));
-                    }
-                }
+                var examples = region == "001"
+                    ? [phones.GetExampleNumberForNonGeoEntity(cc)]
+                    : Enum.GetValues<PhoneNumbers.PhoneNumberType>().Select(type => phones.GetExampleNumberForType(region, type));
+                nationals.AddRange(examples.OfType<PhoneNumbers.PhoneNumber>().Select(phones.GetNationalSignificantNumber));
             }
             for (var n = 0; n < (shared ? 400 : 40); n++)
             {
@@ -201,5 +197,20 @@ public class SubjectNormalizationTests
         }
         Assert.True(checkedNumbers > 200_000, $"{checkedNumbers} numbers checked");
         Assert.True(valid > 20_000, $"{valid} of them valid");
+    }
+
+    [Fact]
+    public void A_region_without_a_general_pattern_takes_any_plausible_length_but_is_never_found_by_its_types()
+    {
+        // As libphonenumber's IsValidNumberForRegion and GetNumberType: no region of its current metadata lacks the
+        // pattern, so the rule is checked on Italy's metadata without it.
+        var italy = PhoneNumbers.PhoneNumberUtil.GetInstance().GetMetadataForRegion("IT");
+        var bare = new SubjectNormalizer.RegionRules(PhoneNumbers.PhoneMetadata.CreateBuilder(italy).SetGeneralDesc(new PhoneNumbers.PhoneNumberDesc.Builder().Build()).Build());
+        Assert.False(bare.IsValid("12"));
+        Assert.True(bare.IsValid("123"));
+        Assert.True(bare.IsValid("12345678901234567"));
+        Assert.False(bare.IsValid("123456789012345678"));
+        Assert.False(bare.HasType("3331234567"));
+        Assert.True(new SubjectNormalizer.RegionRules(italy).HasType("3331234567"));
     }
 }

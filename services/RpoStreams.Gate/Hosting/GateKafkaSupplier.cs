@@ -50,6 +50,7 @@ public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeS
     public static readonly TimeSpan SeekPatience = TimeSpan.FromSeconds(5);
 
     private readonly TimeSpan idleWait = idleWait ?? DefaultIdleWait;
+    private readonly Lock assigning = new();
     private List<TopicPartition> assigned = [];
     private bool idle;
 
@@ -74,7 +75,12 @@ public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeS
 
     public ConsumeResult<byte[], byte[]> Consume(int millisecondsTimeout) => Consume(TimeSpan.FromMilliseconds(millisecondsTimeout));
 
-    public ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default) => consumer.Consume(cancellationToken);
+    public ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default)
+    {
+        var result = consumer.Consume(cancellationToken);
+        idle = result is null;
+        return result!;
+    }
 
     public void Assign(TopicPartition partition)
     {
@@ -106,21 +112,21 @@ public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeS
     {
         var list = partitions.ToList();
         consumer.IncrementalAssign(list);
-        Assigned([.. Volatile.Read(ref assigned), .. list.Select(p => p.TopicPartition)]);
+        Assigned(current => [.. current, .. list.Select(p => p.TopicPartition)]);
     }
 
     public void IncrementalAssign(IEnumerable<TopicPartition> partitions)
     {
         var list = partitions.ToList();
         consumer.IncrementalAssign(list);
-        Assigned([.. Volatile.Read(ref assigned), .. list]);
+        Assigned(current => [.. current, .. list]);
     }
 
     public void IncrementalUnassign(IEnumerable<TopicPartition> partitions)
     {
         var list = partitions.ToList();
         consumer.IncrementalUnassign(list);
-        Assigned(Volatile.Read(ref assigned).Except(list));
+        Assigned(current => current.Except(list));
     }
 
     public void Unassign()
@@ -189,7 +195,15 @@ public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeS
 
     public void Dispose() => consumer.Dispose();
 
-    private void Assigned(IEnumerable<TopicPartition> partitions) => Volatile.Write(ref assigned, partitions.Distinct().ToList());
+    private void Assigned(IEnumerable<TopicPartition> partitions) => Assigned(_ => partitions);
+
+    private void Assigned(Func<List<TopicPartition>, IEnumerable<TopicPartition>> change)
+    {
+        lock (assigning)
+        {
+            Volatile.Write(ref assigned, change(assigned).Distinct().ToList());
+        }
+    }
 
     // The assignment answered from memory holds only while nothing but Assign changes it.
     private static InvalidOperationException NotAssigned() =>

@@ -80,7 +80,7 @@ public static class SubjectNormalizer
         var national = Phones.GetNationalSignificantNumber(number);
         if (regions.Count == 1)
         {
-            return RulesOf(regions[0], number.CountryCode)?.Matches(national) ?? false;
+            return RulesOf(regions[0], number.CountryCode)?.IsValid(national) ?? false;
         }
         foreach (var region in regions)
         {
@@ -89,11 +89,12 @@ public static class SubjectNormalizer
             {
                 if (leading.IsMatch(national))
                 {
-                    return rules.Matches(national);
+                    return rules.IsValid(national);
                 }
             }
-            else if (rules?.Matches(national) ?? false)
+            else if (rules?.HasType(national) ?? false)
             {
+                // The region found is the one whose types match: valid for it.
                 return true;
             }
         }
@@ -122,11 +123,15 @@ public static class SubjectNormalizer
     /// does, elsewhere: compiling every region's patterns takes seconds and about 80 MB, which input naming every
     /// country would otherwise cost.
     /// </summary>
-    private sealed class RegionRules
+    internal sealed class RegionRules
     {
         private static readonly int CompiledCountryCode = Phones.GetCountryCodeForRegion(DefaultRegion);
 
-        private readonly (HashSet<int>? Lengths, Regex Pattern) general;
+        // libphonenumber's bounds for a national significant number (its MIN_LENGTH_FOR_NSN and MAX_LENGTH_FOR_NSN).
+        private const int ShortestNational = 3;
+        private const int LongestNational = 17;
+
+        private readonly (HashSet<int>? Lengths, Regex Pattern)? general;
         private readonly (HashSet<int>? Lengths, Regex Pattern)[] types;
 
         private readonly RegexOptions options;
@@ -135,7 +140,7 @@ public static class SubjectNormalizer
         {
             options = RegexOptions.CultureInvariant | (metadata.CountryCode == CompiledCountryCode ? RegexOptions.Compiled : RegexOptions.None);
             LeadingDigits = metadata.HasLeadingDigits ? new Regex("^(?:" + metadata.LeadingDigits + ")", options) : null;
-            general = Of(metadata.GeneralDesc);
+            general = metadata.GeneralDesc.HasNationalNumberPattern ? Of(metadata.GeneralDesc) : null;
             // The types IsValidNumber accepts (GetNumberType other than UNKNOWN); a region whose mobile pattern is its fixed
             // line's tests it once.
             types =
@@ -153,9 +158,14 @@ public static class SubjectNormalizer
 
         public Regex? LeadingDigits { get; }
 
-        public bool Matches(string national)
+        /// <summary>IsValidNumberForRegion: a region without a general pattern takes any number of a plausible length.</summary>
+        public bool IsValid(string national) =>
+            general is null ? national.Length is >= ShortestNational and <= LongestNational : HasType(national);
+
+        /// <summary>GetNumberType is not UNKNOWN: the general pattern and one type's pattern match (none without a general pattern).</summary>
+        public bool HasType(string national)
         {
-            if (!Matches(general, national))
+            if (general is not { } g || !Matches(g, national))
             {
                 return false;
             }
