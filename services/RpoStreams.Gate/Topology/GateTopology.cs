@@ -55,10 +55,12 @@ public static class GateTopology
             null,
             "consultations-global");
 
+        // A record passes every merge after its own stream's: intents, the most records, are merged last (one merge node
+        // on their way), attempts before them.
         var intake = Intake<RegisterUpdate, RegisterIntake>(builder, TopicNames.RegisterUpdates, "register", options)
             .Merge(Intake<ConsentEvent, ConsentIntake>(builder, TopicNames.Consents, "consents", options), "merge-consents")
-            .Merge(Intake<CallIntent, IntentIntake>(builder, TopicNames.Intents, "intents", options), "merge-intents")
-            .Merge(Intake<CallAttempt, AttemptIntake>(builder, TopicNames.Attempts, "attempts", options), "merge-attempts");
+            .Merge(Intake<CallAttempt, AttemptIntake>(builder, TopicNames.Attempts, "attempts", options), "merge-attempts")
+            .Merge(Intake<CallIntent, IntentIntake>(builder, TopicNames.Intents, "intents", options), "merge-intents");
         var placed = intake.Branch("placement", (_, v, _) => v.DeadLetter != null, (_, v, _) => v.Here, (_, _, _) => true);
 
         placed[0]
