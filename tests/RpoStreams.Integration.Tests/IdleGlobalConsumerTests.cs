@@ -18,9 +18,8 @@ public class IdleGlobalConsumerTests
     [Fact]
     public async Task A_poll_after_an_empty_one_waits_and_a_record_arriving_meanwhile_is_read_at_once()
     {
-        using var kafka = EmbeddedKafka.Start();
-        kafka.CreateTopics([("consultations", 1)]);
-        var partition = new TopicPartition("consultations", 0);
+        using var kafka = Consultations(1, out var partitions);
+        var partition = partitions[0];
         using var consumer = Global(kafka);
         consumer.Assign([new TopicPartitionOffset(partition, Offset.Beginning)]);
         consumer.Seek(new TopicPartitionOffset(partition, Offset.Beginning));
@@ -60,9 +59,7 @@ public class IdleGlobalConsumerTests
     [Fact]
     public void The_assignment_is_what_was_assigned()
     {
-        using var kafka = EmbeddedKafka.Start();
-        kafka.CreateTopics([("consultations", 3)]);
-        var partitions = Enumerable.Range(0, 3).Select(p => new TopicPartition("consultations", p)).ToList();
+        using var kafka = Consultations(3, out var partitions);
         for (var round = 0; round < 5; round++)
         {
             using var consumer = Global(kafka);
@@ -80,23 +77,20 @@ public class IdleGlobalConsumerTests
     [Fact]
     public async Task A_seek_waits_for_the_assignment_it_follows()
     {
-        using var kafka = EmbeddedKafka.Start();
-        kafka.CreateTopics([("consultations", 1)]);
-        var partition = new TopicPartition("consultations", 0);
+        using var kafka = Consultations(1, out var partitions);
         using var consumer = Global(kafka);
+        var cancel = TestContext.Current.CancellationToken;
 
         // librdkafka refuses a seek on a partition it has not assigned: "Local: Unknown partition" before the assignment,
         // "Local: Erroneous state" while it is applied, which Streamiz's global thread now and then meets right after it.
-        var assign = Task.Run(
-            async () =>
-            {
-                await Task.Delay(300, TestContext.Current.CancellationToken);
-                consumer.Assign([new TopicPartitionOffset(partition, Offset.Beginning)]);
-            },
-            TestContext.Current.CancellationToken);
-        consumer.Seek(new TopicPartitionOffset(partition, 0));
-        await assign;
-        Assert.Equal([partition], consumer.Assignment);
+        // Here the assignment comes only once the seek has been refused.
+        var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        consumer.SeekRefused += () => refused.TrySetResult();
+        var seek = Task.Run(() => consumer.Seek(new TopicPartitionOffset(partitions[0], 0)), cancel);
+        await Task.WhenAny(refused.Task, seek).WaitAsync(TimeSpan.FromSeconds(30), cancel);
+        consumer.Assign([new TopicPartitionOffset(partitions[0], Offset.Beginning)]);
+        await seek.WaitAsync(TimeSpan.FromSeconds(30), cancel);
+        Assert.Equal([partitions[0]], consumer.Assignment);
     }
 
     [Fact]
@@ -105,6 +99,15 @@ public class IdleGlobalConsumerTests
         using var kafka = EmbeddedKafka.Start();
         using var consumer = Global(kafka);
         Assert.Throws<InvalidOperationException>(() => consumer.Subscribe("consultations"));
+    }
+
+    /// <summary>An embedded broker with the consultations topic of <paramref name="count"/> partitions.</summary>
+    private static EmbeddedKafka Consultations(int count, out List<TopicPartition> partitions)
+    {
+        var kafka = EmbeddedKafka.Start();
+        kafka.CreateTopics([("consultations", count)]);
+        partitions = [.. Enumerable.Range(0, count).Select(p => new TopicPartition("consultations", p))];
+        return kafka;
     }
 
     private static IdleGlobalConsumer Global(EmbeddedKafka kafka) =>

@@ -141,6 +141,9 @@ public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeS
 
     public void Unsubscribe() => consumer.Unsubscribe();
 
+    /// <summary>Raised each time a seek finds its partition not yet assigned, before it is tried again.</summary>
+    internal event Action? SeekRefused;
+
     public void Seek(TopicPartitionOffset tpo)
     {
         var clock = Stopwatch.StartNew();
@@ -155,6 +158,7 @@ public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeS
             {
                 // librdkafka applies an assignment asynchronously: the partition is not assigned yet ("Local: Erroneous
                 // state" when it is known but not yet active, "Local: Unknown partition" before that).
+                SeekRefused?.Invoke();
                 Thread.Sleep(5);
             }
         }
