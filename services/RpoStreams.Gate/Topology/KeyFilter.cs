@@ -39,15 +39,17 @@ public sealed class KeyFilter
 
     public bool MightContain(ReadOnlySpan<byte> key) => MightContain(Hash(key));
 
-    public void Add(ReadOnlySpan<byte> key) => Add(Hash(key));
+    public void Add(ReadOnlySpan<byte> key)
+    {
+        if (Hash(key) is var hash && !MightContain(hash))
+        {
+            Add(hash);
+        }
+    }
 
-    /// <summary>Adds a key by its <see cref="Hash"/> (for a caller that has it already).</summary>
+    /// <summary>Adds a key by its <see cref="Hash"/>, for a caller that has found <see cref="MightContain(ulong)"/> false.</summary>
     public void Add(ulong hash)
     {
-        if (MightContain(hash))
-        {
-            return;
-        }
         if (Full)
         {
             segments = [.. segments, new Segment(segments[^1].Capacity * 2)];

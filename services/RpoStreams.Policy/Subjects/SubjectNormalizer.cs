@@ -104,15 +104,12 @@ public static class SubjectNormalizer
     // By region; the non-geographic entities (region 001: +800, +808, ...) by country code.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Region, int CountryCode), RegionRules?> Rules = new();
 
-    private static RegionRules? RulesOf(string region, int countryCode)
-    {
-        var key = (region, region == NonGeographic ? countryCode : 0);
-        return Rules.TryGetValue(key, out var rules)
-            ? rules
-            : Rules.GetOrAdd(key, k => (k.Region == NonGeographic ? Phones.GetMetadataForNonGeographicalRegion(k.CountryCode) : Phones.GetMetadataForRegion(k.Region)) is { } metadata
+    private static RegionRules? RulesOf(string region, int countryCode) =>
+        Rules.GetOrAdd(
+            (region, region == NonGeographic ? countryCode : 0),
+            static k => (k.Region == NonGeographic ? Phones.GetMetadataForNonGeographicalRegion(k.CountryCode) : Phones.GetMetadataForRegion(k.Region)) is { } metadata
                 ? new RegionRules(metadata)
                 : null);
-    }
 
     private const string NonGeographic = "001";
 
