@@ -86,7 +86,7 @@ for round in $(seq 1 "$rounds"); do
   dotnet "$bin_cli" devkafka --partitions "$partitions" --application-id "$app" > "$dir/devkafka.log" 2>&1 &
   broker_pid=$!; pids+=("$broker_pid")
   bootstrap=""
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1200); do  # up to 120 s: a loaded machine starts it slowly
     bootstrap=$(sed -n 's/^bootstrap: //p' "$dir/devkafka.log" 2>/dev/null | head -1)
     [ -n "$bootstrap" ] && break
     sleep 0.1

@@ -30,9 +30,11 @@ public class PeerCredentialsTests
     [InlineData(29, PeerVerdict.Valid)]
     public void A_signature_is_accepted_only_within_the_clock_window(int offsetSeconds, PeerVerdict expected)
     {
-        var header = new PeerCredentials(Secret, new Shifted(TimeSpan.FromSeconds(offsetSeconds))).Sign("GET", Path, null);
+        // Both clocks frozen: signatures carry whole seconds, so a second ending between signing and verifying would make 31 s read 30.
+        var now = new DateTimeOffset(2026, 3, 2, 10, 15, 30, 500, TimeSpan.Zero);
+        var header = new PeerCredentials(Secret, new Frozen(now.AddSeconds(offsetSeconds))).Sign("GET", Path, null);
 
-        Assert.Equal(expected, new PeerCredentials(Secret).Verify(header, "GET", Path, null));
+        Assert.Equal(expected, new PeerCredentials(Secret, new Frozen(now)).Verify(header, "GET", Path, null));
     }
 
     [Theory]
@@ -85,8 +87,8 @@ public class PeerCredentialsTests
         Assert.True(configured.HasPeers);
     }
 
-    private sealed class Shifted(TimeSpan by) : TimeProvider
+    private sealed class Frozen(DateTimeOffset at) : TimeProvider
     {
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + by;
+        public override DateTimeOffset GetUtcNow() => at;
     }
 }

@@ -48,7 +48,7 @@ public class InputLimitsTests
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         Assert.False(SubjectNormalizer.TryNormalize(huge, SubjectType.POSTAL_ADDRESS, out _));
-        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(100), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
     }
 
     [Fact]

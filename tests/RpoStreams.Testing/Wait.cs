@@ -18,26 +18,46 @@ public static class Wait
         Func<string>? state = null, Func<string?>? abort = null) =>
         UntilAsync(() => Task.FromResult(condition()), changed, timeout, what, cancel, state, abort);
 
-    /// <summary>As above, for a condition that has to ask something (an HTTP endpoint).</summary>
+    /// <summary>
+    /// As above, for a condition that has to ask something (an HTTP endpoint). A request that fails or times out counts
+    /// as "not yet" (a process still starting, a loaded machine) and is asked again; the last such failure is named
+    /// if the deadline passes.
+    /// </summary>
     public static async Task<TimeSpan> UntilAsync(
         Func<Task<bool>> condition, Signal changed, TimeSpan timeout, string what, CancellationToken cancel,
         Func<string>? state = null, Func<string?>? abort = null)
     {
         var clock = Stopwatch.StartNew();
+        string? failed = null;
+        string Detail()
+        {
+            var parts = new[] { state?.Invoke(), failed is null ? null : $"last request: {failed}" }.Where(p => p is not null).ToList();
+            return parts.Count == 0 ? "" : $" ({string.Join("; ", parts)})";
+        }
         while (true)
         {
             var next = changed.Next;
-            if (await condition())
+            bool holds;
+            try
+            {
+                holds = await condition();
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
+            {
+                failed = $"{e.GetType().Name}: {e.Message}";
+                holds = false;
+            }
+            if (holds)
             {
                 break;
             }
             if (abort?.Invoke() is { } reason)
             {
-                throw new InvalidOperationException($"gave up waiting for {what}: {reason}{(state is null ? "" : $" ({state()})")}");
+                throw new InvalidOperationException($"gave up waiting for {what}: {reason}{Detail()}");
             }
             if (clock.Elapsed > timeout)
             {
-                throw new TimeoutException($"{what}: not reached after {timeout.TotalSeconds:0} s{(state is null ? "" : $" ({state()})")}");
+                throw new TimeoutException($"{what}: not reached after {timeout.TotalSeconds:0} s{Detail()}");
             }
             await Signal.WaitAsync(next, timeout - clock.Elapsed, cancel);
         }
