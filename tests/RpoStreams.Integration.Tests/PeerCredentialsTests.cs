@@ -28,6 +28,8 @@ public class PeerCredentialsTests
     [InlineData(31, PeerVerdict.OutsideClockWindow)]
     [InlineData(-29, PeerVerdict.Valid)]
     [InlineData(29, PeerVerdict.Valid)]
+    [InlineData(-30, PeerVerdict.Valid)]
+    [InlineData(30, PeerVerdict.Valid)]
     public void A_signature_is_accepted_only_within_the_clock_window(int offsetSeconds, PeerVerdict expected)
     {
         // Both clocks frozen: signatures carry whole seconds, so a second ending between signing and verifying would make 31 s read 30.

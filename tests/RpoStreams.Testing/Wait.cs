@@ -19,9 +19,9 @@ public static class Wait
         UntilAsync(() => Task.FromResult(condition()), changed, timeout, what, cancel, state, abort);
 
     /// <summary>
-    /// As above, for a condition that has to ask something (an HTTP endpoint). A request that fails or times out counts
-    /// as "not yet" (a process still starting, a loaded machine) and is asked again; the last such failure is named
-    /// if the deadline passes.
+    /// As above, for a condition that has to ask something (an HTTP endpoint). A request that gets no answer (refused,
+    /// reset, timed out) counts as "not yet" (a process still starting, a loaded machine) and is asked again; the failure
+    /// is named if the deadline passes while it lasts. An answer with an error status still throws at once.
     /// </summary>
     public static async Task<TimeSpan> UntilAsync(
         Func<Task<bool>> condition, Signal changed, TimeSpan timeout, string what, CancellationToken cancel,
@@ -31,7 +31,7 @@ public static class Wait
         string? failed = null;
         string Detail()
         {
-            var parts = new[] { state?.Invoke(), failed is null ? null : $"last request: {failed}" }.Where(p => p is not null).ToList();
+            var parts = new[] { failed is null ? null : $"last request: {failed}", state?.Invoke() }.Where(p => p is not null).ToList();
             return parts.Count == 0 ? "" : $" ({string.Join("; ", parts)})";
         }
         while (true)
@@ -41,9 +41,11 @@ public static class Wait
             try
             {
                 holds = await condition();
+                failed = null;
             }
-            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
+            catch (Exception e) when (e is HttpRequestException { StatusCode: null } || (e is TaskCanceledException && !cancel.IsCancellationRequested))
             {
+                // No answer (refused, reset, timed out); an answer with an error status still fails at once.
                 failed = $"{e.GetType().Name}: {e.Message}";
                 holds = false;
             }
