@@ -6,8 +6,9 @@ namespace RpoStreams.Integration.Tests;
 /// <summary>
 /// What the development broker (librdkafka's mock cluster) does that Kafka does not, and why the gate is
 /// built around it: each partition keeps only its newest 5 MB (or 100,000 batches), whether a consumer has
-/// read the older records or not. A consumer that falls that far behind loses records without an error:
-/// its next fetch is out of range and it starts again from the oldest record kept.
+/// read the older records or not. A consumer that falls that far behind (here: one not fetching while they arrive, beyond
+/// what its own prefetch queue holds) loses records without an error: its next fetch is out of range and it starts again
+/// from the oldest record kept.
 /// </summary>
 public class EmbeddedBrokerLimitsTests
 {
