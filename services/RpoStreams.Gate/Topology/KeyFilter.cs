@@ -41,7 +41,8 @@ public sealed class KeyFilter
 
     public void Add(ReadOnlySpan<byte> key)
     {
-        if (Hash(key) is var hash && !MightContain(hash))
+        var hash = Hash(key);
+        if (!MightContain(hash))
         {
             Add(hash);
         }

@@ -72,19 +72,18 @@ public static class SubjectNormalizer
     /// </summary>
     public static bool IsValidPhone(PhoneNumber number)
     {
-        var regions = Phones.GetRegionCodesForCountryCode(number.CountryCode);
-        if (regions.Count == 0)
+        var regions = RulesOf(number.CountryCode);
+        if (regions.Length == 0)
         {
             return false;
         }
         var national = Phones.GetNationalSignificantNumber(number);
-        if (regions.Count == 1)
+        if (regions.Length == 1)
         {
-            return RulesOf(regions[0], number.CountryCode)?.IsValid(national) ?? false;
+            return regions[0]?.IsValid(national) ?? false;
         }
-        foreach (var region in regions)
+        foreach (var rules in regions)
         {
-            var rules = RulesOf(region, number.CountryCode);
             if (rules?.LeadingDigits is { } leading)
             {
                 if (leading.IsMatch(national))
@@ -101,17 +100,20 @@ public static class SubjectNormalizer
         return false;
     }
 
-    // By region; the non-geographic entities (region 001: +800, +808, ...) by country code.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Region, int CountryCode), RegionRules?> Rules = new();
+    /// <summary>
+    /// The rules of each region of a country code, in libphonenumber's order (null for a region without metadata), read
+    /// on the code's first number: per number one lookup by country code. The non-geographic entities (region 001: +800,
+    /// +808, ...) have metadata of their own per country code.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, RegionRules?[]> Rules = new();
 
-    private static RegionRules? RulesOf(string region, int countryCode) =>
+    private static RegionRules?[] RulesOf(int countryCode) =>
         Rules.GetOrAdd(
-            (region, region == NonGeographic ? countryCode : 0),
-            static k => (k.Region == NonGeographic ? Phones.GetMetadataForNonGeographicalRegion(k.CountryCode) : Phones.GetMetadataForRegion(k.Region)) is { } metadata
-                ? new RegionRules(metadata)
-                : null);
-
-    private const string NonGeographic = "001";
+            countryCode,
+            static cc => [.. Phones.GetRegionCodesForCountryCode(cc).Select(region =>
+                (region == "001" ? Phones.GetMetadataForNonGeographicalRegion(cc) : Phones.GetMetadataForRegion(region)) is { } metadata
+                    ? new RegionRules(metadata)
+                    : null)]);
 
     /// <summary>
     /// A region's validity rules from libphonenumber's metadata: its leading digits (anchored), its general number
@@ -131,13 +133,11 @@ public static class SubjectNormalizer
         private readonly (HashSet<int>? Lengths, Regex Pattern)? general;
         private readonly (HashSet<int>? Lengths, Regex Pattern)[] types;
 
-        private readonly RegexOptions options;
-
         public RegionRules(PhoneMetadata metadata)
         {
-            options = RegexOptions.CultureInvariant | (metadata.CountryCode == CompiledCountryCode ? RegexOptions.Compiled : RegexOptions.None);
+            var options = RegexOptions.CultureInvariant | (metadata.CountryCode == CompiledCountryCode ? RegexOptions.Compiled : RegexOptions.None);
             LeadingDigits = metadata.HasLeadingDigits ? new Regex("^(?:" + metadata.LeadingDigits + ")", options) : null;
-            general = metadata.GeneralDesc.HasNationalNumberPattern ? Of(metadata.GeneralDesc) : null;
+            general = metadata.GeneralDesc.HasNationalNumberPattern ? Of(metadata.GeneralDesc, options) : null;
             // The types IsValidNumber accepts (GetNumberType other than UNKNOWN); a region whose mobile pattern is its fixed
             // line's tests it once.
             types =
@@ -149,7 +149,7 @@ public static class SubjectNormalizer
                     metadata.SameMobileAndFixedLinePattern ? null : metadata.Mobile,
                 }
                 .Where(d => d is not null && !(d.PossibleLengthCount == 1 && d.PossibleLengthList[0] == -1))
-                .Select(d => Of(d!)),
+                .Select(d => Of(d!, options)),
             ];
         }
 
@@ -179,7 +179,7 @@ public static class SubjectNormalizer
         private static bool Matches((HashSet<int>? Lengths, Regex Pattern) desc, string national) =>
             (desc.Lengths is null || desc.Lengths.Contains(national.Length)) && desc.Pattern.IsMatch(national);
 
-        private (HashSet<int>?, Regex) Of(PhoneNumberDesc desc) =>
+        private static (HashSet<int>?, Regex) Of(PhoneNumberDesc desc, RegexOptions options) =>
             (desc.PossibleLengthCount > 0 ? [.. desc.PossibleLengthList] : null, new Regex("^(?:" + desc.NationalNumberPattern + ")$", options));
     }
 
