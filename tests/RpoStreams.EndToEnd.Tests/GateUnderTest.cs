@@ -84,7 +84,7 @@ public sealed class GateUnderTest : IDisposable
             },
             tick, timeout, "the gate ready", cancel,
             state: () => $"last /health/ready: {last}\n{LogTail()}",
-            abort: () => process.HasExited ? $"the gate exited with code {process.ExitCode}" : null);
+            abort: () => process.Exited);
     }
 
     /// <summary>The last lines of the gate's output, for failure messages.</summary>

@@ -192,7 +192,7 @@ public sealed class CheckApiProcessTests(CheckApiRig rig) : IClassFixture<CheckA
             producer.Raw(TopicNames.RegisterUpdates, "3331234567", [0x01, 0x02]);
         }
         await Wait.UntilAsync(async () => (await GetAsync(Url(first, "/health/live"), null)).Status == HttpStatusCode.OK, first.Current.Output, TimeSpan.FromSeconds(30), "gate alive", cancel,
-            abort: () => first.Current.HasExited ? $"{first.Current.Label} exited with code {first.Current.ExitCode}" : null);
+            abort: () => first.Current.Exited);
         await TopicCounter.WaitForRecordsAsync(kafka.BootstrapServers, TopicNames.DeadLetters, deadBefore + 2, TimeSpan.FromSeconds(120), cancel);
         foreach (var number in registered.Concat(free).Take(5))
         {

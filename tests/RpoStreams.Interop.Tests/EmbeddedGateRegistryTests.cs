@@ -49,7 +49,7 @@ public sealed partial class EmbeddedGateRegistryTests : IDisposable
                 return (broker = BrokerLine().Match(log)).Success && (registryLine = RegistryLine().Match(log)).Success && log.Contains("Gate stream state RUNNING", StringComparison.Ordinal);
             },
             gate.Output, TimeSpan.FromSeconds(120), "the embedded gate logging its broker and registry and RUNNING", cancel,
-            state: () => "\n" + gate.Tail(), abort: () => gate.HasExited ? $"the gate exited with {gate.ExitCode}" : null);
+            state: () => "\n" + gate.Tail(), abort: () => gate.Exited);
         var bootstrap = broker!.Groups[1].Value;
         var registryUrl = registryLine!.Groups[1].Value;
 

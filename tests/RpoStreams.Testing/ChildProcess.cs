@@ -52,6 +52,9 @@ public sealed class ChildProcess : IDisposable
 
     public int ExitCode => process.ExitCode;
 
+    /// <summary>"LABEL exited with code N" once the process has exited, else null: a wait's reason to give up.</summary>
+    public string? Exited => HasExited ? $"{Label} exited with code {ExitCode}" : null;
+
     public static ChildProcess Start(
         string label, string logDirectory, string workingDirectory, string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {

@@ -46,7 +46,7 @@ public sealed partial class DevKafkaProcess : IDisposable
                 process.Output, TimeSpan.FromSeconds(90),
                 "rpo devkafka printing its bootstrap address and schema registry URL", cancel,
                 state: () => "\n" + process.Tail(),
-                abort: () => process.HasExited ? $"rpo devkafka exited with {process.ExitCode}" : null);
+                abort: () => process.Exited);
         }
         catch
         {

@@ -123,8 +123,7 @@ public sealed class GateProcess : IDisposable
         await Wait.UntilAsync(
             async () => (last = await StateAsync(cancel) ?? last) == "RUNNING", run.Output, timeout, $"{run.Label} RUNNING", cancel,
             state: () => $"last state {last ?? "no answer"}\n{run.Tail()}",
-            abort: () => run.HasExited ? $"{run.Label} exited with code {run.ExitCode}"
-                : last is "ERROR" or "FAILED" or "PENDING_ERROR" ? $"{run.Label} reports {last}" : null);
+            abort: () => run.Exited ?? (last is "ERROR" or "FAILED" or "PENDING_ERROR" ? $"{run.Label} reports {last}" : null));
         return run.Clock.Elapsed;
     }
 

@@ -45,7 +45,6 @@ public static class Wait
             }
             catch (Exception e) when (e is HttpRequestException { StatusCode: null } || (e is TaskCanceledException && !cancel.IsCancellationRequested))
             {
-                // No answer (refused, reset, timed out); an answer with an error status still fails at once.
                 failed = $"{e.GetType().Name}: {e.Message}";
                 holds = false;
             }
