@@ -103,6 +103,26 @@ public class DecisionTopologyTests
     }
 
     [Fact]
+    public void An_intentId_reused_for_another_number_is_decided_for_that_number()
+    {
+        using var gate = new GateHarness();
+        const string free = "+393331112255";
+        const string registered = "+393331112266";
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register(registered, RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(5));
+
+        gate.Intent(Intent("i-1", free, Tuesday10));
+        gate.Intent(Intent("i-1", registered, Tuesday10));
+
+        // A decision is known in its subject's state: another number's intent is checked on its own, never
+        // cleared by the first number's answer.
+        var decisions = gate.Decisions();
+        Assert.Equal([Outcome.ALLOWED, Outcome.BLOCKED], decisions.Select(d => d.outcome));
+        Assert.Equal([Reason.RPO_OPPOSITION], decisions[1].reasons);
+        Assert.NotEqual(decisions[0].subjectRef, decisions[1].subjectRef);
+    }
+
+    [Fact]
     public void Second_allowed_call_on_the_same_day_is_capped_but_another_company_is_not()
     {
         using var gate = new GateHarness();
