@@ -80,6 +80,24 @@ public sealed class ConfluentClientTests : IAsyncLifetime
         Assert.Equal(42203, level.ErrorCode);
     }
 
+    [Fact]
+    public void A_schema_id_the_registry_does_not_know_makes_a_dead_letter_and_a_registry_out_of_reach_does_not()
+    {
+        // The Confluent wire format with an id no registry has, then an Avro body.
+        byte[] bytes = [0, 0x7F, 0xFF, 0xFF, 0xF1, 2, (byte)'x'];
+        using var reachable = SchemaRegistries.Create(new SchemaRegistrySettings { Url = registry.Url });
+        // Nothing listens on the discard port of loopback: every request is refused.
+        using var unreachable = SchemaRegistries.Create(new SchemaRegistrySettings { Url = "http://127.0.0.1:9" });
+
+        var unknown = new RecordDecoder<CallIntent>(new RecordSerdes(reachable).CallIntent, 65536).TryDecode(bytes, TopicNames.Intents, out var unknownError);
+        var outOfReach = Record.Exception(() => new RecordDecoder<CallIntent>(new RecordSerdes(unreachable).CallIntent, 65536).TryDecode(bytes, TopicNames.Intents, out _));
+
+        Assert.Null(unknown);
+        Assert.StartsWith("unknown schema id 2147483633", unknownError);
+        // Not the record's fault: the error stops the task (which retries after a restart) instead of dead-lettering good input.
+        Assert.NotNull(outOfReach);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
