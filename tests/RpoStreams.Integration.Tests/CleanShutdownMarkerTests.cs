@@ -16,13 +16,16 @@ public sealed class CleanShutdownMarkerTests : IDisposable
 
     private string AppDir => Path.Combine(stateDir, App);
 
+    /// <summary>The state of task 0_0.</summary>
+    private string TaskDir => Path.Combine(AppDir, "0_0");
+
     /// <summary>A task's RocksDB store and the global stores' copy, as Streamiz lays them out.</summary>
     private void LeaveState()
     {
-        Directory.CreateDirectory(Path.Combine(AppDir, "0_0", "rocksdb", "subject-state"));
-        File.WriteAllText(Path.Combine(AppDir, "0_0", "rocksdb", "subject-state", "000001.sst"), "x");
-        Directory.CreateDirectory(Path.Combine(AppDir, "global"));
-        File.WriteAllText(Path.Combine(AppDir, "global", ".checkpoint"), "x");
+        var store = Directory.CreateDirectory(Path.Combine(TaskDir, "rocksdb", "subject-state")).FullName;
+        File.WriteAllText(Path.Combine(store, "000001.sst"), "x");
+        var global = Directory.CreateDirectory(Path.Combine(AppDir, "global")).FullName;
+        File.WriteAllText(Path.Combine(global, ".checkpoint"), "x");
     }
 
     private bool Start(bool exactlyOnce) => CleanShutdownMarker.PrepareForStart(stateDir, App, exactlyOnce, NullLogger.Instance);
@@ -34,7 +37,7 @@ public sealed class CleanShutdownMarkerTests : IDisposable
 
         Assert.True(Start(exactlyOnce: true));
 
-        Assert.False(Directory.Exists(Path.Combine(AppDir, "0_0")));
+        Assert.False(Directory.Exists(TaskDir));
         Assert.True(File.Exists(Path.Combine(AppDir, "global", ".checkpoint")));
     }
 
@@ -45,11 +48,11 @@ public sealed class CleanShutdownMarkerTests : IDisposable
         CleanShutdownMarker.MarkClean(stateDir, App);
 
         Assert.False(Start(exactlyOnce: true));
-        Assert.True(Directory.Exists(Path.Combine(AppDir, "0_0")));
+        Assert.True(Directory.Exists(TaskDir));
 
         // This run then crashes: no mark again.
         Assert.True(Start(exactlyOnce: true));
-        Assert.False(Directory.Exists(Path.Combine(AppDir, "0_0")));
+        Assert.False(Directory.Exists(TaskDir));
     }
 
     [Fact]
@@ -59,7 +62,7 @@ public sealed class CleanShutdownMarkerTests : IDisposable
 
         Assert.False(Start(exactlyOnce: false));
 
-        Assert.True(Directory.Exists(Path.Combine(AppDir, "0_0")));
+        Assert.True(Directory.Exists(TaskDir));
     }
 
     [Fact]

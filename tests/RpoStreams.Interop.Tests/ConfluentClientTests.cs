@@ -47,6 +47,9 @@ public sealed class ConfluentClientTests : IAsyncLifetime
         scheduledAt = new DateTime(2026, 3, 10, 9, 0, 0, DateTimeKind.Utc),
     };
 
+    /// <summary>The gate's reader of intents, over <paramref name="schemas"/>.</summary>
+    private static RecordDecoder<CallIntent> IntentDecoder(ISchemaRegistryClient schemas) => new(new RecordSerdes(schemas).CallIntent, 65536);
+
     [Fact]
     public async Task The_registry_client_reads_subjects_versions_schemas_and_the_level()
     {
@@ -89,8 +92,8 @@ public sealed class ConfluentClientTests : IAsyncLifetime
         // Nothing listens on the discard port of loopback: every request is refused.
         using var unreachable = SchemaRegistries.Create(new SchemaRegistrySettings { Url = "http://127.0.0.1:9" });
 
-        var unknown = new RecordDecoder<CallIntent>(new RecordSerdes(reachable).CallIntent, 65536).TryDecode(bytes, TopicNames.Intents, out var unknownError);
-        var outOfReach = Record.Exception(() => new RecordDecoder<CallIntent>(new RecordSerdes(unreachable).CallIntent, 65536).TryDecode(bytes, TopicNames.Intents, out _));
+        var unknown = IntentDecoder(reachable).TryDecode(bytes, TopicNames.Intents, out var unknownError);
+        var outOfReach = Record.Exception(() => IntentDecoder(unreachable).TryDecode(bytes, TopicNames.Intents, out _));
 
         Assert.Null(unknown);
         Assert.StartsWith("unknown schema id 2147483633", unknownError);
@@ -160,9 +163,9 @@ public sealed class ConfluentClientTests : IAsyncLifetime
         var bytes = await new AvroSerializer<GenericRecord>(client, new AvroSerializerConfig { AutoRegisterSchemas = true }).SerializeAsync(record, IntentContext);
 
         using var remote = SchemaRegistries.Create(new SchemaRegistrySettings { Url = registry.Url });
-        var overUrl = new RecordDecoder<CallIntent>(new RecordSerdes(remote).CallIntent, 65536).TryDecode(bytes, TopicNames.Intents, out var urlError);
+        var overUrl = IntentDecoder(remote).TryDecode(bytes, TopicNames.Intents, out var urlError);
         // The embedded gate reads through the very registry behind its endpoint.
-        var embedded = new RecordDecoder<CallIntent>(new RecordSerdes(registry.Ids).CallIntent, 65536).TryDecode(bytes, TopicNames.Intents, out var embeddedError);
+        var embedded = IntentDecoder(registry.Ids).TryDecode(bytes, TopicNames.Intents, out var embeddedError);
 
         Assert.Equal(TestSchemas.IdOf(TestSchemas.CallIntentV2), BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(1, 4)));
         Assert.Equal([1, 2], await client.GetSubjectVersionsAsync(TopicNames.Intents + "-value"));

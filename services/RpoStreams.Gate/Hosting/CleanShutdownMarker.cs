@@ -23,7 +23,7 @@ public static class CleanShutdownMarker
         var marker = Path.Combine(appDir, FileName);
         var hasState = Directory.Exists(appDir) && Directory.EnumerateFileSystemEntries(appDir).Any(e => Path.GetFileName(e) is not (FileName or GlobalDirectory));
         var clean = File.Exists(marker);
-        if (File.Exists(marker))
+        if (clean)
         {
             File.Delete(marker);
         }
