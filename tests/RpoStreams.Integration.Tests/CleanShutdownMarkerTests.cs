@@ -19,13 +19,16 @@ public sealed class CleanShutdownMarkerTests : IDisposable
     /// <summary>The state of task 0_0.</summary>
     private string TaskDir => Path.Combine(AppDir, "0_0");
 
+    /// <summary>The global stores' checkpoint.</summary>
+    private string GlobalCheckpoint => Path.Combine(AppDir, "global", ".checkpoint");
+
     /// <summary>A task's RocksDB store and the global stores' copy, as Streamiz lays them out.</summary>
     private void LeaveState()
     {
         var store = Directory.CreateDirectory(Path.Combine(TaskDir, "rocksdb", "subject-state")).FullName;
         File.WriteAllText(Path.Combine(store, "000001.sst"), "x");
-        var global = Directory.CreateDirectory(Path.Combine(AppDir, "global")).FullName;
-        File.WriteAllText(Path.Combine(global, ".checkpoint"), "x");
+        Directory.CreateDirectory(Path.GetDirectoryName(GlobalCheckpoint)!);
+        File.WriteAllText(GlobalCheckpoint, "x");
     }
 
     private bool Start(bool exactlyOnce) => CleanShutdownMarker.PrepareForStart(stateDir, App, exactlyOnce, NullLogger.Instance);
@@ -38,7 +41,7 @@ public sealed class CleanShutdownMarkerTests : IDisposable
         Assert.True(Start(exactlyOnce: true));
 
         Assert.False(Directory.Exists(TaskDir));
-        Assert.True(File.Exists(Path.Combine(AppDir, "global", ".checkpoint")));
+        Assert.True(File.Exists(GlobalCheckpoint));
     }
 
     [Fact]
@@ -70,7 +73,7 @@ public sealed class CleanShutdownMarkerTests : IDisposable
     {
         Assert.False(Start(exactlyOnce: true));
 
-        Directory.CreateDirectory(Path.Combine(AppDir, "global"));
+        Directory.CreateDirectory(Path.GetDirectoryName(GlobalCheckpoint)!);
         Assert.False(Start(exactlyOnce: true));
     }
 }

@@ -47,8 +47,8 @@ public sealed class ConfluentClientTests : IAsyncLifetime
         scheduledAt = new DateTime(2026, 3, 10, 9, 0, 0, DateTimeKind.Utc),
     };
 
-    /// <summary>The gate's reader of intents, over <paramref name="schemas"/>.</summary>
-    private static RecordDecoder<CallIntent> IntentDecoder(ISchemaRegistryClient schemas) => new(new RecordSerdes(schemas).CallIntent, 65536);
+    /// <summary>The gate's reader of intents, over <paramref name="schemas"/>, with its default record size limit.</summary>
+    private static RecordDecoder<CallIntent> IntentDecoder(ISchemaRegistryClient schemas) => new(new RecordSerdes(schemas).CallIntent, new RpoStreams.Gate.Topology.IntakeSettings().MaxRecordBytes);
 
     [Fact]
     public async Task The_registry_client_reads_subjects_versions_schemas_and_the_level()
