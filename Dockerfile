@@ -73,8 +73,8 @@ FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_TAG} AS runtime
 LABEL org.opencontainers.image.title="rpostreams" \
       org.opencontainers.image.description="RpoStreams gate (RPO do-not-call compliance gate for Kafka) and the rpo CLI"
 
-# Urls as well as ASPNETCORE_URLS: appsettings.json sets Urls to http://localhost:8080, and an
-# appsettings value beats the ASPNETCORE_-prefixed variables; a plain environment variable beats it.
+# Without a configured URL the gate listens on http://localhost:8080 only (GateHost); the image listens on
+# every interface (either variable alone is enough).
 # The image runs as Production (no ASPNETCORE_ENVIRONMENT), so the gate logs JSON lines (Logging__Format=text for text).
 # Memory: the gate's runtimeconfig caps the GC heap at 60 % of the container's memory limit
 # (System.GC.HeapHardLimitPercent), so give the container one (docker run --memory 2g, the Kubernetes

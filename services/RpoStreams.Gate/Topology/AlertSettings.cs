@@ -5,7 +5,7 @@ namespace RpoStreams.Gate.Topology;
 /// <summary>Alert thresholds (section <c>Alerts</c>).</summary>
 public sealed class AlertSettings
 {
-    /// <summary>CALL_WITHOUT_CLEARANCE fires when stream time passes an attempt's start by more than this.</summary>
+    /// <summary>CALL_WITHOUT_CLEARANCE fires when stream time passes an attempt's arrival by more than this.</summary>
     [Range(1, 86_400)]
     public int ClearanceGraceSeconds { get; set; } = 60;
 

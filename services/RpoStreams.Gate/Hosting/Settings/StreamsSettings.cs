@@ -51,7 +51,7 @@ public sealed class StreamsSettings
     [Range(100, 1_000_000)]
     public int MaxPollRestoringRecords { get; set; } = 10_000;
 
-    /// <summary>RocksDB block cache of the whole process, shared by every store (memtables add 8 MB per RocksDB store, tables' filters and indexes about 2 MB per million subjects).</summary>
+    /// <summary>RocksDB block cache of the whole process, shared by every store (memtables add two of 8 MB per RocksDB store, tables' filters and indexes about 2 MB per million subjects).</summary>
     [Range(16, 65_536)]
     public int RocksDbMemoryMb { get; set; } = 64;
 
