@@ -105,19 +105,20 @@ public sealed class StateRestoreTests
                 second.Add((Intent($"r2-cap-{u}", u, "ACME", at), Expected.Blocked(Reason.FREQUENCY_CAP)));
                 second.Add((Intent($"r2-other-{u}", u, "BETA", at), Expected.Allowed(Basis.NOT_REGISTERED)));
             }
-            Send(rig, second.Select(s => s.Intent).Concat(first.Select(f => f.Intent)));
+            // The first round's intents again, each before a second-round intent for its subject (same partition, read
+            // in order): a decision kept through the wipe is known, so a repeat gets no second decision.
+            Send(rig, first.Select(f => f.Intent).Concat(second.Select(s => s.Intent)));
             await Wait.UntilAsync(
-                () => second.All(s => watch.CountOf(s.Intent.intentId) >= 1) && first.All(f => watch.CountOf(f.Intent.intentId) >= 2),
-                watch.Changed, TimeSpan.FromSeconds(180), "second round decided and repeated intentIds answered", cancel,
+                () => second.All(s => watch.CountOf(s.Intent.intentId) >= 1),
+                watch.Changed, TimeSpan.FromSeconds(180), "second round decided", cancel,
                 state: () => $"{watch.Distinct} decided, {watch.Records} decision records");
             mismatches.AddRange(Mismatches(second, id => watch.DecisionsOf(id)[0]));
             foreach (var (intent, _) in first)
             {
-                var original = before[intent.intentId];
-                var again = watch.DecisionsOf(intent.intentId)[1];
-                if (!SameDecision(original, again))
+                if (watch.DecisionsOf(intent.intentId) is { Count: > 1 } all)
                 {
-                    mismatches.Add($"{intent.intentId} (repeated): first {Describe(original)} decided at {original.decidedAt:O}, after the wipe {Describe(again)} decided at {again.decidedAt:O}");
+                    var original = before[intent.intentId];
+                    mismatches.Add($"{intent.intentId} (repeated): decided again after the wipe ({all.Count} decisions; first {Describe(original)} at {original.decidedAt:O}, then {Describe(all[1])} at {all[1].decidedAt:O}), so its decision was not restored");
                 }
             }
             stopped = await gate.TerminateAsync(TimeSpan.FromSeconds(30));
@@ -185,10 +186,6 @@ public sealed class StateRestoreTests
             }
         }
     }
-
-    private static bool SameDecision(CallDecision a, CallDecision b) =>
-        a.intentId == b.intentId && a.outcome == b.outcome && a.reasons.SequenceEqual(b.reasons) && a.basis == b.basis
-        && a.decidedAt == b.decidedAt && a.decisionTime == b.decisionTime && a.subjectRef == b.subjectRef && a.policyVersion == b.policyVersion;
 
     private static string Describe(CallDecision d) => $"{d.outcome} [{string.Join(",", d.reasons)}] basis {d.basis?.ToString() ?? "-"}";
 

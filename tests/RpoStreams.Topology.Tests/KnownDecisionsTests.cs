@@ -8,7 +8,7 @@ using RpoStreams.Tests.Shared;
 
 namespace RpoStreams.Topology.Tests;
 
-/// <summary>What a subject's state keeps of a decision, and the bytes a repeat is answered with.</summary>
+/// <summary>What a subject's state keeps of a decision, and the bytes it is published with if a crash lost its first publication (development broker).</summary>
 public class KnownDecisionsTests
 {
     private static readonly RecordSerdes Serdes = RecordSerdes.Local();
@@ -16,7 +16,7 @@ public class KnownDecisionsTests
     private static readonly SerializationContext Context = new(MessageComponentType.Value, TopicNames.Decisions);
 
     [Fact]
-    public void A_repeat_is_answered_with_the_bytes_first_published_though_the_entry_keeps_fewer()
+    public void A_kept_decision_is_published_with_the_bytes_it_was_made_with_though_the_entry_keeps_fewer()
     {
         var random = new Random(20261203);
         for (var i = 0; i < 2_000; i++)

@@ -4,7 +4,7 @@ using RpoStreams.Cli.Replay;
 
 namespace RpoStreams.Topology.Tests;
 
-/// <summary>The public scenarios (copied from ../shared/scenarios) through the replay engine, compared as the shared check does.</summary>
+/// <summary>The public scenarios (copied from ../shared/scenarios) and our own through the replay engine, compared as the shared check does.</summary>
 public class ScenarioTests
 {
     public static TheoryData<string> Scenarios()

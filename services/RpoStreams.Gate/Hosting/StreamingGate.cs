@@ -45,7 +45,7 @@ public sealed class StreamingGate : IDisposable
             // Everything for the development broker is here and in PublishedDecisionCheck (docs/reliability.md).
             logger.LogWarning(
                 "The broker at {Bootstrap} is a development broker (librdkafka's mock cluster keeps no transactions): the gate runs at-least-once " +
-                "and, after a crash, checks calls.decisions.v1 so no intent is lost and a repeat carries the same decision",
+                "and, after a crash, checks calls.decisions.v1 so no intent is lost or decided twice",
                 bootstrap);
             emitted = new EmittedDecisionsView(clients, bootstrap, config.Streams.ApplicationId, loggers.CreateLogger<EmittedDecisionsView>());
             emitted.StartAndCatchUp(TimeSpan.FromMinutes(5));

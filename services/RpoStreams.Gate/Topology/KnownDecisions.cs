@@ -15,7 +15,7 @@ namespace RpoStreams.Gate.Topology;
 /// An entry keeps its decision without what the entry and its subject already hold: the intentId, the subjectRef
 /// (the key of the subject's state) and the intent's partition and offset (the entry's source). Those bytes are the
 /// decision's Confluent wire format with those four fields empty and magic byte 1 instead of 0; <see cref="Published"/>
-/// puts the fields back, so a repeat gets the bytes first published. The subject state is rewritten with every
+/// puts the fields back, so a decision kept but never published (a crash on the development broker) goes out as it was made. The subject state is rewritten with every
 /// decision and RocksDB compacts it again and again: the whole decision in each entry cost the full benchmark about
 /// a sixth of its gate CPU per decision (docs/performance.md). An entry written before holds the whole decision
 /// (magic byte 0) and is published as it is.

@@ -16,16 +16,13 @@ namespace RpoStreams.Gate.Topology;
 /// </summary>
 public sealed class PublishedDecisionCheck(IPublishedDecisions view, RecordSerdes serdes, long taskCreatedAt)
 {
-    /// <summary>A decision adopted from the topic, and whether the record read is a dialer's repeat (answered again) rather than a redelivery.</summary>
-    public sealed record Adopted(KnownDecision Known, bool Repeat);
-
     public bool WasPublished(string intentId) => view.FindPublished(intentId, taskCreatedAt) is not null;
 
     /// <summary>
     /// A decision published for this intent and this subject that local state lost in a crash: kept again, with
     /// its contact for the frequency cap, rather than decided a second time. Null when none was published.
     /// </summary>
-    public Adopted? Adopt(string intentId, string? subjectRef, SubjectEvent ev, Instant arrival, Instant streamTime, Instant keepContactsFrom, Duration window, ref SubjectState? state)
+    public KnownDecision? Adopt(string intentId, string? subjectRef, Instant arrival, Instant streamTime, Instant keepContactsFrom, Duration window, ref SubjectState? state)
     {
         if (view.FindPublished(intentId, taskCreatedAt) is not { } bytes)
         {
@@ -52,7 +49,6 @@ public sealed class PublishedDecisionCheck(IPublishedDecisions view, RecordSerde
         {
             state.contacts = SubjectStateRules.Record(state.contacts, decision.companyId, intentId, decision.decisionTime.ToInstant(), keepContactsFrom);
         }
-        var redelivered = decision.intentPartition == ev.sourcePartition && decision.intentOffset == ev.sourceOffset;
-        return new Adopted(known, Repeat: !redelivered);
+        return known;
     }
 }

@@ -177,24 +177,22 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         var state = subjects.Get(key);
         if (KnownDecisions.Find(state, intent.intentId, streamTime) is { } known)
         {
-            // Read again: a redelivery after a crash on the development broker publishes it only if that
-            // never happened; any other repeat of the intentId gets the first answer again, not counted.
+            // Decided already: exactly one decision per intent, so a dialer's repeat is not answered a second time
+            // (the first answer is on the topic) and not counted again. On the development broker the same record
+            // read again after a crash publishes the decision kept for it if that never happened.
             var redelivered = known.sourceOffset >= 0 && known.sourcePartition == ev.sourcePartition && known.sourceOffset == ev.sourceOffset;
-            if (!redelivered || published?.WasPublished(intent.intentId) == false)
+            if (redelivered && published?.WasPublished(intent.intentId) == false)
             {
                 Emit(PublishedOf(known, subjectRef), intent.intentId);
             }
             attempts.Resolve(intent.intentId, () => DecisionOf(known, subjectRef), DetectedAt());
             return;
         }
-        if (published?.Adopt(intent.intentId, subjectRef, ev, arrival, streamTime, KeepContactsFrom(), Duration.FromDays(options.Intake.IdempotenceDays), ref state) is { } adopted)
+        if (published?.Adopt(intent.intentId, subjectRef, arrival, streamTime, KeepContactsFrom(), Duration.FromDays(options.Intake.IdempotenceDays), ref state) is { } adopted)
         {
+            // Published before a crash, lost from local state: kept again, not published a second time.
             subjects.Put(key, state!);
-            if (adopted.Repeat)
-            {
-                Emit(PublishedOf(adopted.Known, subjectRef), intent.intentId);
-            }
-            attempts.Resolve(intent.intentId, () => DecisionOf(adopted.Known, subjectRef), DetectedAt());
+            attempts.Resolve(intent.intentId, () => DecisionOf(adopted, subjectRef), DetectedAt());
             return;
         }
 

@@ -17,9 +17,9 @@ namespace RpoStreams.Records
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class CallIntent : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""CallIntent"",""doc"":""A dialer asks to contact a subject (topic calls.intents.v1, any key). The gate answers with exactly one CallDecision."",""namespace"":""RpoStreams.Records"",""fields"":[{""name"":""intentId"",""doc"":""Unique per intent; a repeated intentId gets its first decision again."",""type"":""string""},{""name"":""companyId"",""doc"":""The principal that commissions the contact."",""type"":""string""},{""name"":""callCenterId"",""doc"":""The call centre that makes the contact."",""type"":""string""},{""name"":""campaignId"",""default"":null,""type"":[""null"",""string""]},{""name"":""channel"",""type"":{""type"":""enum"",""name"":""Channel"",""namespace"":""RpoStreams.Records"",""symbols"":[""PHONE"",""POSTAL_MAIL""]}},{""name"":""subject"",""doc"":""Phone number (PHONE) or postal address (POSTAL_MAIL)."",""type"":""string""},{""name"":""callerId"",""doc"":""The calling line identity that will be presented."",""default"":null,""type"":[""null"",""string""]},{""name"":""purpose"",""default"":""PROMOTIONAL"",""type"":{""type"":""enum"",""name"":""Purpose"",""namespace"":""RpoStreams.Records"",""symbols"":[""PROMOTIONAL"",""MARKET_RESEARCH"",""SERVICE""],""default"":""PROMOTIONAL""}},{""name"":""scheduledAt"",""doc"":""When the contact will be made: the decision time."",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""CallIntent"",""doc"":""A dialer asks to contact a subject (topic calls.intents.v1, any key). The gate answers with exactly one CallDecision."",""namespace"":""RpoStreams.Records"",""fields"":[{""name"":""intentId"",""doc"":""Unique per intent; a repeated intentId is not decided again (its first decision stands)."",""type"":""string""},{""name"":""companyId"",""doc"":""The principal that commissions the contact."",""type"":""string""},{""name"":""callCenterId"",""doc"":""The call centre that makes the contact."",""type"":""string""},{""name"":""campaignId"",""default"":null,""type"":[""null"",""string""]},{""name"":""channel"",""type"":{""type"":""enum"",""name"":""Channel"",""namespace"":""RpoStreams.Records"",""symbols"":[""PHONE"",""POSTAL_MAIL""]}},{""name"":""subject"",""doc"":""Phone number (PHONE) or postal address (POSTAL_MAIL)."",""type"":""string""},{""name"":""callerId"",""doc"":""The calling line identity that will be presented."",""default"":null,""type"":[""null"",""string""]},{""name"":""purpose"",""default"":""PROMOTIONAL"",""type"":{""type"":""enum"",""name"":""Purpose"",""namespace"":""RpoStreams.Records"",""symbols"":[""PROMOTIONAL"",""MARKET_RESEARCH"",""SERVICE""],""default"":""PROMOTIONAL""}},{""name"":""scheduledAt"",""doc"":""When the contact will be made: the decision time."",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}}]}");
         /// <summary>
-        /// Unique per intent; a repeated intentId gets its first decision again.
+        /// Unique per intent; a repeated intentId is not decided again (its first decision stands).
         /// </summary>
         private string _intentId;
         /// <summary>
@@ -53,7 +53,7 @@ namespace RpoStreams.Records
             }
         }
         /// <summary>
-        /// Unique per intent; a repeated intentId gets its first decision again.
+        /// Unique per intent; a repeated intentId is not decided again (its first decision stands).
         /// </summary>
         public string intentId
         {
