@@ -119,6 +119,23 @@ public class AlertTopologyTests
     }
 
     [Fact]
+    public void A_call_made_for_another_company_than_the_intent_cleared_is_a_call_without_clearance()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Intent(Intent("i-1", "+393482000001", Tuesday10));
+
+        // BETA's call centre dials ACME's cleared intent: ACME's clearance (its consents, its cap) is not BETA's.
+        gate.Attempt(Attempt("a-1", "i-1", "+393482000001", Tuesday10 + Duration.FromSeconds(5), company: "BETA"));
+        gate.Attempt(Attempt("a-2", "i-1", "+393482000001", Tuesday10 + Duration.FromSeconds(9)));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, alert.type);
+        Assert.Equal(("a-1", "BETA"), (alert.attemptId, alert.companyId));
+        Assert.Contains("ACME", alert.details, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unscrubbed_list_raises_one_warning_as_soon_as_twenty_intents_and_twenty_percent_rpo_blocks_hold()
     {
         using var gate = new GateHarness();

@@ -128,6 +128,11 @@ public sealed class AttemptAudit
         {
             raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, "The number dialled is not the one the intent was decided for."));
         }
+        else if (decision.companyId != p.companyId)
+        {
+            // Consents and caps are per company: a decision for one principal clears no call made for another.
+            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, $"The intent was decided for company {decision.companyId}, not for the company the call was made for."));
+        }
         else if (decision.outcome == Outcome.BLOCKED)
         {
             var reasons = string.Join(", ", decision.reasons);
