@@ -74,13 +74,13 @@ public sealed class GateHarness : IDisposable
     public string RefOf(string phone) =>
         Options.Hasher.RefOf(new NormalizedSubject(SubjectType.PHONE, SubjectNormalizer.TryNormalizePhone(phone, out var e164) ? e164 : throw new ArgumentException(phone)));
 
-    public void Consultation(Instant at, string feed = "feed-1") =>
-        Send(TopicNames.RegisterConsultations, feed, Serdes.RegisterConsultation, new RegisterConsultation { consultedAt = at.ToAvro(), feedId = feed }, at);
+    public void Consultation(Instant at, string feed = "feed-1", Instant? arrivedAt = null) =>
+        Send(TopicNames.RegisterConsultations, feed, Serdes.RegisterConsultation, new RegisterConsultation { consultedAt = at.ToAvro(), feedId = feed }, arrivedAt ?? at);
 
     public void Register(string subject, RegisterAction action, Instant effectiveAt, SubjectType type = SubjectType.PHONE, Instant? arrivedAt = null) =>
         Send(TopicNames.RegisterUpdates, subject, Serdes.RegisterUpdate, new RegisterUpdate { subject = subject, subjectType = type, action = action, effectiveAt = effectiveAt.ToAvro() }, arrivedAt ?? effectiveAt);
 
-    public void Consent(string subject, string company, ConsentAction action, ConsentBasis? basis, Instant at, Instant? contractEndedAt = null, SubjectType type = SubjectType.PHONE) =>
+    public void Consent(string subject, string company, ConsentAction action, ConsentBasis? basis, Instant at, Instant? contractEndedAt = null, SubjectType type = SubjectType.PHONE, Instant? arrivedAt = null) =>
         Send(TopicNames.Consents, subject, Serdes.ConsentEvent, new ConsentEvent
         {
             subject = subject,
@@ -90,7 +90,7 @@ public sealed class GateHarness : IDisposable
             basis = basis,
             at = at.ToAvro(),
             contractEndedAt = contractEndedAt?.ToAvro(),
-        }, at);
+        }, arrivedAt ?? at);
 
     /// <summary>Sends an intent; its record timestamp (arrival) is <paramref name="arrivedAt"/>, by default its scheduledAt.</summary>
     public void Intent(CallIntent intent, Instant? arrivedAt = null) =>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using NodaTime;
+using NodaTime.Testing;
 using RpoStreams.Contracts;
 using RpoStreams.Records;
 using static RpoStreams.Topology.Tests.Make;
@@ -82,6 +83,43 @@ public class IntakeTopologyTests
         gate.Raw(TopicNames.Intents, null, gate.Encode(gate.Serdes.CallIntent, intent, TopicNames.Intents), Tuesday10.ToDateTimeUtc());
 
         Assert.Empty(gate.DeadLetters());
+        Assert.Equal(Outcome.ALLOWED, gate.SingleDecision().outcome);
+    }
+
+    [Fact]
+    public void A_record_stamped_far_ahead_of_the_gate_clock_is_a_dead_letter_and_moves_no_clock()
+    {
+        var clock = new FakeClock(Tuesday10);
+        using var gate = new GateHarness(clock);
+        const string subject = "+393331112299";
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Intent(Intent("i-a", subject, Tuesday10), arrivedAt: Tuesday10);
+
+        // A consent from a producer whose clock says 2029: had it moved stream time, ACME's contact of today
+        // would be forgotten and its second call today allowed.
+        gate.Consent("+393331112200", "OTHER", ConsentAction.WITHDRAWN, null, Tuesday10, arrivedAt: Tuesday10 + Duration.FromDays(3 * 365));
+        gate.Intent(Intent("i-b", subject, Tuesday10 + Duration.FromHours(5)), arrivedAt: Tuesday10 + Duration.FromMinutes(59));
+
+        var dead = Assert.Single(gate.DeadLetters());
+        Assert.Equal(TopicNames.Consents, dead.topic);
+        Assert.Contains("Intake:MaxClockAheadMinutes", dead.error, StringComparison.Ordinal);
+        var decisions = gate.Decisions();
+        Assert.Equal(Outcome.ALLOWED, decisions[0].outcome);
+        Assert.Equal([Reason.FREQUENCY_CAP], decisions[1].reasons);
+    }
+
+    [Fact]
+    public void A_consultation_dated_after_its_own_record_does_not_count()
+    {
+        using var gate = new GateHarness();
+        // Dated nine months after it was sent (a mistyped date): counted, it would keep the register fresh until then.
+        gate.Consultation(Tuesday10 + Duration.FromDays(270), arrivedAt: Tuesday10 - Duration.FromDays(1));
+        gate.Intent(Intent("i-1", "+393331112298", Tuesday10));
+        Assert.Equal([Reason.REGISTER_STALE], gate.SingleDecision().reasons);
+
+        // A feed clock up to Intake:MaxClockAheadMinutes ahead is accepted.
+        gate.Consultation(Tuesday10 - Duration.FromMinutes(10), arrivedAt: Tuesday10 - Duration.FromMinutes(69));
+        gate.Intent(Intent("i-2", "+393331112298", Tuesday10));
         Assert.Equal(Outcome.ALLOWED, gate.SingleDecision().outcome);
     }
 

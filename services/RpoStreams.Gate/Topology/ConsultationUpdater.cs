@@ -59,6 +59,19 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
             DeadLetter(record, $"consultation: consultedAt {at} is outside the accepted range");
             return;
         }
+        if (record.Timestamp.UnixTimestampMs > 0 && Instant.FromUnixTimeMilliseconds(record.Timestamp.UnixTimestampMs) is var produced)
+        {
+            // A consultation dated ahead of its own report would count as fresh for as long: fail closed instead.
+            var ahead = options.Intake.AheadOfClock(produced, options.WallClock?.GetCurrentInstant())
+                ?? (at - produced > Duration.FromMinutes(options.Intake.MaxClockAheadMinutes)
+                    ? $"consultedAt {at} is more than {options.Intake.MaxClockAheadMinutes} minutes after the record was produced ({produced}): a consultation cannot be reported before it happens (Intake:MaxClockAheadMinutes)"
+                    : null);
+            if (ahead is not null)
+            {
+                DeadLetter(record, $"consultation: {ahead}");
+                return;
+            }
+        }
         var feed = string.IsNullOrEmpty(record.Key) ? consultation.feedId ?? "default" : record.Key;
         var current = reader.Read(feed);
         if (current == null || current.consultedAt <= consultation.consultedAt)

@@ -25,7 +25,24 @@ public sealed class IntakeSettings
     [Range(1, 36_500)]
     public int MaxPastSkewDays { get; set; } = 366;
 
-    /// <summary>An intentId seen again within this many days gets its first decision again.</summary>
+    /// <summary>
+    /// How far a producer's clock may run ahead of the gate's: a record timestamped later than the gate's clock plus
+    /// this is a dead letter (one wrong clock would otherwise move stream time ahead and make the gate forget
+    /// contacts and decisions), and so is a consultation dated this much after its record's timestamp.
+    /// </summary>
+    [Range(1, 10_080)]
+    public int MaxClockAheadMinutes { get; set; } = 60;
+
+    /// <summary>
+    /// Why a record timestamped <paramref name="produced"/> cannot be used when the gate's clock reads
+    /// <paramref name="now"/> (null in replay, where nothing reads a clock); null when it can.
+    /// </summary>
+    public string? AheadOfClock(Instant produced, Instant? now) =>
+        now is { } clock && produced - clock > Duration.FromMinutes(MaxClockAheadMinutes)
+            ? $"the record's timestamp {produced} is more than {MaxClockAheadMinutes} minutes ahead of the gate's clock (Intake:MaxClockAheadMinutes)"
+            : null;
+
+    /// <summary>An intentId seen again within this many days keeps its first decision and is not decided again.</summary>
     [Range(1, 365)]
     public int IdempotenceDays { get; set; } = 7;
 

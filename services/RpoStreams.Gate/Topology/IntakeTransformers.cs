@@ -153,6 +153,10 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
             return null;
         }
         var produced = Instant.FromUnixTimeMilliseconds(recordTimestamp.UnixTimestampMs);
+        if (Options.Intake.AheadOfClock(produced, Options.WallClock?.GetCurrentInstant()) is { } ahead)
+        {
+            return ahead;
+        }
         if (eventTime - produced > Duration.FromDays(Options.Intake.MaxFutureSkewDays))
         {
             return $"event time {eventTime} is more than {Options.Intake.MaxFutureSkewDays} days after the record was produced (Intake:MaxFutureSkewDays)";
