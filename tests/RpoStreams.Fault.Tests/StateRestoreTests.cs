@@ -105,12 +105,15 @@ public sealed class StateRestoreTests
                 second.Add((Intent($"r2-cap-{u}", u, "ACME", at), Expected.Blocked(Reason.FREQUENCY_CAP)));
                 second.Add((Intent($"r2-other-{u}", u, "BETA", at), Expected.Allowed(Basis.NOT_REGISTERED)));
             }
-            // The first round's intents again, each before a second-round intent for its subject (same partition, read
-            // in order): a decision kept through the wipe is known, so a repeat gets no second decision.
-            Send(rig, first.Select(f => f.Intent).Concat(second.Select(s => s.Intent)));
+            // The second round first (a restore that lost the contacts would let the capped calls through), then the
+            // first round's intents again, then one more intent per subject: each subject's records are read in order in
+            // its partition, so once the last ones are decided the repeats have been read. A decision kept through the
+            // wipe is known, so a repeat gets no second decision.
+            var subjects = registered.Concat(unregistered).ToList();
+            Send(rig, second.Select(s => s.Intent).Concat(first.Select(f => f.Intent)).Concat(subjects.Select(n => Intent($"r3-{n}", n, "GAMMA", at))));
             await Wait.UntilAsync(
-                () => second.All(s => watch.CountOf(s.Intent.intentId) >= 1),
-                watch.Changed, TimeSpan.FromSeconds(180), "second round decided", cancel,
+                () => second.All(s => watch.CountOf(s.Intent.intentId) >= 1) && subjects.All(n => watch.CountOf($"r3-{n}") >= 1),
+                watch.Changed, TimeSpan.FromSeconds(180), "second round and the last intents decided", cancel,
                 state: () => $"{watch.Distinct} decided, {watch.Records} decision records");
             mismatches.AddRange(Mismatches(second, id => watch.DecisionsOf(id)[0]));
             foreach (var (intent, _) in first)

@@ -3,6 +3,7 @@ using System.Text;
 using NodaTime;
 using NodaTime.Testing;
 using RpoStreams.Contracts;
+using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 using static RpoStreams.Topology.Tests.Make;
 
@@ -87,7 +88,7 @@ public class IntakeTopologyTests
     }
 
     [Fact]
-    public void A_record_stamped_far_ahead_of_the_gate_clock_is_a_dead_letter_and_moves_no_clock()
+    public void A_record_stamped_far_ahead_of_the_gate_clock_is_applied_but_moves_stream_time_only_to_the_limit()
     {
         var clock = new FakeClock(Tuesday10);
         using var gate = new GateHarness(clock);
@@ -95,17 +96,25 @@ public class IntakeTopologyTests
         gate.Consultation(Tuesday10 - Duration.FromDays(1));
         gate.Intent(Intent("i-a", subject, Tuesday10), arrivedAt: Tuesday10);
 
-        // A consent from a producer whose clock says 2029: had it moved stream time, ACME's contact of today
-        // would be forgotten and its second call today allowed.
-        gate.Consent("+393331112200", "OTHER", ConsentAction.WITHDRAWN, null, Tuesday10, arrivedAt: Tuesday10 + Duration.FromDays(3 * 365));
-        gate.Intent(Intent("i-b", subject, Tuesday10 + Duration.FromHours(5)), arrivedAt: Tuesday10 + Duration.FromMinutes(59));
+        // ACME's opt-out from a producer whose clock says 2029: applied (dropping it would fail open), but had it
+        // moved stream time to 2029, ACME's contact of today would be forgotten and its second call not capped.
+        gate.Consent(subject, "ACME", ConsentAction.WITHDRAWN, null, Tuesday10, arrivedAt: Tuesday10 + Duration.FromDays(3 * 365));
+        // BETA's call rewrites the subject's state, forgetting what stream time says is past.
+        gate.Intent(Intent("i-c", subject, Tuesday10 + Duration.FromHours(1), company: "BETA"), arrivedAt: Tuesday10 + Duration.FromMinutes(1));
+        gate.Intent(Intent("i-b", subject, Tuesday10 + Duration.FromHours(5)), arrivedAt: Tuesday10 + Duration.FromMinutes(2));
 
-        var dead = Assert.Single(gate.DeadLetters());
-        Assert.Equal(TopicNames.Consents, dead.topic);
-        Assert.Contains("Intake:MaxClockAheadMinutes", dead.error, StringComparison.Ordinal);
+        Assert.Empty(gate.DeadLetters());
         var decisions = gate.Decisions();
-        Assert.Equal(Outcome.ALLOWED, decisions[0].outcome);
-        Assert.Equal([Reason.FREQUENCY_CAP], decisions[1].reasons);
+        Assert.Equal([Outcome.ALLOWED, Outcome.ALLOWED], decisions.Take(2).Select(d => d.outcome));
+        Assert.Equal([Reason.COMPANY_OPT_OUT, Reason.FREQUENCY_CAP], decisions[2].reasons.Order());
+    }
+
+    [Fact]
+    public void Kafka_timestamps_past_the_years_the_gate_holds_are_not_times()
+    {
+        Assert.Null(IntakeSettings.InstantOf(new Confluent.Kafka.Timestamp(long.MaxValue, Confluent.Kafka.TimestampType.CreateTime)));
+        Assert.Null(IntakeSettings.InstantOf(new Confluent.Kafka.Timestamp(0, Confluent.Kafka.TimestampType.NotAvailable)));
+        Assert.Equal(Tuesday10, IntakeSettings.InstantOf(new Confluent.Kafka.Timestamp(Tuesday10.ToUnixTimeMilliseconds(), Confluent.Kafka.TimestampType.CreateTime)));
     }
 
     [Fact]

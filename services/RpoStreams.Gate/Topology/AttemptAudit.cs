@@ -124,7 +124,12 @@ public sealed class AttemptAudit
 
     private void Judge(PendingAttempt p, CallDecision decision, Instant detectedAt)
     {
-        if (decision.subjectRef != p.subjectRef)
+        if (decision.outcome == Outcome.BLOCKED)
+        {
+            var reasons = string.Join(", ", decision.reasons);
+            raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway."));
+        }
+        else if (decision.subjectRef != p.subjectRef)
         {
             raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, "The number dialled is not the one the intent was decided for."));
         }
@@ -132,11 +137,6 @@ public sealed class AttemptAudit
         {
             // Consents and caps are per company: a decision for one principal clears no call made for another.
             raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, $"The intent was decided for company {decision.companyId}, not for the company the call was made for."));
-        }
-        else if (decision.outcome == Outcome.BLOCKED)
-        {
-            var reasons = string.Join(", ", decision.reasons);
-            raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway."));
         }
         CheckHours(p, promotional: decision.purpose != Purpose.SERVICE, detectedAt);
     }

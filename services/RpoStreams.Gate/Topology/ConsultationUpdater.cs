@@ -59,18 +59,13 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
             DeadLetter(record, $"consultation: consultedAt {at} is outside the accepted range");
             return;
         }
-        if (record.Timestamp.UnixTimestampMs > 0 && Instant.FromUnixTimeMilliseconds(record.Timestamp.UnixTimestampMs) is var produced)
+        // A consultation dated after its own report would keep the register fresh for as long: fail closed instead.
+        // Checked against the record's timestamp, never the clock, so every instance and every restart agree.
+        var produced = IntakeSettings.InstantOf(record.Timestamp);
+        if (produced is { } sent && at - sent > Duration.FromMinutes(options.Intake.MaxClockAheadMinutes))
         {
-            // A consultation dated ahead of its own report would count as fresh for as long: fail closed instead.
-            var ahead = options.Intake.AheadOfClock(produced, options.WallClock?.GetCurrentInstant())
-                ?? (at - produced > Duration.FromMinutes(options.Intake.MaxClockAheadMinutes)
-                    ? $"consultedAt {at} is more than {options.Intake.MaxClockAheadMinutes} minutes after the record was produced ({produced}): a consultation cannot be reported before it happens (Intake:MaxClockAheadMinutes)"
-                    : null);
-            if (ahead is not null)
-            {
-                DeadLetter(record, $"consultation: {ahead}");
-                return;
-            }
+            DeadLetter(record, $"consultation: consultedAt {at} is more than {options.Intake.MaxClockAheadMinutes} minutes after the record was produced ({sent}): a consultation cannot be reported before it happens (Intake:MaxClockAheadMinutes)");
+            return;
         }
         var feed = string.IsNullOrEmpty(record.Key) ? consultation.feedId ?? "default" : record.Key;
         var current = reader.Read(feed);

@@ -27,19 +27,25 @@ public sealed class IntakeSettings
 
     /// <summary>
     /// How far a producer's clock may run ahead of the gate's: a record timestamped later than the gate's clock plus
-    /// this is a dead letter (one wrong clock would otherwise move stream time ahead and make the gate forget
-    /// contacts and decisions), and so is a consultation dated this much after its record's timestamp.
+    /// this arrives, for stream time, at that limit (one wrong clock would otherwise move stream time ahead and
+    /// make the gate forget today's contacts and decisions); a consultation dated this much after its own record
+    /// is a dead letter.
     /// </summary>
     [Range(1, 10_080)]
     public int MaxClockAheadMinutes { get; set; } = 60;
 
     /// <summary>
-    /// Why a record timestamped <paramref name="produced"/> cannot be used when the gate's clock reads
-    /// <paramref name="now"/> (null in replay, where nothing reads a clock); null when it can.
+    /// The arrival of a record timestamped <paramref name="produced"/>: its timestamp, but never later than the
+    /// gate's clock (<paramref name="now"/>; null in replay, where nothing reads a clock) plus <see cref="MaxClockAheadMinutes"/>.
     /// </summary>
-    public string? AheadOfClock(Instant produced, Instant? now) =>
-        now is { } clock && produced - clock > Duration.FromMinutes(MaxClockAheadMinutes)
-            ? $"the record's timestamp {produced} is more than {MaxClockAheadMinutes} minutes ahead of the gate's clock (Intake:MaxClockAheadMinutes)"
+    public Instant ArrivalOf(Instant produced, Instant? now) =>
+        now is { } clock && produced - clock > Duration.FromMinutes(MaxClockAheadMinutes) ? clock + Duration.FromMinutes(MaxClockAheadMinutes) : produced;
+
+    /// <summary>A Kafka record timestamp as an instant; null when there is none or it lies outside the years NodaTime holds.</summary>
+    public static Instant? InstantOf(Confluent.Kafka.Timestamp timestamp) =>
+        timestamp.Type != Confluent.Kafka.TimestampType.NotAvailable && timestamp.UnixTimestampMs > 0
+            && timestamp.UnixTimestampMs <= Instant.MaxValue.ToUnixTimeMilliseconds()
+            ? Instant.FromUnixTimeMilliseconds(timestamp.UnixTimestampMs)
             : null;
 
     /// <summary>An intentId seen again within this many days keeps its first decision and is not decided again.</summary>

@@ -152,10 +152,9 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         {
             return null;
         }
-        var produced = Instant.FromUnixTimeMilliseconds(recordTimestamp.UnixTimestampMs);
-        if (Options.Intake.AheadOfClock(produced, Options.WallClock?.GetCurrentInstant()) is { } ahead)
+        if (IntakeSettings.InstantOf(recordTimestamp) is not { } produced)
         {
-            return ahead;
+            return $"the record's timestamp ({recordTimestamp.UnixTimestampMs} ms) is not a time the gate can hold";
         }
         if (eventTime - produced > Duration.FromDays(Options.Intake.MaxFutureSkewDays))
         {

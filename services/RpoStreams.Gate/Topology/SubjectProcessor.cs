@@ -92,8 +92,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         {
             return null;
         }
-        var arrival = record.Timestamp.UnixTimestampMs > 0
-            ? Instant.FromUnixTimeMilliseconds(record.Timestamp.UnixTimestampMs)
+        var arrival = IntakeSettings.InstantOf(record.Timestamp) is { } produced
+            ? options.Intake.ArrivalOf(produced, options.WallClock?.GetCurrentInstant())
             : ev.eventTime.ToInstant();
         if (arrival > streamTime)
         {
