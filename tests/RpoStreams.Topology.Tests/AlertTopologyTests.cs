@@ -136,6 +136,20 @@ public class AlertTopologyTests
     }
 
     [Fact]
+    public void A_blocked_intent_dialled_for_another_company_is_a_call_after_block()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register("+393482000002", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(3));
+        gate.Intent(Intent("i-1", "+393482000002", Tuesday10));
+
+        gate.Attempt(Attempt("a-1", "i-1", "+393482000002", Tuesday10 + Duration.FromSeconds(5), company: "BETA"));
+
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal((AlertType.CALL_AFTER_BLOCK, "BETA"), (alert.type, alert.companyId));
+    }
+
+    [Fact]
     public void Unscrubbed_list_raises_one_warning_as_soon_as_twenty_intents_and_twenty_percent_rpo_blocks_hold()
     {
         using var gate = new GateHarness();

@@ -95,6 +95,9 @@ public class IntakeTopologyTests
         const string subject = "+393331112299";
         gate.Consultation(Tuesday10 - Duration.FromDays(1));
         gate.Intent(Intent("i-a", subject, Tuesday10), arrivedAt: Tuesday10);
+        // Two attempts waiting for intents not decided yet, their 60 s of grace ending 4 and 5.5 minutes ahead.
+        gate.Attempt(Attempt("a-1", "i-later-1", "+393331112288", Tuesday10 + Duration.FromMinutes(3)));
+        gate.Attempt(Attempt("a-2", "i-later-2", "+393331112288", Tuesday10 + Duration.FromSeconds(270)));
 
         // ACME's opt-out from a producer whose clock says 2029: applied (dropping it would fail open), but had it
         // moved stream time to 2029, ACME's contact of today would be forgotten and its second call not capped.
@@ -107,6 +110,8 @@ public class IntakeTopologyTests
         var decisions = gate.Decisions();
         Assert.Equal([Outcome.ALLOWED, Outcome.ALLOWED], decisions.Take(2).Select(d => d.outcome));
         Assert.Equal([Reason.COMPANY_OPT_OUT, Reason.FREQUENCY_CAP], decisions[2].reasons.Order());
+        // Stream time went to the clock plus Intake:MaxClockAheadMinutes (5), past the first grace, not the second.
+        Assert.Equal("a-1", Assert.Single(gate.Alerts()).attemptId);
     }
 
     [Fact]
@@ -126,8 +131,8 @@ public class IntakeTopologyTests
         gate.Intent(Intent("i-1", "+393331112298", Tuesday10));
         Assert.Equal([Reason.REGISTER_STALE], gate.SingleDecision().reasons);
 
-        // A feed clock up to Intake:MaxClockAheadMinutes ahead is accepted.
-        gate.Consultation(Tuesday10 - Duration.FromMinutes(10), arrivedAt: Tuesday10 - Duration.FromMinutes(69));
+        // A feed clock up to Intake:MaxClockAheadMinutes (5) ahead is accepted.
+        gate.Consultation(Tuesday10 - Duration.FromMinutes(10), arrivedAt: Tuesday10 - Duration.FromMinutes(14));
         gate.Intent(Intent("i-2", "+393331112298", Tuesday10));
         Assert.Equal(Outcome.ALLOWED, gate.SingleDecision().outcome);
     }

@@ -124,14 +124,15 @@ public sealed class AttemptAudit
 
     private void Judge(PendingAttempt p, CallDecision decision, Instant detectedAt)
     {
-        if (decision.outcome == Outcome.BLOCKED)
+        // Another number than the intent's is judged as if the intent were unknown (an attempt is found by its number).
+        if (decision.subjectRef != p.subjectRef)
+        {
+            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, "The number dialled is not the one the intent was decided for."));
+        }
+        else if (decision.outcome == Outcome.BLOCKED)
         {
             var reasons = string.Join(", ", decision.reasons);
             raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway."));
-        }
-        else if (decision.subjectRef != p.subjectRef)
-        {
-            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, "The number dialled is not the one the intent was decided for."));
         }
         else if (decision.companyId != p.companyId)
         {

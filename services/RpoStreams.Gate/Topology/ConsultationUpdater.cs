@@ -60,8 +60,9 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
             return;
         }
         // A consultation dated after its own report would keep the register fresh for as long: fail closed instead.
-        // Checked against the record's timestamp, never the clock, so every instance and every restart agree.
-        var produced = IntakeSettings.InstantOf(record.Timestamp);
+        // Checked against the record's timestamp, not the clock, so every instance and every restart agree; the
+        // clock only for a record without a timestamp.
+        var produced = IntakeSettings.InstantOf(record.Timestamp) ?? options.WallClock?.GetCurrentInstant();
         if (produced is { } sent && at - sent > Duration.FromMinutes(options.Intake.MaxClockAheadMinutes))
         {
             DeadLetter(record, $"consultation: consultedAt {at} is more than {options.Intake.MaxClockAheadMinutes} minutes after the record was produced ({sent}): a consultation cannot be reported before it happens (Intake:MaxClockAheadMinutes)");

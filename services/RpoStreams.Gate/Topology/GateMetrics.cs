@@ -20,6 +20,7 @@ public sealed class GateMetrics : IDisposable
     private readonly Counter<long> alerts;
     private readonly Counter<long> deadLetters;
     private readonly Counter<long> relocated;
+    private readonly Counter<long> arrivalCapped;
     private readonly Histogram<double> latency;
 
     public GateMetrics(IMeterFactory? factory = null)
@@ -28,6 +29,8 @@ public sealed class GateMetrics : IDisposable
         decisions = meter.CreateCounter<long>("rpo_decisions_total", description: "Decisions published, by outcome and reason (a BLOCKED decision counts once per reason)");
         alerts = meter.CreateCounter<long>("rpo_alerts_total", description: "Compliance alerts raised, by type");
         deadLetters = meter.CreateCounter<long>("rpo_deadletters_total", description: "Unreadable input records sent to the dead-letter topic, by source topic");
+        arrivalCapped = meter.CreateCounter<long>(
+            "rpo_arrival_capped_total", description: "Input records stamped further ahead of the gate's clock than Intake:MaxClockAheadMinutes, by event kind: a producer clock to fix");
         relocated = meter.CreateCounter<long>(
             "rpo_input_relocated_total",
             description: "Input records read outside their subject's partition (not keyed by the normalized subject, or not partitioned with murmur2), which took one extra hop through the subject-events topic, by source topic");
@@ -83,6 +86,8 @@ public sealed class GateMetrics : IDisposable
         Interlocked.Increment(ref relocatedCount);
         relocated.Add(1, new KeyValuePair<string, object?>("topic", topic));
     }
+
+    public void ArrivalCapped(string kind) => arrivalCapped.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void DeadLettered(string topic) => deadLetters.Add(1, new KeyValuePair<string, object?>("topic", topic));
 

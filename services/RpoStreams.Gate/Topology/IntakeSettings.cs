@@ -32,14 +32,20 @@ public sealed class IntakeSettings
     /// is a dead letter.
     /// </summary>
     [Range(1, 10_080)]
-    public int MaxClockAheadMinutes { get; set; } = 60;
+    public int MaxClockAheadMinutes { get; set; } = 5;
 
     /// <summary>
     /// The arrival of a record timestamped <paramref name="produced"/>: its timestamp, but never later than the
     /// gate's clock (<paramref name="now"/>; null in replay, where nothing reads a clock) plus <see cref="MaxClockAheadMinutes"/>.
     /// </summary>
-    public Instant ArrivalOf(Instant produced, Instant? now) =>
-        now is { } clock && produced - clock > Duration.FromMinutes(MaxClockAheadMinutes) ? clock + Duration.FromMinutes(MaxClockAheadMinutes) : produced;
+    public Instant ArrivalOf(Instant produced, Instant? now) => ArrivalOf(produced, now, out _);
+
+    /// <inheritdoc cref="ArrivalOf(Instant, Instant?)"/>
+    public Instant ArrivalOf(Instant produced, Instant? now, out bool capped)
+    {
+        capped = now is { } clock && produced - clock > Duration.FromMinutes(MaxClockAheadMinutes);
+        return capped ? now!.Value + Duration.FromMinutes(MaxClockAheadMinutes) : produced;
+    }
 
     /// <summary>A Kafka record timestamp as an instant; null when there is none or it lies outside the years NodaTime holds.</summary>
     public static Instant? InstantOf(Confluent.Kafka.Timestamp timestamp) =>

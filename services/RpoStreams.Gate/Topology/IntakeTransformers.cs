@@ -152,10 +152,12 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         {
             return null;
         }
-        if (IntakeSettings.InstantOf(recordTimestamp) is not { } produced)
+        if (IntakeSettings.InstantOf(recordTimestamp) is not { } stamped)
         {
             return $"the record's timestamp ({recordTimestamp.UnixTimestampMs} ms) is not a time the gate can hold";
         }
+        // Compared with the arrival the subject task will give it, capped as there.
+        var produced = Options.Intake.ArrivalOf(stamped, Options.WallClock?.GetCurrentInstant());
         if (eventTime - produced > Duration.FromDays(Options.Intake.MaxFutureSkewDays))
         {
             return $"event time {eventTime} is more than {Options.Intake.MaxFutureSkewDays} days after the record was produced (Intake:MaxFutureSkewDays)";

@@ -13,7 +13,8 @@ namespace RpoStreams.Gate.Topology;
 /// DECIDE and AUDIT for the subjects of one partition: applies register updates and consents to each
 /// subject's state, answers each intent once with <see cref="CallPolicy.Decide"/> at its decision time,
 /// and judges attempts (<see cref="AttemptAudit"/>). Everything that waits or forgets follows this task's
-/// stream time: the greatest arrival time (Kafka record timestamp) it has read.
+/// stream time: the greatest arrival time (Kafka record timestamp, at most Intake:MaxClockAheadMinutes ahead of the
+/// gate's clock) it has read.
 /// </summary>
 public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string, GateOutput>
 {
@@ -92,9 +93,14 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         {
             return null;
         }
-        var arrival = IntakeSettings.InstantOf(record.Timestamp) is { } produced
-            ? options.Intake.ArrivalOf(produced, options.WallClock?.GetCurrentInstant())
-            : ev.eventTime.ToInstant();
+        // The record's timestamp (without one, its event time), but never further ahead of the gate's clock than
+        // Intake:MaxClockAheadMinutes: one wrong producer clock must not make this task forget what it knows.
+        var arrival = options.Intake.ArrivalOf(
+            IntakeSettings.InstantOf(record.Timestamp) ?? ev.eventTime.ToInstant(), options.WallClock?.GetCurrentInstant(), out var capped);
+        if (capped)
+        {
+            options.Metrics?.ArrivalCapped(ev.kind.ToString());
+        }
         if (arrival > streamTime)
         {
             streamTime = arrival;
