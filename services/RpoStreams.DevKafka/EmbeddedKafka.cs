@@ -96,6 +96,17 @@ public sealed partial class EmbeddedKafka : IDisposable
     }
 
     /// <summary>
+    /// Makes the broker answer the next <paramref name="count"/> requests of one API (<paramref name="apiKey"/>, Kafka's
+    /// number for it: 8 is OffsetCommit) with <paramref name="error"/> (Kafka's error code), whichever client sends them.
+    /// For tests of how clients take a broker's refusal.
+    /// </summary>
+    public void FailNextRequests(short apiKey, int error, int count = 1)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        Native.rd_kafka_mock_push_request_errors_array(cluster, apiKey, (UIntPtr)count, Enumerable.Repeat(error, count).ToArray());
+    }
+
+    /// <summary>
     /// Deletes the records of one partition before <paramref name="beforeOffset"/>, as Kafka's DeleteRecords does: the
     /// log then starts there. The embedded broker finds a fetch's position by walking a partition's batches from the
     /// oldest, so a long log makes every fetch behind its end cost more; a tool that knows what was read can keep it short.
@@ -252,5 +263,8 @@ public sealed partial class EmbeddedKafka : IDisposable
 
         [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr mcluster, int delayMs);
+
+        [LibraryImport(Lib)]
+        public static partial void rd_kafka_mock_push_request_errors_array(IntPtr mcluster, short apiKey, UIntPtr count, int[] errors);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
@@ -28,11 +29,17 @@ public sealed class RunningGate : IDisposable
         Metrics = metrics;
     }
 
+    /// <summary>The gates' logs: none, unless RPO_TEST_LOG names a file to append them to (a failing test's story).</summary>
+    private static readonly ILoggerFactory Loggers = System.Environment.GetEnvironmentVariable("RPO_TEST_LOG") is { Length: > 0 } path
+        ? LoggerFactory.Create(b => b.AddProvider(new FileLogs(path)).SetMinimumLevel(LogLevel.Information))
+        : NullLoggerFactory.Instance;
+
     public GateConfiguration Config { get; }
 
     public GateMetrics Metrics { get; }
 
-    public static async Task<RunningGate> StartAsync(string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker = false)
+    public static async Task<RunningGate> StartAsync(
+        string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker = false, Action<StreamsSettings>? streams = null)
     {
         var config = new GateConfiguration
         {
@@ -41,6 +48,7 @@ public sealed class RunningGate : IDisposable
             Subjects = new SubjectSettings { HashSecret = HashSecret },
             Development = true,
         };
+        streams?.Invoke(config.Streams);
         var metrics = new GateMetrics();
         StreamingGate? gate = null;
         TaskCompletionSource running = null!;
@@ -50,7 +58,7 @@ public sealed class RunningGate : IDisposable
             // As the service starts it (GateService), a start lost to Streamiz's global-store race tried again.
             started = await StreamingGate.StartAsync(() =>
             {
-                gate = new StreamingGate(config, bootstrap, developmentBroker, RecordSerdes.Local(), metrics, KafkaClientFactory.Unconfigured, NullLoggerFactory.Instance);
+                gate = new StreamingGate(config, bootstrap, developmentBroker, RecordSerdes.Local(), metrics, KafkaClientFactory.Unconfigured, Loggers);
                 var state = running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 gate.Stream.StateChanged += (_, now) =>
                 {

@@ -96,6 +96,10 @@ public sealed class TestBroker : IAsyncDisposable
     private static void Say(string kind, string bootstrap) =>
         TestContext.Current.SendDiagnosticMessage($"Kafka for this test: {kind} at {bootstrap}");
 
+    /// <summary>The embedded broker answers the next <paramref name="count"/> requests of one Kafka API with <paramref name="error"/>.</summary>
+    public void FailNextRequests(short apiKey, ErrorCode error, int count = 1) =>
+        (embedded ?? throw new InvalidOperationException($"only the embedded broker takes injected errors, not the {Kind} one")).FailNextRequests(apiKey, (int)error, count);
+
     public async ValueTask DisposeAsync()
     {
         embedded?.Dispose();

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using RpoStreams.Gate.Topology;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Kafka;
 using Streamiz.Kafka.Net.Metrics;
@@ -8,11 +10,14 @@ namespace RpoStreams.Gate.Hosting;
 
 /// <summary>
 /// The Kafka clients Streamiz builds for the gate: Streamiz's own, but for the global store's consumer
-/// (register consultations, a few records a day), which is an <see cref="IdleGlobalConsumer"/>.
+/// (register consultations, a few records a day), which is an <see cref="IdleGlobalConsumer"/>, and with the stream
+/// threads' rebalance listener behind a <see cref="RevocationGuard"/>.
 /// </summary>
-public sealed class GateKafkaSupplier(IStreamConfig config) : IKafkaSupplier
+public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics = null) : IKafkaSupplier
 {
     private readonly DefaultKafkaClientSupplier clients = new(new KafkaLoggerAdapter(config), config);
+    private readonly ILogger logger = (config.Logger ?? NullLoggerFactory.Instance).CreateLogger<RevocationGuard>();
+    private readonly bool atLeastOnce = config.Guarantee == ProcessingGuarantee.AT_LEAST_ONCE;
 
     public StreamMetricsRegistry MetricsRegistry
     {
@@ -22,8 +27,12 @@ public sealed class GateKafkaSupplier(IStreamConfig config) : IKafkaSupplier
 
     public IAdminClient GetAdmin(AdminClientConfig config) => clients.GetAdmin(config);
 
-    public IConsumer<byte[], byte[]> GetConsumer(ConsumerConfig config, IConsumerRebalanceListener rebalanceListener) =>
-        clients.GetConsumer(config, rebalanceListener);
+    public IConsumer<byte[], byte[]> GetConsumer(ConsumerConfig config, IConsumerRebalanceListener rebalanceListener)
+    {
+        var guard = new RevocationGuard(rebalanceListener, metrics, logger);
+        var consumer = clients.GetConsumer(config, guard);
+        return atLeastOnce ? new RevocationCommitConsumer(consumer, guard) : consumer;
+    }
 
     public IProducer<byte[], byte[]> GetProducer(ProducerConfig config) => clients.GetProducer(config);
 
@@ -41,7 +50,7 @@ public sealed class GateKafkaSupplier(IStreamConfig config) : IKafkaSupplier
 /// assigned (the global consumer is assigned its partitions, never subscribed to a group), and a seek made before
 /// librdkafka has applied the assignment it follows is tried again rather than failing the start.
 /// </summary>
-public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeSpan? idleWait = null) : IConsumer<byte[], byte[]>
+public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeSpan? idleWait = null) : DelegatingConsumer(consumer)
 {
     /// <summary>The longest wait of a poll after an empty one, unless given.</summary>
     public static readonly TimeSpan DefaultIdleWait = TimeSpan.FromMilliseconds(100);
@@ -54,104 +63,92 @@ public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeS
     private List<TopicPartition> assigned = [];
     private bool idle;
 
-    public Handle Handle => consumer.Handle;
+    public override List<TopicPartition> Assignment => [.. Volatile.Read(ref assigned)];
 
-    public string Name => consumer.Name;
-
-    public string MemberId => consumer.MemberId;
-
-    public List<TopicPartition> Assignment => [.. Volatile.Read(ref assigned)];
-
-    public List<string> Subscription => consumer.Subscription;
-
-    public IConsumerGroupMetadata ConsumerGroupMetadata => consumer.ConsumerGroupMetadata;
-
-    public ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout)
+    public override ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout)
     {
-        var result = consumer.Consume(idle && timeout < idleWait ? idleWait : timeout);
+        var result = Inner.Consume(idle && timeout < idleWait ? idleWait : timeout);
         idle = result is null;
         return result!;
     }
 
-    public ConsumeResult<byte[], byte[]> Consume(int millisecondsTimeout) => Consume(TimeSpan.FromMilliseconds(millisecondsTimeout));
+    public override ConsumeResult<byte[], byte[]> Consume(int millisecondsTimeout) => Consume(TimeSpan.FromMilliseconds(millisecondsTimeout));
 
-    public ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default)
+    public override ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default)
     {
-        var result = consumer.Consume(cancellationToken);
+        var result = Inner.Consume(cancellationToken);
         idle = result is null;
         return result!;
     }
 
-    public void Assign(TopicPartition partition)
+    public override void Assign(TopicPartition partition)
     {
-        consumer.Assign(partition);
+        Inner.Assign(partition);
         Assigned([partition]);
     }
 
-    public void Assign(TopicPartitionOffset partition)
+    public override void Assign(TopicPartitionOffset partition)
     {
-        consumer.Assign(partition);
+        Inner.Assign(partition);
         Assigned([partition.TopicPartition]);
     }
 
-    public void Assign(IEnumerable<TopicPartitionOffset> partitions)
+    public override void Assign(IEnumerable<TopicPartitionOffset> partitions)
     {
         var list = partitions.ToList();
-        consumer.Assign(list);
+        Inner.Assign(list);
         Assigned(list.Select(p => p.TopicPartition));
     }
 
-    public void Assign(IEnumerable<TopicPartition> partitions)
+    public override void Assign(IEnumerable<TopicPartition> partitions)
     {
         var list = partitions.ToList();
-        consumer.Assign(list);
+        Inner.Assign(list);
         Assigned(list);
     }
 
-    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions)
+    public override void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions)
     {
         var list = partitions.ToList();
-        consumer.IncrementalAssign(list);
+        Inner.IncrementalAssign(list);
         Assigned(current => [.. current, .. list.Select(p => p.TopicPartition)]);
     }
 
-    public void IncrementalAssign(IEnumerable<TopicPartition> partitions)
+    public override void IncrementalAssign(IEnumerable<TopicPartition> partitions)
     {
         var list = partitions.ToList();
-        consumer.IncrementalAssign(list);
+        Inner.IncrementalAssign(list);
         Assigned(current => [.. current, .. list]);
     }
 
-    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions)
+    public override void IncrementalUnassign(IEnumerable<TopicPartition> partitions)
     {
         var list = partitions.ToList();
-        consumer.IncrementalUnassign(list);
+        Inner.IncrementalUnassign(list);
         Assigned(current => current.Except(list));
     }
 
-    public void Unassign()
+    public override void Unassign()
     {
-        consumer.Unassign();
+        Inner.Unassign();
         Assigned([]);
     }
 
-    public void Subscribe(IEnumerable<string> topics) => throw NotAssigned();
+    public override void Subscribe(IEnumerable<string> topics) => throw NotAssigned();
 
-    public void Subscribe(string topic) => throw NotAssigned();
-
-    public void Unsubscribe() => consumer.Unsubscribe();
+    public override void Subscribe(string topic) => throw NotAssigned();
 
     /// <summary>Raised each time a seek finds its partition not yet assigned, before it is tried again.</summary>
     internal event Action? SeekRefused;
 
-    public void Seek(TopicPartitionOffset tpo)
+    public override void Seek(TopicPartitionOffset tpo)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
             try
             {
-                consumer.Seek(tpo);
+                Inner.Seek(tpo);
                 return;
             }
             catch (KafkaException e) when (e.Error.Code is ErrorCode.Local_State or ErrorCode.Local_UnknownPartition && clock.Elapsed < SeekPatience)
@@ -163,41 +160,6 @@ public sealed class IdleGlobalConsumer(IConsumer<byte[], byte[]> consumer, TimeS
             }
         }
     }
-
-    public void StoreOffset(ConsumeResult<byte[], byte[]> result) => consumer.StoreOffset(result);
-
-    public void StoreOffset(TopicPartitionOffset offset) => consumer.StoreOffset(offset);
-
-    public List<TopicPartitionOffset> Commit() => consumer.Commit();
-
-    public void Commit(IEnumerable<TopicPartitionOffset> offsets) => consumer.Commit(offsets);
-
-    public void Commit(ConsumeResult<byte[], byte[]> result) => consumer.Commit(result);
-
-    public void Pause(IEnumerable<TopicPartition> partitions) => consumer.Pause(partitions);
-
-    public void Resume(IEnumerable<TopicPartition> partitions) => consumer.Resume(partitions);
-
-    public List<TopicPartitionOffset> Committed(TimeSpan timeout) => consumer.Committed(timeout);
-
-    public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) => consumer.Committed(partitions, timeout);
-
-    public Offset Position(TopicPartition partition) => consumer.Position(partition);
-
-    public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) =>
-        consumer.OffsetsForTimes(timestampsToSearch, timeout);
-
-    public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) => consumer.GetWatermarkOffsets(topicPartition);
-
-    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => consumer.QueryWatermarkOffsets(topicPartition, timeout);
-
-    public int AddBrokers(string brokers) => consumer.AddBrokers(brokers);
-
-    public void SetSaslCredentials(string username, string password) => consumer.SetSaslCredentials(username, password);
-
-    public void Close() => consumer.Close();
-
-    public void Dispose() => consumer.Dispose();
 
     private void Assigned(IEnumerable<TopicPartition> partitions) => Assigned(_ => partitions);
 

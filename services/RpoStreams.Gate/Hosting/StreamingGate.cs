@@ -54,7 +54,7 @@ public sealed class StreamingGate : IDisposable
         Options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, ownership, emitted, ExactlyOnce);
         var streamConfig = GateStreamConfig.Create(config, bootstrap, ExactlyOnce, loggers);
         tune?.Invoke(streamConfig);
-        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig, new GateKafkaSupplier(streamConfig));
+        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig, new GateKafkaSupplier(streamConfig, metrics));
     }
 
     /// <summary>True on Kafka under Streams:Guarantee=ExactlyOnce; false at-least-once and on a development broker.</summary>

@@ -21,6 +21,7 @@ public sealed class GateMetrics : IDisposable
     private readonly Counter<long> deadLetters;
     private readonly Counter<long> relocated;
     private readonly Counter<long> arrivalCapped;
+    private readonly Counter<long> revocationsFailed;
     private readonly Histogram<double> latency;
 
     public GateMetrics(IMeterFactory? factory = null)
@@ -31,6 +32,9 @@ public sealed class GateMetrics : IDisposable
         deadLetters = meter.CreateCounter<long>("rpo_deadletters_total", description: "Unreadable input records sent to the dead-letter topic, by source topic");
         arrivalCapped = meter.CreateCounter<long>(
             "rpo_arrival_capped_total", description: "Input records stamped further ahead of the gate's clock than Intake:MaxClockAheadMinutes, by event kind: a producer clock to fix");
+        revocationsFailed = meter.CreateCounter<long>(
+            "rpo_revocations_failed_total",
+            description: "Rebalances in which a stream thread failed to give up partitions, by outcome: offsets-not-committed (at-least-once: the next owner reads again from the last commit) or thread-stopped (its tasks closed as lost, its partitions taken over by the other threads)");
         relocated = meter.CreateCounter<long>(
             "rpo_input_relocated_total",
             description: "Input records read outside their subject's partition (not keyed by the normalized subject, or not partitioned with murmur2), which took one extra hop through the subject-events topic, by source topic");
@@ -88,6 +92,17 @@ public sealed class GateMetrics : IDisposable
     }
 
     public void ArrivalCapped(string kind) => arrivalCapped.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>Rebalances in which a stream thread of this instance failed to give up partitions.</summary>
+    public long RevocationFailures => Interlocked.Read(ref revocationFailures);
+
+    private long revocationFailures;
+
+    public void RevocationFailed(string outcome)
+    {
+        Interlocked.Increment(ref revocationFailures);
+        revocationsFailed.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    }
 
     public void DeadLettered(string topic) => deadLetters.Add(1, new KeyValuePair<string, object?>("topic", topic));
 

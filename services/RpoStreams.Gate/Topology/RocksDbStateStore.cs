@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using RocksDbSharp;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Crosscutting;
@@ -82,8 +83,63 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
 
     public void Init(ProcessorContext context, IStateStore root)
     {
-        Open(Path.Combine(context.StateDir, "rocksdb", Name));
+        OpenInTask(context.StateDir);
         context.Register(root, (key, value, _) => Put(key, value));
+    }
+
+    /// <summary>Opens the store in its task's directory, as the calling (stream) thread's.</summary>
+    internal void OpenInTask(string taskDir)
+    {
+        Open(Path.Combine(taskDir, "rocksdb", Name));
+        InTasks[this] = (Environment.CurrentManagedThreadId, taskDir);
+    }
+
+    /// <summary>Stores open in tasks, with the stream thread that opened each and its task's directory.</summary>
+    private static readonly ConcurrentDictionary<RocksDbStateStore, (int Thread, string TaskDir)> InTasks = new();
+
+    /// <summary>
+    /// Closes every store that <paramref name="thread"/> opened in a task and has not closed, without writing what
+    /// waits, and deletes the local state of its task (stores and checkpoint): wherever the task runs next, it
+    /// restores from its changelogs, which hold every committed write and nothing aborted. For tasks Streamiz dropped
+    /// without closing them (<see cref="Hosting.RevocationGuard"/>): their stores would otherwise keep RocksDB's lock, and
+    /// the task could never open again in this process. Returns the task directories deleted.
+    /// </summary>
+    public static IReadOnlyList<string> DiscardLeftOpen(int thread)
+    {
+        var left = InTasks.Where(e => e.Value.Thread == thread).ToList();
+        foreach (var (store, _) in left)
+        {
+            store.Discard();
+        }
+        var dirs = left.Select(e => e.Value.TaskDir).Distinct().ToList();
+        foreach (var dir in dirs.Where(Directory.Exists))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        return dirs;
+    }
+
+    private void Discard()
+    {
+        InTasks.TryRemove(this, out _);
+        lock (writer)
+        {
+            if (db is null)
+            {
+                return;
+            }
+            foreach (var iterator in open.ToList())
+            {
+                iterator.Dispose();
+            }
+            lock (gate)
+            {
+                pending.Clear();
+                writing = null;
+            }
+            db.Dispose();
+            db = null;
+        }
     }
 
     /// <summary>
@@ -305,6 +361,7 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
 
     public void Close()
     {
+        InTasks.TryRemove(this, out _);
         if (db is null)
         {
             return;
