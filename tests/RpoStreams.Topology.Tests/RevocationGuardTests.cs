@@ -12,7 +12,7 @@ namespace RpoStreams.Topology.Tests;
 /// A revocation that fails other than by a refused commit at-least-once stops its stream thread cleanly: the
 /// remaining tasks are closed as lost (which clears Streamiz's rebalancing mark), the stores the failure left open
 /// on that thread are closed with their tasks' local state deleted, and the thread gets an error rather than a task
-/// migration. The refused commit itself is let go, over Kafka's protocol: RevocationFailureTests.
+/// migration. The refused commit itself is let go, over Kafka's protocol: RefusedCommitTests.
 /// </summary>
 public sealed class RevocationGuardTests : IDisposable
 {

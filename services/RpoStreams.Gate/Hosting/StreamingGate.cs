@@ -21,6 +21,7 @@ public sealed class StreamingGate : IDisposable
     private readonly GateConfiguration config;
     private readonly KafkaDeadLetterPublisher deadLetters;
     private readonly EmittedDecisionsView? emitted;
+    private readonly ILogger logger;
 
     /// <param name="config">The gate's settings.</param>
     /// <param name="bootstrap">Where the broker is.</param>
@@ -36,7 +37,7 @@ public sealed class StreamingGate : IDisposable
         KafkaClientFactory clients, ILoggerFactory loggers, IPartitionOwnership? ownership = null, Action<StreamConfig>? tune = null)
     {
         this.config = config;
-        var logger = loggers.CreateLogger<StreamingGate>();
+        logger = loggers.CreateLogger<StreamingGate>();
         ExactlyOnce = config.Streams.ExactlyOnce && !developmentBroker;
         var producerConfig = new ProducerConfig { BootstrapServers = bootstrap, ClientId = config.Streams.ApplicationId + "-deadletters" };
         deadLetters = new KafkaDeadLetterPublisher(clients, producerConfig, serdes, loggers.CreateLogger<KafkaDeadLetterPublisher>());
@@ -105,8 +106,8 @@ public sealed class StreamingGate : IDisposable
         e is StreamsException { InnerException: KafkaException { Error.Code: ErrorCode.Local_State } } && e.Message.Contains("GlobalStreamThread", StringComparison.Ordinal);
 
     /// <summary>
-    /// Closes the stream (stores flushed, last commit, group left), marks the state dir clean unless it failed, and
-    /// closes the gate's own clients. Once; later calls do nothing.
+    /// Closes the stream (stores flushed, last commit, group left), marks the state dir clean unless it failed or
+    /// Streamiz gave up the close, and closes the gate's own clients. Once; later calls do nothing.
     /// </summary>
     public void Stop(bool failed)
     {
@@ -116,7 +117,13 @@ public sealed class StreamingGate : IDisposable
         }
         stopped = true;
         Stream.Dispose();
-        if (!failed)
+        var leftOpen = RocksDbStateStore.CloseLeftOpen(Path.Combine(config.Streams.StateDir, config.Streams.ApplicationId));
+        if (leftOpen > 0)
+        {
+            // Streamiz gave up a close (a final commit refused, say) and left these stores open: not a clean stop.
+            logger.LogWarning("The stream did not close {Count} of its stores: the stop is not clean, and local state is treated as after a crash", leftOpen);
+        }
+        if (!failed && leftOpen == 0)
         {
             // After a stream error the local state may hold writes of an aborted transaction: not clean.
             CleanShutdownMarker.MarkClean(config.Streams.StateDir, config.Streams.ApplicationId);

@@ -119,6 +119,22 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         return dirs;
     }
 
+    /// <summary>
+    /// Closes every store opened in a task under <paramref name="appDir"/> that is still open, without writing what
+    /// waits, and returns how many there were: after the stream has closed, any is a close Streamiz gave up on (it logs
+    /// "Failed to close stream thread" and goes on), which must not count as clean.
+    /// </summary>
+    public static int CloseLeftOpen(string appDir)
+    {
+        var prefix = Path.GetFullPath(appDir) + Path.DirectorySeparatorChar;
+        var left = InTasks.Where(e => Path.GetFullPath(e.Value.TaskDir).StartsWith(prefix, StringComparison.Ordinal)).Select(e => e.Key).ToList();
+        foreach (var store in left)
+        {
+            store.Discard();
+        }
+        return left.Count;
+    }
+
     private void Discard()
     {
         InTasks.TryRemove(this, out _);

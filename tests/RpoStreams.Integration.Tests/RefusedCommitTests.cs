@@ -8,13 +8,12 @@ using RpoStreams.Simulation;
 namespace RpoStreams.Integration.Tests;
 
 /// <summary>
-/// A rebalance that takes partitions from a stream thread whose commit of their offsets is refused: the thread
-/// rejoins the group and every intent is still decided once. Streamiz 1.8.2 alone leaves such a thread asleep with
-/// its partitions until the group expels it five minutes later, and the stores of the tasks it dropped locked
-/// (<see cref="Gate.Hosting.RevocationGuard"/>). The embedded broker refuses the commit as a group in the middle of
-/// a rebalance does.
+/// Offset commits the group refuses, as a group in the middle of a rebalance does (the embedded broker is told to).
+/// Streamiz 1.8.2 alone leaves a thread whose revocation commit is refused asleep with its partitions until the group
+/// expels it five minutes later (<see cref="Gate.Hosting.RevocationGuard"/>), and gives up a close whose final commit is
+/// refused, leaving its stores open.
 /// </summary>
-public sealed class RevocationFailureTests
+public sealed class RefusedCommitTests
 {
     private const short OffsetCommitApi = 8;
     private const int Partitions = 4;
@@ -30,13 +29,6 @@ public sealed class RevocationFailureTests
         var secondDir = Directory.CreateTempSubdirectory("rpo-it-revoke-").FullName;
         var serdes = RecordSerdes.Local();
         var at = PolicyRules.Default.Window.NextOpen(SystemClock.Instance.GetCurrentInstant());
-        // One thread each, and commits far apart: the first offset commit after the first batch is the one the
-        // revocation makes, and it is the one refused.
-        static void Streams(Gate.Hosting.Settings.StreamsSettings s)
-        {
-            s.Threads = 1;
-            s.CommitIntervalMs = 300_000;
-        }
         try
         {
             // Given one gate that owns every partition and has decided a batch it has not committed yet
@@ -70,6 +62,45 @@ public sealed class RevocationFailureTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public async Task A_stop_whose_final_commit_is_refused_is_not_marked_clean()
+    {
+        await using var broker = await TestBroker.StartAsync(TestBroker.Embedded);
+        var appId = "close-" + Guid.NewGuid().ToString("N")[..8];
+        await broker.CreateGateTopicsAsync(appId, Partitions);
+        var stateDir = Directory.CreateTempSubdirectory("rpo-it-close-").FullName;
+        var serdes = RecordSerdes.Local();
+        try
+        {
+            // Given a gate that has decided a batch it has not committed yet
+            using (var gate = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, stateDir, developmentBroker: true, Streams))
+            {
+                Send(broker, serdes, 1, PolicyRules.Default.Window.NextOpen(SystemClock.Instance.GetCurrentInstant()));
+                ReadDecisions(broker, serdes, Batch);
+
+                // When it stops and the group refuses its final commit
+                broker.FailNextRequests(OffsetCommitApi, ErrorCode.RebalanceInProgress);
+            }
+
+            // Then the stop is not marked clean: under exactly-once the next start wipes local state rather than trust it
+            Assert.False(File.Exists(Path.Combine(stateDir, appId, ".clean-shutdown")), "a stop whose close Streamiz gave up was marked clean");
+        }
+        finally
+        {
+            Directory.Delete(stateDir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// One stream thread, and commits far apart: the first offset commit after a batch is the one a revocation or the
+    /// close makes, the one refused.
+    /// </summary>
+    private static void Streams(Gate.Hosting.Settings.StreamsSettings s)
+    {
+        s.Threads = 1;
+        s.CommitIntervalMs = 300_000;
     }
 
     /// <summary>Intents r-{from} to r-{from + Batch - 1}, each for its own number, so they spread over the partitions.</summary>
