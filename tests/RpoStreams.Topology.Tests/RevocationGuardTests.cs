@@ -9,10 +9,10 @@ using Xunit;
 namespace RpoStreams.Topology.Tests;
 
 /// <summary>
-/// A revocation that fails other than by a refused commit at-least-once stops its stream thread cleanly: the
-/// remaining tasks are closed as lost (which clears Streamiz's rebalancing mark), the stores the failure left open
-/// on that thread are closed with their tasks' local state deleted, and the thread gets an error rather than a task
-/// migration. The refused commit itself is let go, over Kafka's protocol: RefusedCommitTests.
+/// A revocation that fails other than by a failed commit at-least-once stops its stream thread cleanly, and the gate
+/// with it: the remaining tasks are closed as lost (which clears Streamiz's rebalancing mark), the stores the failure
+/// left open on that thread are closed with their tasks' local state deleted, the gate is told, and the thread gets
+/// an error rather than a task migration. The refused commit itself is let go, over Kafka's protocol: RefusedCommitTests.
 /// </summary>
 public sealed class RevocationGuardTests : IDisposable
 {
@@ -23,7 +23,8 @@ public sealed class RevocationGuardTests : IDisposable
     {
         var streamiz = new FailingRevocation();
         var metrics = new GateMetrics();
-        var guard = new RevocationGuard(streamiz, metrics, NullLogger.Instance);
+        string? stopped = null;
+        var guard = new RevocationGuard(streamiz, metrics, NullLogger.Instance, reason => stopped = reason);
         var leftDir = Path.Combine(stateDir, "1-2");
         var otherDir = Path.Combine(stateDir, "1-3");
         var left = new RocksDbStateStore("subject-state", null, logged: true);
@@ -43,12 +44,13 @@ public sealed class RevocationGuardTests : IDisposable
 
         // Then the thread stops with an error, its remaining tasks closed as lost and its store's task state gone
         var error = Assert.IsType<StreamsException>(thrown);
-        Assert.IsType<KafkaException>(error.InnerException);
+        Assert.IsType<StreamsException>(error.InnerException);
         Assert.Equal(1, streamiz.Lost);
         Assert.Equal(1, metrics.RevocationFailures);
         Assert.False(left.IsOpen);
         Assert.False(Directory.Exists(leftDir));
         Assert.False(RevocationGuard.Revoking);
+        Assert.Contains("failed to give up partitions", stopped, StringComparison.Ordinal);
         // and the other thread's store is untouched
         Assert.True(other.IsOpen);
         Assert.True(Directory.Exists(otherDir));
@@ -85,7 +87,7 @@ public sealed class RevocationGuardTests : IDisposable
         }
     }
 
-    /// <summary>Streamiz's listener whose revocation fails as a refused commit does (under exactly-once, say).</summary>
+    /// <summary>Streamiz's listener whose revocation fails (a transaction's commit under exactly-once, say).</summary>
     private sealed class FailingRevocation : IConsumerRebalanceListener
     {
         public int Lost { get; private set; }
@@ -95,7 +97,7 @@ public sealed class RevocationGuardTests : IDisposable
         }
 
         public void PartitionsRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions) =>
-            throw new KafkaException(ErrorCode.RebalanceInProgress);
+            throw new StreamsException("Consumer committing offsets failed: Broker: Group rebalance in progress");
 
         public void PartitionsLost(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions) => Lost++;
     }

@@ -13,7 +13,10 @@ namespace RpoStreams.Gate.Hosting;
 /// (register consultations, a few records a day), which is an <see cref="IdleGlobalConsumer"/>, and with the stream
 /// threads' rebalance listener behind a <see cref="RevocationGuard"/>.
 /// </summary>
-public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics = null) : IKafkaSupplier
+/// <param name="config">The stream's configuration.</param>
+/// <param name="metrics">Counts failed revocations, or null.</param>
+/// <param name="threadStopped">Told, with the reason, when a stream thread stops after a failed revocation, or null.</param>
+public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics = null, Action<string>? threadStopped = null) : IKafkaSupplier
 {
     private readonly DefaultKafkaClientSupplier clients = new(new KafkaLoggerAdapter(config), config);
     private readonly ILogger logger = (config.Logger ?? NullLoggerFactory.Instance).CreateLogger<RevocationGuard>();
@@ -29,7 +32,7 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
 
     public IConsumer<byte[], byte[]> GetConsumer(ConsumerConfig config, IConsumerRebalanceListener rebalanceListener)
     {
-        var guard = new RevocationGuard(rebalanceListener, metrics, logger);
+        var guard = new RevocationGuard(rebalanceListener, metrics, logger, threadStopped);
         var consumer = clients.GetConsumer(config, guard);
         return atLeastOnce ? new RevocationCommitConsumer(consumer, guard) : consumer;
     }

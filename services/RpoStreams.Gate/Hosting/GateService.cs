@@ -130,6 +130,7 @@ public sealed class GateService : BackgroundService
         runtime.Stream = stream;
         stream.OnRestoreStartEvent += (tp, store, start, end) => runtime.RestoreStarted(store, tp.Partition.Value, Math.Max(0, end - start));
         stream.OnRestoreEndEvent += (tp, store, _) => runtime.RestoreEnded(store, tp.Partition.Value);
+        built.StreamThreadStopped += reason => Stop(reason + "; restart it to resume", exitCode: 4);
         stream.StateChanged += (_, now) =>
         {
             runtime.SetState(now.ToString());

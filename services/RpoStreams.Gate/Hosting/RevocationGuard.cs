@@ -19,12 +19,14 @@ namespace RpoStreams.Gate.Hosting;
 /// development broker, without deciding anything twice: docs/reliability.md).</item>
 /// <item>Any other failure, and any failure under exactly-once (a transaction that did not commit must not be
 /// checkpointed), stops the thread: its remaining tasks are closed as lost, the forgotten stores are discarded with
-/// their tasks' local state (<see cref="RocksDbStateStore.DiscardLeftOpen"/>), and the thread leaves the group, so the
-/// other threads and instances take its partitions over within one rebalance. The last thread to stop puts the stream
-/// in ERROR and the gate exits (code 4), for its supervisor to start it again.</item>
+/// their tasks' local state (<see cref="RocksDbStateStore.DiscardLeftOpen"/>), the thread leaves the group, and the
+/// gate is told to stop (exit code 4): the forgotten tasks never close, so it would go on claiming their partitions
+/// (check API, readiness) with a thread less. Its supervisor starts it again; the other instances take the partitions
+/// over meanwhile.</item>
 /// </list>
 /// </summary>
-public sealed class RevocationGuard(IConsumerRebalanceListener streamiz, GateMetrics? metrics, ILogger logger) : IConsumerRebalanceListener
+public sealed class RevocationGuard(IConsumerRebalanceListener streamiz, GateMetrics? metrics, ILogger logger, Action<string>? threadStopped = null)
+    : IConsumerRebalanceListener
 {
     [ThreadStatic]
     private static bool revoking;
@@ -49,7 +51,7 @@ public sealed class RevocationGuard(IConsumerRebalanceListener streamiz, GateMet
         {
             metrics?.RevocationFailed("thread-stopped");
             logger.LogError(
-                "Giving up {Count} partitions in a rebalance failed ({Reason}): this stream thread closes its tasks as lost and stops; the others take its partitions over",
+                "Giving up {Count} partitions in a rebalance failed ({Reason}): this stream thread closes its tasks as lost and stops, and the gate with it",
                 partitions.Count, failed.Message);
             try
             {
@@ -59,7 +61,7 @@ public sealed class RevocationGuard(IConsumerRebalanceListener streamiz, GateMet
             {
                 logger.LogWarning(e, "Closing the remaining tasks as lost after a failed revocation failed as well");
             }
-            var discarded = RocksDbStateStore.DiscardLeftOpen(Environment.CurrentManagedThreadId);
+            var discarded = RocksDbStateStore.DiscardLeftOpen();
             if (discarded.Count > 0)
             {
                 logger.LogWarning(
@@ -68,7 +70,9 @@ public sealed class RevocationGuard(IConsumerRebalanceListener streamiz, GateMet
             }
             // Not a task migration: Streamiz would rejoin with the forgotten tasks' changelogs still registered, and fail
             // at the next assignment. An error stops the thread now.
-            throw new StreamsException($"giving up partitions in a rebalance failed: {failed.Message}", failed);
+            var reason = $"a stream thread failed to give up partitions in a rebalance ({failed.Message}) and stopped";
+            threadStopped?.Invoke(reason);
+            throw new StreamsException(reason, failed);
         }
         finally
         {
@@ -76,19 +80,19 @@ public sealed class RevocationGuard(IConsumerRebalanceListener streamiz, GateMet
         }
     }
 
-    /// <summary>At-least-once: a commit of the partitions being given up was refused and is let go.</summary>
-    internal void CommitLetGo(int partitions, KafkaException refused)
+    /// <summary>At-least-once: a commit of the partitions being given up failed and is let go.</summary>
+    internal void CommitLetGo(int partitions, KafkaException failed)
     {
         metrics?.RevocationFailed("offsets-not-committed");
         logger.LogWarning(
-            "The group refused the commit of {Count} partitions given up in a rebalance ({Reason}): their next owner reads again from their last commit",
-            partitions, refused.Error.Reason);
+            "The commit of {Count} partitions given up in a rebalance failed ({Reason}): their next owner reads again from their last commit",
+            partitions, failed.Error.Reason);
     }
 }
 
 /// <summary>
-/// A stream thread's consumer at-least-once: a commit made while the thread gives up partitions in a rebalance that
-/// the group refuses is let go rather than failing the revocation (<see cref="RevocationGuard"/>).
+/// A stream thread's consumer at-least-once: a commit that fails while the thread gives up partitions in a rebalance
+/// (the group refuses it, say) is let go rather than failing the revocation (<see cref="RevocationGuard"/>).
 /// </summary>
 public sealed class RevocationCommitConsumer(IConsumer<byte[], byte[]> consumer, RevocationGuard guard) : DelegatingConsumer(consumer)
 {

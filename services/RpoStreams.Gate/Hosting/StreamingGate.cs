@@ -55,7 +55,7 @@ public sealed class StreamingGate : IDisposable
         Options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, ownership, emitted, ExactlyOnce);
         var streamConfig = GateStreamConfig.Create(config, bootstrap, ExactlyOnce, loggers);
         tune?.Invoke(streamConfig);
-        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig, new GateKafkaSupplier(streamConfig, metrics));
+        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig, new GateKafkaSupplier(streamConfig, metrics, reason => StreamThreadStopped?.Invoke(reason)));
     }
 
     /// <summary>True on Kafka under Streams:Guarantee=ExactlyOnce; false at-least-once and on a development broker.</summary>
@@ -64,6 +64,12 @@ public sealed class StreamingGate : IDisposable
     public GateTopologyOptions Options { get; }
 
     public KafkaStream Stream { get; }
+
+    /// <summary>
+    /// Raised, with the reason, when a stream thread stops after a failed revocation (<see cref="RevocationGuard"/>):
+    /// the other threads go on, but this instance still claims the partitions that thread dropped, so the service stops.
+    /// </summary>
+    public event Action<string>? StreamThreadStopped;
 
     private bool stopped;
 

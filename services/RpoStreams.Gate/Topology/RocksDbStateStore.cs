@@ -91,22 +91,29 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     internal void OpenInTask(string taskDir)
     {
         Open(Path.Combine(taskDir, "rocksdb", Name));
-        InTasks[this] = (Environment.CurrentManagedThreadId, taskDir);
+        InTasks[this] = (ThisThread, taskDir);
     }
 
     /// <summary>Stores open in tasks, with the stream thread that opened each and its task's directory.</summary>
-    private static readonly ConcurrentDictionary<RocksDbStateStore, (int Thread, string TaskDir)> InTasks = new();
+    private static readonly ConcurrentDictionary<RocksDbStateStore, (object Thread, string TaskDir)> InTasks = new();
+
+    /// <summary>The calling thread, as an object no later thread gets (managed thread ids are reused).</summary>
+    private static object ThisThread => thisThread ??= new object();
+
+    [ThreadStatic]
+    private static object? thisThread;
 
     /// <summary>
-    /// Closes every store that <paramref name="thread"/> opened in a task and has not closed, without writing what
+    /// Closes every store the calling thread opened in a task and has not closed, without writing what
     /// waits, and deletes the local state of its task (stores and checkpoint): wherever the task runs next, it
     /// restores from its changelogs, which hold every committed write and nothing aborted. For tasks Streamiz dropped
     /// without closing them (<see cref="Hosting.RevocationGuard"/>): their stores would otherwise keep RocksDB's lock, and
     /// the task could never open again in this process. Returns the task directories deleted.
     /// </summary>
-    public static IReadOnlyList<string> DiscardLeftOpen(int thread)
+    public static IReadOnlyList<string> DiscardLeftOpen()
     {
-        var left = InTasks.Where(e => e.Value.Thread == thread).ToList();
+        var thread = ThisThread;
+        var left = InTasks.Where(e => ReferenceEquals(e.Value.Thread, thread)).ToList();
         foreach (var (store, _) in left)
         {
             store.Discard();
@@ -114,7 +121,17 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         var dirs = left.Select(e => e.Value.TaskDir).Distinct().ToList();
         foreach (var dir in dirs.Where(Directory.Exists))
         {
-            Directory.Delete(dir, recursive: true);
+            // Whatever cannot be deleted is still not trusted: the stop that follows is not marked clean.
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
         return dirs;
     }
@@ -137,25 +154,24 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
 
     private void Discard()
     {
-        InTasks.TryRemove(this, out _);
         lock (writer)
         {
-            if (db is null)
+            if (db is not null)
             {
-                return;
+                foreach (var iterator in open.ToList())
+                {
+                    iterator.Dispose();
+                }
+                lock (gate)
+                {
+                    pending.Clear();
+                    writing = null;
+                }
+                db.Dispose();
+                db = null;
             }
-            foreach (var iterator in open.ToList())
-            {
-                iterator.Dispose();
-            }
-            lock (gate)
-            {
-                pending.Clear();
-                writing = null;
-            }
-            db.Dispose();
-            db = null;
         }
+        InTasks.TryRemove(this, out _);
     }
 
     /// <summary>
@@ -377,9 +393,9 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
 
     public void Close()
     {
-        InTasks.TryRemove(this, out _);
         if (db is null)
         {
+            InTasks.TryRemove(this, out _);
             return;
         }
         foreach (var iterator in open.ToList())
@@ -394,6 +410,8 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
         }
         db.Dispose();
         db = null;
+        // Only now: a close that failed before leaves the store tracked, so the stop is not marked clean.
+        InTasks.TryRemove(this, out _);
     }
 
     private RangeEnumerator Track(RangeEnumerator enumerator)
