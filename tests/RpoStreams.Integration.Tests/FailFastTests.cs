@@ -33,8 +33,8 @@ public class FailFastTests
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add("http://127.0.0.1:0");
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        var stateDir = Directory.CreateTempSubdirectory("rpo-failfast-").FullName;
-        info.Environment["Streams__StateDir"] = stateDir;
+        using var stateDir = new TempDirectory("rpo-failfast-");
+        info.Environment["Streams__StateDir"] = stateDir.Path;
         foreach (var pair in environment)
         {
             var eq = pair.IndexOf('=');
@@ -42,7 +42,6 @@ public class FailFastTests
         }
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(info)!;
-        using var cleanup = new DeletedAfterwards(stateDir);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -62,20 +61,5 @@ public class FailFastTests
         var line = Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal));
         Assert.Contains(expected, line, StringComparison.Ordinal);
         _ = await stdout;
-    }
-}
-
-/// <summary>A temporary directory, deleted when the test is done with it.</summary>
-internal sealed class DeletedAfterwards(string directory) : IDisposable
-{
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }

@@ -25,43 +25,28 @@ public sealed class RefusedCommitTests
         await using var broker = await TestBroker.StartAsync(TestBroker.Embedded);
         var appId = "revoke-" + Guid.NewGuid().ToString("N")[..8];
         await broker.CreateGateTopicsAsync(appId, Partitions);
-        var firstDir = Directory.CreateTempSubdirectory("rpo-it-revoke-").FullName;
-        var secondDir = Directory.CreateTempSubdirectory("rpo-it-revoke-").FullName;
+        using var firstDir = new TempDirectory("rpo-it-revoke-");
+        using var secondDir = new TempDirectory("rpo-it-revoke-");
         var serdes = RecordSerdes.Local();
         var at = PolicyRules.Default.Window.NextOpen(SystemClock.Instance.GetCurrentInstant());
-        try
-        {
-            // Given one gate that owns every partition and has decided a batch it has not committed yet
-            using var first = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, firstDir, developmentBroker: true, Streams);
-            Send(broker, serdes, 1, at);
-            ReadDecisions(broker, serdes, Batch);
 
-            // When a second gate joins and the first one's commit of the partitions it gives up is refused
-            broker.FailNextRequests(OffsetCommitApi, ErrorCode.RebalanceInProgress);
-            using var second = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, secondDir, developmentBroker: true, Streams);
-            Send(broker, serdes, Batch + 1, at);
+        // Given one gate that owns every partition and has decided a batch it has not committed yet
+        using var first = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, firstDir.Path, developmentBroker: true, Streams);
+        Send(broker, serdes, 1, at);
+        ReadDecisions(broker, serdes, Batch);
 
-            // Then the first gate rejoined: both batches are decided, each intent once
-            var decisions = ReadDecisions(broker, serdes, 2 * Batch);
-            // (at least once: the embedded broker may refuse a later revocation's commit by itself, as it did in CI)
-            Assert.True(first.Metrics.RevocationFailures >= 1, "the first gate's revocation commit was not refused");
-            Assert.Equal(2 * Batch, decisions.Count);
-            Assert.Equal(2 * Batch, decisions.Distinct().Count());
-            Assert.True(first.Metrics.DecisionCount > Batch, $"the first gate decided nothing after the rebalance ({first.Metrics.DecisionCount} decisions)");
-        }
-        finally
-        {
-            foreach (var dir in new[] { firstDir, secondDir })
-            {
-                try
-                {
-                    Directory.Delete(dir, recursive: true);
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
+        // When a second gate joins and the first one's commit of the partitions it gives up is refused
+        broker.FailNextRequests(OffsetCommitApi, ErrorCode.RebalanceInProgress);
+        using var second = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, secondDir.Path, developmentBroker: true, Streams);
+        Send(broker, serdes, Batch + 1, at);
+
+        // Then the first gate rejoined: both batches are decided, each intent once
+        var decisions = ReadDecisions(broker, serdes, 2 * Batch);
+        // (at least once: the embedded broker may refuse a later revocation's commit by itself, as it did in CI)
+        Assert.True(first.Metrics.RevocationFailures >= 1, "the first gate's revocation commit was not refused");
+        Assert.Equal(2 * Batch, decisions.Count);
+        Assert.Equal(2 * Batch, decisions.Distinct().Count());
+        Assert.True(first.Metrics.DecisionCount > Batch, $"the first gate decided nothing after the rebalance ({first.Metrics.DecisionCount} decisions)");
     }
 
     [Fact]
@@ -70,27 +55,21 @@ public sealed class RefusedCommitTests
         await using var broker = await TestBroker.StartAsync(TestBroker.Embedded);
         var appId = "close-" + Guid.NewGuid().ToString("N")[..8];
         await broker.CreateGateTopicsAsync(appId, Partitions);
-        var stateDir = Directory.CreateTempSubdirectory("rpo-it-close-").FullName;
+        using var stateDir = new TempDirectory("rpo-it-close-");
         var serdes = RecordSerdes.Local();
-        try
-        {
-            // Given a gate that has decided a batch it has not committed yet
-            using (var gate = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, stateDir, developmentBroker: true, Streams))
-            {
-                Send(broker, serdes, 1, PolicyRules.Default.Window.NextOpen(SystemClock.Instance.GetCurrentInstant()));
-                ReadDecisions(broker, serdes, Batch);
 
-                // When it stops and the group refuses its final commit
-                broker.FailNextRequests(OffsetCommitApi, ErrorCode.RebalanceInProgress);
-            }
-
-            // Then the stop is not marked clean: under exactly-once the next start wipes local state rather than trust it
-            Assert.False(File.Exists(Path.Combine(stateDir, appId, ".clean-shutdown")), "a stop whose close Streamiz gave up was marked clean");
-        }
-        finally
+        // Given a gate that has decided a batch it has not committed yet
+        using (var gate = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, stateDir.Path, developmentBroker: true, Streams))
         {
-            Directory.Delete(stateDir, recursive: true);
+            Send(broker, serdes, 1, PolicyRules.Default.Window.NextOpen(SystemClock.Instance.GetCurrentInstant()));
+            ReadDecisions(broker, serdes, Batch);
+
+            // When it stops and the group refuses its final commit
+            broker.FailNextRequests(OffsetCommitApi, ErrorCode.RebalanceInProgress);
         }
+
+        // Then the stop is not marked clean: under exactly-once the next start wipes local state rather than trust it
+        Assert.False(File.Exists(Path.Combine(stateDir.Path, appId, ".clean-shutdown")), "a stop whose close Streamiz gave up was marked clean");
     }
 
     /// <summary>

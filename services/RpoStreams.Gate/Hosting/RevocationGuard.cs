@@ -98,19 +98,14 @@ public sealed class RevocationCommitConsumer(IConsumer<byte[], byte[]> consumer,
 {
     public override void Commit(IEnumerable<TopicPartitionOffset> offsets)
     {
-        if (!RevocationGuard.Revoking)
-        {
-            Inner.Commit(offsets);
-            return;
-        }
         var list = offsets as IReadOnlyCollection<TopicPartitionOffset> ?? offsets.ToList();
         try
         {
             Inner.Commit(list);
         }
-        catch (KafkaException refused)
+        catch (KafkaException failed) when (RevocationGuard.Revoking)
         {
-            guard.CommitLetGo(list.Count, refused);
+            guard.CommitLetGo(list.Count, failed);
         }
     }
 }

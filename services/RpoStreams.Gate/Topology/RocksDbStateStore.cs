@@ -113,12 +113,7 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     public static IReadOnlyList<string> DiscardLeftOpen()
     {
         var thread = ThisThread;
-        var left = InTasks.Where(e => ReferenceEquals(e.Value.Thread, thread)).ToList();
-        foreach (var (store, _) in left)
-        {
-            store.Discard();
-        }
-        var dirs = left.Select(e => e.Value.TaskDir).Distinct().ToList();
+        var dirs = DiscardWhere(task => ReferenceEquals(task.Thread, thread)).Distinct().ToList();
         foreach (var dir in dirs.Where(Directory.Exists))
         {
             // Whatever cannot be deleted is still not trusted: the stop that follows is not marked clean.
@@ -144,34 +139,26 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
     public static int CloseLeftOpen(string appDir)
     {
         var prefix = Path.GetFullPath(appDir) + Path.DirectorySeparatorChar;
-        var left = InTasks.Where(e => Path.GetFullPath(e.Value.TaskDir).StartsWith(prefix, StringComparison.Ordinal)).Select(e => e.Key).ToList();
-        foreach (var store in left)
-        {
-            store.Discard();
-        }
-        return left.Count;
+        return DiscardWhere(task => Path.GetFullPath(task.TaskDir).StartsWith(prefix, StringComparison.Ordinal)).Count;
     }
 
-    private void Discard()
+    /// <summary>Closes the tracked stores <paramref name="which"/> picks, their waiting writes dropped; returns their task directories.</summary>
+    private static List<string> DiscardWhere(Func<(object Thread, string TaskDir), bool> which)
     {
-        lock (writer)
+        var picked = InTasks.Where(e => which(e.Value)).ToList();
+        foreach (var (store, _) in picked)
         {
-            if (db is not null)
+            lock (store.writer)
             {
-                foreach (var iterator in open.ToList())
+                lock (store.gate)
                 {
-                    iterator.Dispose();
+                    store.pending.Clear();
+                    store.writing = null;
                 }
-                lock (gate)
-                {
-                    pending.Clear();
-                    writing = null;
-                }
-                db.Dispose();
-                db = null;
+                store.Release();
             }
         }
-        InTasks.TryRemove(this, out _);
+        return picked.Select(e => e.Value.TaskDir).ToList();
     }
 
     /// <summary>
@@ -393,24 +380,31 @@ public sealed class RocksDbStateStore : IKeyValueStore<Bytes, byte[]>
 
     public void Close()
     {
-        if (db is null)
+        if (db is not null)
         {
-            InTasks.TryRemove(this, out _);
-            return;
+            Flush();
+            if (!logged)
+            {
+                // Nothing is logged: the memtables go to disk now, before the checkpoint Streamiz keeps on a clean close counts on them.
+                db.Flush(new FlushOptions().SetWaitForFlush(true));
+            }
         }
-        foreach (var iterator in open.ToList())
+        // Only after the writes: a close that failed before leaves the store open and tracked, so the stop is not marked clean.
+        Release();
+    }
+
+    /// <summary>Closes RocksDB, and the ranges still open on it, and stops tracking the store (<see cref="InTasks"/>).</summary>
+    private void Release()
+    {
+        if (db is not null)
         {
-            iterator.Dispose();
+            foreach (var iterator in open.ToList())
+            {
+                iterator.Dispose();
+            }
+            db.Dispose();
+            db = null;
         }
-        Flush();
-        if (!logged)
-        {
-            // Nothing is logged: the memtables go to disk now, before the checkpoint Streamiz keeps on a clean close counts on them.
-            db.Flush(new FlushOptions().SetWaitForFlush(true));
-        }
-        db.Dispose();
-        db = null;
-        // Only now: a close that failed before leaves the store tracked, so the stop is not marked clean.
         InTasks.TryRemove(this, out _);
     }
 
