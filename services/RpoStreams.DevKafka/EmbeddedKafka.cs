@@ -106,6 +106,40 @@ public sealed partial class EmbeddedKafka : IDisposable
         Native.rd_kafka_mock_push_request_errors_array(cluster, apiKey, (UIntPtr)count, Enumerable.Repeat(error, count).ToArray());
     }
 
+    /// <summary>From now on the broker keeps the requests it receives, for <see cref="RequestsReceived"/>; those kept before are dropped.</summary>
+    public void TrackRequests()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        Native.rd_kafka_mock_clear_requests(cluster);
+        Native.rd_kafka_mock_start_request_tracking(cluster);
+    }
+
+    /// <summary>How many requests with the API key <paramref name="apiKey"/> the broker received since <see cref="TrackRequests"/>.</summary>
+    public int RequestsReceived(short apiKey)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var requests = Native.rd_kafka_mock_get_requests(cluster, out var count);
+        try
+        {
+            var received = 0;
+            for (var i = 0; i < (int)count; i++)
+            {
+                if (Native.rd_kafka_mock_request_api_key(Marshal.ReadIntPtr(requests, i * IntPtr.Size)) == apiKey)
+                {
+                    received++;
+                }
+            }
+            return received;
+        }
+        finally
+        {
+            if (requests != IntPtr.Zero)
+            {
+                Native.rd_kafka_mock_request_destroy_array(requests, count);
+            }
+        }
+    }
+
     /// <summary>
     /// Deletes the records of one partition before <paramref name="beforeOffset"/>, as Kafka's DeleteRecords does: the
     /// log then starts there. The embedded broker finds a fetch's position by walking a partition's batches from the
@@ -266,5 +300,20 @@ public sealed partial class EmbeddedKafka : IDisposable
 
         [LibraryImport(Lib)]
         public static partial void rd_kafka_mock_push_request_errors_array(IntPtr mcluster, short apiKey, UIntPtr count, int[] errors);
+
+        [LibraryImport(Lib)]
+        public static partial void rd_kafka_mock_start_request_tracking(IntPtr mcluster);
+
+        [LibraryImport(Lib)]
+        public static partial void rd_kafka_mock_clear_requests(IntPtr mcluster);
+
+        [LibraryImport(Lib)]
+        public static partial IntPtr rd_kafka_mock_get_requests(IntPtr mcluster, out UIntPtr count);
+
+        [LibraryImport(Lib)]
+        public static partial short rd_kafka_mock_request_api_key(IntPtr request);
+
+        [LibraryImport(Lib)]
+        public static partial void rd_kafka_mock_request_destroy_array(IntPtr requests, UIntPtr count);
     }
 }

@@ -16,6 +16,7 @@ namespace RpoStreams.Integration.Tests;
 public sealed class RefusedCommitTests
 {
     private const short OffsetCommitApi = 8;
+    private const short HeartbeatApi = 12;
     private const int Partitions = 4;
     private const int Batch = 40;
 
@@ -70,6 +71,12 @@ public sealed class RefusedCommitTests
 
         // Then the stop is not marked clean: under exactly-once the next start wipes local state rather than trust it
         Assert.False(File.Exists(Path.Combine(stateDir.Path, appId, ".clean-shutdown")), "a stop whose close Streamiz gave up was marked clean");
+
+        // And the gate has left the group: nothing of it heartbeats there any more (a member would, every 3.3 s), so the
+        // other instances take its partitions at once rather than after its session
+        broker.TrackRequests();
+        await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
+        Assert.Equal(0, broker.RequestsReceived(HeartbeatApi));
     }
 
     /// <summary>

@@ -98,7 +98,16 @@ public sealed class TestBroker : IAsyncDisposable
 
     /// <summary>The embedded broker answers the next <paramref name="count"/> requests of one Kafka API with <paramref name="error"/>.</summary>
     public void FailNextRequests(short apiKey, ErrorCode error, int count = 1) =>
-        (embedded ?? throw new InvalidOperationException($"only the embedded broker takes injected errors, not the {Kind} one")).FailNextRequests(apiKey, (int)error, count);
+        EmbeddedBroker("takes injected errors").FailNextRequests(apiKey, (int)error, count);
+
+    /// <summary>From now on the embedded broker keeps the requests it receives (<see cref="RequestsReceived"/>).</summary>
+    public void TrackRequests() => EmbeddedBroker("tracks no requests").TrackRequests();
+
+    /// <summary>How many requests with API key <paramref name="apiKey"/> the embedded broker received since <see cref="TrackRequests"/>.</summary>
+    public int RequestsReceived(short apiKey) => EmbeddedBroker("tracks no requests").RequestsReceived(apiKey);
+
+    private EmbeddedKafka EmbeddedBroker(string what) =>
+        embedded ?? throw new InvalidOperationException($"only the embedded broker {what}, not the {Kind} one");
 
     public async ValueTask DisposeAsync()
     {

@@ -81,9 +81,9 @@ public abstract class DelegatingConsumer(IConsumer<byte[], byte[]> inner) : ICon
 
     public void SetSaslCredentials(string username, string password) => inner.SetSaslCredentials(username, password);
 
-    public void Close() => inner.Close();
+    public virtual void Close() => inner.Close();
 
-    public void Dispose()
+    public virtual void Dispose()
     {
         inner.Dispose();
         GC.SuppressFinalize(this);

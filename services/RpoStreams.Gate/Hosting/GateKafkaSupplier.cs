@@ -11,7 +11,8 @@ namespace RpoStreams.Gate.Hosting;
 /// <summary>
 /// The Kafka clients Streamiz builds for the gate: Streamiz's own, but for the global store's consumer
 /// (register consultations, a few records a day), which is an <see cref="IdleGlobalConsumer"/>, and with the stream
-/// threads' rebalance listener behind a <see cref="RevocationGuard"/>.
+/// threads' rebalance listener behind a <see cref="RevocationGuard"/> and their consumers closed at the stop if Streamiz
+/// did not (<see cref="StreamConsumer"/>).
 /// </summary>
 /// <param name="config">The stream's configuration.</param>
 /// <param name="metrics">Counts failed revocations, or null.</param>
@@ -21,6 +22,7 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
     private readonly DefaultKafkaClientSupplier clients = new(new KafkaLoggerAdapter(config), config);
     private readonly ILogger logger = (config.Logger ?? NullLoggerFactory.Instance).CreateLogger<RevocationGuard>();
     private readonly bool atLeastOnce = config.Guarantee == ProcessingGuarantee.AT_LEAST_ONCE;
+    private readonly List<StreamConsumer> streamConsumers = [];
 
     public StreamMetricsRegistry MetricsRegistry
     {
@@ -34,7 +36,27 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
     {
         var guard = new RevocationGuard(rebalanceListener, metrics, logger, threadStopped);
         var consumer = clients.GetConsumer(config, guard);
-        return atLeastOnce ? new RevocationCommitConsumer(consumer, guard) : consumer;
+        var handed = new StreamConsumer(atLeastOnce ? new RevocationCommitConsumer(consumer, guard) : consumer, guard);
+        lock (streamConsumers)
+        {
+            streamConsumers.Add(handed);
+        }
+        return handed;
+    }
+
+    /// <summary>
+    /// Closes, so that they leave the group at once, the stream threads' consumers Streamiz did not close (it gives up
+    /// closing a thread whose tasks failed to close). Call once the stream has stopped; returns how many it closed.
+    /// </summary>
+    public int LeaveGroup()
+    {
+        List<StreamConsumer> consumers;
+        lock (streamConsumers)
+        {
+            consumers = [.. streamConsumers];
+            streamConsumers.Clear();
+        }
+        return consumers.Count(c => c.Leave(logger));
     }
 
     public IProducer<byte[], byte[]> GetProducer(ProducerConfig config) => clients.GetProducer(config);

@@ -31,17 +31,39 @@ public sealed class RevocationGuard(IConsumerRebalanceListener streamiz, GateMet
     [ThreadStatic]
     private static bool revoking;
 
+    private volatile bool detached;
+
     /// <summary>Whether the calling thread is giving up partitions in a rebalance (inside <see cref="PartitionsRevoked"/>).</summary>
     public static bool Revoking => revoking;
 
-    public void PartitionsAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions) =>
-        streamiz.PartitionsAssigned(consumer, partitions);
+    /// <summary>
+    /// From now on, tells Streamiz of no rebalance: its stream thread is gone, and the gate closes the consumer it left
+    /// in the group (<see cref="StreamConsumer.Leave"/>).
+    /// </summary>
+    internal void Detach() => detached = true;
 
-    public void PartitionsLost(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions) =>
-        streamiz.PartitionsLost(consumer, partitions);
+    public void PartitionsAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
+    {
+        if (!detached)
+        {
+            streamiz.PartitionsAssigned(consumer, partitions);
+        }
+    }
+
+    public void PartitionsLost(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
+    {
+        if (!detached)
+        {
+            streamiz.PartitionsLost(consumer, partitions);
+        }
+    }
 
     public void PartitionsRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
+        if (detached)
+        {
+            return;
+        }
         revoking = true;
         try
         {

@@ -22,6 +22,7 @@ public sealed class StreamingGate : IDisposable
     private readonly KafkaDeadLetterPublisher deadLetters;
     private readonly EmittedDecisionsView? emitted;
     private readonly ILogger logger;
+    private readonly GateKafkaSupplier kafkaClients;
 
     /// <param name="config">The gate's settings.</param>
     /// <param name="bootstrap">Where the broker is.</param>
@@ -55,7 +56,8 @@ public sealed class StreamingGate : IDisposable
         Options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, ownership, emitted, ExactlyOnce);
         var streamConfig = GateStreamConfig.Create(config, bootstrap, ExactlyOnce, loggers);
         tune?.Invoke(streamConfig);
-        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig, new GateKafkaSupplier(streamConfig, metrics, reason => StreamThreadStopped?.Invoke(reason)));
+        kafkaClients = new GateKafkaSupplier(streamConfig, metrics, reason => StreamThreadStopped?.Invoke(reason));
+        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig, kafkaClients);
     }
 
     /// <summary>True on Kafka under Streams:Guarantee=ExactlyOnce; false at-least-once and on a development broker.</summary>
@@ -128,6 +130,11 @@ public sealed class StreamingGate : IDisposable
         {
             // Streamiz gave up a close (a final commit refused, say) and left these stores open: not a clean stop.
             logger.LogWarning("The stream did not close {Count} of its stores: the stop is not clean, and local state is treated as after a crash", leftOpen);
+        }
+        var leftInGroup = kafkaClients.LeaveGroup();
+        if (leftInGroup > 0)
+        {
+            logger.LogWarning("Closed {Count} stream consumers the stream left in the group, so that the other instances take their partitions at once", leftInGroup);
         }
         if (!failed && leftOpen == 0)
         {
