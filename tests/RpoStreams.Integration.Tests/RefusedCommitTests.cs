@@ -17,6 +17,7 @@ public sealed class RefusedCommitTests
 {
     private const short OffsetCommitApi = 8;
     private const short HeartbeatApi = 12;
+    private const short TxnOffsetCommitApi = 28;
     private const int Partitions = 4;
     private const int Batch = 40;
 
@@ -48,6 +49,38 @@ public sealed class RefusedCommitTests
         Assert.Equal(2 * Batch, decisions.Count);
         Assert.Equal(2 * Batch, decisions.Distinct().Count());
         Assert.True(first.Metrics.DecisionCount > Batch, $"the first gate decided nothing after the rebalance ({first.Metrics.DecisionCount} decisions)");
+    }
+
+    [Fact]
+    public async Task Under_exactly_once_a_stream_thread_whose_revocation_fails_stops_and_another_instance_takes_its_partitions()
+    {
+        await using var broker = await TestBroker.StartAsync(TestBroker.Embedded);
+        var appId = "eos-revoke-" + Guid.NewGuid().ToString("N")[..8];
+        await broker.CreateGateTopicsAsync(appId, Partitions);
+        using var firstDir = new TempDirectory("rpo-it-revoke-");
+        using var secondDir = new TempDirectory("rpo-it-revoke-");
+        var serdes = RecordSerdes.Local();
+        var at = PolicyRules.Default.Window.NextOpen(SystemClock.Instance.GetCurrentInstant());
+
+        // Given one gate on the exactly-once path that owns every partition and has decided a batch in a transaction not committed yet
+        using var first = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, firstDir.Path, developmentBroker: false, Streams);
+        Send(broker, serdes, 1, at);
+        ReadDecisions(broker, serdes, Batch);
+
+        // When a second gate joins and the transaction that would commit the partitions the first one gives up fails
+        broker.FailNextRequests(TxnOffsetCommitApi, ErrorCode.GroupAuthorizationFailed);
+        using var second = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, secondDir.Path, developmentBroker: false, Streams);
+        Send(broker, serdes, Batch + 1, at);
+
+        // Then the first gate's thread stopped (the service exits with code 4 to be restarted), the local state of the
+        // tasks it could not close is gone, and the second gate decides every intent (at least once here: the
+        // embedded broker shows read_committed readers what an aborted transaction wrote)
+        var decisions = ReadDecisions(broker, serdes, 2 * Batch);
+        Assert.Equal(2 * Batch, decisions.Distinct().Count());
+        Assert.Single(first.StoppedThreads);
+        Assert.Equal(1, first.Metrics.RevocationFailures);
+        Assert.True(second.Metrics.DecisionCount >= Batch, $"the second gate decided {second.Metrics.DecisionCount} intents");
+        Assert.DoesNotContain(Directory.EnumerateDirectories(Path.Combine(firstDir.Path, appId)), task => Directory.Exists(Path.Combine(task, "rocksdb")));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -22,11 +23,12 @@ public sealed class RunningGate : IDisposable
 
     private readonly StreamingGate gate;
 
-    private RunningGate(StreamingGate gate, GateConfiguration config, GateMetrics metrics)
+    private RunningGate(StreamingGate gate, GateConfiguration config, GateMetrics metrics, ConcurrentQueue<string> stoppedThreads)
     {
         this.gate = gate;
         Config = config;
         Metrics = metrics;
+        StoppedThreads = stoppedThreads;
     }
 
     /// <summary>The gates' logs: none, unless RPO_TEST_LOG names a file to append them to (a failing test's story).</summary>
@@ -37,6 +39,9 @@ public sealed class RunningGate : IDisposable
     public GateConfiguration Config { get; }
 
     public GateMetrics Metrics { get; }
+
+    /// <summary>Why each stream thread that stopped did (<see cref="StreamingGate.StreamThreadStopped"/>: the service would exit with code 4).</summary>
+    public IReadOnlyCollection<string> StoppedThreads { get; }
 
     public static async Task<RunningGate> StartAsync(
         string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker = false, Action<StreamsSettings>? streams = null)
@@ -50,6 +55,7 @@ public sealed class RunningGate : IDisposable
         };
         streams?.Invoke(config.Streams);
         var metrics = new GateMetrics();
+        var stoppedThreads = new ConcurrentQueue<string>();
         StreamingGate? gate = null;
         TaskCompletionSource running = null!;
         StreamingGate started;
@@ -59,6 +65,7 @@ public sealed class RunningGate : IDisposable
             started = await StreamingGate.StartAsync(() =>
             {
                 gate = new StreamingGate(config, bootstrap, developmentBroker, RecordSerdes.Local(), metrics, KafkaClientFactory.Unconfigured, Loggers);
+                gate.StreamThreadStopped += stoppedThreads.Enqueue;
                 var state = running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 gate.Stream.StateChanged += (_, now) =>
                 {
@@ -80,7 +87,7 @@ public sealed class RunningGate : IDisposable
             gate?.Stop(failed: true);
             throw;
         }
-        return new RunningGate(started, config, metrics);
+        return new RunningGate(started, config, metrics, stoppedThreads);
     }
 
     public void Dispose()
