@@ -11,8 +11,8 @@ namespace RpoStreams.Gate.Hosting;
 /// <summary>
 /// The Kafka clients Streamiz builds for the gate: Streamiz's own, but for the global store's consumer
 /// (register consultations, a few records a day), which is an <see cref="IdleGlobalConsumer"/>, and with the stream
-/// threads' rebalance listener behind a <see cref="RevocationGuard"/> and their consumers closed at the stop if Streamiz
-/// did not (<see cref="StreamConsumer"/>).
+/// threads' rebalance listener behind a <see cref="RevocationGuard"/> and their producers and consumers closed at the stop if
+/// Streamiz did not (<see cref="StreamProducer"/>, <see cref="StreamConsumer"/>).
 /// </summary>
 /// <param name="config">The stream's configuration.</param>
 /// <param name="metrics">Counts failed revocations, or null.</param>
@@ -22,7 +22,8 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
     private readonly DefaultKafkaClientSupplier clients = new(new KafkaLoggerAdapter(config), config);
     private readonly ILogger logger = (config.Logger ?? NullLoggerFactory.Instance).CreateLogger<RevocationGuard>();
     private readonly bool atLeastOnce = config.Guarantee == ProcessingGuarantee.AT_LEAST_ONCE;
-    private readonly List<StreamConsumer> streamConsumers = [];
+    private readonly (List<StreamProducer> Producers, List<StreamConsumer> Consumers) left = ([], []);
+    private readonly Lock leftLock = new();
 
     public StreamMetricsRegistry MetricsRegistry
     {
@@ -37,29 +38,53 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
         var guard = new RevocationGuard(rebalanceListener, metrics, logger, threadStopped);
         var consumer = clients.GetConsumer(config, guard);
         var handed = new StreamConsumer(atLeastOnce ? new RevocationCommitConsumer(consumer, guard) : consumer, guard);
-        lock (streamConsumers)
+        lock (leftLock)
         {
-            streamConsumers.Add(handed);
+            left.Consumers.Add(handed);
         }
         return handed;
     }
 
     /// <summary>
-    /// Closes, so that they leave the group at once, the stream threads' consumers Streamiz did not close (it gives up
-    /// closing a thread whose tasks failed to close). Call once the stream has stopped; returns how many it closed.
+    /// Closes what Streamiz left open of its stream threads' clients (it gives up closing a thread whose tasks failed
+    /// to close): their producers' transactions aborted, their consumers out of the group at once. Call once the stream
+    /// has stopped; returns how many producers it closed and how many consumers left the group. Never throws.
     /// </summary>
-    public int LeaveGroup()
+    public (int Producers, int Consumers) CloseLeftOpen()
     {
+        List<StreamProducer> producers;
         List<StreamConsumer> consumers;
-        lock (streamConsumers)
+        lock (leftLock)
         {
-            consumers = [.. streamConsumers];
-            streamConsumers.Clear();
+            (producers, consumers) = ([.. left.Producers], [.. left.Consumers]);
+            left.Producers.Clear();
+            left.Consumers.Clear();
         }
-        return consumers.Count(c => c.Leave(logger));
+        return (producers.Count(p => p.Abandon(logger)), consumers.Count(c => c.Leave(logger)));
     }
 
-    public IProducer<byte[], byte[]> GetProducer(ProducerConfig config) => clients.GetProducer(config);
+    /// <summary>Disposes a client the stream left open, logging rather than throwing if that fails.</summary>
+    internal static void DisposeLeftOpen(IDisposable client, string what, ILogger logger)
+    {
+        try
+        {
+            client.Dispose();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Disposing a {Client} the stream left open failed ({Reason})", what, e.Message);
+        }
+    }
+
+    public IProducer<byte[], byte[]> GetProducer(ProducerConfig config)
+    {
+        var handed = new StreamProducer(clients.GetProducer(config), transactional: !string.IsNullOrEmpty(config.TransactionalId));
+        lock (leftLock)
+        {
+            left.Producers.Add(handed);
+        }
+        return handed;
+    }
 
     public IConsumer<byte[], byte[]> GetRestoreConsumer(ConsumerConfig config) => clients.GetRestoreConsumer(config);
 

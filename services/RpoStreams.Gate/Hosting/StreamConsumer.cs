@@ -11,9 +11,38 @@ namespace RpoStreams.Gate.Hosting;
 public sealed class StreamConsumer(IConsumer<byte[], byte[]> consumer, RevocationGuard guard) : DelegatingConsumer(consumer)
 {
     private volatile bool closed;
+    private volatile bool subscribed;
+    private Thread? poller;
 
-    /// <summary>Whether Streamiz closed or disposed this consumer.</summary>
-    public bool Closed => closed;
+    public override ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout)
+    {
+        poller ??= Thread.CurrentThread;
+        return Inner.Consume(timeout);
+    }
+
+    public override ConsumeResult<byte[], byte[]> Consume(int millisecondsTimeout)
+    {
+        poller ??= Thread.CurrentThread;
+        return Inner.Consume(millisecondsTimeout);
+    }
+
+    public override ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default)
+    {
+        poller ??= Thread.CurrentThread;
+        return Inner.Consume(cancellationToken);
+    }
+
+    public override void Subscribe(IEnumerable<string> topics)
+    {
+        Inner.Subscribe(topics);
+        subscribed = true;
+    }
+
+    public override void Subscribe(string topic)
+    {
+        Inner.Subscribe(topic);
+        subscribed = true;
+    }
 
     public override void Close()
     {
@@ -28,8 +57,8 @@ public sealed class StreamConsumer(IConsumer<byte[], byte[]> consumer, Revocatio
     }
 
     /// <summary>
-    /// Leaves the group and disposes the consumer, unless Streamiz did: true when it had not. Only once its stream
-    /// thread has stopped; Streamiz is told of no rebalance that closing causes.
+    /// Leaves the group and disposes the consumer, unless Streamiz did, or its stream thread still runs: true when it
+    /// was in the group. Streamiz is told of no rebalance that closing causes. Never throws.
     /// </summary>
     internal bool Leave(ILogger logger)
     {
@@ -37,20 +66,27 @@ public sealed class StreamConsumer(IConsumer<byte[], byte[]> consumer, Revocatio
         {
             return false;
         }
+        if (Volatile.Read(ref poller) is { IsAlive: true } thread && thread != Thread.CurrentThread)
+        {
+            logger.LogWarning("A stream thread ({Thread}) still runs after the stream stopped: its consumer is left to it", thread.Name);
+            return false;
+        }
         closed = true;
         guard.Detach();
+        var member = subscribed;
         try
         {
-            Inner.Close();
+            if (member)
+            {
+                Inner.Close();
+            }
         }
-        catch (Exception e) when (e is KafkaException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Close also throws whatever a callback failed with before; the group drops the member when its session expires.
             logger.LogWarning("Closing a consumer the stream left in the group failed ({Reason}): the group drops it when its session expires", e.Message);
         }
-        finally
-        {
-            Inner.Dispose();
-        }
-        return true;
+        GateKafkaSupplier.DisposeLeftOpen(Inner, "consumer", logger);
+        return member;
     }
 }

@@ -124,25 +124,33 @@ public sealed class StreamingGate : IDisposable
             return;
         }
         stopped = true;
-        Stream.Dispose();
-        var leftOpen = RocksDbStateStore.CloseLeftOpen(Path.Combine(config.Streams.StateDir, config.Streams.ApplicationId));
-        if (leftOpen > 0)
+        try
         {
-            // Streamiz gave up a close (a final commit refused, say) and left these stores open: not a clean stop.
-            logger.LogWarning("The stream did not close {Count} of its stores: the stop is not clean, and local state is treated as after a crash", leftOpen);
+            Stream.Dispose();
+            var leftOpen = RocksDbStateStore.CloseLeftOpen(Path.Combine(config.Streams.StateDir, config.Streams.ApplicationId));
+            if (leftOpen > 0)
+            {
+                // Streamiz gave up a close (a final commit refused, say) and left these stores open: not a clean stop.
+                logger.LogWarning("The stream did not close {Count} of its stores: the stop is not clean, and local state is treated as after a crash", leftOpen);
+            }
+            var (producers, consumers) = kafkaClients.CloseLeftOpen();
+            if (producers + consumers > 0)
+            {
+                logger.LogWarning(
+                    "Closed {Producers} producers (their transactions aborted) and {Consumers} group members the stream left open, so that the other instances take their partitions at once",
+                    producers, consumers);
+            }
+            if (!failed && leftOpen == 0)
+            {
+                // After a stream error the local state may hold writes of an aborted transaction: not clean.
+                CleanShutdownMarker.MarkClean(config.Streams.StateDir, config.Streams.ApplicationId);
+            }
         }
-        var leftInGroup = kafkaClients.LeaveGroup();
-        if (leftInGroup > 0)
+        finally
         {
-            logger.LogWarning("Closed {Count} stream consumers the stream left in the group, so that the other instances take their partitions at once", leftInGroup);
+            deadLetters.Dispose();
+            emitted?.Dispose();
         }
-        if (!failed && leftOpen == 0)
-        {
-            // After a stream error the local state may hold writes of an aborted transaction: not clean.
-            CleanShutdownMarker.MarkClean(config.Streams.StateDir, config.Streams.ApplicationId);
-        }
-        deadLetters.Dispose();
-        emitted?.Dispose();
     }
 
     /// <summary>Stops without marking the state clean (a caller that knows the stop was clean calls <see cref="Stop"/>).</summary>
