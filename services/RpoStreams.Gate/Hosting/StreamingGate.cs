@@ -1,3 +1,4 @@
+using System.Reflection;
 using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts.Kafka;
@@ -57,8 +58,28 @@ public sealed class StreamingGate : IDisposable
         var streamConfig = GateStreamConfig.Create(config, bootstrap, ExactlyOnce, loggers);
         tune?.Invoke(streamConfig);
         kafkaClients = new GateKafkaSupplier(streamConfig, metrics, reason => StreamThreadStopped?.Invoke(reason));
-        Stream = new KafkaStream(GateTopology.Build(Options), streamConfig, kafkaClients);
+        var topology = GateTopology.Build(Options);
+        lock (StreamizStateDirectory)
+        {
+            ForgetStreamizStateDirectory();
+            Stream = new KafkaStream(topology, streamConfig, kafkaClients);
+        }
     }
+
+    /// <summary>Held while a gate builds its stream: see <see cref="ForgetStreamizStateDirectory"/>.</summary>
+    private static readonly Lock StreamizStateDirectory = new();
+
+    /// <summary>
+    /// Streamiz 1.8.2 keeps the state directory of the first stream a process builds, and reads every later stream's
+    /// process id from that directory (writing it there, should it be gone). Two gates in one process (the tests, the
+    /// benchmark's floor beside an in-process gate) would share a process id, and under exactly-once their
+    /// transactional ids, fencing each other; and a deleted state dir would come back. Each gate's stream starts from
+    /// its own state dir. One gate per process, as the service runs, sees no difference.
+    /// </summary>
+    private static void ForgetStreamizStateDirectory() =>
+        (typeof(KafkaStream).Assembly.GetType("Streamiz.Kafka.Net.Processors.Internal.StateDirectory")?.GetField("staticDirectoryInstance", BindingFlags.NonPublic | BindingFlags.Static)
+            ?? throw new InvalidOperationException("Streamiz no longer keeps its state directory where the gate expects (StateDirectory.staticDirectoryInstance)"))
+        .SetValue(null, null);
 
     /// <summary>True on Kafka under Streams:Guarantee=ExactlyOnce; false at-least-once and on a development broker.</summary>
     public bool ExactlyOnce { get; }
