@@ -22,8 +22,8 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
     private readonly DefaultKafkaClientSupplier clients = new(new KafkaLoggerAdapter(config), config);
     private readonly ILogger logger = (config.Logger ?? NullLoggerFactory.Instance).CreateLogger<RevocationGuard>();
     private readonly bool atLeastOnce = config.Guarantee == ProcessingGuarantee.AT_LEAST_ONCE;
-    private readonly (List<StreamProducer> Producers, List<StreamConsumer> Consumers) left = ([], []);
-    private readonly Lock leftLock = new();
+    private readonly List<StreamProducer> producers = [];
+    private readonly List<StreamConsumer> consumers = [];
 
     public StreamMetricsRegistry MetricsRegistry
     {
@@ -38,9 +38,9 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
         var guard = new RevocationGuard(rebalanceListener, metrics, logger, threadStopped);
         var consumer = clients.GetConsumer(config, guard);
         var handed = new StreamConsumer(atLeastOnce ? new RevocationCommitConsumer(consumer, guard) : consumer, guard);
-        lock (leftLock)
+        lock (consumers)
         {
-            left.Consumers.Add(handed);
+            consumers.Add(handed);
         }
         return handed;
     }
@@ -50,18 +50,8 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
     /// to close): their producers' transactions aborted, their consumers out of the group at once. Call once the stream
     /// has stopped; returns how many producers it closed and how many consumers left the group. Never throws.
     /// </summary>
-    public (int Producers, int Consumers) CloseLeftOpen()
-    {
-        List<StreamProducer> producers;
-        List<StreamConsumer> consumers;
-        lock (leftLock)
-        {
-            (producers, consumers) = ([.. left.Producers], [.. left.Consumers]);
-            left.Producers.Clear();
-            left.Consumers.Clear();
-        }
-        return (producers.Count(p => p.Abandon(logger)), consumers.Count(c => c.Leave(logger)));
-    }
+    public (int Producers, int Consumers) CloseLeftOpen() =>
+        (TakeAll(producers).Count(p => p.Abandon(logger)), TakeAll(consumers).Count(c => c.Leave(logger)));
 
     /// <summary>Disposes a client the stream left open, logging rather than throwing if that fails.</summary>
     internal static void DisposeLeftOpen(IDisposable client, string what, ILogger logger)
@@ -76,12 +66,22 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
         }
     }
 
+    private static List<T> TakeAll<T>(List<T> handed)
+    {
+        lock (handed)
+        {
+            List<T> taken = [.. handed];
+            handed.Clear();
+            return taken;
+        }
+    }
+
     public IProducer<byte[], byte[]> GetProducer(ProducerConfig config)
     {
         var handed = new StreamProducer(clients.GetProducer(config), transactional: !string.IsNullOrEmpty(config.TransactionalId));
-        lock (leftLock)
+        lock (producers)
         {
-            left.Producers.Add(handed);
+            producers.Add(handed);
         }
         return handed;
     }

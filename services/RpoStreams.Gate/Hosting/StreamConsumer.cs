@@ -14,22 +14,20 @@ public sealed class StreamConsumer(IConsumer<byte[], byte[]> consumer, Revocatio
     private volatile bool subscribed;
     private Thread? poller;
 
-    public override ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout)
-    {
-        poller ??= Thread.CurrentThread;
-        return Inner.Consume(timeout);
-    }
+    public override ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout) => Polled.Consume(timeout);
 
-    public override ConsumeResult<byte[], byte[]> Consume(int millisecondsTimeout)
-    {
-        poller ??= Thread.CurrentThread;
-        return Inner.Consume(millisecondsTimeout);
-    }
+    public override ConsumeResult<byte[], byte[]> Consume(int millisecondsTimeout) => Polled.Consume(millisecondsTimeout);
 
-    public override ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default)
+    public override ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default) => Polled.Consume(cancellationToken);
+
+    /// <summary>The consumer, once the thread that polls it is known.</summary>
+    private IConsumer<byte[], byte[]> Polled
     {
-        poller ??= Thread.CurrentThread;
-        return Inner.Consume(cancellationToken);
+        get
+        {
+            poller ??= Thread.CurrentThread;
+            return Inner;
+        }
     }
 
     public override void Subscribe(IEnumerable<string> topics)

@@ -34,7 +34,7 @@ public sealed class GateMetrics : IDisposable
             "rpo_arrival_capped_total", description: "Input records stamped further ahead of the gate's clock than Intake:MaxClockAheadMinutes, by event kind: a producer clock to fix");
         revocationsFailed = meter.CreateCounter<long>(
             "rpo_revocations_failed_total",
-            description: "Rebalances in which a stream thread failed to give up partitions, by outcome: offsets-not-committed (at-least-once: the next owner reads again from the last commit) or thread-stopped (its tasks closed as lost, its partitions taken over by the other threads)");
+            description: "Rebalances in which a stream thread failed to give up partitions, by outcome: offsets-not-committed (at-least-once: the next owner reads again from the last commit) or thread-stopped (its tasks closed as lost, the thread stopped and the gate with it, exit code 4; the other instances take its partitions over)");
         relocated = meter.CreateCounter<long>(
             "rpo_input_relocated_total",
             description: "Input records read outside their subject's partition (not keyed by the normalized subject, or not partitioned with murmur2), which took one extra hop through the subject-events topic, by source topic");
