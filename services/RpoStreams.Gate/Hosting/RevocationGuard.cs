@@ -71,7 +71,7 @@ public sealed class RevocationGuard(IConsumerRebalanceListener streamiz, GateMet
         }
         catch (Exception failed)
         {
-            metrics?.RevocationFailed("thread-stopped");
+            metrics?.RevocationFailed(GateMetrics.ThreadStopped);
             logger.LogError(
                 "Giving up {Count} partitions in a rebalance failed ({Reason}): this stream thread closes its tasks as lost and stops, and the gate with it",
                 partitions.Count, failed.Message);
@@ -105,7 +105,7 @@ public sealed class RevocationGuard(IConsumerRebalanceListener streamiz, GateMet
     /// <summary>At-least-once: a commit of the partitions being given up failed and is let go.</summary>
     internal void CommitLetGo(int partitions, KafkaException failed)
     {
-        metrics?.RevocationFailed("offsets-not-committed");
+        metrics?.RevocationFailed(GateMetrics.OffsetsNotCommitted);
         logger.LogWarning(
             "The commit of {Count} partitions given up in a rebalance failed ({Reason}): their next owner reads again from their last commit",
             partitions, failed.Error.Reason);

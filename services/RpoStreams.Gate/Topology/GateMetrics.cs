@@ -98,6 +98,12 @@ public sealed class GateMetrics : IDisposable
 
     private long revocationFailures;
 
+    /// <summary>Outcomes of <c>rpo_revocations_failed_total</c>: an at-least-once commit let go, the next owner reading again from the last one.</summary>
+    public const string OffsetsNotCommitted = "offsets-not-committed";
+
+    /// <summary>Outcomes of <c>rpo_revocations_failed_total</c>: the thread's tasks closed as lost and the thread stopped (the gate exits with code 4).</summary>
+    public const string ThreadStopped = "thread-stopped";
+
     public void RevocationFailed(string outcome)
     {
         Interlocked.Increment(ref revocationFailures);
