@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
+using RpoStreams.Gate.Topology;
 using RpoStreams.Policy.Subjects;
 using RpoStreams.Simulation;
 
@@ -48,6 +49,10 @@ internal static class DeadLettersCommand
                 {
                     Console.WriteLine($"    key:   {Show(seal.Unseal(dead.sealedKey))}");
                     Console.WriteLine($"    value: {Show(seal.Unseal(dead.sealedValue))}");
+                    if (seal.Unseal(dead.sealedHeaders) is { } headers)
+                    {
+                        Console.WriteLine($"    headers: {string.Join(", ", InputHeaders.Decode(headers).Select(h => $"{h.Name}={Show(h.Value)}"))}");
+                    }
                 }
                 shown++;
             }

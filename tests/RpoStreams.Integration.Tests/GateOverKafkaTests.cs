@@ -89,6 +89,21 @@ public class GateOverKafkaTests
         Assert.Contains(decisions, d => d.Value.intentId == run + "-nokey");
         // Well-keyed records never take the hop: nothing can pile up in an internal topic behind them.
         Assert.InRange(gate.Metrics.RelocatedCount, expectedRelocated, expectedRelocated + 1);
+        // What took it names its subject by subjectRef alone: no internal topic holds a raw number.
+        var hop = TopicFollower.ReadUntil(
+            broker.BootstrapServers, $"{appId}-{RepartitionNames.SubjectEvents}-repartition", b => b, seen => seen.Count >= expectedRelocated, TimeSpan.FromSeconds(30));
+        Assert.InRange(hop.Count, expectedRelocated, expectedRelocated + 1);
+        Assert.All(hop, r =>
+        {
+            var ev = serdes.SubjectEvent.Deserialize(r.Value, default);
+            var intent = serdes.CallIntent.Deserialize(ev.payload, default);
+            Assert.StartsWith(run + "-", intent.intentId, StringComparison.Ordinal);
+            Assert.Equal(string.Empty, intent.subject);
+            Assert.NotNull(ev.subjectRef);
+            Assert.Equal(ev.subjectRef, Encoding.UTF8.GetString(r.Key!));
+        });
+        var digits = Enumerable.Range(0, 50).Select(n => SyntheticTraffic.Number(n)[3..]).ToList();
+        Assert.DoesNotContain(hop, r => digits.Any(d => Encoding.ASCII.GetString(r.Value).Contains(d, StringComparison.Ordinal)));
 
         var dead = TopicFollower.ReadUntil(
             broker.BootstrapServers, TopicNames.DeadLetters, b => serdes.DeadLetter.Deserialize(b, default),

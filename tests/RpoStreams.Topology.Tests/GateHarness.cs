@@ -125,6 +125,12 @@ public sealed class GateHarness : IDisposable
 
     public List<DeadLetter> DeadLetters() => deadLetters.ReadValueList().ToList();
 
+    /// <summary>Decisions with their records' headers.</summary>
+    public List<(CallDecision Decision, Headers Headers)> DecisionRecords() => decisions.ReadKeyValueList().Select(kv => (kv.Message.Value, kv.Message.Headers)).ToList();
+
+    /// <summary>Dead letters with their records' headers.</summary>
+    public List<(DeadLetter Letter, Headers Headers)> DeadLetterRecords() => deadLetters.ReadKeyValueList().Select(kv => (kv.Message.Value, kv.Message.Headers)).ToList();
+
     public CallDecision SingleDecision()
     {
         var list = Decisions();

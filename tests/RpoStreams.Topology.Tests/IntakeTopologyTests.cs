@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using System.Buffers.Binary;
 using System.Text;
 using NodaTime;
@@ -150,6 +151,30 @@ public class IntakeTopologyTests
         Assert.DoesNotContain("3331234567", Encoding.UTF8.GetString(dead.sealedValue));
         Assert.DoesNotContain("3331234567", Encoding.UTF8.GetString(dead.sealedKey));
         Assert.Equal(json, gate.Options.Seal.Unseal(dead.sealedValue));
+    }
+
+    [Fact]
+    public void Only_the_trace_context_of_an_input_goes_on_and_a_dead_letter_keeps_its_headers_sealed()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        var traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"u8.ToArray();
+        Headers Dialers() => new() { { "traceparent", traceparent }, { "crm-contact", "+393331234567"u8.ToArray() }, { "empty", null } };
+        var key = Encoding.UTF8.GetBytes("+393471234567");
+
+        gate.Raw(TopicNames.Intents, key, gate.Encode(gate.Serdes.CallIntent, Intent("i-1", "+393471234567", Tuesday10), TopicNames.Intents), Tuesday10.ToDateTimeUtc(), Dialers());
+        gate.Raw(TopicNames.Intents, key, Encoding.UTF8.GetBytes("{\"subject\":\"+393471234567\"}"), Tuesday10.ToDateTimeUtc(), Dialers());
+
+        var (_, decisionHeaders) = Assert.Single(gate.DecisionRecords());
+        Assert.Equal(["traceparent"], decisionHeaders.Select(h => h.Key));
+        Assert.Equal(traceparent, decisionHeaders[0].GetValueBytes());
+        var (dead, deadHeaders) = Assert.Single(gate.DeadLetterRecords());
+        Assert.Equal(["traceparent"], deadHeaders.Select(h => h.Key));
+        Assert.DoesNotContain("3331234567", Encoding.ASCII.GetString(dead.sealedHeaders));
+        var original = InputHeaders.Decode(gate.Options.Seal.Unseal(dead.sealedHeaders)!);
+        Assert.Equal(["traceparent", "crm-contact", "empty"], original.Select(h => h.Name));
+        Assert.Equal("+393331234567"u8.ToArray(), original[1].Value);
+        Assert.Null(original[2].Value);
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
     {
         var letter = options.DeadLetterOf(
             TopicNames.RegisterConsultations, context.Partition.Value, context.Offset, error,
-            record.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(record.Key), record.Value, record.Timestamp.UnixTimestampMs);
+            record.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(record.Key), record.Value, record.Timestamp.UnixTimestampMs, record.Headers);
         options.GlobalDeadLetters?.Publish(letter.sealedKey, letter);
     }
 }

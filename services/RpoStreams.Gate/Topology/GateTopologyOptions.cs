@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
@@ -92,9 +93,9 @@ public sealed class GateTopologyOptions
 
     /// <summary>
     /// The dead letter of an input record that cannot be used: where it came from, why (numbers masked), its
-    /// key and value sealed, counted in rpo_deadletters_total. Time is the wall clock, or in replay the record's.
+    /// key, value and headers sealed, counted in rpo_deadletters_total. Time is the wall clock, or in replay the record's.
     /// </summary>
-    public DeadLetter DeadLetterOf(string topic, int partition, long offset, string error, byte[]? key, byte[]? value, long timestampMs)
+    public DeadLetter DeadLetterOf(string topic, int partition, long offset, string error, byte[]? key, byte[]? value, long timestampMs, Headers? headers = null)
     {
         Metrics?.DeadLettered(topic);
         return new DeadLetter
@@ -105,6 +106,7 @@ public sealed class GateTopologyOptions
             error = LogSafe.Text(error),
             sealedKey = Seal.Seal(key),
             sealedValue = Seal.Seal(value),
+            sealedHeaders = Seal.Seal(InputHeaders.Encode(headers)),
             valueLength = value?.Length ?? -1,
             failedAt = (WallClock?.GetCurrentInstant() ?? Instant.FromUnixTimeMilliseconds(Math.Max(0, timestampMs))).ToAvro(),
         };

@@ -36,6 +36,9 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
 
     protected abstract AvroSerDes<T> SerDes { get; }
 
+    /// <summary>Blanks the raw subject of a record about to cross the subject-events topic.</summary>
+    protected abstract void ForgetSubject(T value);
+
     /// <summary>Whether the event time may lie far before the record's Kafka timestamp (register and consent history may).</summary>
     protected virtual bool BoundPastSkew => false;
 
@@ -90,8 +93,12 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         if (!here)
         {
             Options.Metrics?.Relocated(Topic);
+            // subject-events is a topic like any other: what crosses it names its subject by subjectRef alone (the subject
+            // task never reads the subject itself), so no internal topic holds a raw number or address.
+            ForgetSubject(value);
+            ev.payload = SerDes.Serialize(value, new SerializationContext(MessageComponentType.Value, Topic));
         }
-        return Record<string, SubjectInput>.Create(subjectRef ?? placementKey ?? string.Empty, new SubjectInput { Event = ev, Record = value, Here = here }, record.Headers);
+        return Record<string, SubjectInput>.Create(subjectRef ?? placementKey ?? string.Empty, new SubjectInput { Event = ev, Record = value, Here = here }, InputHeaders.TraceOnly(record.Headers));
     }
 
     public void Close()
@@ -173,8 +180,8 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
     {
         var letter = Options.DeadLetterOf(
             context.Topic ?? Topic, context.Partition.Value, context.Offset, error,
-            record.Key, record.Value, record.Timestamp.UnixTimestampMs);
-        return Record<string, SubjectInput>.Create(string.Empty, SubjectInput.Dead(letter), record.Headers);
+            record.Key, record.Value, record.Timestamp.UnixTimestampMs, record.Headers);
+        return Record<string, SubjectInput>.Create(string.Empty, SubjectInput.Dead(letter), InputHeaders.TraceOnly(record.Headers));
     }
 }
 
@@ -194,6 +201,8 @@ public sealed class RegisterIntake : IntakeTransformer<RegisterUpdate>
     protected override string What => "register update";
 
     protected override AvroSerDes<RegisterUpdate> SerDes => Options.Serdes.RegisterUpdate;
+
+    protected override void ForgetSubject(RegisterUpdate value) => value.subject = string.Empty;
 
     protected override string? Check(RegisterUpdate value) =>
         Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action")
@@ -222,6 +231,8 @@ public sealed class ConsentIntake : IntakeTransformer<ConsentEvent>
     protected override string What => "consent";
 
     protected override AvroSerDes<ConsentEvent> SerDes => Options.Serdes.ConsentEvent;
+
+    protected override void ForgetSubject(ConsentEvent value) => value.subject = string.Empty;
 
     protected override string? Check(ConsentEvent value) =>
         Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action") ?? Defined(value.basis, "basis")
@@ -252,6 +263,8 @@ public sealed class IntentIntake : IntakeTransformer<CallIntent>
     protected override string What => "intent";
 
     protected override AvroSerDes<CallIntent> SerDes => Options.Serdes.CallIntent;
+
+    protected override void ForgetSubject(CallIntent value) => value.subject = string.Empty;
 
     protected override bool BoundPastSkew => true;
 
@@ -289,6 +302,8 @@ public sealed class AttemptIntake : IntakeTransformer<CallAttempt>
     protected override string What => "attempt";
 
     protected override AvroSerDes<CallAttempt> SerDes => Options.Serdes.CallAttempt;
+
+    protected override void ForgetSubject(CallAttempt value) => value.subject = string.Empty;
 
     protected override bool BoundPastSkew => true;
 

@@ -17,7 +17,7 @@ namespace RpoStreams.Records
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class DeadLetter : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""DeadLetter"",""doc"":""A record the gate could not read (topic rpo.deadletter.v1). The original bytes are kept sealed (AES-GCM with a key derived from the subject-hash secret) so no raw number is readable in the topic; `rpo deadletters --unseal` recovers them."",""namespace"":""RpoStreams.Records"",""fields"":[{""name"":""topic"",""type"":""string""},{""name"":""partition"",""type"":""int""},{""name"":""offset"",""type"":""long""},{""name"":""error"",""doc"":""What is wrong, without echoing the content."",""type"":""string""},{""name"":""sealedKey"",""default"":null,""type"":[""null"",""bytes""]},{""name"":""sealedValue"",""default"":null,""type"":[""null"",""bytes""]},{""name"":""valueLength"",""doc"":""Size of the original value in bytes (-1 for a null value)."",""type"":""int""},{""name"":""failedAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""DeadLetter"",""doc"":""A record the gate could not read (topic rpo.deadletter.v1). The original bytes are kept sealed (AES-GCM with a key derived from the subject-hash secret) so no raw number is readable in the topic; `rpo deadletters --unseal` recovers them."",""namespace"":""RpoStreams.Records"",""fields"":[{""name"":""topic"",""type"":""string""},{""name"":""partition"",""type"":""int""},{""name"":""offset"",""type"":""long""},{""name"":""error"",""doc"":""What is wrong, without echoing the content."",""type"":""string""},{""name"":""sealedKey"",""default"":null,""type"":[""null"",""bytes""]},{""name"":""sealedValue"",""default"":null,""type"":[""null"",""bytes""]},{""name"":""sealedHeaders"",""doc"":""The original record's headers, sealed like its key and value (null when it had none)."",""default"":null,""type"":[""null"",""bytes""]},{""name"":""valueLength"",""doc"":""Size of the original value in bytes (-1 for a null value)."",""type"":""int""},{""name"":""failedAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}}]}");
         private string _topic;
         private int _partition;
         private long _offset;
@@ -27,6 +27,10 @@ namespace RpoStreams.Records
         private string _error;
         private byte[] _sealedKey;
         private byte[] _sealedValue;
+        /// <summary>
+        /// The original record's headers, sealed like its key and value (null when it had none).
+        /// </summary>
+        private byte[] _sealedHeaders;
         /// <summary>
         /// Size of the original value in bytes (-1 for a null value).
         /// </summary>
@@ -109,6 +113,20 @@ namespace RpoStreams.Records
             }
         }
         /// <summary>
+        /// The original record's headers, sealed like its key and value (null when it had none).
+        /// </summary>
+        public byte[] sealedHeaders
+        {
+            get
+            {
+                return this._sealedHeaders;
+            }
+            set
+            {
+                this._sealedHeaders = value;
+            }
+        }
+        /// <summary>
         /// Size of the original value in bytes (-1 for a null value).
         /// </summary>
         public int valueLength
@@ -143,8 +161,9 @@ namespace RpoStreams.Records
 			case 3: return this.error;
 			case 4: return this.sealedKey;
 			case 5: return this.sealedValue;
-			case 6: return this.valueLength;
-			case 7: return this.failedAt;
+			case 6: return this.sealedHeaders;
+			case 7: return this.valueLength;
+			case 8: return this.failedAt;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -158,8 +177,9 @@ namespace RpoStreams.Records
 			case 3: this.error = (System.String)fieldValue; break;
 			case 4: this.sealedKey = (System.Byte[])fieldValue; break;
 			case 5: this.sealedValue = (System.Byte[])fieldValue; break;
-			case 6: this.valueLength = (System.Int32)fieldValue; break;
-			case 7: this.failedAt = (System.DateTime)fieldValue; break;
+			case 6: this.sealedHeaders = (System.Byte[])fieldValue; break;
+			case 7: this.valueLength = (System.Int32)fieldValue; break;
+			case 8: this.failedAt = (System.DateTime)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }
