@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Latency of the check API (GET /v1/check) at a fixed offered rate, measured with Debian's `hey` load tool
-# (installed if missing). Starts `rpo devkafka` and a gate (Release build, exactly-once, an API key),
+# (installed if missing). Starts `rpo devkafka` and a gate (Release build, an API key; at-least-once, as on any development broker),
 # loads a register with `rpo simulate`, then offers RATE requests/s for SECONDS and prints hey's latency
 # distribution; the last line is "check-api p99-ms: X at Y req/s".
 #   scripts/bench-check-api.sh [RATE=2000] [SECONDS=20]
