@@ -51,7 +51,7 @@ internal static class DeadLettersCommand
                     Console.WriteLine($"    value: {Show(seal.Unseal(dead.sealedValue))}");
                     if (seal.Unseal(dead.sealedHeaders) is { } headers)
                     {
-                        Console.WriteLine($"    headers: {string.Join(", ", InputHeaders.Decode(headers).Select(h => $"{h.Name}={Show(h.Value)}"))}");
+                        Console.WriteLine($"    headers: {string.Join(", ", InputHeaders.Decode(headers).Select(h => $"{Show(Encoding.UTF8.GetBytes(h.Name))}={Show(h.Value)}"))}");
                     }
                 }
                 shown++;

@@ -41,6 +41,36 @@ public class WireFormatTests
     }
 
     [Fact]
+    public void A_field_is_rewritten_in_the_producers_own_schema_under_its_own_id()
+    {
+        // Given an intent written by a producer with a schema of its own (one field more than the gate's)
+        var registry = new LocalSchemaRegistry();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(CallIntent._SCHEMA.ToString())!;
+        json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"crmTag","type":["null","string"],"default":null}"""));
+        var producers = (Avro.RecordSchema)Avro.Schema.Parse(json.ToJsonString());
+        var id = registry.Add(json.ToJsonString());
+        var serdes = new AvroSerDes<CallIntent>(registry);
+        var gates = serdes.Serialize(Intent(), IntentsContext);
+        var record = new GenericDatumReader<GenericRecord>(CallIntent._SCHEMA, producers).Read(null!, new BinaryDecoder(new MemoryStream(gates, 5, gates.Length - 5)));
+        record.Add("crmTag", "lead-7");
+        var written = new MemoryStream();
+        written.Write([0, 0, 0, 0, 0]);
+        BinaryPrimitives.WriteInt32BigEndian(written.GetBuffer().AsSpan(1, 4), id);
+        new GenericDatumWriter<GenericRecord>(producers).Write(record, new BinaryEncoder(written));
+
+        // When its subject is blanked
+        var rewritten = serdes.WithString(written.ToArray(), "subject", string.Empty);
+
+        // Then it keeps the producer's schema id and every other field, its own included
+        Assert.Equal(written.ToArray()[..5], rewritten[..5]);
+        var read = new GenericDatumReader<GenericRecord>(producers, producers).Read(null!, new BinaryDecoder(new MemoryStream(rewritten, 5, rewritten.Length - 5)));
+        Assert.Equal(string.Empty, read["subject"]);
+        Assert.Equal("lead-7", read["crmTag"]);
+        var intent = serdes.Deserialize(rewritten, IntentsContext);
+        Assert.Equal(("i-1", "+390212345678", string.Empty), (intent.intentId, intent.callerId, intent.subject));
+    }
+
+    [Fact]
     public void Every_process_gets_the_same_schema_ids_from_the_local_registry()
     {
         var a = RecordSerdes.Local().CallDecision.Serialize(new CallDecision { intentId = "i", reasons = [], companyId = "A", callCenterId = "C", policyVersion = "v" }, IntentsContext);

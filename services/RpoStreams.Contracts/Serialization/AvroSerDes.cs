@@ -116,6 +116,33 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
         return reader.Read(null!, new BinaryDecoder(stream));
     }
 
+    /// <summary>
+    /// <paramref name="data"/> (the wire format) with its string field <paramref name="field"/> set to
+    /// <paramref name="value"/>, written in the writer's own schema under the same id: the registry is asked
+    /// for nothing but that id's schema (already known after a read), and no subject is registered or looked up.
+    /// </summary>
+    public byte[] WithString(byte[] data, string field, string value)
+    {
+        var id = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(1, 4));
+        var (read, write) = rewriters.GetOrAdd(id, RewriterFor);
+        using var input = new MemoryStream(data, 5, data.Length - 5, writable: false);
+        var record = read.Read(null!, new BinaryDecoder(input));
+        record.Add(field, value);
+        using var output = new MemoryStream(data.Length);
+        output.Write(data.AsSpan(0, 5));
+        write.Write(record, new BinaryEncoder(output));
+        return output.ToArray();
+    }
+
+    /// <summary>Per writer schema id: a reader and a writer of that schema, for <see cref="WithString"/>.</summary>
+    private readonly ConcurrentDictionary<int, (Avro.Generic.GenericDatumReader<Avro.Generic.GenericRecord>, Avro.Generic.GenericDatumWriter<Avro.Generic.GenericRecord>)> rewriters = new();
+
+    private (Avro.Generic.GenericDatumReader<Avro.Generic.GenericRecord>, Avro.Generic.GenericDatumWriter<Avro.Generic.GenericRecord>) RewriterFor(int id)
+    {
+        var schema = Avro.Schema.Parse(Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult().SchemaString);
+        return (new Avro.Generic.GenericDatumReader<Avro.Generic.GenericRecord>(schema, schema), new Avro.Generic.GenericDatumWriter<Avro.Generic.GenericRecord>(schema));
+    }
+
     private SpecificDatumReader<T>? ReaderFor(int id)
     {
         var schema = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();

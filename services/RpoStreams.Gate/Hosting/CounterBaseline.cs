@@ -29,7 +29,7 @@ public sealed class CounterBaseline(MeterProvider exporter, GateMetrics metrics,
         ["rpo_alerts_total"] = [.. Enum.GetValues<AlertType>().Select(t => new TagList { { "type", t.ToString() } })],
         ["rpo_deadletters_total"] = [.. TopicNames.Inputs.Select(Topic)],
         ["rpo_input_relocated_total"] = [.. TopicNames.Inputs.Where(t => t != TopicNames.RegisterConsultations).Select(Topic)],
-        ["rpo_arrival_capped_total"] = [.. Enum.GetValues<SubjectEventKind>().Select(k => new TagList { { "kind", k.ToString() } })],
+        ["rpo_arrival_capped_total"] = [.. Enum.GetValues<SubjectEventKind>().Where(k => k != SubjectEventKind.TICK).Select(k => new TagList { { "kind", k.ToString() } })],
         ["rpo_revocations_failed_total"] = [.. new[] { GateMetrics.OffsetsNotCommitted, GateMetrics.ThreadStopped }.Select(o => new TagList { { "outcome", o } })],
     };
 

@@ -36,9 +36,6 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
 
     protected abstract AvroSerDes<T> SerDes { get; }
 
-    /// <summary>Blanks the raw subject of a record about to cross the subject-events topic.</summary>
-    protected abstract void ForgetSubject(T value);
-
     /// <summary>Whether the event time may lie far before the record's Kafka timestamp (register and consent history may).</summary>
     protected virtual bool BoundPastSkew => false;
 
@@ -94,9 +91,9 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         {
             Options.Metrics?.Relocated(Topic);
             // subject-events is a topic like any other: what crosses it names its subject by subjectRef alone (the subject
-            // task never reads the subject itself), so no internal topic holds a raw number or address.
-            ForgetSubject(value);
-            ev.payload = SerDes.Serialize(value, new SerializationContext(MessageComponentType.Value, Topic));
+            // task never reads the subject itself), so no internal topic holds a raw number or address. The record keeps
+            // its producer's schema and id: nothing is registered under, or looked up in, the producers' subjects.
+            ev.payload = SerDes.WithString(record.Value, "subject", string.Empty);
         }
         return Record<string, SubjectInput>.Create(subjectRef ?? placementKey ?? string.Empty, new SubjectInput { Event = ev, Record = value, Here = here }, InputHeaders.TraceOnly(record.Headers));
     }
@@ -202,8 +199,6 @@ public sealed class RegisterIntake : IntakeTransformer<RegisterUpdate>
 
     protected override AvroSerDes<RegisterUpdate> SerDes => Options.Serdes.RegisterUpdate;
 
-    protected override void ForgetSubject(RegisterUpdate value) => value.subject = string.Empty;
-
     protected override string? Check(RegisterUpdate value) =>
         Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action")
         ?? InputLimits.SubjectTooLong("subject", value.subject, value.subjectType) ?? InputLimits.TooLong("feedId", value.feedId, InputLimits.Id)
@@ -231,8 +226,6 @@ public sealed class ConsentIntake : IntakeTransformer<ConsentEvent>
     protected override string What => "consent";
 
     protected override AvroSerDes<ConsentEvent> SerDes => Options.Serdes.ConsentEvent;
-
-    protected override void ForgetSubject(ConsentEvent value) => value.subject = string.Empty;
 
     protected override string? Check(ConsentEvent value) =>
         Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action") ?? Defined(value.basis, "basis")
@@ -263,8 +256,6 @@ public sealed class IntentIntake : IntakeTransformer<CallIntent>
     protected override string What => "intent";
 
     protected override AvroSerDes<CallIntent> SerDes => Options.Serdes.CallIntent;
-
-    protected override void ForgetSubject(CallIntent value) => value.subject = string.Empty;
 
     protected override bool BoundPastSkew => true;
 
@@ -302,8 +293,6 @@ public sealed class AttemptIntake : IntakeTransformer<CallAttempt>
     protected override string What => "attempt";
 
     protected override AvroSerDes<CallAttempt> SerDes => Options.Serdes.CallAttempt;
-
-    protected override void ForgetSubject(CallAttempt value) => value.subject = string.Empty;
 
     protected override bool BoundPastSkew => true;
 
