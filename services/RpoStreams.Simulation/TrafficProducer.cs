@@ -58,9 +58,9 @@ public sealed class TrafficProducer : IDisposable
     public void Attempt(CallAttempt value) =>
         Send(TopicNames.Attempts, keyBySubject ? KeyOf(value.subject, SubjectType.PHONE, value.intentId ?? value.attemptId) : value.attemptId, value, serdes.CallAttempt);
 
-    /// <summary>Sends raw bytes (hostile-input tests).</summary>
-    public void Raw(string topic, string? key, byte[] value) =>
-        Produce(topic, new Message<string?, byte[]> { Key = key, Value = value });
+    /// <summary>Sends raw bytes (hostile-input tests), with any headers.</summary>
+    public void Raw(string topic, string? key, byte[] value, Headers? headers = null) =>
+        Produce(topic, new Message<string?, byte[]> { Key = key, Value = value, Headers = headers });
 
     /// <summary>Waits for every record to be acknowledged; records still unsent after the timeout count as failures.</summary>
     public void Flush(TimeSpan timeout)

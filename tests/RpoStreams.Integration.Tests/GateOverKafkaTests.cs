@@ -14,6 +14,8 @@ namespace RpoStreams.Integration.Tests;
 /// <summary>The gate against a broker over TCP: Avro intents in, decisions read with read_committed, garbage to dead letters.</summary>
 public class GateOverKafkaTests
 {
+    private static readonly SerializationContext IntentsContext = new(MessageComponentType.Value, TopicNames.Intents);
+
     [Theory]
     [MemberData(nameof(TestBroker.Kinds), MemberType = typeof(TestBroker))]
     public async Task Gate_decides_every_intent_once_and_dead_letters_garbage(string brokerKind)
@@ -65,7 +67,15 @@ public class GateOverKafkaTests
                 }
                 // Half keyed by the normalized subject (decided where read), half by intentId (one more hop unless
                 // murmur2 happens to put the intentId in the subject's partition): each decided once.
-                (i % 2 == 0 ? producer : miskeyed).Intent(intent);
+                if (i % 2 == 0)
+                {
+                    producer.Intent(intent);
+                }
+                else
+                {
+                    // With a header of the dialer's own, which goes no further than the input topic.
+                    miskeyed.Raw(TopicNames.Intents, intent.intentId, serdes.CallIntent.Serialize(intent, IntentsContext), new Headers { { "crm-contact", Encoding.UTF8.GetBytes(intent.subject) } });
+                }
                 if (i % 2 == 1 && SubjectPlacement.PartitionOf(intent.intentId, 4) != SubjectPlacement.PartitionOf(SyntheticTraffic.Number(n), 4))
                 {
                     expectedRelocated++;
@@ -90,11 +100,11 @@ public class GateOverKafkaTests
         // Well-keyed records never take the hop: nothing can pile up in an internal topic behind them.
         Assert.InRange(gate.Metrics.RelocatedCount, expectedRelocated, expectedRelocated + 1);
         // What took it names its subject by subjectRef alone: no internal topic holds a raw number.
-        var hop = TopicFollower.ReadUntil(
-            broker.BootstrapServers, $"{appId}-{RepartitionNames.SubjectEvents}-repartition", b => b, seen => seen.Count >= expectedRelocated, TimeSpan.FromSeconds(30));
+        var hop = TopicFollower.Records(broker.BootstrapServers, $"{appId}-{RepartitionNames.SubjectEvents}-repartition", expectedRelocated, TimeSpan.FromSeconds(30));
         Assert.InRange(hop.Count, expectedRelocated, expectedRelocated + 1);
         Assert.All(hop, r =>
         {
+            Assert.DoesNotContain(r.Headers ?? [], h => h.Key == "crm-contact");
             var ev = serdes.SubjectEvent.Deserialize(r.Value, default);
             var intent = serdes.CallIntent.Deserialize(ev.payload, default);
             Assert.StartsWith(run + "-", intent.intentId, StringComparison.Ordinal);

@@ -100,7 +100,15 @@ public sealed class RunningGate : IDisposable
 public static class TopicFollower
 {
     public static List<(byte[]? Key, T Value)> ReadUntil<T>(
-        string bootstrap, string topic, Func<byte[], T> decode, Func<IReadOnlyList<(byte[]? Key, T Value)>, bool> done, TimeSpan timeout)
+        string bootstrap, string topic, Func<byte[], T> decode, Func<IReadOnlyList<(byte[]? Key, T Value)>, bool> done, TimeSpan timeout) =>
+        Follow(bootstrap, topic, r => (r.Message.Key, decode(r.Message.Value)), done, timeout);
+
+    /// <summary>The first <paramref name="count"/> records of a topic (fewer if the deadline passes), headers included.</summary>
+    public static List<Message<byte[]?, byte[]>> Records(string bootstrap, string topic, int count, TimeSpan timeout) =>
+        Follow(bootstrap, topic, r => r.Message, seen => seen.Count >= count, timeout);
+
+    private static List<TKept> Follow<TKept>(
+        string bootstrap, string topic, Func<ConsumeResult<byte[]?, byte[]>, TKept> keep, Func<IReadOnlyList<TKept>, bool> done, TimeSpan timeout)
     {
         using var consumer = KafkaClientFactory.Unconfigured.CreateConsumer<byte[]?, byte[]>(new ConsumerConfig
         {
@@ -111,14 +119,14 @@ public static class TopicFollower
             EnableAutoCommit = false,
         });
         consumer.Subscribe(topic);
-        var seen = new List<(byte[]?, T)>();
+        var seen = new List<TKept>();
         var clock = Stopwatch.StartNew();
         while (!done(seen) && clock.Elapsed < timeout)
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result?.Message?.Value is { } value)
+            if (result?.Message?.Value is not null)
             {
-                seen.Add((result.Message.Key, decode(value)));
+                seen.Add(keep(result));
             }
         }
         consumer.Close();
