@@ -46,13 +46,7 @@ public sealed class RunningGate : IDisposable
     public static async Task<RunningGate> StartAsync(
         string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker = false, Action<StreamsSettings>? streams = null)
     {
-        var config = new GateConfiguration
-        {
-            Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = partitions },
-            Streams = new StreamsSettings { ApplicationId = applicationId, StateDir = stateDir },
-            Subjects = new SubjectSettings { HashSecret = HashSecret },
-            Development = true,
-        };
+        var config = Configuration(bootstrap, applicationId, partitions, stateDir);
         streams?.Invoke(config.Streams);
         var metrics = new GateMetrics();
         var stoppedThreads = new ConcurrentQueue<string>();
@@ -89,6 +83,15 @@ public sealed class RunningGate : IDisposable
         }
         return new RunningGate(started, config, metrics, stoppedThreads);
     }
+
+    /// <summary>The settings of a test gate: the service's defaults, but for the broker, partitions, state dir and secret.</summary>
+    public static GateConfiguration Configuration(string bootstrap, string applicationId, int partitions, string stateDir) => new()
+    {
+        Kafka = new KafkaSettings { BootstrapServers = bootstrap, Partitions = partitions },
+        Streams = new StreamsSettings { ApplicationId = applicationId, StateDir = stateDir },
+        Subjects = new SubjectSettings { HashSecret = HashSecret },
+        Development = true,
+    };
 
     public void Dispose()
     {

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Hosting;
-using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Gate.Topology;
 
 namespace RpoStreams.Integration.Tests;
@@ -37,13 +36,7 @@ public sealed class StreamizProcessIdTests
 
     private static void Build(TestBroker broker, string stateDir)
     {
-        var config = new GateConfiguration
-        {
-            Kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers, Partitions = 1 },
-            Streams = new StreamsSettings { ApplicationId = "pid-" + Guid.NewGuid().ToString("N")[..8], StateDir = stateDir },
-            Subjects = new SubjectSettings { HashSecret = RunningGate.HashSecret },
-            Development = true,
-        };
+        var config = RunningGate.Configuration(broker.BootstrapServers, "pid-" + Guid.NewGuid().ToString("N")[..8], partitions: 1, stateDir);
         using var gate = new StreamingGate(config, broker.BootstrapServers, developmentBroker: false, RecordSerdes.Local(), new GateMetrics(), KafkaClientFactory.Unconfigured, NullLoggerFactory.Instance);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using Avro.Generic;
 using Avro.IO;
 using Avro.Specific;
 using Confluent.Kafka;
@@ -31,6 +32,8 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
     private readonly ConcurrentDictionary<string, int> idsByTopic = new(StringComparer.Ordinal);
     /// <summary>Per writer schema id: Avro's resolving reader, or null when the codec reads it directly.</summary>
     private readonly ConcurrentDictionary<int, SpecificDatumReader<T>?> readers = new();
+    /// <summary>Per writer schema id: a reader and a writer of that schema, for <see cref="WithString"/>.</summary>
+    private readonly ConcurrentDictionary<int, (GenericDatumReader<GenericRecord>, GenericDatumWriter<GenericRecord>)> rewriters = new();
     private readonly Avro.Schema readerSchema;
     private readonly string readerForm;
     private readonly IAvroCodec<T>? codec;
@@ -134,13 +137,10 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
         return output.ToArray();
     }
 
-    /// <summary>Per writer schema id: a reader and a writer of that schema, for <see cref="WithString"/>.</summary>
-    private readonly ConcurrentDictionary<int, (Avro.Generic.GenericDatumReader<Avro.Generic.GenericRecord>, Avro.Generic.GenericDatumWriter<Avro.Generic.GenericRecord>)> rewriters = new();
-
-    private (Avro.Generic.GenericDatumReader<Avro.Generic.GenericRecord>, Avro.Generic.GenericDatumWriter<Avro.Generic.GenericRecord>) RewriterFor(int id)
+    private (GenericDatumReader<GenericRecord>, GenericDatumWriter<GenericRecord>) RewriterFor(int id)
     {
         var schema = Avro.Schema.Parse(Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult().SchemaString);
-        return (new Avro.Generic.GenericDatumReader<Avro.Generic.GenericRecord>(schema, schema), new Avro.Generic.GenericDatumWriter<Avro.Generic.GenericRecord>(schema));
+        return (new GenericDatumReader<GenericRecord>(schema, schema), new GenericDatumWriter<GenericRecord>(schema));
     }
 
     private SpecificDatumReader<T>? ReaderFor(int id)

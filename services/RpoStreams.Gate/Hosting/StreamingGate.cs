@@ -73,8 +73,8 @@ public sealed class StreamingGate : IDisposable
     /// Streamiz 1.8.2 keeps the state directory of the first stream a process builds, and reads every later stream's
     /// process id from that directory (writing it there, should it be gone). Two gates in one process (the tests) would
     /// share a process id, and under exactly-once their transactional ids, fencing each other; and a deleted state dir
-    /// would come back. Each gate's stream starts from
-    /// its own state dir. One gate per process, as the service runs, sees no difference.
+    /// would come back. Each gate's stream starts from its own state dir. One gate per process, as the service runs,
+    /// sees no difference.
     /// </summary>
     private static void ForgetStreamizStateDirectory() =>
         (typeof(KafkaStream).Assembly.GetType("Streamiz.Kafka.Net.Processors.Internal.StateDirectory")?.GetField("staticDirectoryInstance", BindingFlags.NonPublic | BindingFlags.Static)
