@@ -85,6 +85,16 @@ ENV DOTNET_RUNNING_IN_CONTAINER=true \
     TMPDIR=/tmp \
     Streams__StateDir=/var/lib/rpo/state
 
+# Native memory (RocksDB, librdkafka) through gperftools' tcmalloc: 10-15 % less gate CPU per decision than
+# glibc's malloc, and no more resident memory (docs/performance.md, "Settings tried"). The package is
+# libtcmalloc-minimal4t64 on Ubuntu 24.04 and libtcmalloc-minimal4 on Debian; LD_PRELOAD finds the library by
+# name on either architecture. LD_PRELOAD= (empty) at run time goes back to glibc's malloc.
+RUN apt-get update \
+ && { apt-get install -y --no-install-recommends libtcmalloc-minimal4t64 || apt-get install -y --no-install-recommends libtcmalloc-minimal4; } \
+ && rm -rf /var/lib/apt/lists/* \
+ && ldconfig -p | grep -q libtcmalloc_minimal.so.4
+ENV LD_PRELOAD=libtcmalloc_minimal.so.4
+
 # The only writable paths are /var/lib/rpo/state (RocksDB, a volume) and /tmp (a tmpfs or emptyDir),
 # so the container runs with a read-only root file system. Group 0 with group write lets platforms
 # that assign an arbitrary UID (OpenShift) use the directory too.

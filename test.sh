@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of RpoStreams: unit, topology, integration over Kafka (embedded broker, plus a real
 # cluster from KAFKA_BOOTSTRAP_SERVERS or Testcontainers when available), fault tests, the browser test,
-# the public scenarios and the deployment validation. Installs what the tests need (Debian's chromium,
+# the public scenarios and the deployment validation. Installs what the tests need (Debian's chromium and tcmalloc,
 # npm packages) itself. Results (TRX, screenshots) go to artifacts/test-results; the last line is
 # "N passed, N failed, N skipped" counted from them.
 set -uo pipefail

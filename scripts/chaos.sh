@@ -37,6 +37,12 @@ for f in "$bin_cli" "$bin_gate"; do
   [ -f "$f" ] || { echo "chaos: $f is missing: run 'dotnet build RpoStreams.sln -c Release' first" >&2; exit 2; }
 done
 
+# The gates run with the image's native allocator when it is installed (Debian's libtcmalloc-minimal4).
+preload=${LD_PRELOAD:-}
+for d in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib; do
+  [ -z "$preload" ] && [ -f "$d/libtcmalloc_minimal.so.4" ] && preload=$d/libtcmalloc_minimal.so.4
+done
+
 RANDOM=$seed
 work=$(mktemp -d /tmp/rpo-chaos-XXXXXX)
 pids=()
@@ -70,7 +76,7 @@ start_gate() {
   gate_started=$(now)
   Kafka__BootstrapServers=$bootstrap Kafka__Partitions=$partitions Streams__ApplicationId=$app \
   Streams__StateDir=$2 Subjects__HashSecret=chaos-secret-0123456789abcdef ASPNETCORE_ENVIRONMENT=Production \
-  Demo__Enabled=false DOTNET_gcServer=1 \
+  Demo__Enabled=false DOTNET_gcServer=1 LD_PRELOAD=$preload \
     dotnet "$bin_gate" --urls "http://127.0.0.1:$port" >> "$3" 2>&1 &
   gate_pid=$!
   pids+=("$gate_pid")

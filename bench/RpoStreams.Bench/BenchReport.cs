@@ -25,6 +25,7 @@ internal static class BenchReport
 
         Section(FormattableString.Invariant($"throughput: drain of a fed backlog of intents, register of {r.Registered:N0} subjects{(p.Quick ? " (quick: time-boxed)" : "")}"));
         Row("gate decisions/s", F0(r.DecisionsPerSecond), FormattableString.Invariant($"≥ {TargetDecisionsPerSecond(p):N0}"), r.DecisionsPerSecond >= TargetDecisionsPerSecond(p));
+        Row("  native memory of the broker, ceilings and gate", Gate.Hosting.NativeAllocator.InThisProcess() + (Gate.Hosting.NativeAllocator.Installed() is null ? " (the image's tcmalloc is not installed)" : ""));
         Row("  decisions timed / warm-up excluded", $"{r.DrainMeasured:N0} / {r.DrainWarmup:N0}" + (r.WarmupComplete ? "" : " (warm-up cut short)"));
         if (r.Ceiling is { } c)
         {

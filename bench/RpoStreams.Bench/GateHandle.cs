@@ -243,8 +243,19 @@ internal sealed class ChildProcessGate : IGateHandle
     /// </summary>
     internal static Process StartSelf(IReadOnlyList<string> args, bool serverGc, Action<ProcessStartInfo>? adjust = null)
     {
+        var info = SelfStart(args);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
+        adjust?.Invoke(info);
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start rpo-bench {args[0]}");
+    }
+
+    /// <summary>How to start this program again (as <c>rpo-bench</c> or as <c>dotnet rpo-bench.dll</c>) with <paramref name="args"/>.</summary>
+    internal static ProcessStartInfo SelfStart(IReadOnlyList<string> args)
+    {
         var path = Environment.ProcessPath ?? "dotnet";
-        var info = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(path) { UseShellExecute = false };
         if (string.Equals(Path.GetFileNameWithoutExtension(path), "dotnet", StringComparison.OrdinalIgnoreCase))
         {
             info.ArgumentList.Add(typeof(ChildProcessGate).Assembly.Location);
@@ -253,9 +264,7 @@ internal sealed class ChildProcessGate : IGateHandle
         {
             info.ArgumentList.Add(a);
         }
-        info.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
-        adjust?.Invoke(info);
-        return Process.Start(info) ?? throw new InvalidOperationException($"could not start rpo-bench {args[0]}");
+        return info;
     }
 }
 

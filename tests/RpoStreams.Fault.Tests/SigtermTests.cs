@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using RpoStreams.Fault.Tests.Infrastructure;
+using RpoStreams.Gate.Hosting;
 using RpoStreams.Testing;
 using RpoStreams.Policy;
 using RpoStreams.Simulation;
@@ -36,6 +37,9 @@ public sealed class SigtermTests
         {
             gate.Start();
             rig.Log($"gate RUNNING after {await gate.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel):g}");
+            // (with the image's allocator: scripts/install-test-prerequisites.sh installs it)
+            Assert.True(NativeAllocator.Installed() is not null, $"{NativeAllocator.Library} is not installed: run scripts/install-test-prerequisites.sh");
+            Assert.Contains(File.ReadLines($"/proc/{gate.Current.Id}/maps"), l => l.Contains("libtcmalloc", StringComparison.Ordinal));
             SimulationResult sent;
             using (var producer = rig.Producer())
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using RpoStreams.Gate.Hosting;
 
 namespace RpoStreams.Testing;
 
@@ -74,6 +75,8 @@ public sealed class GateProcess : IDisposable
         {
             environment[name] = value;
         }
+        // The image's allocator (tcmalloc), as a deployed gate runs.
+        NativeAllocator.Preload(environment);
         var run = ChildProcess.Start(
             $"{Label}-{runs.Count + 1}", logDirectory, AppContext.BaseDirectory, Dotnet.Host,
             [gate, "--urls", $"http://127.0.0.1:{Port}"], environment);

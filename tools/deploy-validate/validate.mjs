@@ -450,7 +450,7 @@ function validateDockerfile(path) {
     const words = ins.getArguments().map((a) => a.getValue());
     if (keyword === "FROM") {
       const image = words[0].replace(/\$\{?(\w+)\}?/g, (_, n) => args[n] ?? "");
-      stages.push({ image, name: words[2] ?? `#${stages.length}`, env: {}, user: null, expose: [], healthcheck: false });
+      stages.push({ image, name: words[2] ?? `#${stages.length}`, env: {}, user: null, expose: [], healthcheck: false, runs: [] });
       if (!/^[^:@]+(:[^:@]+|@sha256:[0-9a-f]{64})$/.test(image) || /:latest$/.test(image)) problem(`${where}:${line}`, `FROM ${image}: pin a tag or digest (not latest)`);
       continue;
     }
@@ -469,6 +469,7 @@ function validateDockerfile(path) {
       }
     }
     if (keyword === "RUN") {
+      stage.runs.push(ins.getArgumentsContent());
       for (const m of ins.getArgumentsContent().matchAll(/dotnet\s+(?:restore|publish|build)\s+(\S+\.csproj)/g)) {
         if (!existsSync(join(context, m[1]))) problem(`${where}:${line}`, `${m[1]} does not exist`);
         else if (ignored.ignores(m[1])) problem(`${where}:${line}`, `${m[1]} is excluded by .dockerignore`);
@@ -485,6 +486,8 @@ function validateDockerfile(path) {
   if (env.DOTNET_RUNNING_IN_CONTAINER !== "true") problem(where, "ENV DOTNET_RUNNING_IN_CONTAINER=true is missing");
   if (!env.TMPDIR) problem(where, "ENV TMPDIR is missing (the only writable path besides the state volume)");
   if (env.Streams__StateDir !== "/var/lib/rpo/state") problem(where, "ENV Streams__StateDir=/var/lib/rpo/state is missing");
+  if (env.LD_PRELOAD !== "libtcmalloc_minimal.so.4" || !final.runs.some((r) => /libtcmalloc-minimal4/.test(r)))
+    problem(where, "the final stage must install tcmalloc and set ENV LD_PRELOAD=libtcmalloc_minimal.so.4 (the allocator docs/performance.md measures)");
   for (const key of ["ASPNETCORE_URLS", "Urls"]) if (!/:8080$/.test(env[key] ?? "")) problem(where, `ENV ${key} must listen on port 8080 on every interface`);
   return stages;
 }

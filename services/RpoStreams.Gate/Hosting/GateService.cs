@@ -123,8 +123,9 @@ public sealed class GateService : BackgroundService
     {
         var built = new StreamingGate(config, bootstrap, developmentBroker, serdes, metrics, clients, loggerFactory, runtime);
         logger.LogInformation(
-            "Starting gate {ApplicationId} ({Guarantee}, policy {PolicyVersion}, state in {StateDir})",
-            config.Streams.ApplicationId, built.ExactlyOnce ? "exactly-once" : "at-least-once", built.Options.Rules.Version, config.Streams.StateDir);
+            "Starting gate {ApplicationId} ({Guarantee}, policy {PolicyVersion}, state in {StateDir}, native memory through {Allocator})",
+            config.Streams.ApplicationId, built.ExactlyOnce ? "exactly-once" : "at-least-once", built.Options.Rules.Version, config.Streams.StateDir,
+            NativeAllocator.InThisProcess());
         var stream = built.Stream;
         runtime.Serdes = serdes;
         runtime.Stream = stream;
