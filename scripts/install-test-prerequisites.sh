@@ -7,14 +7,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=()
-[ -x /usr/bin/chromium ] || packages+=(chromium)
-ls /usr/lib/*/libtcmalloc_minimal.so.4 > /dev/null 2>&1 || packages+=(libtcmalloc-minimal4)
-if [ ${#packages[@]} -gt 0 ]; then
-  echo "installing Debian's ${packages[*]}"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" > /dev/null
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+apt_install() { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" > /dev/null; }
+updated=0
+apt_update() { [ "$updated" = 1 ] || $SUDO apt-get update -qq; updated=1; }
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing Debian's chromium for the browser test"
+  apt_update
+  apt_install chromium
+fi
+
+# Found by name, as LD_PRELOAD finds it; the package is libtcmalloc-minimal4t64 on newer distributions.
+if ! /sbin/ldconfig -p | grep libtcmalloc_minimal.so.4 > /dev/null; then
+  echo "installing Debian's libtcmalloc-minimal4 (the image's allocator) for the fault tests"
+  apt_update
+  apt_install libtcmalloc-minimal4 || apt_install libtcmalloc-minimal4t64 \
+    || echo "warning: tcmalloc could not be installed: the fault tests that check the gate runs with it will fail" >&2
 fi
 
 for dir in services/RpoStreams.Gate/dashboard tools/deploy-validate tests/interop-js; do

@@ -5,8 +5,15 @@ namespace RpoStreams.Bench;
 /// <summary><c>rpo-bench</c>: throughput, latency, memory and restore time of the gate on the embedded broker, beside a Confluent.Kafka ceiling.</summary>
 internal static class BenchCommand
 {
-    /// <summary>The option that keeps the C library's malloc (Program.cs starts the benchmark again with tcmalloc otherwise).</summary>
-    public const string GlibcMalloc = "--glibc-malloc";
+    /// <summary>Keeps the C library's malloc in every process of the run (Program.cs starts the benchmark again with tcmalloc otherwise).</summary>
+    public static readonly Option<bool> GlibcMalloc = new("--glibc-malloc")
+    {
+        Description = "Native memory through the C library's malloc even when tcmalloc (the image's allocator, Debian's libtcmalloc-minimal4) is installed",
+        Recursive = true,
+    };
+
+    /// <summary>Set to <c>glibc</c> by <see cref="GlibcMalloc"/>, for the processes the run starts.</summary>
+    public const string MallocVariable = "RPO_BENCH_MALLOC";
 
     public static RootCommand Create()
     {
@@ -30,10 +37,9 @@ internal static class BenchCommand
         var latencyDump = new Option<string?>("--latency-dump") { Description = "Write each intent of the latency run at --rate to this file: milliseconds after the first was sent, and its end-to-end latency in ms (NaN: unanswered), after a header line with the first send on the monotonic clock" };
         var noFloor = new Option<bool>("--no-floor") { Description = "Skip the Streamiz floor (one record in, two out, no state) measured after the ceiling" };
         var developmentBroker = new Option<bool>("--development-broker") { Description = "Run the gate as the service runs on the development broker (at-least-once, checking calls.decisions.v1) instead of as on Kafka (exactly-once, the default)" };
-        var glibcMalloc = new Option<bool>(GlibcMalloc) { Description = "Native memory through the C library's malloc even when tcmalloc (the image's allocator, Debian's libtcmalloc-minimal4) is installed", Recursive = true };
         var command = new RootCommand("rpo-bench: measure the gate on the embedded broker: decisions/s, latency at a fixed rate, memory and RocksDB size per million subjects, restore time, and a Confluent.Kafka ceiling")
         {
-            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured, developmentBroker, noFloor, latencyDump, glibcMalloc,
+            quick, register, intents, warmup, rate, window, partitions, inProcess, workstationGc, duringDrain, hookDelay, restoreTimeout, registerBox, drainBox, lowRate, backlog, asConfigured, developmentBroker, noFloor, latencyDump, GlibcMalloc,
         };
         command.Subcommands.Add(WorkerCommand());
         command.Subcommands.Add(FloorCommand());

@@ -18,18 +18,21 @@ public static class NativeAllocator
     public static string? Installed() =>
         OperatingSystem.IsLinux() ? Directories.Select(d => Path.Combine(d, Library)).FirstOrDefault(File.Exists) : null;
 
-    /// <summary>"tcmalloc" when this process runs with it, else "the C library's malloc".</summary>
+    /// <summary>"tcmalloc" when this process runs with it, else what else <c>LD_PRELOAD</c> names, else "the C library's malloc".</summary>
     public static string InThisProcess()
     {
         try
         {
-            return File.ReadLines("/proc/self/maps").Any(l => l.Contains("libtcmalloc", StringComparison.Ordinal))
-                ? "tcmalloc" : "the C library's malloc";
+            if (File.ReadLines("/proc/self/maps").Any(l => l.Contains("libtcmalloc", StringComparison.Ordinal)))
+            {
+                return "tcmalloc";
+            }
         }
         catch (IOException)
         {
-            return "the C library's malloc";
         }
+        var preloaded = Environment.GetEnvironmentVariable("LD_PRELOAD");
+        return string.IsNullOrWhiteSpace(preloaded) ? "the C library's malloc" : $"what LD_PRELOAD names ({Path.GetFileName(preloaded.Trim())})";
     }
 
     /// <summary>
