@@ -27,7 +27,7 @@ port=$(python3 scripts/free-port.py)
 key=benchkey0123456789abcdef
 env Kafka__BootstrapServers="$bootstrap" Streams__StateDir="$work/state" Subjects__HashSecret=bench-check-api-secret \
   ASPNETCORE_ENVIRONMENT=Production "Api__Keys__${key}=ACME" Api__RequestsPerSecond=100000 Logging__Format=json \
-  dotnet "$gate" --urls "http://127.0.0.1:$port" > "$work/gate.log" 2>&1 & gate_pid=$!
+  LD_PRELOAD="${LD_PRELOAD:-$(scripts/tcmalloc-path.sh)}" dotnet "$gate" --urls "http://127.0.0.1:$port" > "$work/gate.log" 2>&1 & gate_pid=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health/live" | grep -q RUNNING && break; sleep 0.2; done
 if ! curl -sf "http://127.0.0.1:$port/health/live" | grep -q RUNNING; then
   echo "the gate did not start; its log:" >&2; tail -20 "$work/gate.log" >&2; exit 1

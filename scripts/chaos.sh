@@ -38,10 +38,7 @@ for f in "$bin_cli" "$bin_gate"; do
 done
 
 # The gates run with the image's native allocator when it is installed (Debian's libtcmalloc-minimal4).
-preload=${LD_PRELOAD:-}
-for d in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib; do
-  [ -z "$preload" ] && [ -f "$d/libtcmalloc_minimal.so.4" ] && preload=$d/libtcmalloc_minimal.so.4
-done
+preload=${LD_PRELOAD:-$(scripts/tcmalloc-path.sh)}
 
 RANDOM=$seed
 work=$(mktemp -d /tmp/rpo-chaos-XXXXXX)
