@@ -18,8 +18,8 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
-# Found by name, as LD_PRELOAD finds it; the package is libtcmalloc-minimal4t64 on newer distributions.
-if ! /sbin/ldconfig -p | grep libtcmalloc_minimal.so.4 > /dev/null; then
+# Looked for where the tests and scripts look for it; the package is libtcmalloc-minimal4t64 on newer distributions.
+if [ -z "$(scripts/tcmalloc-path.sh)" ]; then
   echo "installing Debian's libtcmalloc-minimal4 (the image's allocator) for the fault tests"
   apt_update
   apt_install libtcmalloc-minimal4 || apt_install libtcmalloc-minimal4t64 \

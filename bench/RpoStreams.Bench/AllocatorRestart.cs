@@ -4,12 +4,12 @@ using System.Runtime.InteropServices;
 namespace RpoStreams.Bench;
 
 /// <summary>Runs this program again in the same process (same pid: signals, exit code and <c>{pid}</c> stay the benchmark's) with a preloaded allocator.</summary>
-internal static partial class AllocatorRestart
+internal static class AllocatorRestart
 {
     /// <summary>Replaces this process with itself under <c>LD_PRELOAD=<paramref name="library"/></c>; returns only if that fails.</summary>
     public static void Become(IReadOnlyList<string> args, string library)
     {
-        var start = ChildProcessGate.SelfStart(args);
+        var start = ChildProcessGate.SelfStartInfo(args);
         var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .Where(e => (string)e.Key != "LD_PRELOAD")
             .Select(e => $"{e.Key}={e.Value}")

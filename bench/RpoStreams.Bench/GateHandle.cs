@@ -243,7 +243,7 @@ internal sealed class ChildProcessGate : IGateHandle
     /// </summary>
     internal static Process StartSelf(IReadOnlyList<string> args, bool serverGc, Action<ProcessStartInfo>? adjust = null)
     {
-        var info = SelfStart(args);
+        var info = SelfStartInfo(args);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
@@ -252,7 +252,7 @@ internal sealed class ChildProcessGate : IGateHandle
     }
 
     /// <summary>How to start this program again (as <c>rpo-bench</c> or as <c>dotnet rpo-bench.dll</c>) with <paramref name="args"/>.</summary>
-    internal static ProcessStartInfo SelfStart(IReadOnlyList<string> args)
+    internal static ProcessStartInfo SelfStartInfo(IReadOnlyList<string> args)
     {
         var path = Environment.ProcessPath ?? "dotnet";
         var info = new ProcessStartInfo(path) { UseShellExecute = false };

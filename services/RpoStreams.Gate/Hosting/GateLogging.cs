@@ -49,6 +49,8 @@ public static class GateLogging
 public sealed class MaskingSink : ILogEventSink, IDisposable
 {
     private static readonly MessageTemplateParser Parser = new();
+    // Serilog's text of a byte array over 1 KB: the hex of its first 16 bytes and its length.
+    private static readonly System.Text.RegularExpressions.Regex LongBytes = new(@"^[0-9A-F]{32}\.\.\. \((\d+) bytes\)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
     private readonly ILogEventSink inner;
 
     public MaskingSink(ILogEventSink inner)
@@ -94,8 +96,6 @@ public sealed class MaskingSink : ILogEventSink, IDisposable
         DictionaryValue d => new DictionaryValue(d.Elements.Select(e => new KeyValuePair<ScalarValue, LogEventPropertyValue>((ScalarValue)Mask(e.Key), Mask(e.Value)))),
         _ => value,
     };
-
-    private static readonly System.Text.RegularExpressions.Regex LongBytes = new(@"^[0-9A-F]{32}\.\.\. \((\d+) bytes\)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     public void Dispose() => (inner as IDisposable)?.Dispose();
 
