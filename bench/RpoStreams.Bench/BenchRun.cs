@@ -74,7 +74,7 @@ internal sealed class BenchRun
         var data = new BenchData(serdes, rules, hasher, SystemClock.Instance.GetCurrentInstant());
         var result = new BenchResult { Plan = plan };
         // Register updates and consents both land in the subject-state changelog, one record each.
-        var registerChangelog = $"{ApplicationId}-{StoreNames.Subjects}-changelog";
+        var registerChangelog = InternalTopics.Changelog(ApplicationId, StoreNames.Subjects);
         List<(string Key, byte[] Value, string IntentId)> fed;
         long gateDrainDecided;
 
@@ -390,7 +390,7 @@ internal sealed class BenchRun
         var sb = new System.Text.StringBuilder();
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = ApplicationId })
             .SetLogHandler((_, _) => { }).Build();
-        foreach (var topic in new[] { TopicNames.Intents, $"{ApplicationId}-{RepartitionNames.SubjectEvents}-repartition", TopicNames.Decisions })
+        foreach (var topic in new[] { TopicNames.Intents, InternalTopics.Repartition(ApplicationId, RepartitionNames.SubjectEvents), TopicNames.Decisions })
         {
             var partitions = TopicPartitions.Of(consumer, topic);
             var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10)).ToDictionary(c => c.Partition.Value, c => c.Offset.Value);

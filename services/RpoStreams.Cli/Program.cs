@@ -1,7 +1,7 @@
 using System.CommandLine;
 using RpoStreams.Cli;
 
-var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, run the embedded broker, simulate traffic, audit, read dead letters and lag)")
+var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, run the embedded broker, simulate traffic, audit, read dead letters and lag, check the registry's schemas)")
 {
     ReplayCommand.Create(),
     DevKafkaCommand.Create(),
@@ -9,5 +9,6 @@ var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, 
     AuditCommand.Create(),
     DeadLettersCommand.Create(),
     LagCommand.Create(),
+    SchemasCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -22,6 +22,14 @@ public class FailFastTests
     [MemberData(nameof(Cases))]
     public async Task Gate_exits_non_zero_within_30_seconds_naming_the_problem(string name, string[] environment, string expected)
     {
+        var line = await StoppingLineAsync(name, environment);
+
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts the gate in Production with <paramref name="environment"/> (NAME=value), asserts it exits non-zero within 30 s, and returns its one <c>rpo-gate: </c> line.</summary>
+    internal static async Task<string> StoppingLineAsync(string name, IEnumerable<string> environment)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardError = true,
@@ -58,8 +66,7 @@ public class FailFastTests
         var errors = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.NotEqual(0, process.ExitCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
-        var line = Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal));
-        Assert.Contains(expected, line, StringComparison.Ordinal);
         _ = await stdout;
+        return Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal));
     }
 }

@@ -36,22 +36,29 @@ public sealed class ScenarioReplay
     private static readonly OffsetDateTimePattern IsoWithOffset =
         OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFF<+HH:mm>".Replace("<+HH:mm>", "o<+HH:mm>", StringComparison.Ordinal));
 
+    /// <summary>The application id of the replayed topology (its internal topics' prefix).</summary>
+    public const string ApplicationId = "rpo-replay";
+
     private readonly PolicyRules rules;
     private readonly AlertSettings alerts;
+    private readonly RecordSerdes? serdes;
 
-    public ScenarioReplay(PolicyRules? rules = null, AlertSettings? alerts = null)
+    /// <summary>A replay under <paramref name="rules"/> and <paramref name="alerts"/> (the defaults without them), whose runs all use
+    /// <paramref name="serdes"/> (without them, each run its own, over the local registry).</summary>
+    public ScenarioReplay(PolicyRules? rules = null, AlertSettings? alerts = null, RecordSerdes? serdes = null)
     {
         this.rules = rules ?? PolicyRules.Default;
         this.alerts = alerts ?? new AlertSettings();
+        this.serdes = serdes;
     }
 
     /// <summary>Replays <paramref name="lines"/> and writes each output object to <paramref name="emit"/>.</summary>
     public void Run(IEnumerable<string> lines, Action<JsonObject> emit)
     {
-        var serdes = RecordSerdes.Local();
+        var serdes = this.serdes ?? RecordSerdes.Local();
         var options = new GateTopologyOptions
         {
-            ApplicationId = "rpo-replay",
+            ApplicationId = ApplicationId,
             Partitions = 1,
             Rules = rules,
             Alerts = alerts,
@@ -130,7 +137,7 @@ public sealed class ScenarioReplay
             if (streamTime != Instant.MinValue)
             {
                 // End of input: move stream time past every grace period, so pending alerts come out.
-                var tickTopic = driver.CreateInputTopic($"{options.ApplicationId}-{RepartitionNames.SubjectEvents}-repartition", strings, serdes.SubjectEvent);
+                var tickTopic = driver.CreateInputTopic(InternalTopics.Repartition(options.ApplicationId, RepartitionNames.SubjectEvents), strings, serdes.SubjectEvent);
                 var tickAt = streamTime + Duration.FromSeconds(alerts.ClearanceGraceSeconds) + Duration.FromMilliseconds(1);
                 tickTopic.PipeInput("tick", new SubjectEvent { kind = SubjectEventKind.TICK, eventTime = tickAt.ToAvro() }, tickAt.ToDateTimeUtc());
                 Drain(lineNumber, decisions, alertsOut, deadLetters, emit);

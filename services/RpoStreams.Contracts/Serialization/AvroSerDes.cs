@@ -66,6 +66,12 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
     /// <summary>The Avro full name of <typeparamref name="T"/>.</summary>
     public string FullName { get; }
 
+    /// <summary>The schema this serde writes (and reads into).</summary>
+    public Avro.Schema Schema => readerSchema;
+
+    /// <summary>The topics this serde has written to so far (their subjects are <c>{topic}-value</c>).</summary>
+    public IEnumerable<string> TopicsWritten => idsByTopic.Keys;
+
     public override byte[] Serialize(T data, SerializationContext context)
     {
         if (data is null)

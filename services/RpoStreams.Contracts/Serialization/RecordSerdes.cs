@@ -69,5 +69,15 @@ public sealed class RecordSerdes
 
     public AvroSerDes<FreshnessEpisode> FreshnessEpisode { get; }
 
-    private AvroSerDes<T> Make<T>(IAvroCodec<T>? codec = null) where T : class, ISpecificRecord => new(Registry, AutoRegister, codec);
+    /// <summary>Every topic a serde here has written to, with the schema it wrote there.</summary>
+    public IEnumerable<(string Topic, Avro.Schema Schema)> Written => all.SelectMany(written => written());
+
+    private readonly List<Func<IEnumerable<(string, Avro.Schema)>>> all = [];
+
+    private AvroSerDes<T> Make<T>(IAvroCodec<T>? codec = null) where T : class, ISpecificRecord
+    {
+        var serdes = new AvroSerDes<T>(Registry, AutoRegister, codec);
+        all.Add(() => serdes.TopicsWritten.Select(topic => (topic, serdes.Schema)));
+        return serdes;
+    }
 }

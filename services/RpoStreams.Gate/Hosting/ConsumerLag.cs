@@ -23,9 +23,9 @@ public static class ConsumerLag
         TopicNames.Consents,
         TopicNames.Intents,
         TopicNames.Attempts,
-        $"{applicationId}-{RepartitionNames.SubjectEvents}-repartition",
-        $"{applicationId}-{RepartitionNames.CampaignHours}-repartition",
-        $"{applicationId}-{RepartitionNames.StaleDecisions}-repartition",
+        InternalTopics.Repartition(applicationId, RepartitionNames.SubjectEvents),
+        InternalTopics.Repartition(applicationId, RepartitionNames.CampaignHours),
+        InternalTopics.Repartition(applicationId, RepartitionNames.StaleDecisions),
     ];
 
     public static async Task<IReadOnlyList<PartitionLag>> MeasureAsync(IAdminClient admin, string applicationId, TimeSpan timeout)

@@ -60,6 +60,11 @@ public sealed class GateService : BackgroundService
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
+        if (await SchemaProblemAsync() is { } schemaProblem)
+        {
+            Stop(schemaProblem, exitCode: 3);
+            return;
+        }
         string bootstrap;
         bool developmentBroker;
         if (config.Kafka.UseEmbedded)
@@ -115,6 +120,23 @@ public sealed class GateService : BackgroundService
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>Without auto-registration, a subject the gate writes that the registry lacks, or a registry that does not answer.</summary>
+    private async Task<string?> SchemaProblemAsync()
+    {
+        if (config.SchemaRegistry is not { IsRemote: true, AutoRegisterSchemas: false } registry)
+        {
+            return null;
+        }
+        try
+        {
+            return SchemaPreflight.Problem(await SchemaPreflight.CheckAsync(serdes.Registry, config.Streams.ApplicationId, register: false), registry.Url!);
+        }
+        catch (HttpRequestException e)
+        {
+            return $"SchemaRegistry:Url {registry.Url} did not answer the gate's schema lookups: {LogSafe(e.Message)}";
         }
     }
 

@@ -128,13 +128,13 @@ public static class GateTopology
             (TopicNames.Decisions, partitions),
             (TopicNames.Alerts, partitions),
             (TopicNames.DeadLetters, 1),
-            ($"{applicationId}-{RepartitionNames.SubjectEvents}-repartition", partitions),
-            ($"{applicationId}-{RepartitionNames.CampaignHours}-repartition", partitions),
-            ($"{applicationId}-{RepartitionNames.StaleDecisions}-repartition", 1),
-            ($"{applicationId}-{StoreNames.CampaignTallies}-changelog", partitions),
-            ($"{applicationId}-{StoreNames.Freshness}-changelog", 1),
+            (InternalTopics.Repartition(applicationId, RepartitionNames.SubjectEvents), partitions),
+            (InternalTopics.Repartition(applicationId, RepartitionNames.CampaignHours), partitions),
+            (InternalTopics.Repartition(applicationId, RepartitionNames.StaleDecisions), 1),
+            (InternalTopics.Changelog(applicationId, StoreNames.CampaignTallies), partitions),
+            (InternalTopics.Changelog(applicationId, StoreNames.Freshness), 1),
         };
-        topics.AddRange(StoreNames.SubjectStores.Select(s => ($"{applicationId}-{s}-changelog", partitions)));
+        topics.AddRange(StoreNames.SubjectStores.Select(s => (InternalTopics.Changelog(applicationId, s), partitions)));
         return topics;
     }
 

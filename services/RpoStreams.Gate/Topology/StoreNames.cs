@@ -54,6 +54,14 @@ public static class RepartitionNames
     public const string StaleDecisions = "stale-decisions";
 }
 
+/// <summary>The names Streamiz gives the internal topics.</summary>
+public static class InternalTopics
+{
+    public static string Repartition(string applicationId, string name) => $"{applicationId}-{name}-repartition";
+
+    public static string Changelog(string applicationId, string store) => $"{applicationId}-{store}-changelog";
+}
+
 /// <summary>Keys of alerts: the companyId, or <see cref="EveryCompany"/> for an alert about no one company.</summary>
 public static class AlertKeys
 {

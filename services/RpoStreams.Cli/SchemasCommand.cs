@@ -1,0 +1,47 @@
+using System.CommandLine;
+using RpoStreams.Gate.Hosting;
+
+namespace RpoStreams.Cli;
+
+/// <summary>
+/// <c>rpo schemas</c>: whether a Schema Registry holds every schema the gate writes, under its subject; with
+/// <c>--register</c>, registers those it lacks. For a gate with <c>SchemaRegistry:AutoRegisterSchemas</c> false,
+/// run it before each deployment that brings new schemas.
+/// </summary>
+internal static class SchemasCommand
+{
+    public static Command Create()
+    {
+        var kafka = new KafkaOptions();
+        var applicationId = new Option<string>("--application-id") { Description = "The gate's Streams:ApplicationId (its internal topics' prefix)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Streams__ApplicationId") ?? "rpo-gate" };
+        var register = new Option<bool>("--register") { Description = "Register the schemas the registry lacks (it refuses one incompatible with a subject's versions)" };
+        var command = new Command("schemas", "Check that a Schema Registry holds every schema the gate writes, one line per subject; --register registers the missing ones; exit 1 unless all are there") { applicationId, register };
+        command.Options.Add(kafka.SchemaRegistry);
+        command.SetAction(async (parse, cancel) =>
+        {
+            if (string.IsNullOrWhiteSpace(parse.GetValue(kafka.SchemaRegistry)))
+            {
+                Console.Error.WriteLine("rpo schemas: --schema-registry URL is required (or set SchemaRegistry__Url)");
+                return 2;
+            }
+            IReadOnlyList<SchemaPreflight.Subject> subjects;
+            try
+            {
+                subjects = await SchemaPreflight.CheckAsync(kafka.Serdes(parse).Registry, parse.GetValue(applicationId)!, parse.GetValue(register));
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine($"rpo schemas: the registry did not answer: {e.Message}");
+                return 2;
+            }
+            foreach (var subject in subjects)
+            {
+                Console.WriteLine(subject);
+            }
+            var ready = subjects.Count(s => s.Ready);
+            Console.WriteLine($"subjects: {subjects.Count} registered: {ready} registered now: {subjects.Count(s => s.RegisteredNow)} not registered: {subjects.Count - ready}");
+            return ready == subjects.Count ? 0 : 1;
+        });
+        return command;
+    }
+}

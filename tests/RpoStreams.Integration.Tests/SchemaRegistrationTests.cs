@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Confluent.SchemaRegistry;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.DevKafka.Registry;
+using RpoStreams.Gate.Hosting;
+using RpoStreams.Gate.Topology;
+using RpoStreams.Records.Internal;
+using RpoStreams.Testing;
+
+namespace RpoStreams.Integration.Tests;
+
+/// <summary>
+/// A registry that does not take registrations from the gate (<c>SchemaRegistry:AutoRegisterSchemas</c> false):
+/// <c>rpo schemas</c> says which of the gate's subjects it lacks and registers them, and the gate refuses to start
+/// until they are there. The registry is the development endpoint (Confluent's REST API, which holds the public
+/// topics' subjects from the start); the clients are Confluent's.
+/// </summary>
+public sealed class SchemaRegistrationTests
+{
+    private const string ApplicationId = "schemas-app";
+
+    /// <summary>The internal subjects the development registry does not hold from the start.</summary>
+    private const int Internal = 8;
+
+    [Fact]
+    public async Task Rpo_schemas_names_the_missing_subjects_registers_them_and_a_serde_that_does_not_register_then_writes()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        await using var registry = await SchemaRegistryEndpoint.StartAsync(new LocalSchemaRegistry(), cancel: cancel);
+        using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = registry.Url });
+        var changelog = new SerializationContext(MessageComponentType.Value, InternalTopics.Changelog(ApplicationId, StoreNames.Subjects));
+        var state = new AvroSerDes<SubjectState>(client, autoRegisterSchemas: false);
+        Assert.ThrowsAny<Exception>(() => state.Serialize(new SubjectState(), changelog));
+
+        var check = await RpoAsync(registry.Url);
+        var register = await RpoAsync(registry.Url, "--register");
+        var again = await RpoAsync(registry.Url);
+
+        Assert.Equal(1, check.ExitCode);
+        Assert.Equal(Internal, check.Lines.Count(l => l.Contains(" missing (no such subject)", StringComparison.Ordinal)));
+        Assert.Contains($"{changelog.Topic}-value missing (no such subject)", check.Lines);
+        Assert.Equal($"subjects: 11 registered: {11 - Internal} registered now: 0 not registered: {Internal}", check.Lines[^1]);
+        Assert.Equal(0, register.ExitCode);
+        Assert.Equal($"subjects: 11 registered: 11 registered now: {Internal} not registered: 0", register.Lines[^1]);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal("subjects: 11 registered: 11 registered now: 0 not registered: 0", again.Lines[^1]);
+        var written = state.Serialize(new SubjectState(), changelog);
+        var id = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(written.AsSpan(1, 4));
+        Assert.Contains($"{changelog.Topic}-value id {id}", again.Lines);
+    }
+
+    [Fact]
+    public async Task Without_auto_registration_the_gate_stops_naming_what_the_registry_lacks_and_starts_once_it_is_registered()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        await using var registry = await SchemaRegistryEndpoint.StartAsync(new LocalSchemaRegistry(), cancel: cancel);
+        string[] environment =
+        [
+            "Kafka__BootstrapServers=127.0.0.1:1",
+            "Subjects__HashSecret=schema-registration-tests",
+            "Streams__ApplicationId=" + ApplicationId,
+            "SchemaRegistry__Url=" + registry.Url,
+            "SchemaRegistry__AutoRegisterSchemas=false",
+        ];
+
+        var refused = await FailFastTests.StoppingLineAsync("subjects missing", environment);
+        using (var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = registry.Url }))
+        {
+            Assert.All(await SchemaPreflight.CheckAsync(client, ApplicationId, register: true), s => Assert.True(s.Ready, s.ToString()));
+        }
+        var past = await FailFastTests.StoppingLineAsync("subjects registered", environment);
+
+        Assert.Contains($"SchemaRegistry:AutoRegisterSchemas is false but the registry at {registry.Url} lacks {Internal} of the 11 subjects the gate writes (", refused, StringComparison.Ordinal);
+        Assert.Contains(InternalTopics.Changelog(ApplicationId, StoreNames.Subjects) + "-value", refused, StringComparison.Ordinal);
+        Assert.Contains("rpo schemas --register", refused, StringComparison.Ordinal);
+        // Registered: the check passes and the gate goes on to the cluster, which is not there.
+        Assert.Contains("Kafka:BootstrapServers 127.0.0.1:1 is not reachable", past, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string[] Lines)> RpoAsync(string registryUrl, params string[] extra)
+    {
+        var info = new ProcessStartInfo(Dotnet.Host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "rpo.dll"), "schemas", "--schema-registry", registryUrl, "--application-id", ApplicationId, .. extra])
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token);
+        Assert.True(string.IsNullOrWhiteSpace(await stderr), await stderr);
+        return (process.ExitCode, (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+}
