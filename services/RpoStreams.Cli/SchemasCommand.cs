@@ -6,7 +6,8 @@ namespace RpoStreams.Cli;
 /// <summary>
 /// <c>rpo schemas</c>: whether a Schema Registry holds every schema the gate writes, under its subject; with
 /// <c>--register</c>, registers those it lacks. For a gate with <c>SchemaRegistry:AutoRegisterSchemas</c> false,
-/// run it before each deployment that brings new schemas.
+/// run it before each deployment that brings new schemas. Exit 0 when every subject is there, 1 when one is not, 2 when
+/// the registry cannot be asked.
 /// </summary>
 internal static class SchemasCommand
 {
@@ -27,11 +28,16 @@ internal static class SchemasCommand
             IReadOnlyList<SchemaPreflight.Subject> subjects;
             try
             {
-                subjects = await SchemaPreflight.CheckAsync(kafka.Serdes(parse).Registry, parse.GetValue(applicationId)!, parse.GetValue(register));
+                subjects = await SchemaPreflight.CheckAsync(kafka.Serdes(parse).Registry, parse.GetValue(applicationId)!, parse.GetValue(register)).WaitAsync(cancel);
+            }
+            catch (Exception e) when (e is ArgumentException or UriFormatException)
+            {
+                Console.Error.WriteLine($"rpo schemas: --schema-registry '{parse.GetValue(kafka.SchemaRegistry)}' is not a registry URL: {e.Message}");
+                return 2;
             }
             catch (HttpRequestException e)
             {
-                Console.Error.WriteLine($"rpo schemas: the registry did not answer: {e.Message}");
+                Console.Error.WriteLine($"rpo schemas: the registry {SchemaPreflight.Failure(e)}");
                 return 2;
             }
             foreach (var subject in subjects)

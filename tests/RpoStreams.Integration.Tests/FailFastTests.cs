@@ -22,13 +22,13 @@ public class FailFastTests
     [MemberData(nameof(Cases))]
     public async Task Gate_exits_non_zero_within_30_seconds_naming_the_problem(string name, string[] environment, string expected)
     {
-        var line = await StoppingLineAsync(name, environment);
+        var (_, line) = await StoppingLineAsync(name, environment);
 
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
-    /// <summary>Starts the gate in Production with <paramref name="environment"/> (NAME=value), asserts it exits non-zero within 30 s, and returns its one <c>rpo-gate: </c> line.</summary>
-    internal static async Task<string> StoppingLineAsync(string name, IEnumerable<string> environment)
+    /// <summary>Starts the gate in Production with <paramref name="environment"/> (NAME=value), asserts it exits non-zero within 30 s, and returns its exit code and its one <c>rpo-gate: </c> line.</summary>
+    internal static async Task<(int ExitCode, string Line)> StoppingLineAsync(string name, IEnumerable<string> environment)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -67,6 +67,6 @@ public class FailFastTests
         Assert.NotEqual(0, process.ExitCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
         _ = await stdout;
-        return Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal));
+        return (process.ExitCode, Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal)));
     }
 }

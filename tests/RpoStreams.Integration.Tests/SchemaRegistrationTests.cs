@@ -31,7 +31,7 @@ public sealed class SchemaRegistrationTests
         using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = registry.Url });
         var changelog = new SerializationContext(MessageComponentType.Value, InternalTopics.Changelog(ApplicationId, StoreNames.Subjects));
         var state = new AvroSerDes<SubjectState>(client, autoRegisterSchemas: false);
-        Assert.ThrowsAny<Exception>(() => state.Serialize(new SubjectState(), changelog));
+        Assert.Equal(40401, Assert.Throws<SchemaRegistryException>(() => state.Serialize(new SubjectState(), changelog)).ErrorCode);
 
         var check = await RpoAsync(registry.Url);
         var register = await RpoAsync(registry.Url, "--register");
@@ -61,24 +61,41 @@ public sealed class SchemaRegistrationTests
             "Subjects__HashSecret=schema-registration-tests",
             "Streams__ApplicationId=" + ApplicationId,
             "SchemaRegistry__Url=" + registry.Url,
-            "SchemaRegistry__AutoRegisterSchemas=false",
         ];
+        const string Unreachable = "Kafka:BootstrapServers 127.0.0.1:1 is not reachable";
 
-        var refused = await FailFastTests.StoppingLineAsync("subjects missing", environment);
+        // With auto-registration (the default) nothing is looked up: the gate goes on to the cluster, which is not there.
+        var registering = await FailFastTests.StoppingLineAsync("auto-registration", environment);
+        var refused = await FailFastTests.StoppingLineAsync("subjects missing", [.. environment, "SchemaRegistry__AutoRegisterSchemas=false"]);
         using (var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = registry.Url }))
         {
             Assert.All(await SchemaPreflight.CheckAsync(client, ApplicationId, register: true), s => Assert.True(s.Ready, s.ToString()));
         }
-        var past = await FailFastTests.StoppingLineAsync("subjects registered", environment);
+        var past = await FailFastTests.StoppingLineAsync("subjects registered", [.. environment, "SchemaRegistry__AutoRegisterSchemas=false"]);
 
-        Assert.Contains($"SchemaRegistry:AutoRegisterSchemas is false but the registry at {registry.Url} lacks {Internal} of the 11 subjects the gate writes (", refused, StringComparison.Ordinal);
-        Assert.Contains(InternalTopics.Changelog(ApplicationId, StoreNames.Subjects) + "-value", refused, StringComparison.Ordinal);
-        Assert.Contains("rpo schemas --register", refused, StringComparison.Ordinal);
-        // Registered: the check passes and the gate goes on to the cluster, which is not there.
-        Assert.Contains("Kafka:BootstrapServers 127.0.0.1:1 is not reachable", past, StringComparison.Ordinal);
+        Assert.Contains(Unreachable, registering.Line, StringComparison.Ordinal);
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Contains($"SchemaRegistry:AutoRegisterSchemas is false but the registry at {registry.Url} lacks {Internal} of the 11 subjects the gate writes (", refused.Line, StringComparison.Ordinal);
+        Assert.Contains(InternalTopics.Changelog(ApplicationId, StoreNames.Subjects) + "-value", refused.Line, StringComparison.Ordinal);
+        Assert.Contains("rpo schemas --register", refused.Line, StringComparison.Ordinal);
+        Assert.Contains(Unreachable, past.Line, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string[] Lines)> RpoAsync(string registryUrl, params string[] extra)
+    [Fact]
+    public async Task Rpo_schemas_says_when_the_registry_cannot_be_asked()
+    {
+        var closed = $"http://127.0.0.1:{LocalPorts.Next()}";
+
+        var unreachable = await RpoAsync(closed, expectErrors: true);
+        var malformed = await RpoAsync("not a url", expectErrors: true);
+
+        Assert.Equal(2, unreachable.ExitCode);
+        Assert.Contains("rpo schemas: the registry did not answer the schema lookups", unreachable.Errors, StringComparison.Ordinal);
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("rpo schemas: --schema-registry 'not a url' is not a registry URL", malformed.Errors, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string[] Lines, string Errors)> RpoAsync(string registryUrl, string? extra = null, bool expectErrors = false)
     {
         var info = new ProcessStartInfo(Dotnet.Host)
         {
@@ -86,7 +103,7 @@ public sealed class SchemaRegistrationTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "rpo.dll"), "schemas", "--schema-registry", registryUrl, "--application-id", ApplicationId, .. extra])
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "rpo.dll"), "schemas", "--schema-registry", registryUrl, "--application-id", ApplicationId, .. extra is null ? [] : new[] { extra }])
         {
             info.ArgumentList.Add(a);
         }
@@ -94,8 +111,17 @@ public sealed class SchemaRegistrationTests
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.True(string.IsNullOrWhiteSpace(await stderr), await stderr);
-        return (process.ExitCode, (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("rpo schemas was still running after 60 s");
+        }
+        var errors = await stderr;
+        Assert.True(expectErrors || string.IsNullOrWhiteSpace(errors), errors);
+        return (process.ExitCode, (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), errors);
     }
 }

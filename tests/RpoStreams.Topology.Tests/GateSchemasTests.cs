@@ -36,6 +36,7 @@ public class GateSchemasTests
             TopicNames.Alerts,
             InternalTopics.Changelog(ScenarioReplay.ApplicationId, StoreNames.Subjects),
             InternalTopics.Changelog(ScenarioReplay.ApplicationId, StoreNames.PendingAttempts),
+            InternalTopics.Changelog(ScenarioReplay.ApplicationId, StoreNames.CampaignTallies),
             InternalTopics.Repartition(ScenarioReplay.ApplicationId, RepartitionNames.CampaignHours),
         }, topics);
     }

@@ -60,7 +60,7 @@ public sealed class GateService : BackgroundService
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
-        if (await SchemaProblemAsync() is { } schemaProblem)
+        if (await SchemaProblemAsync(stoppingToken) is { } schemaProblem)
         {
             Stop(schemaProblem, exitCode: 3);
             return;
@@ -123,8 +123,8 @@ public sealed class GateService : BackgroundService
         }
     }
 
-    /// <summary>Without auto-registration, a subject the gate writes that the registry lacks, or a registry that does not answer.</summary>
-    private async Task<string?> SchemaProblemAsync()
+    /// <summary>Without auto-registration, a subject the gate writes that the registry lacks, or a registry that does not answer (within 15 s) or refuses.</summary>
+    private async Task<string?> SchemaProblemAsync(CancellationToken stoppingToken)
     {
         if (config.SchemaRegistry is not { IsRemote: true, AutoRegisterSchemas: false } registry)
         {
@@ -132,11 +132,12 @@ public sealed class GateService : BackgroundService
         }
         try
         {
-            return SchemaPreflight.Problem(await SchemaPreflight.CheckAsync(serdes.Registry, config.Streams.ApplicationId, register: false), registry.Url!);
+            var subjects = await SchemaPreflight.CheckAsync(serdes.Registry, config.Streams.ApplicationId, register: false).WaitAsync(SchemaPreflight.Timeout, stoppingToken);
+            return SchemaPreflight.Problem(subjects, registry.Url!);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or TimeoutException)
         {
-            return $"SchemaRegistry:Url {registry.Url} did not answer the gate's schema lookups: {LogSafe(e.Message)}";
+            return $"SchemaRegistry:Url {registry.Url} {SchemaPreflight.Failure(e)}";
         }
     }
 

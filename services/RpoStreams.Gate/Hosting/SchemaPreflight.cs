@@ -11,6 +11,9 @@ namespace RpoStreams.Gate.Hosting;
 /// </summary>
 public static class SchemaPreflight
 {
+    /// <summary>How long the gate waits for the lookups at start-up (the client tries each URL up to three times, 30 s each).</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
     /// <summary>A subject's state: its schema's id there, or why it has none.</summary>
     public sealed record Subject(string Name, int? Id, bool RegisteredNow, string? Problem)
     {
@@ -47,11 +50,19 @@ public static class SchemaPreflight
             }
             catch (SchemaRegistryException e)
             {
-                subjects.Add(new(name, null, false, $"refused ({(int)e.Status} {e.ErrorCode}: {e.Message})"));
+                subjects.Add(new(name, null, false, $"refused (HTTP {(int)e.Status}: {e.Message})"));
             }
         }
         return subjects;
     }
+
+    /// <summary>What went wrong with the lookups, after the registry's URL: a refusal (authentication, say) or no answer.</summary>
+    public static string Failure(Exception e) => e switch
+    {
+        SchemaRegistryException refused => $"refused the schema lookups (HTTP {(int)refused.Status}: {Contracts.LogSafe.Text(refused.Message)})",
+        TimeoutException => $"did not answer the schema lookups within {Timeout.TotalSeconds:0} s",
+        _ => $"did not answer the schema lookups: {Contracts.LogSafe.Text(e.Message)}",
+    };
 
     /// <summary>The gate's start-up line when a subject is not ready, else null.</summary>
     public static string? Problem(IReadOnlyList<Subject> subjects, string url)
