@@ -45,10 +45,19 @@ internal sealed class KafkaOptions
     /// </summary>
     public RecordSerdes Serdes(ParseResult parse)
     {
+        var settings = RegistrySettings(parse);
+        return new RecordSerdes(SchemaRegistries.Create(settings), settings.IsRemote);
+    }
+
+    /// <summary>The registry client of <c>--schema-registry</c>, with the environment's authentication and TLS settings.</summary>
+    public Confluent.SchemaRegistry.ISchemaRegistryClient Registry(ParseResult parse) => SchemaRegistries.Create(RegistrySettings(parse));
+
+    private SchemaRegistrySettings RegistrySettings(ParseResult parse)
+    {
         var url = parse.GetValue(SchemaRegistry);
         var settings = FromEnvironment().GetSection("SchemaRegistry").Get<SchemaRegistrySettings>() ?? new SchemaRegistrySettings();
         settings.Url = string.IsNullOrWhiteSpace(url) ? null : url;
-        return new RecordSerdes(SchemaRegistries.Create(settings), settings.IsRemote);
+        return settings;
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ internal static class SchemasCommand
             IReadOnlyList<SchemaPreflight.Subject> subjects;
             try
             {
-                subjects = await SchemaPreflight.CheckAsync(kafka.Serdes(parse).Registry, parse.GetValue(applicationId)!, parse.GetValue(register)).WaitAsync(cancel);
+                subjects = await SchemaPreflight.CheckAsync(kafka.Registry(parse), parse.GetValue(applicationId)!, parse.GetValue(register)).WaitAsync(cancel);
             }
             catch (Exception e) when (e is ArgumentException or UriFormatException)
             {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RpoStreams.Testing;
 
 namespace RpoStreams.Integration.Tests;
 
@@ -30,13 +31,7 @@ public class FailFastTests
     /// <summary>Starts the gate in Production with <paramref name="environment"/> (NAME=value), asserts it exits non-zero within 30 s, and returns its exit code and its one <c>rpo-gate: </c> line.</summary>
     internal static async Task<(int ExitCode, string Line)> StoppingLineAsync(string name, IEnumerable<string> environment)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RpoStreams.Gate.dll"));
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add("http://127.0.0.1:0");
@@ -49,24 +44,11 @@ public class FailFastTests
             info.Environment[pair[..eq]] = pair[(eq + 1)..];
         }
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{name}: the gate was still running after 30 s");
-        }
+        var run = await ProcessRun.RunAsync(info, TimeSpan.FromSeconds(30), $"{name}: the gate", TestContext.Current.CancellationToken);
 
-        var errors = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.NotEqual(0, process.ExitCode);
+        var errors = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEqual(0, run.ExitCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
-        _ = await stdout;
-        return (process.ExitCode, Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal)));
+        return (run.ExitCode, Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal)));
     }
 }

@@ -97,31 +97,13 @@ public sealed class SchemaRegistrationTests
 
     private static async Task<(int ExitCode, string[] Lines, string Errors)> RpoAsync(string registryUrl, string? extra = null, bool expectErrors = false)
     {
-        var info = new ProcessStartInfo(Dotnet.Host)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo(Dotnet.Host);
         foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "rpo.dll"), "schemas", "--schema-registry", registryUrl, "--application-id", ApplicationId, .. extra is null ? [] : new[] { extra }])
         {
             info.ArgumentList.Add(a);
         }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("rpo schemas was still running after 60 s");
-        }
-        var errors = await stderr;
-        Assert.True(expectErrors || string.IsNullOrWhiteSpace(errors), errors);
-        return (process.ExitCode, (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), errors);
+        var run = await ProcessRun.RunAsync(info, TimeSpan.FromSeconds(60), "rpo schemas", TestContext.Current.CancellationToken);
+        Assert.True(expectErrors || string.IsNullOrWhiteSpace(run.Stderr), run.Stderr);
+        return (run.ExitCode, run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), run.Stderr);
     }
 }

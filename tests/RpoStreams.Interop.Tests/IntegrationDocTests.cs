@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using RpoStreams.Testing;
 
 namespace RpoStreams.Interop.Tests;
 
@@ -61,17 +62,14 @@ public sealed partial class IntegrationDocTests
 
     private static async Task AssertRunsAsync(string program, string[] arguments)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var info = new ProcessStartInfo(program);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
-        using var process = Process.Start(info)!;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(60));
-        var errors = process.StandardError.ReadToEndAsync(deadline.Token);
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.True(process.ExitCode == 0, $"{Path.GetFileName(program)} {string.Join(' ', arguments)}: {await errors}");
+        var what = $"{Path.GetFileName(program)} {string.Join(' ', arguments)}";
+        var run = await ProcessRun.RunAsync(info, TimeSpan.FromSeconds(60), what, TestContext.Current.CancellationToken);
+        Assert.True(run.ExitCode == 0, $"{what}: {run.Stderr}");
     }
 
     /// <summary>Method calls on a client or library object: <c>registry.encode(</c>, <c>kafka.producer(</c>, <c>require(</c>.</summary>

@@ -50,7 +50,7 @@ public static class SchemaPreflight
             }
             catch (SchemaRegistryException e)
             {
-                subjects.Add(new(name, null, false, $"refused (HTTP {(int)e.Status}: {e.Message})"));
+                subjects.Add(new(name, null, false, $"refused ({Refusal(e)})"));
             }
         }
         return subjects;
@@ -59,10 +59,12 @@ public static class SchemaPreflight
     /// <summary>What went wrong with the lookups, after the registry's URL: a refusal (authentication, say) or no answer.</summary>
     public static string Failure(Exception e) => e switch
     {
-        SchemaRegistryException refused => $"refused the schema lookups (HTTP {(int)refused.Status}: {Contracts.LogSafe.Text(refused.Message)})",
+        SchemaRegistryException refused => $"refused the schema lookups ({Refusal(refused)})",
         TimeoutException => $"did not answer the schema lookups within {Timeout.TotalSeconds:0} s",
         _ => $"did not answer the schema lookups: {Contracts.LogSafe.Text(e.Message)}",
     };
+
+    private static string Refusal(SchemaRegistryException e) => $"HTTP {(int)e.Status}: {Contracts.LogSafe.Text(e.Message)}";
 
     /// <summary>The gate's start-up line when a subject is not ready, else null.</summary>
     public static string? Problem(IReadOnlyList<Subject> subjects, string url)
