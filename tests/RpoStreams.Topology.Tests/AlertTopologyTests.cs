@@ -31,6 +31,28 @@ public class AlertTopologyTests
     }
 
     [Fact]
+    public void An_alert_about_an_attempt_that_names_no_campaign_names_its_intents()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register("+393482000001", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        gate.Intent(Intent("i-1", "+393482000001", Tuesday10, campaign: "SPRING"));
+        var sunday = Rome_(2026, 3, 15, 10);
+        gate.Intent(Intent("i-2", "+393482000002", sunday, campaign: "SPRING"));
+
+        var attempt = Attempt("a-1", "i-1", "+393482000001", Tuesday10 + Duration.FromSeconds(30));
+        attempt.campaignId = null;
+        gate.Attempt(attempt);
+        var outside = Attempt("a-2", "i-2", "+393482000002", sunday + Duration.FromSeconds(30));
+        outside.campaignId = null;
+        gate.Attempt(outside);
+
+        var alerts = gate.Alerts();
+        Assert.Equal([(AlertType.CALL_AFTER_BLOCK, "a-1", "SPRING"), (AlertType.CALL_AFTER_BLOCK, "a-2", "SPRING"), (AlertType.CALL_OUTSIDE_HOURS, "a-2", "SPRING")],
+            alerts.Select(a => (a.type, a.attemptId, a.campaignId)));
+    }
+
+    [Fact]
     public void Attempt_naming_no_intent_raises_call_without_clearance_at_once()
     {
         using var gate = new GateHarness();

@@ -154,6 +154,50 @@ public class IntakeTopologyTests
     }
 
     [Fact]
+    public void A_dead_letter_seals_only_the_start_of_a_huge_key_value_or_header_and_stays_far_under_a_kafka_message()
+    {
+        using var gate = new GateHarness();
+        // A tombstone with a 600 KB key, a 900 KB value and a 400 KB header each fit in a 1 MB Kafka message; sealed
+        // whole, the letter (whose record key is the sealed key) would not, and the stream would stop on it at every restart.
+        var key = new byte[600_000];
+        var value = new byte[900_000];
+        Random.Shared.NextBytes(key);
+        Random.Shared.NextBytes(value);
+        gate.Raw(TopicNames.Intents, key, null);
+        gate.Raw(TopicNames.Intents, null, value, headers: new Headers { { "traceparent", new byte[400_000] } });
+
+        var letters = gate.DeadLetters();
+        Assert.Equal(2, letters.Count);
+        foreach (var letter in letters)
+        {
+            var size = (letter.sealedKey?.Length ?? 0) * 2 + (letter.sealedValue?.Length ?? 0) + (letter.sealedHeaders?.Length ?? 0);
+            Assert.True(size < 400_000, $"a dead letter of {size:N0} bytes");
+        }
+        Assert.Equal(key[..GateTopologyOptions.MaxSealedKeyBytes], gate.Options.Seal.Unseal(letters[0].sealedKey));
+        Assert.Contains("only the start of its key (600,000 bytes) is sealed", letters[0].error, StringComparison.Ordinal);
+        Assert.Equal(900_000, letters[1].valueLength);
+        Assert.Equal(value[..GateTopologyOptions.MaxSealedValueBytes], gate.Options.Seal.Unseal(letters[1].sealedValue));
+        Assert.Contains("value (900,000 bytes), headers", letters[1].error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("+39 333 123 4567 Via Roma 1")]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-3331234567000000-01x")]
+    [InlineData("00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01")]
+    [InlineData("")]
+    public void A_traceparent_not_in_the_w3c_form_does_not_go_on_and_neither_does_tracestate(string traceparent)
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        var headers = new Headers { { "traceparent", Encoding.UTF8.GetBytes(traceparent) }, { "tracestate", "crm=+393331234567"u8.ToArray() } };
+
+        gate.Raw(TopicNames.Intents, null, gate.Encode(gate.Serdes.CallIntent, Intent("i-1", "+393471234567", Tuesday10), TopicNames.Intents), Tuesday10.ToDateTimeUtc(), headers);
+
+        var (_, decisionHeaders) = Assert.Single(gate.DecisionRecords());
+        Assert.Empty(decisionHeaders);
+    }
+
+    [Fact]
     public void Only_the_trace_context_of_an_input_goes_on_and_a_dead_letter_keeps_its_headers_sealed()
     {
         using var gate = new GateHarness();

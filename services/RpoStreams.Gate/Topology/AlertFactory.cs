@@ -9,14 +9,15 @@ public static class AlertFactory
 {
     public static Severity SeverityOf(AlertType type) => type == AlertType.LIST_NOT_SCRUBBED ? Severity.WARNING : Severity.CRITICAL;
 
-    public static ComplianceAlert ForPending(AlertType type, PendingAttempt attempt, Instant detectedAt, string details) => new()
+    /// <summary>An alert about an attempt; an attempt that names no campaign is about its intent's (<paramref name="intentCampaignId"/>), when the intent is known.</summary>
+    public static ComplianceAlert ForPending(AlertType type, PendingAttempt attempt, Instant detectedAt, string details, string? intentCampaignId = null) => new()
     {
         alertId = $"{type}:{attempt.attemptId}",
         type = type,
         severity = SeverityOf(type),
         companyId = attempt.companyId,
         callCenterId = attempt.callCenterId,
-        campaignId = attempt.campaignId,
+        campaignId = attempt.campaignId ?? intentCampaignId,
         intentId = string.IsNullOrEmpty(attempt.intentId) ? null : attempt.intentId,
         attemptId = attempt.attemptId,
         subjectRef = attempt.subjectRef,

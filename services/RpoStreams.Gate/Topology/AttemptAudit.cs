@@ -132,22 +132,22 @@ public sealed class AttemptAudit
         else if (decision.outcome == Outcome.BLOCKED)
         {
             var reasons = string.Join(", ", decision.reasons);
-            raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway."));
+            raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway.", decision.campaignId));
         }
         else if (decision.companyId != p.companyId)
         {
             // Consents and caps are per company: a decision for one principal clears no call made for another.
-            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, $"The intent was decided for company {decision.companyId}, not for the company the call was made for."));
+            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, $"The intent was decided for company {decision.companyId}, not for the company the call was made for.", decision.campaignId));
         }
-        CheckHours(p, promotional: decision.purpose != Purpose.SERVICE, detectedAt);
+        CheckHours(p, promotional: decision.purpose != Purpose.SERVICE, detectedAt, decision.subjectRef == p.subjectRef ? decision.campaignId : null);
     }
 
-    private void CheckHours(PendingAttempt p, bool promotional, Instant detectedAt)
+    private void CheckHours(PendingAttempt p, bool promotional, Instant detectedAt, string? intentCampaignId = null)
     {
         if (promotional && !Rules.Window.IsOpen(p.startedAt.ToInstant()))
         {
             var local = p.startedAt.ToInstant().InZone(Rules.Zone).ToString("yyyy-MM-dd HH:mm:ss", null);
-            raise(AlertFactory.ForPending(AlertType.CALL_OUTSIDE_HOURS, p, detectedAt, $"A promotional call started at {local} {Rules.Zone.Id}, outside the calling hours."));
+            raise(AlertFactory.ForPending(AlertType.CALL_OUTSIDE_HOURS, p, detectedAt, $"A promotional call started at {local} {Rules.Zone.Id}, outside the calling hours.", intentCampaignId));
         }
     }
 

@@ -98,18 +98,49 @@ public sealed class GateTopologyOptions
     public DeadLetter DeadLetterOf(string topic, int partition, long offset, string error, byte[]? key, byte[]? value, long timestampMs, Headers? headers = null)
     {
         Metrics?.DeadLettered(topic);
+        var valueLength = value?.Length ?? -1;
+        var encodedHeaders = InputHeaders.Encode(headers);
+        var cut = new List<string>(3);
+        key = Prefix(key, MaxSealedKeyBytes, "key", cut);
+        value = Prefix(value, MaxSealedValueBytes, "value", cut);
+        encodedHeaders = Prefix(encodedHeaders, MaxSealedHeaderBytes, "headers", cut);
+        var text = cut.Count == 0 ? error : $"{error} (only the start of its {string.Join(", ", cut)} is sealed)";
         return new DeadLetter
         {
             topic = topic,
             partition = partition,
             offset = offset,
-            error = LogSafe.Text(error),
+            error = LogSafe.Text(text),
             sealedKey = Seal.Seal(key),
             sealedValue = Seal.Seal(value),
-            sealedHeaders = Seal.Seal(InputHeaders.Encode(headers)),
-            valueLength = value?.Length ?? -1,
+            sealedHeaders = Seal.Seal(encodedHeaders),
+            valueLength = valueLength,
             failedAt = (WallClock?.GetCurrentInstant() ?? Instant.FromUnixTimeMilliseconds(Math.Max(0, timestampMs))).ToAvro(),
         };
+    }
+
+    /// <summary>
+    /// At most this much of an unreadable record's key, value and headers is sealed into its dead letter, so that the
+    /// letter (whose record key is the sealed key) stays well under Kafka's 1 MB message limit whatever came in: a
+    /// letter too large to write would stop the stream on the same record at every restart. Keys and headers are
+    /// short in any real feed; values over <see cref="IntakeSettings.MaxRecordBytes"/> are refused anyway.
+    /// </summary>
+    public const int MaxSealedKeyBytes = 4 * 1024;
+
+    /// <inheritdoc cref="MaxSealedKeyBytes"/>
+    public const int MaxSealedValueBytes = 256 * 1024;
+
+    /// <inheritdoc cref="MaxSealedKeyBytes"/>
+    public const int MaxSealedHeaderBytes = 16 * 1024;
+
+    private static byte[]? Prefix(byte[]? bytes, int max, string what, List<string> cut)
+    {
+        if (bytes is null || bytes.Length <= max)
+        {
+            return bytes;
+        }
+        cut.Add(FormattableString.Invariant($"{what} ({bytes.Length:N0} bytes)"));
+        return bytes[..max];
     }
 
     public DeadLetterSeal Seal => seal ??= new DeadLetterSeal(Hasher);
