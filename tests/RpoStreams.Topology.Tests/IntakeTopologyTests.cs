@@ -139,6 +139,33 @@ public class IntakeTopologyTests
     }
 
     [Fact]
+    public void A_consultation_stamped_as_far_ahead_as_its_date_is_judged_by_the_gate_clock_and_does_not_count()
+    {
+        using var gate = new GateHarness(new FakeClock(Tuesday10));
+        var future = Instant.FromUtc(2090, 1, 1, 0, 0);
+        // The record's own timestamp agrees with the date it claims: only the clock shows it cannot have happened yet.
+        // (Its dead letter goes through the global store's own publisher, not the topology.)
+        gate.Consultation(future, arrivedAt: future);
+
+        gate.Intent(Intent("i-1", "+393331234567", Tuesday10), arrivedAt: Tuesday10);
+        Assert.Equal([Reason.REGISTER_STALE], gate.SingleDecision().reasons);
+    }
+
+    [Fact]
+    public void A_record_without_a_timestamp_is_checked_against_the_gate_clock()
+    {
+        using var gate = new GateHarness(new FakeClock(Tuesday10));
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        // Stamped 0 (no time): a removal dated 2099 must not slip past the check a stamped record gets.
+        gate.Register("+393331234567", RegisterAction.REMOVED, Instant.FromUtc(2099, 1, 1, 0, 0), arrivedAt: Instant.FromUnixTimeMilliseconds(0));
+        Assert.Contains("more than 366 days after the record was produced", Assert.Single(gate.DeadLetters()).error, StringComparison.Ordinal);
+
+        gate.Register("+393331234567", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(2));
+        gate.Intent(Intent("i-1", "+393331234567", Tuesday10));
+        Assert.Equal([Reason.RPO_OPPOSITION], gate.SingleDecision().reasons);
+    }
+
+    [Fact]
     public void Dead_letter_keeps_the_original_bytes_sealed_not_readable()
     {
         using var gate = new GateHarness();

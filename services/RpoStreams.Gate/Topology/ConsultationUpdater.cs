@@ -60,9 +60,11 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
             return;
         }
         // A consultation dated after its own report would keep the register fresh for as long: fail closed instead.
-        // Checked against the record's timestamp, not the clock, so every instance and every restart agree; the
-        // clock only for a record without a timestamp.
-        var produced = IntakeSettings.InstantOf(record.Timestamp) ?? options.WallClock?.GetCurrentInstant();
+        // Checked against the record's timestamp, so every instance and every restart agree, but never later than the
+        // gate's clock allows (as intake caps an arrival): a producer that stamps its record as far ahead as the date it
+        // claims would otherwise keep the register fresh until then. The clock alone for a record without a timestamp.
+        var clock = options.WallClock?.GetCurrentInstant();
+        var produced = IntakeSettings.InstantOf(record.Timestamp) is { } stamped ? options.Intake.ArrivalOf(stamped, clock) : clock;
         if (produced is { } sent && at - sent > Duration.FromMinutes(options.Intake.MaxClockAheadMinutes))
         {
             DeadLetter(record, $"consultation: consultedAt {at} is more than {options.Intake.MaxClockAheadMinutes} minutes after the record was produced ({sent}): a consultation cannot be reported before it happens (Intake:MaxClockAheadMinutes)");

@@ -152,16 +152,27 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         {
             return $"event time {eventTime} is outside the accepted range [{earliest}, {latest}) (Intake:EarliestEventTime, Intake:LatestEventTime)";
         }
+        var clock = Options.WallClock?.GetCurrentInstant();
+        Instant produced;
         if (recordTimestamp.Type == TimestampType.NotAvailable || recordTimestamp.UnixTimestampMs <= 0)
         {
-            return null;
+            // No timestamp (or one at or before 1970): the gate's clock is when it was produced, at the latest. Without
+            // a clock (replay, where every record has one) there is nothing to compare with.
+            if (clock is not { } now)
+            {
+                return null;
+            }
+            produced = now;
         }
-        if (IntakeSettings.InstantOf(recordTimestamp) is not { } stamped)
+        else if (IntakeSettings.InstantOf(recordTimestamp) is not { } stamped)
         {
             return $"the record's timestamp ({recordTimestamp.UnixTimestampMs} ms) is not a time the gate can hold";
         }
-        // Compared with the arrival the subject task will give it, capped as there.
-        var produced = Options.Intake.ArrivalOf(stamped, Options.WallClock?.GetCurrentInstant());
+        else
+        {
+            // Compared with the arrival the subject task will give it, capped as there.
+            produced = Options.Intake.ArrivalOf(stamped, clock);
+        }
         if (eventTime - produced > Duration.FromDays(Options.Intake.MaxFutureSkewDays))
         {
             return $"event time {eventTime} is more than {Options.Intake.MaxFutureSkewDays} days after the record was produced (Intake:MaxFutureSkewDays)";
