@@ -45,6 +45,28 @@ public class KnownDecisionsTests
         Assert.Equal(published, Serdes.CallDecision.Serialize(KnownDecisions.Decision(known, "another-subject", Serdes.CallDecision), Context));
     }
 
+    [Fact]
+    public void A_subject_flooded_with_intents_keeps_its_latest_thousand_decisions_far_under_a_kafka_message()
+    {
+        var random = new Random(20261205);
+        var state = new SubjectState();
+        var now = NodaTime.Instant.FromUtc(2026, 3, 10, 9, 0);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var decision = RandomDecision(random);
+            decision.intentId = i.ToString("D128", System.Globalization.CultureInfo.InvariantCulture);
+            var entry = Entry(decision, KnownDecisions.Keep(decision, Serdes.CallDecision));
+            // Every entry kept a week; later intents are kept later, as a feed's would be.
+            entry.keepUntil = (now + NodaTime.Duration.FromDays(7) + NodaTime.Duration.FromSeconds(i)).ToDateTimeUtc();
+            state.decisions = KnownDecisions.Remember(state, entry, now);
+        }
+
+        Assert.Equal(KnownDecisions.MaxPerSubject, state.decisions.Count);
+        Assert.Equal(Enumerable.Range(1_000, 1_000).Select(i => i.ToString("D128", System.Globalization.CultureInfo.InvariantCulture)), state.decisions.Select(d => d.intentId));
+        var bytes = Serdes.SubjectState.Serialize(state, new SerializationContext(MessageComponentType.Value, "subjects-changelog")).Length;
+        Assert.True(bytes < 500_000, $"the state is {bytes:N0} bytes");
+    }
+
     private static KnownDecision Entry(CallDecision decision, byte[] kept) => new()
     {
         intentId = decision.intentId,

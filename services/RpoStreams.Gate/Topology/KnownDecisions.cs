@@ -94,18 +94,32 @@ public static class KnownDecisions
     public static Instant KeepUntil(Instant decisionTime, Instant arrival, Duration window) =>
         (decisionTime > arrival ? decisionTime : arrival) + window;
 
-    /// <summary>Adds (or replaces) a decision and drops those stream time has passed.</summary>
+    /// <summary>
+    /// The most decisions one subject's state keeps. A number no real campaign dials this often within the idempotence
+    /// window; a feed that does (a loop, or an attack) would otherwise grow the state past a Kafka message (1,000
+    /// entries with 128-character ids are about 300 KB), and the changelog write would stop the stream, and make every
+    /// decision rewrite an ever longer list. Past it, the entries stream time would drop first go first: a repeat of one
+    /// of them is decided again.
+    /// </summary>
+    public const int MaxPerSubject = 1000;
+
+    /// <summary>Adds (or replaces) a decision, drops those stream time has passed and keeps at most <see cref="MaxPerSubject"/>.</summary>
     public static List<KnownDecision> Remember(SubjectState state, KnownDecision decision, Instant streamTime)
     {
         var list = state.decisions ?? [];
         var now = streamTime.ToUnixTimeMilliseconds();
-        var next = new List<KnownDecision>(list.Count + 1);
+        var next = new List<KnownDecision>(Math.Min(list.Count + 1, MaxPerSubject + 1));
         foreach (var known in list)
         {
             if (known.intentId != decision.intentId && known.keepUntil.ToInstant().ToUnixTimeMilliseconds() >= now)
             {
                 next.Add(known);
             }
+        }
+        if (next.Count >= MaxPerSubject)
+        {
+            // Stable: among equal keepUntil the older entry goes first.
+            next = [.. next.OrderBy(k => k.keepUntil.ToInstant()).Skip(next.Count - MaxPerSubject + 1)];
         }
         next.Add(decision);
         return next;
