@@ -69,7 +69,7 @@ internal sealed class DurableSubjects : IDisposable
         }
         var decisionTime = intent.scheduledAt.ToInstant();
         var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
-        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId);
+        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         var verdict = CallPolicy.Decide(facts, subject, latestConsultation, rules);
         var decision = DecisionRecords.Of(intent, verdict, subjectRef, decisionTime, clock.GetCurrentInstant());
         decision.intentPartition = source.Partition.Value;

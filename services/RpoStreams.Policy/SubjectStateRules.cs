@@ -10,32 +10,145 @@ namespace RpoStreams.Policy;
 /// </summary>
 public static class SubjectStateRules
 {
+    /// <summary>How many earlier register updates, and earlier consent events per company, a subject's state keeps.</summary>
+    public const int MaxEarlier = 8;
+
     /// <summary>
-    /// Applies a register update. An update older (by effectiveAt) than the stored one is ignored
-    /// (returns null: nothing to store); an equal one replaces it; repeats are harmless.
+    /// Applies a register update. The latest by effectiveAt is the subject's state; an equal one replaces it; repeats
+    /// are harmless. The update it follows, and one older than it arriving late, go among the earlier ones (returns
+    /// null when there is nothing new to store): a decision is made on the register as it stood at its decision time,
+    /// whatever order the updates arrived in.
     /// </summary>
     public static RegisterState? Apply(RegisterState? current, RegisterUpdate update)
     {
         var at = update.effectiveAt.ToInstant();
-        if (current != null && at < current.effectiveAt.ToInstant())
+        if (current is null)
         {
-            return null;
+            return new RegisterState
+            {
+                status = update.action,
+                effectiveAt = at.ToAvro(),
+                registeredAt = IsRegistration(update.action) ? at.ToAvro() : null,
+                earlier = [],
+            };
         }
-        var registers = update.action is RegisterAction.REGISTERED or RegisterAction.RENEWED;
+        var step = new RegisterStep { status = update.action, effectiveAt = at.ToAvro() };
+        var latest = current.effectiveAt.ToInstant();
+        if (at < latest)
+        {
+            var earlier = Insert(current.earlier ?? [], step, static s => s.effectiveAt, static (a, b) => a.status == b.status);
+            // The latest registration stays the latest REGISTERED or RENEWED, whichever order they came in.
+            var registeredAt = IsRegistration(update.action) && (current.registeredAt is null || current.registeredAt < step.effectiveAt) ? step.effectiveAt : current.registeredAt;
+            return earlier is null ? null : new RegisterState { status = current.status, effectiveAt = current.effectiveAt, registeredAt = registeredAt, earlier = earlier };
+        }
         return new RegisterState
         {
             status = update.action,
             effectiveAt = at.ToAvro(),
-            registeredAt = registers ? at.ToAvro() : current?.registeredAt,
+            registeredAt = IsRegistration(update.action) ? at.ToAvro() : current.registeredAt,
+            earlier = at > latest
+                ? Insert(current.earlier ?? [], new RegisterStep { status = current.status, effectiveAt = current.effectiveAt }, static s => s.effectiveAt, static (_, _) => false)!
+                : current.earlier ?? [],
         };
     }
 
-    public static RegisterFacts? ToFacts(RegisterState? state) =>
-        state is null ? null : new RegisterFacts(state.status, state.effectiveAt.ToInstant(), state.registeredAt.ToInstant());
+    private static bool IsRegistration(RegisterAction action) => action is RegisterAction.REGISTERED or RegisterAction.RENEWED;
 
     /// <summary>
-    /// Applies a consent event: per company the latest by <c>at</c> wins, ties go to the later arrival.
-    /// Returns null when the event is older than what is stored (nothing to store).
+    /// The register as it stood at <paramref name="t"/> (DESIGN: every rule uses the decision time): the latest update
+    /// effective at or before it, with the latest REGISTERED or RENEWED effective at or before it. Null when the register
+    /// named the subject only later. An update dated after the decision time is not yet in force: a removal effective
+    /// next week leaves the number registered until then, a registration effective next week does not block today.
+    /// </summary>
+    public static RegisterFacts? ToFacts(RegisterState? state, Instant t)
+    {
+        if (state is null)
+        {
+            return null;
+        }
+        if (state.effectiveAt.ToInstant() <= t)
+        {
+            return new RegisterFacts(state.status, state.effectiveAt.ToInstant(), state.registeredAt.ToInstant());
+        }
+        var earlier = state.earlier ?? [];
+        Instant? registeredAt = null;
+        RegisterStep? inForce = null;
+        for (var i = earlier.Count - 1; i >= 0; i--)
+        {
+            var step = earlier[i];
+            if (step.effectiveAt.ToInstant() > t)
+            {
+                continue;
+            }
+            inForce ??= step;
+            if (step.status is RegisterAction.REGISTERED or RegisterAction.RENEWED)
+            {
+                registeredAt = step.effectiveAt.ToInstant();
+                break;
+            }
+        }
+        if (inForce is null)
+        {
+            // Before every update kept: never in the register then, unless older updates were let go (then the
+            // oldest kept stands for them, failing closed for a registration).
+            if (earlier.Count < MaxEarlier)
+            {
+                return null;
+            }
+            inForce = earlier[0];
+            registeredAt = inForce.effectiveAt.ToInstant();
+        }
+        // A registration older than every update kept: the stored one, if it came before the decision time.
+        registeredAt ??= state.registeredAt.ToInstant() is { } stored && stored <= t ? stored : inForce.effectiveAt.ToInstant();
+        return new RegisterFacts(inForce.status, inForce.effectiveAt.ToInstant(), registeredAt);
+    }
+
+    /// <summary>
+    /// <paramref name="earlier"/> (oldest first) with <paramref name="step"/> in its place by time, replacing one of the
+    /// same time, keeping the newest <see cref="MaxEarlier"/>; null when that changes nothing (<paramref name="same"/>).
+    /// </summary>
+    private static List<T>? Insert<T>(IList<T> earlier, T step, Func<T, DateTime> at, Func<T, T, bool> same)
+    {
+        var next = new List<T>(earlier.Count + 1);
+        var placed = false;
+        foreach (var e in earlier)
+        {
+            if (!placed && at(e) >= at(step))
+            {
+                placed = true;
+                if (at(e) == at(step))
+                {
+                    if (same(e, step))
+                    {
+                        return null;
+                    }
+                    next.Add(step);
+                    continue;
+                }
+                next.Add(step);
+            }
+            next.Add(e);
+        }
+        if (!placed)
+        {
+            next.Add(step);
+        }
+        if (next.Count > MaxEarlier)
+        {
+            next.RemoveRange(0, next.Count - MaxEarlier);
+        }
+        // Older than everything kept, with no room left: nothing changes.
+        if (next.SequenceEqual(earlier))
+        {
+            return null;
+        }
+        return next;
+    }
+
+    /// <summary>
+    /// Applies a consent event: per company the latest by <c>at</c> is the consent, ties go to the later arrival. The
+    /// event it follows, and one older than it arriving late, go among the earlier ones. Returns null when there is
+    /// nothing new to store.
     /// </summary>
     public static SubjectConsents? Apply(SubjectConsents? current, ConsentEvent e)
     {
@@ -49,18 +162,33 @@ public static class SubjectStateRules
                 break;
             }
         }
-        if (index >= 0 && e.at.ToInstant() < list[index].at.ToInstant())
+        var at = e.at.ToInstant();
+        var step = new ConsentStep { action = e.action, basis = e.basis, at = at.ToAvro(), contractEndedAt = e.contractEndedAt?.ToInstant().ToAvro() };
+        CompanyConsent entry;
+        if (index < 0)
         {
-            return null;
+            entry = Entry(e.companyId, step, []);
         }
-        var entry = new CompanyConsent
+        else
         {
-            companyId = e.companyId,
-            action = e.action,
-            basis = e.basis,
-            at = e.at.ToInstant().ToAvro(),
-            contractEndedAt = e.contractEndedAt?.ToInstant().ToAvro(),
-        };
+            var previous = list[index];
+            var latest = previous.at.ToInstant();
+            if (at < latest)
+            {
+                var earlier = Insert(previous.earlier ?? [], step, static s => s.at, SameConsent);
+                if (earlier is null)
+                {
+                    return null;
+                }
+                entry = Entry(previous.companyId, new ConsentStep { action = previous.action, basis = previous.basis, at = previous.at, contractEndedAt = previous.contractEndedAt }, earlier);
+            }
+            else
+            {
+                entry = Entry(e.companyId, step, at > latest
+                    ? Insert(previous.earlier ?? [], new ConsentStep { action = previous.action, basis = previous.basis, at = previous.at, contractEndedAt = previous.contractEndedAt }, static s => s.at, static (_, _) => false)!
+                    : previous.earlier ?? []);
+            }
+        }
         var next = new List<CompanyConsent>(list);
         if (index >= 0)
         {
@@ -73,7 +201,24 @@ public static class SubjectStateRules
         return new SubjectConsents { consents = next };
     }
 
-    public static ConsentFacts? ConsentOf(SubjectConsents? state, string companyId)
+    private static bool SameConsent(ConsentStep a, ConsentStep b) =>
+        a.action == b.action && a.basis == b.basis && a.contractEndedAt == b.contractEndedAt;
+
+    private static CompanyConsent Entry(string companyId, ConsentStep latest, IList<ConsentStep> earlier) => new()
+    {
+        companyId = companyId,
+        action = latest.action,
+        basis = latest.basis,
+        at = latest.at,
+        contractEndedAt = latest.contractEndedAt,
+        earlier = earlier,
+    };
+
+    /// <summary>
+    /// The consent of <paramref name="companyId"/> as it stood at <paramref name="t"/>: the latest event at or before it.
+    /// A consent given, or withdrawn, after the decision time does not count for it.
+    /// </summary>
+    public static ConsentFacts? ConsentOf(SubjectConsents? state, string companyId, Instant t)
     {
         if (state?.consents is null)
         {
@@ -81,17 +226,31 @@ public static class SubjectStateRules
         }
         foreach (var c in state.consents)
         {
-            if (c.companyId == companyId)
+            if (c.companyId != companyId)
+            {
+                continue;
+            }
+            if (c.at.ToInstant() <= t)
             {
                 return new ConsentFacts(c.action, c.basis, c.at.ToInstant(), c.contractEndedAt.ToInstant());
             }
+            var earlier = c.earlier ?? [];
+            for (var i = earlier.Count - 1; i >= 0; i--)
+            {
+                if (earlier[i].at.ToInstant() <= t)
+                {
+                    var step = earlier[i];
+                    return new ConsentFacts(step.action, step.basis, step.at.ToInstant(), step.contractEndedAt.ToInstant());
+                }
+            }
+            return null;
         }
         return null;
     }
 
-    /// <summary>What the policy reads of a stored subject's state for an intent of <paramref name="companyId"/>.</summary>
-    public static SubjectFacts FactsOf(SubjectState? state, string companyId) =>
-        new(ToFacts(state?.register), ConsentOf(state?.consents, companyId), ContactsOf(state?.contacts, companyId));
+    /// <summary>What the policy reads of a stored subject's state for an intent of <paramref name="companyId"/> decided at <paramref name="t"/>.</summary>
+    public static SubjectFacts FactsOf(SubjectState? state, string companyId, Instant t) =>
+        new(ToFacts(state?.register, t), ConsentOf(state?.consents, companyId, t), ContactsOf(state?.contacts, companyId));
 
     public static IReadOnlyList<Instant> ContactsOf(ContactHistory? history, string companyId)
     {

@@ -30,11 +30,53 @@ public class SubjectStateRulesTests
     // ---- register updates ----
 
     [Fact]
+    public void The_register_is_read_as_it_stood_at_the_decision_time()
+    {
+        var registered = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R))!;
+        var renewed = SubjectStateRules.Apply(registered, Update(RegisterAction.RENEWED, R + Days(20)))!;
+        var removed = SubjectStateRules.Apply(renewed, Update(RegisterAction.REMOVED, R + Days(40)))!;
+
+        // Before the registration took effect: not in the register.
+        Assert.Null(SubjectStateRules.ToFacts(removed, R - OneMs));
+        // Registered, with the registration then in force (a consent given between it and the renewal still counts).
+        Assert.Equal(new RegisterFacts(RegisterAction.REGISTERED, R, R), SubjectStateRules.ToFacts(removed, R + Days(19)));
+        Assert.Equal(new RegisterFacts(RegisterAction.RENEWED, R + Days(20), R + Days(20)), SubjectStateRules.ToFacts(removed, R + Days(39)));
+        // A removal counts from its effectiveAt, not from when it arrived.
+        Assert.False(SubjectStateRules.ToFacts(removed, R + Days(40))!.IsRegistered);
+    }
+
+    [Fact]
+    public void A_subject_keeps_its_latest_eight_earlier_updates_and_before_them_fails_closed()
+    {
+        RegisterState? state = null;
+        for (var i = 0; i < 12; i++)
+        {
+            state = SubjectStateRules.Apply(state, Update(i % 2 == 0 ? RegisterAction.REGISTERED : RegisterAction.REMOVED, R + Days(i)));
+        }
+        Assert.Equal(SubjectStateRules.MaxEarlier, state!.earlier.Count);
+        Assert.Equal(R + Days(3), state.earlier[0].effectiveAt.ToInstant());
+        // Older than every update kept: the oldest kept stands for them (a removal here).
+        Assert.False(SubjectStateRules.ToFacts(state, R)!.IsRegistered);
+        Assert.True(SubjectStateRules.ToFacts(state, R + Days(4))!.IsRegistered);
+    }
+
+    [Fact]
+    public void A_consent_given_or_withdrawn_after_the_decision_time_does_not_count_for_it()
+    {
+        var granted = SubjectStateRules.Apply(null, Consent(ConsentAction.GRANTED, R))!;
+        var withdrawn = SubjectStateRules.Apply(granted, Consent(ConsentAction.WITHDRAWN, R + Days(10)))!;
+
+        Assert.Null(SubjectStateRules.ConsentOf(withdrawn, Company, R - OneMs));
+        Assert.Equal(ConsentAction.GRANTED, SubjectStateRules.ConsentOf(withdrawn, Company, R + Days(9))!.Action);
+        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(withdrawn, Company, R + Days(10))!.Action);
+    }
+
+    [Fact]
     public void First_register_update_is_stored()
     {
         var state = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R));
         Assert.NotNull(state);
-        var facts = SubjectStateRules.ToFacts(state)!;
+        var facts = SubjectStateRules.ToFacts(state, Instant.MaxValue)!;
         Assert.Equal(RegisterAction.REGISTERED, facts.Status);
         Assert.Equal(R, facts.EffectiveAt);
         Assert.Equal(R, facts.RegisteredAt);
@@ -42,14 +84,40 @@ public class SubjectStateRulesTests
     }
 
     [Fact]
-    public void Register_update_older_than_the_stored_one_is_ignored()
+    public void Register_update_older_than_the_stored_one_does_not_replace_it_but_counts_for_a_call_before_it()
     {
         // Given REGISTERED at R is stored
         var stored = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R));
         // When a REMOVED effective 1 ms earlier arrives late
-        var next = SubjectStateRules.Apply(stored, Update(RegisterAction.REMOVED, R - OneMs));
-        // Then nothing is to be stored
-        Assert.Null(next);
+        var next = SubjectStateRules.Apply(stored, Update(RegisterAction.REMOVED, R - OneMs))!;
+        // Then the registration stays the state, and the removal is what stood just before it
+        Assert.Equal(new RegisterFacts(RegisterAction.REGISTERED, R, R), SubjectStateRules.ToFacts(next, Instant.MaxValue));
+        Assert.False(SubjectStateRules.ToFacts(next, R - OneMs)!.IsRegistered);
+        // And the same late update again changes nothing
+        Assert.Null(SubjectStateRules.Apply(next, Update(RegisterAction.REMOVED, R - OneMs)));
+    }
+
+    [Fact]
+    public void The_register_read_at_any_time_is_the_same_whatever_order_the_updates_arrived_in()
+    {
+        RegisterUpdate[] updates = [Update(RegisterAction.REGISTERED, R), Update(RegisterAction.RENEWED, R + Days(20)), Update(RegisterAction.REMOVED, R + Days(40))];
+        int[][] orders = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]];
+        var times = new[] { R - OneMs, R, R + Days(19), R + Days(20), R + Days(39), R + Days(40) };
+        var expected = Read(orders[0]);
+        foreach (var order in orders)
+        {
+            Assert.Equal(expected, Read(order));
+        }
+
+        List<RegisterFacts?> Read(int[] order)
+        {
+            RegisterState? state = null;
+            foreach (var i in order)
+            {
+                state = SubjectStateRules.Apply(state, updates[i]) ?? state;
+            }
+            return [.. times.Select(t => SubjectStateRules.ToFacts(state, t))];
+        }
     }
 
     [Fact]
@@ -58,10 +126,10 @@ public class SubjectStateRulesTests
         // Given REGISTERED at R+10d stored
         var stored = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R + Days(10)));
         // When a RENEWED effective earlier arrives late
-        var next = SubjectStateRules.Apply(stored, Update(RegisterAction.RENEWED, R));
-        // Then it is ignored
-        Assert.Null(next);
-        Assert.Equal(R + Days(10), SubjectStateRules.ToFacts(stored)!.RegisteredAt);
+        var next = SubjectStateRules.Apply(stored, Update(RegisterAction.RENEWED, R))!;
+        // Then the registration instant stays (the renewal counts only for a call before the registration)
+        Assert.Equal(R + Days(10), SubjectStateRules.ToFacts(next, Instant.MaxValue)!.RegisteredAt);
+        Assert.Equal(R, SubjectStateRules.ToFacts(next, R + Days(1))!.RegisteredAt);
     }
 
     [Fact]
@@ -71,7 +139,7 @@ public class SubjectStateRulesTests
         var next = SubjectStateRules.Apply(stored, Update(RegisterAction.REMOVED, R));
         Assert.NotNull(next);
         Assert.Equal(RegisterAction.REMOVED, next.status);
-        Assert.False(SubjectStateRules.ToFacts(next)!.IsRegistered);
+        Assert.False(SubjectStateRules.ToFacts(next, Instant.MaxValue)!.IsRegistered);
     }
 
     [Fact]
@@ -79,7 +147,7 @@ public class SubjectStateRulesTests
     {
         var once = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R))!;
         var twice = SubjectStateRules.Apply(once, Update(RegisterAction.REGISTERED, R))!;
-        Assert.Equal(SubjectStateRules.ToFacts(once), SubjectStateRules.ToFacts(twice));
+        Assert.Equal(SubjectStateRules.ToFacts(once, Instant.MaxValue), SubjectStateRules.ToFacts(twice, Instant.MaxValue));
     }
 
     [Fact]
@@ -150,9 +218,9 @@ public class SubjectStateRulesTests
         var stored = SubjectStateRules.Apply(null, Consent(ConsentAction.WITHDRAWN, R + Days(2)));
         // When a grant at R+1d arrives late
         var next = SubjectStateRules.Apply(stored, Consent(ConsentAction.GRANTED, R + Days(1)));
-        // Then it is ignored and the withdrawal stays
-        Assert.Null(next);
-        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(stored, Company)!.Action);
+        // Then the withdrawal stays, and the grant counts only for a call between the two
+        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(next, Company, Instant.MaxValue)!.Action);
+        Assert.Equal(ConsentAction.GRANTED, SubjectStateRules.ConsentOf(next, Company, R + Days(1))!.Action);
     }
 
     [Fact]
@@ -160,7 +228,7 @@ public class SubjectStateRulesTests
     {
         var stored = SubjectStateRules.Apply(null, Consent(ConsentAction.GRANTED, R));
         var next = SubjectStateRules.Apply(stored, Consent(ConsentAction.WITHDRAWN, R + OneMs));
-        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(next, Company)!.Action);
+        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(next, Company, Instant.MaxValue)!.Action);
         Assert.Single(next!.consents);
     }
 
@@ -171,7 +239,7 @@ public class SubjectStateRulesTests
     {
         var stored = SubjectStateRules.Apply(null, Consent(first, R));
         var next = SubjectStateRules.Apply(stored, Consent(second, R));
-        Assert.Equal(second, SubjectStateRules.ConsentOf(next, Company)!.Action);
+        Assert.Equal(second, SubjectStateRules.ConsentOf(next, Company, Instant.MaxValue)!.Action);
     }
 
     [Fact]
@@ -195,8 +263,8 @@ public class SubjectStateRulesTests
         var stored = SubjectStateRules.Apply(null, Consent(ConsentAction.GRANTED, R + Days(5), Company));
         var next = SubjectStateRules.Apply(stored, Consent(ConsentAction.GRANTED, R, OtherCompany));
         Assert.NotNull(next);
-        Assert.Equal(R, SubjectStateRules.ConsentOf(next, OtherCompany)!.At);
-        Assert.Equal(R + Days(5), SubjectStateRules.ConsentOf(next, Company)!.At);
+        Assert.Equal(R, SubjectStateRules.ConsentOf(next, OtherCompany, Instant.MaxValue)!.At);
+        Assert.Equal(R + Days(5), SubjectStateRules.ConsentOf(next, Company, Instant.MaxValue)!.At);
     }
 
     [Fact]

@@ -17,6 +17,37 @@ public class TwoClocksTests
     private const string Caller = "+390212345678";
 
     [Fact]
+    public void An_intent_is_decided_on_the_register_and_consents_as_they_stand_at_its_decision_time()
+    {
+        using var gate = new GateHarness();
+        var arrived = Tuesday10 - Duration.FromDays(5);
+        gate.Consultation(arrived - Duration.FromHours(1), arrivedAt: arrived - Duration.FromHours(1));
+        // A number registered in February whose removal takes effect next week; another whose registration does.
+        gate.Register("+393331234567", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(60), arrivedAt: arrived);
+        gate.Register("+393331234567", RegisterAction.REMOVED, Tuesday10 + Duration.FromDays(7), arrivedAt: arrived);
+        gate.Register("+393337654321", RegisterAction.REGISTERED, Tuesday10 + Duration.FromDays(7), arrivedAt: arrived);
+        // A registered number whose holder consents only after the call.
+        gate.Register("+393331112222", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(60), arrivedAt: arrived);
+        gate.Consent("+393331112222", "ACME", ConsentAction.GRANTED, ConsentBasis.EXPLICIT_CONSENT, Tuesday10 + Duration.FromDays(2), arrivedAt: arrived);
+
+        gate.Intent(Intent("i-still-registered", "+393331234567", Tuesday10), arrivedAt: arrived);
+        gate.Intent(Intent("i-not-yet-registered", "+393337654321", Tuesday10), arrivedAt: arrived);
+        gate.Intent(Intent("i-consent-later", "+393331112222", Tuesday10), arrivedAt: arrived);
+        gate.Intent(Intent("i-after-removal", "+393331234567", Tuesday10 + Duration.FromDays(8)), arrivedAt: arrived);
+        gate.Intent(Intent("i-after-consent", "+393331112222", Tuesday10 + Duration.FromDays(8)), arrivedAt: arrived);
+
+        Assert.Equal(
+            [
+                ("i-still-registered", Outcome.BLOCKED, "RPO_OPPOSITION"),
+                ("i-not-yet-registered", Outcome.ALLOWED, "NOT_REGISTERED"),
+                ("i-consent-later", Outcome.BLOCKED, "RPO_OPPOSITION"),
+                ("i-after-removal", Outcome.ALLOWED, "NOT_REGISTERED"),
+                ("i-after-consent", Outcome.ALLOWED, "CONSENT_AFTER_REGISTRATION"),
+            ],
+            gate.Decisions().Select(d => (d.intentId, d.outcome, d.outcome == Outcome.ALLOWED ? d.basis.ToString()! : string.Join(",", d.reasons))));
+    }
+
+    [Fact]
     public void Intent_for_next_week_does_not_expire_attempts_still_waiting_for_their_intent()
     {
         using var gate = new GateHarness();

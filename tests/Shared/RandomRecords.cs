@@ -43,7 +43,13 @@ internal static class RandomRecords
 
     public static SubjectState State(Random r) => new()
     {
-        register = r.Next(3) == 0 ? null : new RegisterState { status = Pick<RegisterAction>(r), effectiveAt = Time(r), registeredAt = r.Next(2) == 0 ? null : Time(r) },
+        register = r.Next(3) == 0 ? null : new RegisterState
+        {
+            status = Pick<RegisterAction>(r),
+            effectiveAt = Time(r),
+            registeredAt = r.Next(2) == 0 ? null : Time(r),
+            earlier = [.. Enumerable.Range(0, r.Next(3)).Select(_ => new RegisterStep { status = Pick<RegisterAction>(r), effectiveAt = Time(r) })],
+        },
         consents = r.Next(3) == 0 ? null : new SubjectConsents
         {
             consents = [.. Enumerable.Range(0, r.Next(5)).Select(_ => new CompanyConsent
@@ -53,6 +59,13 @@ internal static class RandomRecords
                 basis = r.Next(2) == 0 ? null : Pick<ConsentBasis>(r),
                 at = Time(r),
                 contractEndedAt = r.Next(2) == 0 ? null : Time(r),
+                earlier = [.. Enumerable.Range(0, r.Next(3)).Select(_ => new ConsentStep
+                {
+                    action = Pick<ConsentAction>(r),
+                    basis = r.Next(2) == 0 ? null : Pick<ConsentBasis>(r),
+                    at = Time(r),
+                    contractEndedAt = r.Next(2) == 0 ? null : Time(r),
+                })],
             })],
         },
         contacts = r.Next(3) == 0 ? null : new ContactHistory

@@ -101,6 +101,11 @@ public static class HotPathCodecs
                 w.Index((int)register.status);
                 w.Millis(register.effectiveAt);
                 w.Optional(register.registeredAt, Millis);
+                w.Array(register.earlier, "earlier", static (w, step) =>
+                {
+                    w.Index((int)step.status);
+                    w.Millis(step.effectiveAt);
+                });
             });
             w.Optional(v.consents, static (w, consents) => w.Array(consents.consents, "consents", static (w, c) =>
             {
@@ -109,6 +114,13 @@ public static class HotPathCodecs
                 w.Optional(c.basis, static (w, basis) => w.Index((int)basis));
                 w.Millis(c.at);
                 w.Optional(c.contractEndedAt, Millis);
+                w.Array(c.earlier, "earlier", static (w, step) =>
+                {
+                    w.Index((int)step.action);
+                    w.Optional(step.basis, static (w, basis) => w.Index((int)basis));
+                    w.Millis(step.at);
+                    w.Optional(step.contractEndedAt, Millis);
+                });
             }));
             w.Optional(v.contacts, static (w, contacts) => w.Array(contacts.contacts, "contacts", static (w, c) =>
             {
@@ -136,6 +148,11 @@ public static class HotPathCodecs
                     status = (RegisterAction)r.Symbol(),
                     effectiveAt = r.Millis(),
                     registeredAt = r.OptionalMillis("registeredAt"),
+                    earlier = r.Array(static (ref AvroReader r) => new RegisterStep
+                    {
+                        status = (RegisterAction)r.Symbol(),
+                        effectiveAt = r.Millis(),
+                    }),
                 };
             }
             if (r.Present("consents"))
@@ -149,6 +166,13 @@ public static class HotPathCodecs
                         basis = r.Present("basis") ? (ConsentBasis)r.Symbol() : null,
                         at = r.Millis(),
                         contractEndedAt = r.OptionalMillis("contractEndedAt"),
+                        earlier = r.Array(static (ref AvroReader r) => new ConsentStep
+                        {
+                            action = (ConsentAction)r.Symbol(),
+                            basis = r.Present("basis") ? (ConsentBasis)r.Symbol() : null,
+                            at = r.Millis(),
+                            contractEndedAt = r.OptionalMillis("contractEndedAt"),
+                        }),
                     }),
                 };
             }

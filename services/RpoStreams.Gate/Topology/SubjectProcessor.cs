@@ -205,7 +205,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         using var activity = StartTrace(record, intent.intentId);
         var decisionTime = intent.scheduledAt.ToInstant();
         var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
-        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId);
+        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         var latestConsultation = consultations.LatestAt();
         var verdict = CallPolicy.Decide(facts, subject, latestConsultation, Rules);
 

@@ -156,9 +156,9 @@ internal sealed class SubjectHistory
 
     private Instant newest = Instant.MinValue;
 
-    /// <summary>What the policy sees when <paramref name="company"/> asks to contact this subject.</summary>
-    public SubjectFacts For(string company = Given.Company) => new(
-        SubjectStateRules.ToFacts(register),
-        SubjectStateRules.ConsentOf(consents, company),
+    /// <summary>What the policy sees when <paramref name="company"/> asks to contact this subject at <paramref name="at"/> (by default after every update given).</summary>
+    public SubjectFacts For(string company = Given.Company, Instant? at = null) => new(
+        SubjectStateRules.ToFacts(register, at ?? Instant.MaxValue),
+        SubjectStateRules.ConsentOf(consents, company, at ?? Instant.MaxValue),
         SubjectStateRules.ContactsOf(contacts, company));
 }

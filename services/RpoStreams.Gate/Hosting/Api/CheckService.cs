@@ -72,10 +72,7 @@ public sealed class CheckService
             var store = runtime.SubjectStore<SubjectState>(StoreNames.Subjects)
                 ?? throw new Streamiz.Kafka.Net.Errors.InvalidStateStoreException($"the state store {StoreNames.Subjects} is not available on this instance now");
             var state = store.Get(l.Ref);
-            subject = new SubjectFacts(
-                SubjectStateRules.ToFacts(state?.register),
-                SubjectStateRules.ConsentOf(state?.consents, query.CompanyId),
-                SubjectStateRules.ContactsOf(state?.contacts, query.CompanyId));
+            subject = SubjectStateRules.FactsOf(state, query.CompanyId, query.At);
         }
         var notEvaluated = new List<string>();
         var callerId = query.CallerId;

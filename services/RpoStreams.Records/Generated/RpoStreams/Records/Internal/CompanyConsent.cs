@@ -14,12 +14,16 @@ namespace RpoStreams.Records.Internal
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class CompanyConsent : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""CompanyConsent"",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""companyId"",""type"":""string""},{""name"":""action"",""type"":{""type"":""enum"",""name"":""ConsentAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""GRANTED"",""WITHDRAWN""]}},{""name"":""basis"",""default"":null,""type"":[""null"",{""type"":""enum"",""name"":""ConsentBasis"",""namespace"":""RpoStreams.Records"",""symbols"":[""EXPLICIT_CONSENT"",""ACTIVE_CONTRACT""]}]},{""name"":""at"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""contractEndedAt"",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""CompanyConsent"",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""companyId"",""type"":""string""},{""name"":""action"",""type"":{""type"":""enum"",""name"":""ConsentAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""GRANTED"",""WITHDRAWN""]}},{""name"":""basis"",""default"":null,""type"":[""null"",{""type"":""enum"",""name"":""ConsentBasis"",""namespace"":""RpoStreams.Records"",""symbols"":[""EXPLICIT_CONSENT"",""ACTIVE_CONTRACT""]}]},{""name"":""at"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""contractEndedAt"",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]},{""name"":""earlier"",""doc"":""The events before the latest one, oldest first (at most 8): a decision counts the consent as it stood at its decision time."",""default"":[],""type"":{""type"":""array"",""items"":{""type"":""record"",""name"":""ConsentStep"",""doc"":""Internal state: an earlier consent event of one subject for one company."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""action"",""type"":""RpoStreams.Records.ConsentAction""},{""name"":""basis"",""default"":null,""type"":[""null"",""RpoStreams.Records.ConsentBasis""]},{""name"":""at"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""contractEndedAt"",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}}}]}");
         private string _companyId;
         private RpoStreams.Records.ConsentAction _action;
         private System.Nullable<RpoStreams.Records.ConsentBasis> _basis;
         private System.DateTime _at;
         private System.Nullable<System.DateTime> _contractEndedAt;
+        /// <summary>
+        /// The events before the latest one, oldest first (at most 8): a decision counts the consent as it stood at its decision time.
+        /// </summary>
+        private IList<RpoStreams.Records.Internal.ConsentStep> _earlier;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -82,6 +86,20 @@ namespace RpoStreams.Records.Internal
                 this._contractEndedAt = value;
             }
         }
+        /// <summary>
+        /// The events before the latest one, oldest first (at most 8): a decision counts the consent as it stood at its decision time.
+        /// </summary>
+        public IList<RpoStreams.Records.Internal.ConsentStep> earlier
+        {
+            get
+            {
+                return this._earlier;
+            }
+            set
+            {
+                this._earlier = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -91,6 +109,7 @@ namespace RpoStreams.Records.Internal
 			case 2: return this.basis;
 			case 3: return this.at;
 			case 4: return this.contractEndedAt;
+			case 5: return this.earlier;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -103,6 +122,7 @@ namespace RpoStreams.Records.Internal
 			case 2: this.basis = fieldValue == null ? (System.Nullable<RpoStreams.Records.ConsentBasis>)null : (RpoStreams.Records.ConsentBasis)fieldValue; break;
 			case 3: this.at = (System.DateTime)fieldValue; break;
 			case 4: this.contractEndedAt = (System.Nullable<System.DateTime>)fieldValue; break;
+			case 5: this.earlier = (IList<RpoStreams.Records.Internal.ConsentStep>)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

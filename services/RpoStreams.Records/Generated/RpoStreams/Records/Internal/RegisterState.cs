@@ -12,18 +12,22 @@ namespace RpoStreams.Records.Internal
     using global::Avro.Specific;
     
     /// <summary>
-    /// Internal state: the latest register update of one subject.
+    /// Internal state: the latest register update of one subject, and the updates before it that a decision dated earlier still needs.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class RegisterState : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""RegisterState"",""doc"":""Internal state: the latest register update of one subject."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""status"",""type"":{""type"":""enum"",""name"":""RegisterAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""REGISTERED"",""RENEWED"",""REMOVED""]}},{""name"":""effectiveAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""registeredAt"",""doc"":""effectiveAt of the latest REGISTERED or RENEWED update: explicit consents given up to then are void."",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""RegisterState"",""doc"":""Internal state: the latest register update of one subject, and the updates before it that a decision dated earlier still needs."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""status"",""type"":{""type"":""enum"",""name"":""RegisterAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""REGISTERED"",""RENEWED"",""REMOVED""]}},{""name"":""effectiveAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""registeredAt"",""doc"":""effectiveAt of the latest REGISTERED or RENEWED update: explicit consents given up to then are void."",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]},{""name"":""earlier"",""doc"":""The updates before the latest one, oldest first (at most 8): a decision is made on the register as it stood at its decision time."",""default"":[],""type"":{""type"":""array"",""items"":{""type"":""record"",""name"":""RegisterStep"",""doc"":""Internal state: an earlier register update of one subject."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""status"",""type"":""RpoStreams.Records.RegisterAction""},{""name"":""effectiveAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}}]}}}]}");
         private RpoStreams.Records.RegisterAction _status;
         private System.DateTime _effectiveAt;
         /// <summary>
         /// effectiveAt of the latest REGISTERED or RENEWED update: explicit consents given up to then are void.
         /// </summary>
         private System.Nullable<System.DateTime> _registeredAt;
+        /// <summary>
+        /// The updates before the latest one, oldest first (at most 8): a decision is made on the register as it stood at its decision time.
+        /// </summary>
+        private IList<RpoStreams.Records.Internal.RegisterStep> _earlier;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -67,6 +71,20 @@ namespace RpoStreams.Records.Internal
                 this._registeredAt = value;
             }
         }
+        /// <summary>
+        /// The updates before the latest one, oldest first (at most 8): a decision is made on the register as it stood at its decision time.
+        /// </summary>
+        public IList<RpoStreams.Records.Internal.RegisterStep> earlier
+        {
+            get
+            {
+                return this._earlier;
+            }
+            set
+            {
+                this._earlier = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -74,6 +92,7 @@ namespace RpoStreams.Records.Internal
 			case 0: return this.status;
 			case 1: return this.effectiveAt;
 			case 2: return this.registeredAt;
+			case 3: return this.earlier;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -84,6 +103,7 @@ namespace RpoStreams.Records.Internal
 			case 0: this.status = (RpoStreams.Records.RegisterAction)fieldValue; break;
 			case 1: this.effectiveAt = (System.DateTime)fieldValue; break;
 			case 2: this.registeredAt = (System.Nullable<System.DateTime>)fieldValue; break;
+			case 3: this.earlier = (IList<RpoStreams.Records.Internal.RegisterStep>)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

@@ -17,7 +17,26 @@ namespace RpoStreams.Records.Internal
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class SubjectConsents : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""SubjectConsents"",""doc"":""Internal state: the latest consent event of one subject for each company."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""consents"",""type"":{""type"":""array"",""items"":{""type"":""record"",""name"":""CompanyConsent"",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""companyId"",""type"":""string""},{""name"":""action"",""type"":{""type"":""enum"",""name"":""ConsentAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""GRANTED"",""WITHDRAWN""]}},{""name"":""basis"",""default"":null,""type"":[""null"",{""type"":""enum"",""name"":""ConsentBasis"",""namespace"":""RpoStreams.Records"",""symbols"":[""EXPLICIT_CONSENT"",""ACTIVE_CONTRACT""]}]},{""name"":""at"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""contractEndedAt"",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}}}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(("{\"type\":\"record\",\"name\":\"SubjectConsents\",\"doc\":\"Internal state: the latest conse" +
+                "nt event of one subject for each company.\",\"namespace\":\"RpoStreams.Records.Inter" +
+                "nal\",\"fields\":[{\"name\":\"consents\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record" +
+                "\",\"name\":\"CompanyConsent\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"" +
+                "name\":\"companyId\",\"type\":\"string\"},{\"name\":\"action\",\"type\":{\"type\":\"enum\",\"name\"" +
+                ":\"ConsentAction\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"GRANTED\",\"WITHDRAW" +
+                "N\"]}},{\"name\":\"basis\",\"default\":null,\"type\":[\"null\",{\"type\":\"enum\",\"name\":\"Conse" +
+                "ntBasis\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"EXPLICIT_CONSENT\",\"ACTIVE_" +
+                "CONTRACT\"]}]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis" +
+                "\"}},{\"name\":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logi" +
+                "calType\":\"timestamp-millis\"}]},{\"name\":\"earlier\",\"doc\":\"The events before the la" +
+                "test one, oldest first (at most 8): a decision counts the consent as it stood at" +
+                " its decision time.\",\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record" +
+                "\",\"name\":\"ConsentStep\",\"doc\":\"Internal state: an earlier consent event of one su" +
+                "bject for one company.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"na" +
+                "me\":\"action\",\"type\":\"RpoStreams.Records.ConsentAction\"},{\"name\":\"basis\",\"default" +
+                "\":null,\"type\":[\"null\",\"RpoStreams.Records.ConsentBasis\"]},{\"name\":\"at\",\"type\":{\"" +
+                "type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"contractEndedAt\",\"defau" +
+                "lt\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]}}}]}" +
+                "}}]}"));
         private IList<RpoStreams.Records.Internal.CompanyConsent> _consents;
         public virtual global::Avro.Schema Schema
         {

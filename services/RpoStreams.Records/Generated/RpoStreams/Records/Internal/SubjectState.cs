@@ -24,45 +24,61 @@ namespace RpoStreams.Records.Internal
                 "me\":\"register\",\"doc\":\"The latest register update that counts; null when the regi" +
                 "ster never named the subject.\",\"default\":null,\"type\":[\"null\",{\"type\":\"record\",\"n" +
                 "ame\":\"RegisterState\",\"doc\":\"Internal state: the latest register update of one su" +
-                "bject.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"status\",\"ty" +
-                "pe\":{\"type\":\"enum\",\"name\":\"RegisterAction\",\"namespace\":\"RpoStreams.Records\",\"sym" +
-                "bols\":[\"REGISTERED\",\"RENEWED\",\"REMOVED\"]}},{\"name\":\"effectiveAt\",\"type\":{\"type\":" +
-                "\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"registeredAt\",\"doc\":\"effectiv" +
-                "eAt of the latest REGISTERED or RENEWED update: explicit consents given up to th" +
-                "en are void.\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timest" +
-                "amp-millis\"}]}]}]},{\"name\":\"consents\",\"default\":null,\"type\":[\"null\",{\"type\":\"rec" +
-                "ord\",\"name\":\"SubjectConsents\",\"doc\":\"Internal state: the latest consent event of" +
-                " one subject for each company.\",\"namespace\":\"RpoStreams.Records.Internal\",\"field" +
-                "s\":[{\"name\":\"consents\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"C" +
-                "ompanyConsent\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"comp" +
-                "anyId\",\"type\":\"string\"},{\"name\":\"action\",\"type\":{\"type\":\"enum\",\"name\":\"ConsentAc" +
-                "tion\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"GRANTED\",\"WITHDRAWN\"]}},{\"nam" +
-                "e\":\"basis\",\"default\":null,\"type\":[\"null\",{\"type\":\"enum\",\"name\":\"ConsentBasis\",\"n" +
-                "amespace\":\"RpoStreams.Records\",\"symbols\":[\"EXPLICIT_CONSENT\",\"ACTIVE_CONTRACT\"]}" +
-                "]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\"" +
-                ":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"t" +
-                "imestamp-millis\"}]}]}}}]}]},{\"name\":\"contacts\",\"default\":null,\"type\":[\"null\",{\"t" +
-                "ype\":\"record\",\"name\":\"ContactHistory\",\"doc\":\"Internal state: decision times of t" +
-                "he ALLOWED promotional phone contacts of one subject, per company, for the frequ" +
-                "ency cap.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"contacts" +
-                "\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Contact\",\"namespace\":\"" +
-                "RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"companyId\",\"type\":\"string\"},{\"na" +
-                "me\":\"intentId\",\"type\":\"string\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\"" +
-                ":\"timestamp-millis\"}}]}}}]}]},{\"name\":\"decisions\",\"doc\":\"Decisions of intents ab" +
-                "out this subject, kept until stream time passes both their decision time and the" +
-                "ir arrival by the idempotence window.\",\"default\":null,\"type\":[\"null\",{\"type\":\"ar" +
-                "ray\",\"items\":{\"type\":\"record\",\"name\":\"KnownDecision\",\"namespace\":\"RpoStreams.Rec" +
-                "ords.Internal\",\"fields\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"decision\"," +
-                "\"doc\":\"The CallDecision in Confluent wire format with magic byte 1 and without w" +
-                "hat the entry and its subject hold (intentId, subjectRef, intentPartition, inten" +
-                "tOffset): a repeat gets the bytes first published, those fields put back. Magic " +
-                "byte 0: the whole decision as published.\",\"type\":\"bytes\"},{\"name\":\"keepUntil\",\"d" +
-                "oc\":\"Forgotten once stream time passes this: max(decision time, arrival) + the i" +
-                "dempotence window.\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"n" +
-                "ame\":\"sourcePartition\",\"doc\":\"Partition of the intent record this answers.\",\"def" +
-                "ault\":-1,\"type\":\"int\"},{\"name\":\"sourceOffset\",\"doc\":\"Offset of that record: a re" +
-                "delivery of the same record has the same source, a dialer\'s repeat a new one.\",\"" +
-                "default\":-1,\"type\":\"long\"}]}}]}]}"));
+                "bject, and the updates before it that a decision dated earlier still needs.\",\"na" +
+                "mespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"status\",\"type\":{\"type\"" +
+                ":\"enum\",\"name\":\"RegisterAction\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"REG" +
+                "ISTERED\",\"RENEWED\",\"REMOVED\"]}},{\"name\":\"effectiveAt\",\"type\":{\"type\":\"long\",\"log" +
+                "icalType\":\"timestamp-millis\"}},{\"name\":\"registeredAt\",\"doc\":\"effectiveAt of the " +
+                "latest REGISTERED or RENEWED update: explicit consents given up to then are void" +
+                ".\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"" +
+                "}]},{\"name\":\"earlier\",\"doc\":\"The updates before the latest one, oldest first (at" +
+                " most 8): a decision is made on the register as it stood at its decision time.\"," +
+                "\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"RegisterSte" +
+                "p\",\"doc\":\"Internal state: an earlier register update of one subject.\",\"namespace" +
+                "\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"status\",\"type\":\"RpoStreams.Re" +
+                "cords.RegisterAction\"},{\"name\":\"effectiveAt\",\"type\":{\"type\":\"long\",\"logicalType\"" +
+                ":\"timestamp-millis\"}}]}}}]}]},{\"name\":\"consents\",\"default\":null,\"type\":[\"null\",{" +
+                "\"type\":\"record\",\"name\":\"SubjectConsents\",\"doc\":\"Internal state: the latest conse" +
+                "nt event of one subject for each company.\",\"namespace\":\"RpoStreams.Records.Inter" +
+                "nal\",\"fields\":[{\"name\":\"consents\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record" +
+                "\",\"name\":\"CompanyConsent\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"" +
+                "name\":\"companyId\",\"type\":\"string\"},{\"name\":\"action\",\"type\":{\"type\":\"enum\",\"name\"" +
+                ":\"ConsentAction\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"GRANTED\",\"WITHDRAW" +
+                "N\"]}},{\"name\":\"basis\",\"default\":null,\"type\":[\"null\",{\"type\":\"enum\",\"name\":\"Conse" +
+                "ntBasis\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"EXPLICIT_CONSENT\",\"ACTIVE_" +
+                "CONTRACT\"]}]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis" +
+                "\"}},{\"name\":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logi" +
+                "calType\":\"timestamp-millis\"}]},{\"name\":\"earlier\",\"doc\":\"The events before the la" +
+                "test one, oldest first (at most 8): a decision counts the consent as it stood at" +
+                " its decision time.\",\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record" +
+                "\",\"name\":\"ConsentStep\",\"doc\":\"Internal state: an earlier consent event of one su" +
+                "bject for one company.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"na" +
+                "me\":\"action\",\"type\":\"RpoStreams.Records.ConsentAction\"},{\"name\":\"basis\",\"default" +
+                "\":null,\"type\":[\"null\",\"RpoStreams.Records.ConsentBasis\"]},{\"name\":\"at\",\"type\":{\"" +
+                "type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"contractEndedAt\",\"defau" +
+                "lt\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]}}}]}" +
+                "}}]}]},{\"name\":\"contacts\",\"default\":null,\"type\":[\"null\",{\"type\":\"record\",\"name\":" +
+                "\"ContactHistory\",\"doc\":\"Internal state: decision times of the ALLOWED promotiona" +
+                "l phone contacts of one subject, per company, for the frequency cap.\",\"namespace" +
+                "\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"contacts\",\"type\":{\"type\":\"arr" +
+                "ay\",\"items\":{\"type\":\"record\",\"name\":\"Contact\",\"namespace\":\"RpoStreams.Records.In" +
+                "ternal\",\"fields\":[{\"name\":\"companyId\",\"type\":\"string\"},{\"name\":\"intentId\",\"type\"" +
+                ":\"string\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}}" +
+                "]}}}]}]},{\"name\":\"decisions\",\"doc\":\"Decisions of intents about this subject, kep" +
+                "t until stream time passes both their decision time and their arrival by the ide" +
+                "mpotence window.\",\"default\":null,\"type\":[\"null\",{\"type\":\"array\",\"items\":{\"type\":" +
+                "\"record\",\"name\":\"KnownDecision\",\"namespace\":\"RpoStreams.Records.Internal\",\"field" +
+                "s\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"decision\",\"doc\":\"The CallDecisi" +
+                "on in Confluent wire format with magic byte 1 and without what the entry and its" +
+                " subject hold (intentId, subjectRef, intentPartition, intentOffset): a repeat ge" +
+                "ts the bytes first published, those fields put back. Magic byte 0: the whole dec" +
+                "ision as published.\",\"type\":\"bytes\"},{\"name\":\"keepUntil\",\"doc\":\"Forgotten once s" +
+                "tream time passes this: max(decision time, arrival) + the idempotence window.\",\"" +
+                "type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"sourcePartition" +
+                "\",\"doc\":\"Partition of the intent record this answers.\",\"default\":-1,\"type\":\"int\"" +
+                "},{\"name\":\"sourceOffset\",\"doc\":\"Offset of that record: a redelivery of the same " +
+                "record has the same source, a dialer\'s repeat a new one.\",\"default\":-1,\"type\":\"l" +
+                "ong\"}]}}]}]}"));
         /// <summary>
         /// The latest register update that counts; null when the register never named the subject.
         /// </summary>
