@@ -166,6 +166,24 @@ public class IntakeTopologyTests
     }
 
     [Fact]
+    public void Ids_that_are_not_utf8_are_dead_letters_not_merged_into_one()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        byte[] Encoded(byte bad)
+        {
+            var bytes = gate.Encode(gate.Serdes.CallIntent, Intent("AX", "+393331234567", Tuesday10), TopicNames.Intents);
+            bytes[bytes.AsSpan(5).IndexOf("AX"u8) + 6] = bad; // the intentId's bytes 41 FF and 41 FE: not UTF-8, both read "A\uFFFD"
+            return bytes;
+        }
+        gate.Raw(TopicNames.Intents, "+393331234567"u8.ToArray(), Encoded(0xFF), Tuesday10.ToDateTimeUtc());
+        gate.Raw(TopicNames.Intents, "+393331234567"u8.ToArray(), Encoded(0xFE), Tuesday10.ToDateTimeUtc());
+
+        Assert.Empty(gate.Decisions());
+        Assert.Equal(2, gate.DeadLetters().Count(d => d.error.Contains("'intentId' holds bytes that are not UTF-8", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Dead_letter_keeps_the_original_bytes_sealed_not_readable()
     {
         using var gate = new GateHarness();

@@ -127,7 +127,7 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
     {
         foreach (var (field, value) in ids)
         {
-            if (InputLimits.TooLong(field, value, InputLimits.Id) is { } error)
+            if ((InputLimits.TooLong(field, value, InputLimits.Id) ?? InputLimits.NotUtf8(field, value)) is { } error)
             {
                 return error;
             }
@@ -240,7 +240,7 @@ public sealed class ConsentIntake : IntakeTransformer<ConsentEvent>
 
     protected override string? Check(ConsentEvent value) =>
         Defined(value.subjectType, "subjectType") ?? Defined(value.action, "action") ?? Defined(value.basis, "basis")
-        ?? InputLimits.SubjectTooLong("subject", value.subject, value.subjectType) ?? InputLimits.TooLong("companyId", value.companyId, InputLimits.Id)
+        ?? InputLimits.SubjectTooLong("subject", value.subject, value.subjectType) ?? Ids(("companyId", value.companyId))
         ?? Required(value.subject, "subject")
         ?? Required(value.companyId, "companyId")
         ?? (value.action == ConsentAction.GRANTED && value.basis is null ? "'basis' is required when GRANTED" : null);

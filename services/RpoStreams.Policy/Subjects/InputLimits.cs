@@ -42,6 +42,16 @@ public static class InputLimits
             ? string.Create(CultureInfo.InvariantCulture, $"'{field}' is {length} characters long; at most {max} are accepted")
             : null;
 
+    /// <summary>
+    /// Null unless <paramref name="value"/> holds U+FFFD, what a UTF-8 decoder puts for bytes that are not UTF-8: two
+    /// identifiers written with different invalid bytes would otherwise read as the same one (and one intent's
+    /// decision be taken for another's). No identifier a dialer or CRM makes holds it.
+    /// </summary>
+    public static string? NotUtf8(string field, string? value) =>
+        value is not null && value.Contains('\uFFFD', StringComparison.Ordinal)
+            ? $"'{field}' holds bytes that are not UTF-8 (or U+FFFD)"
+            : null;
+
     /// <summary><see cref="TooLong"/> for a subject of the given type.</summary>
     public static string? SubjectTooLong(string field, string? value, SubjectType type) => TooLong(field, value, SubjectOf(type));
 }
