@@ -92,6 +92,29 @@ public class WireFormatTests
     }
 
     [Fact]
+    public void A_length_the_bytes_do_not_hold_is_refused_before_anything_that_long_is_allocated()
+    {
+        var serdes = RecordSerdes.Local();
+        var context = new SerializationContext(MessageComponentType.Value, TopicNames.RegisterUpdates);
+        var good = serdes.RegisterUpdate.Serialize(new RegisterUpdate { subject = "x", subjectType = SubjectType.PHONE, action = RegisterAction.REGISTERED, effectiveAt = DateTime.UtcNow }, context);
+        var w = new AvroWriter();
+        w.Raw(good.AsSpan(0, 5));
+        w.Number(1_000_000_000); // 'subject' claims a billion bytes; three follow
+        w.Raw([1, 2, 3]);
+        var hostile = w.ToArray();
+        var decoder = new RecordDecoder<RegisterUpdate>(serdes.RegisterUpdate, 64 * 1024);
+        Assert.NotNull(decoder.TryDecode(good, TopicNames.RegisterUpdates, out _));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var value = decoder.TryDecode(hostile, TopicNames.RegisterUpdates, out var error);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Null(value);
+        Assert.Contains("a length of 1000000000 with 3 bytes left", error, StringComparison.Ordinal);
+        Assert.True(allocated < 1_000_000, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
     public void Unknown_schema_id_is_a_clear_error()
     {
         var serdes = RecordSerdes.Local();

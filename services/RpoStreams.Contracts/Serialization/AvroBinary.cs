@@ -238,6 +238,25 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
         return count <= data.Length - position ? (int)count : throw new AvroException($"an array block of {count} items in {data.Length - position} bytes");
     }
 
+    /// <summary>Passes over a string or bytes value (its length first), checked against what is left.</summary>
+    public void SkipLengthPrefixed() => Take();
+
+    /// <summary>Passes over <paramref name="count"/> bytes (a float, a double, a fixed), checked against what is left.</summary>
+    public void Skip(int count)
+    {
+        if (count > data.Length - position)
+        {
+            throw new AvroException($"{count} bytes expected with {data.Length - position} left");
+        }
+        position += count;
+    }
+
+    /// <summary>The items of the next block of an array or map, 0 at its end (public for <see cref="AvroShape"/>).</summary>
+    public int NextBlock() => Block();
+
+    /// <summary>Bytes not read yet.</summary>
+    public int Remaining => data.Length - position;
+
     private ReadOnlySpan<byte> Take()
     {
         var length = Number();

@@ -121,6 +121,7 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
             var r = new AvroReader(data.AsSpan(5));
             return codec!.Read(ref r);
         }
+        AvroShape.Check(reader.WriterSchema, data.AsSpan(5));
         using var stream = new MemoryStream(data, 5, data.Length - 5, writable: false);
         return reader.Read(null!, new BinaryDecoder(stream));
     }
