@@ -53,6 +53,30 @@ public class AlertTopologyTests
     }
 
     [Fact]
+    public void Without_a_clock_the_register_and_list_alerts_are_dated_at_the_stream_time_that_raised_them()
+    {
+        using var gate = new GateHarness();
+        // A consent arriving at noon moves stream time there; intents reported later, stamped earlier, do not move it back.
+        gate.Consent("+393339999999", "ACME", ConsentAction.WITHDRAWN, null, Tuesday10 + Duration.FromHours(2));
+        gate.Intent(Intent("i-stale", "+393331234561", Tuesday10), arrivedAt: Tuesday10);
+        for (var i = 0; i < 20; i++)
+        {
+            var subject = $"+3933312345{i:D2}";
+            gate.Register(subject, RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9), arrivedAt: Tuesday10 - Duration.FromDays(9));
+        }
+        gate.Consultation(Tuesday10 - Duration.FromHours(1), arrivedAt: Tuesday10 - Duration.FromHours(1));
+        for (var i = 0; i < 20; i++)
+        {
+            gate.Intent(Intent($"i-{i}", $"+3933312345{i:D2}", Tuesday10 + Duration.FromMinutes(i)), arrivedAt: Tuesday10 + Duration.FromMinutes(i));
+        }
+
+        var alerts = gate.Alerts();
+        var noon = (Tuesday10 + Duration.FromHours(2)).ToDateTimeUtc();
+        Assert.Equal(noon, Assert.Single(alerts, a => a.type == AlertType.REGISTER_STALE).detectedAt);
+        Assert.Equal(noon, Assert.Single(alerts, a => a.type == AlertType.LIST_NOT_SCRUBBED).detectedAt);
+    }
+
+    [Fact]
     public void Attempt_naming_no_intent_raises_call_without_clearance_at_once()
     {
         using var gate = new GateHarness();

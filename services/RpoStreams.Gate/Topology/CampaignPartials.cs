@@ -59,7 +59,7 @@ public sealed class CampaignPartials
         return t - (Duration.FromMinutes(local.Minute) + Duration.FromSeconds(local.Second) + Duration.FromNanoseconds(local.NanosecondOfSecond));
     }
 
-    /// <summary>Counts a new non-SERVICE decision.</summary>
+    /// <summary>Counts a new non-SERVICE decision, made when the deciding task's stream time was <paramref name="arrival"/>.</summary>
     public void Count(CallDecision decision, Instant arrival)
     {
         var hour = HourStart(decision.decisionTime.ToInstant(), zone);

@@ -57,7 +57,8 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, StaleNotice,
         {
             return null;
         }
-        var now = options.WallClock?.GetCurrentInstant() ?? notice.arrivedAt.ToInstant();
+        // In replay, the stream time of the alert: the deciding task's when it decided.
+        var now = options.WallClock?.GetCurrentInstant() ?? notice.streamTime?.ToInstant() ?? notice.arrivedAt.ToInstant();
         var alert = new ComplianceAlert
         {
             alertId = AlertId(episode),

@@ -240,7 +240,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         Emit(GateOutput.Of(bytes), intent.intentId);
         if (intent.purpose != Purpose.SERVICE)
         {
-            campaigns.Count(decision, arrival);
+            // Counted at the task's stream time, which moves the monitor's (and dates its alert in replay).
+            campaigns.Count(decision, streamTime);
         }
         if (verdict.Reasons.Contains(Reason.REGISTER_STALE))
         {
@@ -274,6 +275,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             decisionTime = decision.decisionTime,
             arrivedAt = arrival.ToAvro(),
             consultedAt = consultation?.ToAvro(),
+            streamTime = streamTime.ToAvro(),
         }), RegisterFreshnessMonitor.Key);
     }
 

@@ -27,19 +27,20 @@ namespace RpoStreams.Records.Internal
                 "\"decisions\",\"type\":\"int\"},{\"name\":\"rpoBlocked\",\"doc\":\"Of those, how many were bl" +
                 "ocked for RPO_OPPOSITION.\",\"type\":\"int\"},{\"name\":\"sentDecisions\",\"doc\":\"In a tas" +
                 "k\'s own counts: how many were already sent.\",\"default\":0,\"type\":\"int\"},{\"name\":\"" +
-                "sentRpoBlocked\",\"default\":0,\"type\":\"int\"},{\"name\":\"latestArrival\",\"doc\":\"The gre" +
-                "atest arrival time of the counted intents: moves the monitor\'s stream time.\",\"ty" +
-                "pe\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"entries\",\"doc\":\"W" +
-                "hen sent: the decisions counted that can cross the threshold (those blocked for " +
-                "RPO_OPPOSITION, and the task\'s first ListNotScrubbedMinIntents of the hour), in " +
-                "order, so the monitor finds the one that crossed it (empty after a crash lost th" +
-                "em: the counts still hold).\",\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\"" +
-                ":\"record\",\"name\":\"CampaignEntry\",\"namespace\":\"RpoStreams.Records.Internal\",\"fiel" +
-                "ds\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"callCenterId\",\"type\":\"string\"}" +
-                ",{\"name\":\"subjectRef\",\"default\":null,\"type\":[\"null\",\"string\"]},{\"name\":\"rpoBlock" +
-                "ed\",\"type\":\"boolean\"},{\"name\":\"position\",\"doc\":\"The decision\'s place among those" +
-                " the count sends, from 1 (null, as written before: its place in the list).\",\"def" +
-                "ault\":null,\"type\":[\"null\",\"int\"]}]}}}]}"));
+                "sentRpoBlocked\",\"default\":0,\"type\":\"int\"},{\"name\":\"latestArrival\",\"doc\":\"The dec" +
+                "iding task\'s greatest stream time when it counted these intents: moves the monit" +
+                "or\'s stream time (the alert\'s detectedAt in replay).\",\"type\":{\"type\":\"long\",\"log" +
+                "icalType\":\"timestamp-millis\"}},{\"name\":\"entries\",\"doc\":\"When sent: the decisions" +
+                " counted that can cross the threshold (those blocked for RPO_OPPOSITION, and the" +
+                " task\'s first ListNotScrubbedMinIntents of the hour), in order, so the monitor f" +
+                "inds the one that crossed it (empty after a crash lost them: the counts still ho" +
+                "ld).\",\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Campa" +
+                "ignEntry\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"intentId\"" +
+                ",\"type\":\"string\"},{\"name\":\"callCenterId\",\"type\":\"string\"},{\"name\":\"subjectRef\",\"" +
+                "default\":null,\"type\":[\"null\",\"string\"]},{\"name\":\"rpoBlocked\",\"type\":\"boolean\"},{" +
+                "\"name\":\"position\",\"doc\":\"The decision\'s place among those the count sends, from " +
+                "1 (null, as written before: its place in the list).\",\"default\":null,\"type\":[\"nul" +
+                "l\",\"int\"]}]}}}]}"));
         private string _companyId;
         private string _campaignId;
         private System.DateTime _hourStart;
@@ -54,7 +55,7 @@ namespace RpoStreams.Records.Internal
         private int _sentDecisions;
         private int _sentRpoBlocked;
         /// <summary>
-        /// The greatest arrival time of the counted intents: moves the monitor's stream time.
+        /// The deciding task's greatest stream time when it counted these intents: moves the monitor's stream time (the alert's detectedAt in replay).
         /// </summary>
         private System.DateTime _latestArrival;
         /// <summary>
@@ -152,7 +153,7 @@ namespace RpoStreams.Records.Internal
             }
         }
         /// <summary>
-        /// The greatest arrival time of the counted intents: moves the monitor's stream time.
+        /// The deciding task's greatest stream time when it counted these intents: moves the monitor's stream time (the alert's detectedAt in replay).
         /// </summary>
         public System.DateTime latestArrival
         {

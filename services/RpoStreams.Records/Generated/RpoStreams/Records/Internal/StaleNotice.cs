@@ -17,7 +17,7 @@ namespace RpoStreams.Records.Internal
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class StaleNotice : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""StaleNotice"",""doc"":""Internal: a decision blocked for REGISTER_STALE while the register was stale at the intent's arrival (topic stale-decisions, one partition), for the REGISTER_STALE alert."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""intentId"",""type"":""string""},{""name"":""companyId"",""type"":""string""},{""name"":""callCenterId"",""type"":""string""},{""name"":""campaignId"",""default"":null,""type"":[""null"",""string""]},{""name"":""subjectRef"",""default"":null,""type"":[""null"",""string""]},{""name"":""decisionTime"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""arrivedAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""consultedAt"",""doc"":""The latest consultation the deciding task knew of (null: none): the stale episode."",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""StaleNotice"",""doc"":""Internal: a decision blocked for REGISTER_STALE while the register was stale at the intent's arrival (topic stale-decisions, one partition), for the REGISTER_STALE alert."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""intentId"",""type"":""string""},{""name"":""companyId"",""type"":""string""},{""name"":""callCenterId"",""type"":""string""},{""name"":""campaignId"",""default"":null,""type"":[""null"",""string""]},{""name"":""subjectRef"",""default"":null,""type"":[""null"",""string""]},{""name"":""decisionTime"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""arrivedAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""consultedAt"",""doc"":""The latest consultation the deciding task knew of (null: none): the stale episode."",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]},{""name"":""streamTime"",""doc"":""The deciding task's stream time when it decided (null from a version before it): the alert's detectedAt in replay."",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}");
         private string _intentId;
         private string _companyId;
         private string _callCenterId;
@@ -29,6 +29,10 @@ namespace RpoStreams.Records.Internal
         /// The latest consultation the deciding task knew of (null: none): the stale episode.
         /// </summary>
         private System.Nullable<System.DateTime> _consultedAt;
+        /// <summary>
+        /// The deciding task's stream time when it decided (null from a version before it): the alert's detectedAt in replay.
+        /// </summary>
+        private System.Nullable<System.DateTime> _streamTime;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -127,6 +131,20 @@ namespace RpoStreams.Records.Internal
                 this._consultedAt = value;
             }
         }
+        /// <summary>
+        /// The deciding task's stream time when it decided (null from a version before it): the alert's detectedAt in replay.
+        /// </summary>
+        public System.Nullable<System.DateTime> streamTime
+        {
+            get
+            {
+                return this._streamTime;
+            }
+            set
+            {
+                this._streamTime = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -139,6 +157,7 @@ namespace RpoStreams.Records.Internal
 			case 5: return this.decisionTime;
 			case 6: return this.arrivedAt;
 			case 7: return this.consultedAt;
+			case 8: return this.streamTime;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -154,6 +173,7 @@ namespace RpoStreams.Records.Internal
 			case 5: this.decisionTime = (System.DateTime)fieldValue; break;
 			case 6: this.arrivedAt = (System.DateTime)fieldValue; break;
 			case 7: this.consultedAt = (System.Nullable<System.DateTime>)fieldValue; break;
+			case 8: this.streamTime = (System.Nullable<System.DateTime>)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }
