@@ -217,6 +217,22 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
     }
 
     [Fact]
+    public async Task Made_up_api_keys_share_one_rate_limit_rather_than_getting_a_bucket_each()
+    {
+        // Each request its own unknown key: with a bucket per key none would be limited, and every key would take memory.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 2 * HostileGate.RequestsPerSecond).Select(async i =>
+        {
+            using var request = Get($"subject={Phone}&companyId=ACME", $"made-up-key-{i:D6}-{Guid.NewGuid():N}");
+            return (await HostileGate.SendAsync(request, Cancel)).Status;
+        }));
+
+        Assert.Contains(429, burst);
+        Assert.All(burst, status => Assert.Contains(status, new[] { 401, 429 }));
+        // The shared bucket refills before the next test asks with an unknown key.
+        await Task.Delay(TimeSpan.FromSeconds(1.5), Cancel);
+    }
+
+    [Fact]
     public async Task A_replayed_stale_or_misdirected_peer_signature_is_401()
     {
         var signer = new PeerCredentials(HostileGate.PeerSecret);

@@ -42,7 +42,7 @@ public static class CheckApi
             }
         });
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<ApiSettings>>((limiter, api) => LimitPerKey(limiter, api.Value.RequestsPerSecond));
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<ApiSettings>>((limiter, api) => LimitPerKey(limiter, api.Value.RequestsPerSecond, api.Value.Keys));
         return services;
     }
 
@@ -64,8 +64,11 @@ public static class CheckApi
         return app;
     }
 
-    /// <summary>A token bucket per API key (bursts up to one second's worth); a query signed by another instance was counted where it entered.</summary>
-    private static void LimitPerKey(RateLimiterOptions limiter, int requestsPerSecond)
+    /// <summary>
+    /// A token bucket per API key (bursts up to one second's worth); a query signed by another instance was counted where
+    /// it entered. Keys not configured share one bucket: a bucket per made-up key would let a caller fill memory.
+    /// </summary>
+    private static void LimitPerKey(RateLimiterOptions limiter, int requestsPerSecond, IReadOnlyDictionary<string, string> keys)
     {
         limiter.AddPolicy(RateLimitPolicy, http =>
         {
@@ -74,6 +77,7 @@ public static class CheckApi
                 return RateLimitPartition.GetNoLimiter("forwarded");
             }
             var key = http.Request.Headers[CheckEndpoints.ApiKeyHeader].ToString();
+            key = keys.ContainsKey(key) ? key : UnknownKeys;
             return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = requestsPerSecond,
@@ -93,6 +97,9 @@ public static class CheckApi
                 statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context.HttpContext);
         };
     }
+
+    /// <summary>The rate-limit partition of every key not in <c>Api:Keys</c> (no configured key is empty).</summary>
+    private const string UnknownKeys = "";
 
     /// <summary>A request carrying a peer header is refused 401 unless the signature is valid and new; a valid one marks it forwarded.</summary>
     private static async Task PeerAuthenticationAsync(HttpContext http, RequestDelegate next)
