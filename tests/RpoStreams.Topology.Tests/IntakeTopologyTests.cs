@@ -181,6 +181,11 @@ public class IntakeTopologyTests
 
         Assert.Empty(gate.Decisions());
         Assert.Equal(2, gate.DeadLetters().Count(d => d.error.Contains("'intentId' holds bytes that are not UTF-8", StringComparison.Ordinal)));
+
+        // A control character could join two ids into another's internal key (campaign tallies are keyed company U+001F campaign).
+        gate.Intent(Intent("i-1", "+393331234567", Tuesday10, company: "ACME\u001FSPRING"));
+        Assert.Empty(gate.Decisions());
+        Assert.Contains("'companyId' holds a control character", gate.DeadLetters()[^1].error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -43,14 +43,16 @@ public static class InputLimits
             : null;
 
     /// <summary>
-    /// Null unless <paramref name="value"/> holds U+FFFD, what a UTF-8 decoder puts for bytes that are not UTF-8: two
-    /// identifiers written with different invalid bytes would otherwise read as the same one (and one intent's
-    /// decision be taken for another's). No identifier a dialer or CRM makes holds it.
+    /// Null unless <paramref name="value"/> holds U+FFFD, what a UTF-8 decoder puts for bytes that are not UTF-8 (two
+    /// identifiers written with different invalid bytes would otherwise read as the same one, and one intent's
+    /// decision be taken for another's), or a control character (the gate joins ids with U+001F into internal keys).
+    /// No identifier a dialer or CRM makes holds either.
     /// </summary>
     public static string? NotUtf8(string field, string? value) =>
-        value is not null && value.Contains('\uFFFD', StringComparison.Ordinal)
-            ? $"'{field}' holds bytes that are not UTF-8 (or U+FFFD)"
-            : null;
+        value is null ? null
+        : value.Contains('\uFFFD', StringComparison.Ordinal) ? $"'{field}' holds bytes that are not UTF-8 (or U+FFFD)"
+        : value.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') >= 0 ? $"'{field}' holds a control character"
+        : null;
 
     /// <summary><see cref="TooLong"/> for a subject of the given type.</summary>
     public static string? SubjectTooLong(string field, string? value, SubjectType type) => TooLong(field, value, SubjectOf(type));
