@@ -30,25 +30,29 @@ public static class SubjectStateRules
                 effectiveAt = at.ToAvro(),
                 registeredAt = IsRegistration(update.action) ? at.ToAvro() : null,
                 earlier = [],
+                complete = true,
             };
         }
         var step = new RegisterStep { status = update.action, effectiveAt = at.ToAvro() };
         var latest = current.effectiveAt.ToInstant();
         if (at < latest)
         {
-            var earlier = Insert(current.earlier ?? [], step, static s => s.effectiveAt, static (a, b) => a.status == b.status);
+            var earlier = Insert(current.earlier ?? [], step, static s => s.effectiveAt, static (a, b) => a.status == b.status, out var lost);
             // The latest registration stays the latest REGISTERED or RENEWED, whichever order they came in.
             var registeredAt = IsRegistration(update.action) && (current.registeredAt is null || current.registeredAt < step.effectiveAt) ? step.effectiveAt : current.registeredAt;
-            return earlier is null ? null : new RegisterState { status = current.status, effectiveAt = current.effectiveAt, registeredAt = registeredAt, earlier = earlier };
+            return earlier is null ? null : new RegisterState { status = current.status, effectiveAt = current.effectiveAt, registeredAt = registeredAt, earlier = earlier, complete = current.complete && !lost };
         }
+        var dropped = false;
+        var kept = at > latest
+            ? Insert(current.earlier ?? [], new RegisterStep { status = current.status, effectiveAt = current.effectiveAt }, static s => s.effectiveAt, static (_, _) => false, out dropped)!
+            : current.earlier ?? [];
         return new RegisterState
         {
             status = update.action,
             effectiveAt = at.ToAvro(),
             registeredAt = IsRegistration(update.action) ? at.ToAvro() : current.registeredAt,
-            earlier = at > latest
-                ? Insert(current.earlier ?? [], new RegisterStep { status = current.status, effectiveAt = current.effectiveAt }, static s => s.effectiveAt, static (_, _) => false)!
-                : current.earlier ?? [],
+            earlier = kept,
+            complete = current.complete && !dropped,
         };
     }
 
@@ -89,14 +93,10 @@ public static class SubjectStateRules
         }
         if (inForce is null)
         {
-            // Before every update kept: never in the register then, unless older updates were let go (then the
-            // oldest kept stands for them, failing closed for a registration).
-            if (earlier.Count < MaxEarlier)
-            {
-                return null;
-            }
-            inForce = earlier[0];
-            registeredAt = inForce.effectiveAt.ToInstant();
+            // Before every update kept: never in the register then, if nothing older was let go. Otherwise (or in a
+            // state written before the history was kept) what stood then is unknown: fail closed, registered then,
+            // with no explicit consent given before the call surviving.
+            return state.complete ? null : new RegisterFacts(RegisterAction.REGISTERED, t, t);
         }
         // A registration older than every update kept: the stored one, if it came before the decision time.
         registeredAt ??= state.registeredAt.ToInstant() is { } stored && stored <= t ? stored : inForce.effectiveAt.ToInstant();
@@ -105,10 +105,12 @@ public static class SubjectStateRules
 
     /// <summary>
     /// <paramref name="earlier"/> (oldest first) with <paramref name="step"/> in its place by time, replacing one of the
-    /// same time, keeping the newest <see cref="MaxEarlier"/>; null when that changes nothing (<paramref name="same"/>).
+    /// same time, keeping the newest <see cref="MaxEarlier"/> (<paramref name="dropped"/> when one had to go); null for
+    /// a repeat of one kept (<paramref name="same"/>).
     /// </summary>
-    private static List<T>? Insert<T>(IList<T> earlier, T step, Func<T, DateTime> at, Func<T, T, bool> same)
+    private static List<T>? Insert<T>(IList<T> earlier, T step, Func<T, DateTime> at, Func<T, T, bool> same, out bool dropped)
     {
+        dropped = false;
         var next = new List<T>(earlier.Count + 1);
         var placed = false;
         foreach (var e in earlier)
@@ -135,12 +137,9 @@ public static class SubjectStateRules
         }
         if (next.Count > MaxEarlier)
         {
+            // The oldest goes, perhaps the one just come: what stood before the oldest kept is no longer known.
             next.RemoveRange(0, next.Count - MaxEarlier);
-        }
-        // Older than everything kept, with no room left: nothing changes.
-        if (next.SequenceEqual(earlier))
-        {
-            return null;
+            dropped = true;
         }
         return next;
     }
@@ -167,7 +166,7 @@ public static class SubjectStateRules
         CompanyConsent entry;
         if (index < 0)
         {
-            entry = Entry(e.companyId, step, []);
+            entry = Entry(e.companyId, step, [], complete: true);
         }
         else
         {
@@ -175,18 +174,20 @@ public static class SubjectStateRules
             var latest = previous.at.ToInstant();
             if (at < latest)
             {
-                var earlier = Insert(previous.earlier ?? [], step, static s => s.at, SameConsent);
+                var earlier = Insert(previous.earlier ?? [], step, static s => s.at, SameConsent, out var lost);
                 if (earlier is null)
                 {
                     return null;
                 }
-                entry = Entry(previous.companyId, new ConsentStep { action = previous.action, basis = previous.basis, at = previous.at, contractEndedAt = previous.contractEndedAt }, earlier);
+                entry = Entry(previous.companyId, new ConsentStep { action = previous.action, basis = previous.basis, at = previous.at, contractEndedAt = previous.contractEndedAt }, earlier, previous.complete && !lost);
             }
             else
             {
-                entry = Entry(e.companyId, step, at > latest
-                    ? Insert(previous.earlier ?? [], new ConsentStep { action = previous.action, basis = previous.basis, at = previous.at, contractEndedAt = previous.contractEndedAt }, static s => s.at, static (_, _) => false)!
-                    : previous.earlier ?? []);
+                var dropped = false;
+                var kept = at > latest
+                    ? Insert(previous.earlier ?? [], new ConsentStep { action = previous.action, basis = previous.basis, at = previous.at, contractEndedAt = previous.contractEndedAt }, static s => s.at, static (_, _) => false, out dropped)!
+                    : previous.earlier ?? [];
+                entry = Entry(e.companyId, step, kept, previous.complete && !dropped);
             }
         }
         var next = new List<CompanyConsent>(list);
@@ -204,8 +205,9 @@ public static class SubjectStateRules
     private static bool SameConsent(ConsentStep a, ConsentStep b) =>
         a.action == b.action && a.basis == b.basis && a.contractEndedAt == b.contractEndedAt;
 
-    private static CompanyConsent Entry(string companyId, ConsentStep latest, IList<ConsentStep> earlier) => new()
+    private static CompanyConsent Entry(string companyId, ConsentStep latest, IList<ConsentStep> earlier, bool complete) => new()
     {
+        complete = complete,
         companyId = companyId,
         action = latest.action,
         basis = latest.basis,
@@ -243,7 +245,9 @@ public static class SubjectStateRules
                     return new ConsentFacts(step.action, step.basis, step.at.ToInstant(), step.contractEndedAt.ToInstant());
                 }
             }
-            return null;
+            // Before every event kept: none then, if nothing older was let go; otherwise unknown, and the call is
+            // blocked as if the person had objected (failing closed).
+            return c.complete ? null : new ConsentFacts(ConsentAction.WITHDRAWN, null, t, null);
         }
         return null;
     }

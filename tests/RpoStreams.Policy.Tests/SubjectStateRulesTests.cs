@@ -55,9 +55,11 @@ public class SubjectStateRulesTests
         }
         Assert.Equal(SubjectStateRules.MaxEarlier, state!.earlier.Count);
         Assert.Equal(R + Days(3), state.earlier[0].effectiveAt.ToInstant());
-        // Older than every update kept: the oldest kept stands for them (a removal here).
-        Assert.False(SubjectStateRules.ToFacts(state, R)!.IsRegistered);
+        Assert.False(state.complete);
+        // Older than every update kept, with older ones let go: unknown, so registered, no explicit consent before it surviving.
+        Assert.Equal(new RegisterFacts(RegisterAction.REGISTERED, R, R), SubjectStateRules.ToFacts(state, R));
         Assert.True(SubjectStateRules.ToFacts(state, R + Days(4))!.IsRegistered);
+        Assert.False(SubjectStateRules.ToFacts(state, R + Days(5))!.IsRegistered);
     }
 
     [Fact]

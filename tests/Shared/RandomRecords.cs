@@ -49,6 +49,7 @@ internal static class RandomRecords
             effectiveAt = Time(r),
             registeredAt = r.Next(2) == 0 ? null : Time(r),
             earlier = [.. Enumerable.Range(0, r.Next(3)).Select(_ => new RegisterStep { status = Pick<RegisterAction>(r), effectiveAt = Time(r) })],
+            complete = r.Next(2) == 0,
         },
         consents = r.Next(3) == 0 ? null : new SubjectConsents
         {
@@ -66,6 +67,7 @@ internal static class RandomRecords
                     at = Time(r),
                     contractEndedAt = r.Next(2) == 0 ? null : Time(r),
                 })],
+                complete = r.Next(2) == 0,
             })],
         },
         contacts = r.Next(3) == 0 ? null : new ContactHistory

@@ -106,6 +106,7 @@ public static class HotPathCodecs
                     w.Index((int)step.status);
                     w.Millis(step.effectiveAt);
                 });
+                w.Flag(register.complete);
             });
             w.Optional(v.consents, static (w, consents) => w.Array(consents.consents, "consents", static (w, c) =>
             {
@@ -121,6 +122,7 @@ public static class HotPathCodecs
                     w.Millis(step.at);
                     w.Optional(step.contractEndedAt, Millis);
                 });
+                w.Flag(c.complete);
             }));
             w.Optional(v.contacts, static (w, contacts) => w.Array(contacts.contacts, "contacts", static (w, c) =>
             {
@@ -153,6 +155,7 @@ public static class HotPathCodecs
                         status = (RegisterAction)r.Symbol(),
                         effectiveAt = r.Millis(),
                     }),
+                    complete = r.Flag(),
                 };
             }
             if (r.Present("consents"))
@@ -173,6 +176,7 @@ public static class HotPathCodecs
                             at = r.Millis(),
                             contractEndedAt = r.OptionalMillis("contractEndedAt"),
                         }),
+                        complete = r.Flag(),
                     }),
                 };
             }

@@ -124,6 +124,9 @@ public sealed class AttemptAudit
 
     private void Judge(PendingAttempt p, CallDecision decision, Instant detectedAt)
     {
+        // An attempt that names no campaign is about its intent's, when the intent is the same call: the same number
+        // dialled for the same company (another company's campaign is not named on its alert).
+        var intentCampaign = decision.subjectRef == p.subjectRef && decision.companyId == p.companyId ? decision.campaignId : null;
         // Another number than the intent's is judged as if the intent were unknown (an attempt is found by its number).
         if (decision.subjectRef != p.subjectRef)
         {
@@ -132,14 +135,14 @@ public sealed class AttemptAudit
         else if (decision.outcome == Outcome.BLOCKED)
         {
             var reasons = string.Join(", ", decision.reasons);
-            raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway.", decision.campaignId));
+            raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway.", intentCampaign));
         }
         else if (decision.companyId != p.companyId)
         {
             // Consents and caps are per company: a decision for one principal clears no call made for another.
-            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, $"The intent was decided for company {decision.companyId}, not for the company the call was made for.", decision.campaignId));
+            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, $"The intent was decided for company {decision.companyId}, not for the company the call was made for."));
         }
-        CheckHours(p, promotional: decision.purpose != Purpose.SERVICE, detectedAt, decision.subjectRef == p.subjectRef ? decision.campaignId : null);
+        CheckHours(p, promotional: decision.purpose != Purpose.SERVICE, detectedAt, intentCampaign);
     }
 
     private void CheckHours(PendingAttempt p, bool promotional, Instant detectedAt, string? intentCampaignId = null)

@@ -14,16 +14,39 @@ namespace RpoStreams.Records.Internal
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class CompanyConsent : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""CompanyConsent"",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""companyId"",""type"":""string""},{""name"":""action"",""type"":{""type"":""enum"",""name"":""ConsentAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""GRANTED"",""WITHDRAWN""]}},{""name"":""basis"",""default"":null,""type"":[""null"",{""type"":""enum"",""name"":""ConsentBasis"",""namespace"":""RpoStreams.Records"",""symbols"":[""EXPLICIT_CONSENT"",""ACTIVE_CONTRACT""]}]},{""name"":""at"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""contractEndedAt"",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]},{""name"":""earlier"",""doc"":""The events before the latest one, oldest first (at most 8): a decision counts the consent as it stood at its decision time."",""default"":[],""type"":{""type"":""array"",""items"":{""type"":""record"",""name"":""ConsentStep"",""doc"":""Internal state: an earlier consent event of one subject for one company."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""action"",""type"":""RpoStreams.Records.ConsentAction""},{""name"":""basis"",""default"":null,""type"":[""null"",""RpoStreams.Records.ConsentBasis""]},{""name"":""at"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""contractEndedAt"",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}}}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(("{\"type\":\"record\",\"name\":\"CompanyConsent\",\"namespace\":\"RpoStreams.Records.Internal" +
+                "\",\"fields\":[{\"name\":\"companyId\",\"type\":\"string\"},{\"name\":\"action\",\"type\":{\"type\"" +
+                ":\"enum\",\"name\":\"ConsentAction\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"GRAN" +
+                "TED\",\"WITHDRAWN\"]}},{\"name\":\"basis\",\"default\":null,\"type\":[\"null\",{\"type\":\"enum\"" +
+                ",\"name\":\"ConsentBasis\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"EXPLICIT_CON" +
+                "SENT\",\"ACTIVE_CONTRACT\"]}]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"ti" +
+                "mestamp-millis\"}},{\"name\":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type" +
+                "\":\"long\",\"logicalType\":\"timestamp-millis\"}]},{\"name\":\"earlier\",\"doc\":\"The events" +
+                " before the latest one, oldest first (at most 8, late ones included): a decision" +
+                " counts the consent as it stood at its decision time.\",\"default\":[],\"type\":{\"typ" +
+                "e\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"ConsentStep\",\"doc\":\"Internal state: " +
+                "an earlier consent event of one subject for one company.\",\"namespace\":\"RpoStream" +
+                "s.Records.Internal\",\"fields\":[{\"name\":\"action\",\"type\":\"RpoStreams.Records.Consen" +
+                "tAction\"},{\"name\":\"basis\",\"default\":null,\"type\":[\"null\",\"RpoStreams.Records.Cons" +
+                "entBasis\"]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}" +
+                "},{\"name\":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logica" +
+                "lType\":\"timestamp-millis\"}]}]}}},{\"name\":\"complete\",\"doc\":\"True when earlier hol" +
+                "ds every event before the latest one; false once older ones were let go, and in " +
+                "a state written before earlier existed. A decision dated before every event kept" +
+                " then fails closed.\",\"default\":false,\"type\":\"boolean\"}]}"));
         private string _companyId;
         private RpoStreams.Records.ConsentAction _action;
         private System.Nullable<RpoStreams.Records.ConsentBasis> _basis;
         private System.DateTime _at;
         private System.Nullable<System.DateTime> _contractEndedAt;
         /// <summary>
-        /// The events before the latest one, oldest first (at most 8): a decision counts the consent as it stood at its decision time.
+        /// The events before the latest one, oldest first (at most 8, late ones included): a decision counts the consent as it stood at its decision time.
         /// </summary>
         private IList<RpoStreams.Records.Internal.ConsentStep> _earlier;
+        /// <summary>
+        /// True when earlier holds every event before the latest one; false once older ones were let go, and in a state written before earlier existed. A decision dated before every event kept then fails closed.
+        /// </summary>
+        private bool _complete;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -87,7 +110,7 @@ namespace RpoStreams.Records.Internal
             }
         }
         /// <summary>
-        /// The events before the latest one, oldest first (at most 8): a decision counts the consent as it stood at its decision time.
+        /// The events before the latest one, oldest first (at most 8, late ones included): a decision counts the consent as it stood at its decision time.
         /// </summary>
         public IList<RpoStreams.Records.Internal.ConsentStep> earlier
         {
@@ -100,6 +123,20 @@ namespace RpoStreams.Records.Internal
                 this._earlier = value;
             }
         }
+        /// <summary>
+        /// True when earlier holds every event before the latest one; false once older ones were let go, and in a state written before earlier existed. A decision dated before every event kept then fails closed.
+        /// </summary>
+        public bool complete
+        {
+            get
+            {
+                return this._complete;
+            }
+            set
+            {
+                this._complete = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -110,6 +147,7 @@ namespace RpoStreams.Records.Internal
 			case 3: return this.at;
 			case 4: return this.contractEndedAt;
 			case 5: return this.earlier;
+			case 6: return this.complete;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -123,6 +161,7 @@ namespace RpoStreams.Records.Internal
 			case 3: this.at = (System.DateTime)fieldValue; break;
 			case 4: this.contractEndedAt = (System.Nullable<System.DateTime>)fieldValue; break;
 			case 5: this.earlier = (IList<RpoStreams.Records.Internal.ConsentStep>)fieldValue; break;
+			case 6: this.complete = (System.Boolean)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

@@ -17,7 +17,7 @@ namespace RpoStreams.Records.Internal
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class RegisterState : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""RegisterState"",""doc"":""Internal state: the latest register update of one subject, and the updates before it that a decision dated earlier still needs."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""status"",""type"":{""type"":""enum"",""name"":""RegisterAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""REGISTERED"",""RENEWED"",""REMOVED""]}},{""name"":""effectiveAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""registeredAt"",""doc"":""effectiveAt of the latest REGISTERED or RENEWED update: explicit consents given up to then are void."",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]},{""name"":""earlier"",""doc"":""The updates before the latest one, oldest first (at most 8): a decision is made on the register as it stood at its decision time."",""default"":[],""type"":{""type"":""array"",""items"":{""type"":""record"",""name"":""RegisterStep"",""doc"":""Internal state: an earlier register update of one subject."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""status"",""type"":""RpoStreams.Records.RegisterAction""},{""name"":""effectiveAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}}]}}}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""RegisterState"",""doc"":""Internal state: the latest register update of one subject, and the updates before it that a decision dated earlier still needs."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""status"",""type"":{""type"":""enum"",""name"":""RegisterAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""REGISTERED"",""RENEWED"",""REMOVED""]}},{""name"":""effectiveAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""registeredAt"",""doc"":""effectiveAt of the latest REGISTERED or RENEWED update: explicit consents given up to then are void."",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]},{""name"":""earlier"",""doc"":""The updates before the latest one, oldest first (at most 8, late ones included): a decision is made on the register as it stood at its decision time."",""default"":[],""type"":{""type"":""array"",""items"":{""type"":""record"",""name"":""RegisterStep"",""doc"":""Internal state: an earlier register update of one subject."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""status"",""type"":""RpoStreams.Records.RegisterAction""},{""name"":""effectiveAt"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}}]}}},{""name"":""complete"",""doc"":""True when earlier holds every update before the latest one; false once older ones were let go, and in a state written before earlier existed. A decision dated before every update kept then fails closed."",""default"":false,""type"":""boolean""}]}");
         private RpoStreams.Records.RegisterAction _status;
         private System.DateTime _effectiveAt;
         /// <summary>
@@ -25,9 +25,13 @@ namespace RpoStreams.Records.Internal
         /// </summary>
         private System.Nullable<System.DateTime> _registeredAt;
         /// <summary>
-        /// The updates before the latest one, oldest first (at most 8): a decision is made on the register as it stood at its decision time.
+        /// The updates before the latest one, oldest first (at most 8, late ones included): a decision is made on the register as it stood at its decision time.
         /// </summary>
         private IList<RpoStreams.Records.Internal.RegisterStep> _earlier;
+        /// <summary>
+        /// True when earlier holds every update before the latest one; false once older ones were let go, and in a state written before earlier existed. A decision dated before every update kept then fails closed.
+        /// </summary>
+        private bool _complete;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -72,7 +76,7 @@ namespace RpoStreams.Records.Internal
             }
         }
         /// <summary>
-        /// The updates before the latest one, oldest first (at most 8): a decision is made on the register as it stood at its decision time.
+        /// The updates before the latest one, oldest first (at most 8, late ones included): a decision is made on the register as it stood at its decision time.
         /// </summary>
         public IList<RpoStreams.Records.Internal.RegisterStep> earlier
         {
@@ -85,6 +89,20 @@ namespace RpoStreams.Records.Internal
                 this._earlier = value;
             }
         }
+        /// <summary>
+        /// True when earlier holds every update before the latest one; false once older ones were let go, and in a state written before earlier existed. A decision dated before every update kept then fails closed.
+        /// </summary>
+        public bool complete
+        {
+            get
+            {
+                return this._complete;
+            }
+            set
+            {
+                this._complete = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -93,6 +111,7 @@ namespace RpoStreams.Records.Internal
 			case 1: return this.effectiveAt;
 			case 2: return this.registeredAt;
 			case 3: return this.earlier;
+			case 4: return this.complete;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -104,6 +123,7 @@ namespace RpoStreams.Records.Internal
 			case 1: this.effectiveAt = (System.DateTime)fieldValue; break;
 			case 2: this.registeredAt = (System.Nullable<System.DateTime>)fieldValue; break;
 			case 3: this.earlier = (IList<RpoStreams.Records.Internal.RegisterStep>)fieldValue; break;
+			case 4: this.complete = (System.Boolean)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

@@ -28,15 +28,18 @@ namespace RpoStreams.Records.Internal
                 "CONTRACT\"]}]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis" +
                 "\"}},{\"name\":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logi" +
                 "calType\":\"timestamp-millis\"}]},{\"name\":\"earlier\",\"doc\":\"The events before the la" +
-                "test one, oldest first (at most 8): a decision counts the consent as it stood at" +
-                " its decision time.\",\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record" +
-                "\",\"name\":\"ConsentStep\",\"doc\":\"Internal state: an earlier consent event of one su" +
-                "bject for one company.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"na" +
-                "me\":\"action\",\"type\":\"RpoStreams.Records.ConsentAction\"},{\"name\":\"basis\",\"default" +
-                "\":null,\"type\":[\"null\",\"RpoStreams.Records.ConsentBasis\"]},{\"name\":\"at\",\"type\":{\"" +
-                "type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"contractEndedAt\",\"defau" +
-                "lt\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]}}}]}" +
-                "}}]}"));
+                "test one, oldest first (at most 8, late ones included): a decision counts the co" +
+                "nsent as it stood at its decision time.\",\"default\":[],\"type\":{\"type\":\"array\",\"it" +
+                "ems\":{\"type\":\"record\",\"name\":\"ConsentStep\",\"doc\":\"Internal state: an earlier con" +
+                "sent event of one subject for one company.\",\"namespace\":\"RpoStreams.Records.Inte" +
+                "rnal\",\"fields\":[{\"name\":\"action\",\"type\":\"RpoStreams.Records.ConsentAction\"},{\"na" +
+                "me\":\"basis\",\"default\":null,\"type\":[\"null\",\"RpoStreams.Records.ConsentBasis\"]},{\"" +
+                "name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"con" +
+                "tractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timest" +
+                "amp-millis\"}]}]}}},{\"name\":\"complete\",\"doc\":\"True when earlier holds every event" +
+                " before the latest one; false once older ones were let go, and in a state writte" +
+                "n before earlier existed. A decision dated before every event kept then fails cl" +
+                "osed.\",\"default\":false,\"type\":\"boolean\"}]}}}]}"));
         private IList<RpoStreams.Records.Internal.CompanyConsent> _consents;
         public virtual global::Avro.Schema Schema
         {

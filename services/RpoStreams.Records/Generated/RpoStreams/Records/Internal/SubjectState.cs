@@ -32,53 +32,60 @@ namespace RpoStreams.Records.Internal
                 "latest REGISTERED or RENEWED update: explicit consents given up to then are void" +
                 ".\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"" +
                 "}]},{\"name\":\"earlier\",\"doc\":\"The updates before the latest one, oldest first (at" +
-                " most 8): a decision is made on the register as it stood at its decision time.\"," +
-                "\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"RegisterSte" +
-                "p\",\"doc\":\"Internal state: an earlier register update of one subject.\",\"namespace" +
-                "\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"status\",\"type\":\"RpoStreams.Re" +
-                "cords.RegisterAction\"},{\"name\":\"effectiveAt\",\"type\":{\"type\":\"long\",\"logicalType\"" +
-                ":\"timestamp-millis\"}}]}}}]}]},{\"name\":\"consents\",\"default\":null,\"type\":[\"null\",{" +
-                "\"type\":\"record\",\"name\":\"SubjectConsents\",\"doc\":\"Internal state: the latest conse" +
-                "nt event of one subject for each company.\",\"namespace\":\"RpoStreams.Records.Inter" +
-                "nal\",\"fields\":[{\"name\":\"consents\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record" +
-                "\",\"name\":\"CompanyConsent\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"" +
-                "name\":\"companyId\",\"type\":\"string\"},{\"name\":\"action\",\"type\":{\"type\":\"enum\",\"name\"" +
-                ":\"ConsentAction\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"GRANTED\",\"WITHDRAW" +
-                "N\"]}},{\"name\":\"basis\",\"default\":null,\"type\":[\"null\",{\"type\":\"enum\",\"name\":\"Conse" +
-                "ntBasis\",\"namespace\":\"RpoStreams.Records\",\"symbols\":[\"EXPLICIT_CONSENT\",\"ACTIVE_" +
-                "CONTRACT\"]}]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis" +
-                "\"}},{\"name\":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logi" +
-                "calType\":\"timestamp-millis\"}]},{\"name\":\"earlier\",\"doc\":\"The events before the la" +
-                "test one, oldest first (at most 8): a decision counts the consent as it stood at" +
-                " its decision time.\",\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record" +
-                "\",\"name\":\"ConsentStep\",\"doc\":\"Internal state: an earlier consent event of one su" +
-                "bject for one company.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"na" +
-                "me\":\"action\",\"type\":\"RpoStreams.Records.ConsentAction\"},{\"name\":\"basis\",\"default" +
-                "\":null,\"type\":[\"null\",\"RpoStreams.Records.ConsentBasis\"]},{\"name\":\"at\",\"type\":{\"" +
+                " most 8, late ones included): a decision is made on the register as it stood at " +
+                "its decision time.\",\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\"" +
+                ",\"name\":\"RegisterStep\",\"doc\":\"Internal state: an earlier register update of one " +
+                "subject.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"status\",\"" +
+                "type\":\"RpoStreams.Records.RegisterAction\"},{\"name\":\"effectiveAt\",\"type\":{\"type\":" +
+                "\"long\",\"logicalType\":\"timestamp-millis\"}}]}}},{\"name\":\"complete\",\"doc\":\"True whe" +
+                "n earlier holds every update before the latest one; false once older ones were l" +
+                "et go, and in a state written before earlier existed. A decision dated before ev" +
+                "ery update kept then fails closed.\",\"default\":false,\"type\":\"boolean\"}]}]},{\"name" +
+                "\":\"consents\",\"default\":null,\"type\":[\"null\",{\"type\":\"record\",\"name\":\"SubjectConse" +
+                "nts\",\"doc\":\"Internal state: the latest consent event of one subject for each com" +
+                "pany.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"consents\",\"t" +
+                "ype\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"CompanyConsent\",\"namespace" +
+                "\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"companyId\",\"type\":\"string\"},{" +
+                "\"name\":\"action\",\"type\":{\"type\":\"enum\",\"name\":\"ConsentAction\",\"namespace\":\"RpoStr" +
+                "eams.Records\",\"symbols\":[\"GRANTED\",\"WITHDRAWN\"]}},{\"name\":\"basis\",\"default\":null" +
+                ",\"type\":[\"null\",{\"type\":\"enum\",\"name\":\"ConsentBasis\",\"namespace\":\"RpoStreams.Rec" +
+                "ords\",\"symbols\":[\"EXPLICIT_CONSENT\",\"ACTIVE_CONTRACT\"]}]},{\"name\":\"at\",\"type\":{\"" +
                 "type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"contractEndedAt\",\"defau" +
-                "lt\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]}}}]}" +
-                "}}]}]},{\"name\":\"contacts\",\"default\":null,\"type\":[\"null\",{\"type\":\"record\",\"name\":" +
-                "\"ContactHistory\",\"doc\":\"Internal state: decision times of the ALLOWED promotiona" +
-                "l phone contacts of one subject, per company, for the frequency cap.\",\"namespace" +
-                "\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"contacts\",\"type\":{\"type\":\"arr" +
-                "ay\",\"items\":{\"type\":\"record\",\"name\":\"Contact\",\"namespace\":\"RpoStreams.Records.In" +
-                "ternal\",\"fields\":[{\"name\":\"companyId\",\"type\":\"string\"},{\"name\":\"intentId\",\"type\"" +
-                ":\"string\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}}" +
-                "]}}}]}]},{\"name\":\"decisions\",\"doc\":\"Decisions of intents about this subject, kep" +
-                "t until stream time passes both their decision time and their arrival by the ide" +
-                "mpotence window.\",\"default\":null,\"type\":[\"null\",{\"type\":\"array\",\"items\":{\"type\":" +
-                "\"record\",\"name\":\"KnownDecision\",\"namespace\":\"RpoStreams.Records.Internal\",\"field" +
-                "s\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"decision\",\"doc\":\"The CallDecisi" +
-                "on in Confluent wire format with magic byte 1 and without what the entry and its" +
-                " subject hold (intentId, subjectRef, intentPartition, intentOffset): a repeat ge" +
-                "ts the bytes first published, those fields put back. Magic byte 0: the whole dec" +
-                "ision as published.\",\"type\":\"bytes\"},{\"name\":\"keepUntil\",\"doc\":\"Forgotten once s" +
-                "tream time passes this: max(decision time, arrival) + the idempotence window.\",\"" +
-                "type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"sourcePartition" +
-                "\",\"doc\":\"Partition of the intent record this answers.\",\"default\":-1,\"type\":\"int\"" +
-                "},{\"name\":\"sourceOffset\",\"doc\":\"Offset of that record: a redelivery of the same " +
-                "record has the same source, a dialer\'s repeat a new one.\",\"default\":-1,\"type\":\"l" +
-                "ong\"}]}}]}]}"));
+                "lt\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]},{\"nam" +
+                "e\":\"earlier\",\"doc\":\"The events before the latest one, oldest first (at most 8, l" +
+                "ate ones included): a decision counts the consent as it stood at its decision ti" +
+                "me.\",\"default\":[],\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Consen" +
+                "tStep\",\"doc\":\"Internal state: an earlier consent event of one subject for one co" +
+                "mpany.\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"action\",\"ty" +
+                "pe\":\"RpoStreams.Records.ConsentAction\"},{\"name\":\"basis\",\"default\":null,\"type\":[\"" +
+                "null\",\"RpoStreams.Records.ConsentBasis\"]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"lo" +
+                "gicalType\":\"timestamp-millis\"}},{\"name\":\"contractEndedAt\",\"default\":null,\"type\":" +
+                "[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]}}},{\"name\":\"complete" +
+                "\",\"doc\":\"True when earlier holds every event before the latest one; false once o" +
+                "lder ones were let go, and in a state written before earlier existed. A decision" +
+                " dated before every event kept then fails closed.\",\"default\":false,\"type\":\"boole" +
+                "an\"}]}}}]}]},{\"name\":\"contacts\",\"default\":null,\"type\":[\"null\",{\"type\":\"record\",\"" +
+                "name\":\"ContactHistory\",\"doc\":\"Internal state: decision times of the ALLOWED prom" +
+                "otional phone contacts of one subject, per company, for the frequency cap.\",\"nam" +
+                "espace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"contacts\",\"type\":{\"type" +
+                "\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Contact\",\"namespace\":\"RpoStreams.Reco" +
+                "rds.Internal\",\"fields\":[{\"name\":\"companyId\",\"type\":\"string\"},{\"name\":\"intentId\"," +
+                "\"type\":\"string\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-mil" +
+                "lis\"}}]}}}]}]},{\"name\":\"decisions\",\"doc\":\"Decisions of intents about this subjec" +
+                "t, kept until stream time passes both their decision time and their arrival by t" +
+                "he idempotence window.\",\"default\":null,\"type\":[\"null\",{\"type\":\"array\",\"items\":{\"" +
+                "type\":\"record\",\"name\":\"KnownDecision\",\"namespace\":\"RpoStreams.Records.Internal\"," +
+                "\"fields\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"decision\",\"doc\":\"The Call" +
+                "Decision in Confluent wire format with magic byte 1 and without what the entry a" +
+                "nd its subject hold (intentId, subjectRef, intentPartition, intentOffset): a rep" +
+                "eat gets the bytes first published, those fields put back. Magic byte 0: the who" +
+                "le decision as published.\",\"type\":\"bytes\"},{\"name\":\"keepUntil\",\"doc\":\"Forgotten " +
+                "once stream time passes this: max(decision time, arrival) + the idempotence wind" +
+                "ow.\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"sourcePar" +
+                "tition\",\"doc\":\"Partition of the intent record this answers.\",\"default\":-1,\"type\"" +
+                ":\"int\"},{\"name\":\"sourceOffset\",\"doc\":\"Offset of that record: a redelivery of the" +
+                " same record has the same source, a dialer\'s repeat a new one.\",\"default\":-1,\"ty" +
+                "pe\":\"long\"}]}}]}]}"));
         /// <summary>
         /// The latest register update that counts; null when the register never named the subject.
         /// </summary>
