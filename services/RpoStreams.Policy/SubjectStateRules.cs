@@ -21,38 +21,23 @@ public static class SubjectStateRules
     /// </summary>
     public static RegisterState? Apply(RegisterState? current, RegisterUpdate update)
     {
-        var at = update.effectiveAt.ToInstant();
-        if (current is null)
+        var at = update.effectiveAt.ToInstant().ToAvro();
+        var step = new RegisterStep { status = update.action, effectiveAt = at };
+        var history = current is null
+            ? new History<RegisterStep>(step, [], Complete: true)
+            : Advance(new History<RegisterStep>(new RegisterStep { status = current.status, effectiveAt = current.effectiveAt }, current.earlier ?? [], current.complete), step, static s => s.effectiveAt, static (a, b) => a.status == b.status);
+        if (history is not { } next)
         {
-            return new RegisterState
-            {
-                status = update.action,
-                effectiveAt = at.ToAvro(),
-                registeredAt = IsRegistration(update.action) ? at.ToAvro() : null,
-                earlier = [],
-                complete = true,
-            };
+            return null;
         }
-        var step = new RegisterStep { status = update.action, effectiveAt = at.ToAvro() };
-        var latest = current.effectiveAt.ToInstant();
-        if (at < latest)
-        {
-            var earlier = Insert(current.earlier ?? [], step, static s => s.effectiveAt, static (a, b) => a.status == b.status, out var lost);
-            // The latest registration stays the latest REGISTERED or RENEWED, whichever order they came in.
-            var registeredAt = IsRegistration(update.action) && (current.registeredAt is null || current.registeredAt < step.effectiveAt) ? step.effectiveAt : current.registeredAt;
-            return earlier is null ? null : new RegisterState { status = current.status, effectiveAt = current.effectiveAt, registeredAt = registeredAt, earlier = earlier, complete = current.complete && !lost };
-        }
-        var dropped = false;
-        var kept = at > latest
-            ? Insert(current.earlier ?? [], new RegisterStep { status = current.status, effectiveAt = current.effectiveAt }, static s => s.effectiveAt, static (_, _) => false, out dropped)!
-            : current.earlier ?? [];
         return new RegisterState
         {
-            status = update.action,
-            effectiveAt = at.ToAvro(),
-            registeredAt = IsRegistration(update.action) ? at.ToAvro() : current.registeredAt,
-            earlier = kept,
-            complete = current.complete && !dropped,
+            status = next.Latest.status,
+            effectiveAt = next.Latest.effectiveAt,
+            // The latest REGISTERED or RENEWED, whichever order they came in.
+            registeredAt = IsRegistration(update.action) && !(current?.registeredAt > at) ? at : current?.registeredAt,
+            earlier = next.Earlier,
+            complete = next.Complete,
         };
     }
 
@@ -75,32 +60,135 @@ public static class SubjectStateRules
             return new RegisterFacts(state.status, state.effectiveAt.ToInstant(), state.registeredAt.ToInstant());
         }
         var earlier = state.earlier ?? [];
-        Instant? registeredAt = null;
-        RegisterStep? inForce = null;
-        for (var i = earlier.Count - 1; i >= 0; i--)
-        {
-            var step = earlier[i];
-            if (step.effectiveAt.ToInstant() > t)
-            {
-                continue;
-            }
-            inForce ??= step;
-            if (step.status is RegisterAction.REGISTERED or RegisterAction.RENEWED)
-            {
-                registeredAt = step.effectiveAt.ToInstant();
-                break;
-            }
-        }
-        if (inForce is null)
+        var i = LastAtOrBefore(earlier, static s => s.effectiveAt, t);
+        if (i < 0)
         {
             // Before every update kept: never in the register then, if nothing older was let go. Otherwise (or in a
             // state written before the history was kept) what stood then is unknown: fail closed, registered then,
             // with no explicit consent given before the call surviving.
             return state.complete ? null : new RegisterFacts(RegisterAction.REGISTERED, t, t);
         }
+        var inForce = earlier[i];
+        var registration = i;
+        while (registration >= 0 && !IsRegistration(earlier[registration].status))
+        {
+            registration--;
+        }
         // A registration older than every update kept: the stored one, if it came before the decision time.
-        registeredAt ??= state.registeredAt.ToInstant() is { } stored && stored <= t ? stored : inForce.effectiveAt.ToInstant();
+        var registeredAt = registration >= 0 ? earlier[registration].effectiveAt.ToInstant()
+            : state.registeredAt.ToInstant() is { } stored && stored <= t ? stored
+            : inForce.effectiveAt.ToInstant();
         return new RegisterFacts(inForce.status, inForce.effectiveAt.ToInstant(), registeredAt);
+    }
+
+    /// <summary>
+    /// Applies a consent event: per company the latest by <c>at</c> is the consent, ties go to the later arrival. The
+    /// event it follows, and one older than it arriving late, go among the earlier ones. Returns null when there is
+    /// nothing new to store.
+    /// </summary>
+    public static SubjectConsents? Apply(SubjectConsents? current, ConsentEvent e)
+    {
+        var list = current?.consents ?? [];
+        var index = -1;
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].companyId == e.companyId)
+            {
+                index = i;
+                break;
+            }
+        }
+        var step = new ConsentStep { action = e.action, basis = e.basis, at = e.at.ToInstant().ToAvro(), contractEndedAt = e.contractEndedAt?.ToInstant().ToAvro() };
+        var history = index < 0
+            ? new History<ConsentStep>(step, [], Complete: true)
+            : Advance(HistoryOf(list[index]), step, static s => s.at, static (a, b) => a.action == b.action && a.basis == b.basis && a.contractEndedAt == b.contractEndedAt);
+        if (history is not { } next)
+        {
+            return null;
+        }
+        var entry = new CompanyConsent
+        {
+            companyId = e.companyId,
+            action = next.Latest.action,
+            basis = next.Latest.basis,
+            at = next.Latest.at,
+            contractEndedAt = next.Latest.contractEndedAt,
+            earlier = next.Earlier,
+            complete = next.Complete,
+        };
+        var consents = new List<CompanyConsent>(list);
+        if (index >= 0)
+        {
+            consents[index] = entry;
+        }
+        else
+        {
+            consents.Add(entry);
+        }
+        return new SubjectConsents { consents = consents };
+    }
+
+    private static History<ConsentStep> HistoryOf(CompanyConsent c) =>
+        new(new ConsentStep { action = c.action, basis = c.basis, at = c.at, contractEndedAt = c.contractEndedAt }, c.earlier ?? [], c.complete);
+
+    /// <summary>
+    /// The consent of <paramref name="companyId"/> as it stood at <paramref name="t"/>: the latest event at or before it.
+    /// A consent given, or withdrawn, after the decision time does not count for it.
+    /// </summary>
+    public static ConsentFacts? ConsentOf(SubjectConsents? state, string companyId, Instant t)
+    {
+        if (state?.consents?.FirstOrDefault(c => c.companyId == companyId) is not { } c)
+        {
+            return null;
+        }
+        if (c.at.ToInstant() <= t)
+        {
+            return new ConsentFacts(c.action, c.basis, c.at.ToInstant(), c.contractEndedAt.ToInstant());
+        }
+        var earlier = c.earlier ?? [];
+        var i = LastAtOrBefore(earlier, static s => s.at, t);
+        if (i < 0)
+        {
+            // Before every event kept: none then, if nothing older was let go; otherwise unknown, and the call is
+            // blocked as if the person had objected (failing closed).
+            return c.complete ? null : new ConsentFacts(ConsentAction.WITHDRAWN, null, t, null);
+        }
+        var step = earlier[i];
+        return new ConsentFacts(step.action, step.basis, step.at.ToInstant(), step.contractEndedAt.ToInstant());
+    }
+
+    /// <summary>A register's or a company's consents' history: the latest entry, the earlier ones (oldest first), and whether none was let go.</summary>
+    private readonly record struct History<T>(T Latest, IList<T> Earlier, bool Complete);
+
+    /// <summary>
+    /// <paramref name="history"/> after <paramref name="incoming"/>: a newer one becomes the latest (the latest joins the
+    /// earlier ones), one of the same time replaces the latest, an older one takes its place among the earlier ones.
+    /// Null when it repeats one kept (<paramref name="same"/>).
+    /// </summary>
+    private static History<T>? Advance<T>(History<T> history, T incoming, Func<T, DateTime> at, Func<T, T, bool> same)
+    {
+        if (at(incoming) < at(history.Latest))
+        {
+            var earlier = Insert(history.Earlier, incoming, at, same, out var lost);
+            return earlier is null ? null : history with { Earlier = earlier, Complete = history.Complete && !lost };
+        }
+        if (at(incoming) == at(history.Latest))
+        {
+            return history with { Latest = incoming };
+        }
+        var kept = Insert(history.Earlier, history.Latest, at, static (_, _) => false, out var dropped)!;
+        return new History<T>(incoming, kept, history.Complete && !dropped);
+    }
+
+    /// <summary>The index of the last of <paramref name="earlier"/> (oldest first) at or before <paramref name="t"/>; -1 when none is.</summary>
+    private static int LastAtOrBefore<T>(IList<T> earlier, Func<T, DateTime> at, Instant t)
+    {
+        var i = earlier.Count - 1;
+        while (i >= 0 && at(earlier[i]).ToInstant() > t)
+        {
+            i--;
+        }
+        return i;
     }
 
     /// <summary>
@@ -142,114 +230,6 @@ public static class SubjectStateRules
             dropped = true;
         }
         return next;
-    }
-
-    /// <summary>
-    /// Applies a consent event: per company the latest by <c>at</c> is the consent, ties go to the later arrival. The
-    /// event it follows, and one older than it arriving late, go among the earlier ones. Returns null when there is
-    /// nothing new to store.
-    /// </summary>
-    public static SubjectConsents? Apply(SubjectConsents? current, ConsentEvent e)
-    {
-        var list = current?.consents ?? [];
-        var index = -1;
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (list[i].companyId == e.companyId)
-            {
-                index = i;
-                break;
-            }
-        }
-        var at = e.at.ToInstant();
-        var step = new ConsentStep { action = e.action, basis = e.basis, at = at.ToAvro(), contractEndedAt = e.contractEndedAt?.ToInstant().ToAvro() };
-        CompanyConsent entry;
-        if (index < 0)
-        {
-            entry = Entry(e.companyId, step, [], complete: true);
-        }
-        else
-        {
-            var previous = list[index];
-            var latest = previous.at.ToInstant();
-            if (at < latest)
-            {
-                var earlier = Insert(previous.earlier ?? [], step, static s => s.at, SameConsent, out var lost);
-                if (earlier is null)
-                {
-                    return null;
-                }
-                entry = Entry(previous.companyId, new ConsentStep { action = previous.action, basis = previous.basis, at = previous.at, contractEndedAt = previous.contractEndedAt }, earlier, previous.complete && !lost);
-            }
-            else
-            {
-                var dropped = false;
-                var kept = at > latest
-                    ? Insert(previous.earlier ?? [], new ConsentStep { action = previous.action, basis = previous.basis, at = previous.at, contractEndedAt = previous.contractEndedAt }, static s => s.at, static (_, _) => false, out dropped)!
-                    : previous.earlier ?? [];
-                entry = Entry(e.companyId, step, kept, previous.complete && !dropped);
-            }
-        }
-        var next = new List<CompanyConsent>(list);
-        if (index >= 0)
-        {
-            next[index] = entry;
-        }
-        else
-        {
-            next.Add(entry);
-        }
-        return new SubjectConsents { consents = next };
-    }
-
-    private static bool SameConsent(ConsentStep a, ConsentStep b) =>
-        a.action == b.action && a.basis == b.basis && a.contractEndedAt == b.contractEndedAt;
-
-    private static CompanyConsent Entry(string companyId, ConsentStep latest, IList<ConsentStep> earlier, bool complete) => new()
-    {
-        complete = complete,
-        companyId = companyId,
-        action = latest.action,
-        basis = latest.basis,
-        at = latest.at,
-        contractEndedAt = latest.contractEndedAt,
-        earlier = earlier,
-    };
-
-    /// <summary>
-    /// The consent of <paramref name="companyId"/> as it stood at <paramref name="t"/>: the latest event at or before it.
-    /// A consent given, or withdrawn, after the decision time does not count for it.
-    /// </summary>
-    public static ConsentFacts? ConsentOf(SubjectConsents? state, string companyId, Instant t)
-    {
-        if (state?.consents is null)
-        {
-            return null;
-        }
-        foreach (var c in state.consents)
-        {
-            if (c.companyId != companyId)
-            {
-                continue;
-            }
-            if (c.at.ToInstant() <= t)
-            {
-                return new ConsentFacts(c.action, c.basis, c.at.ToInstant(), c.contractEndedAt.ToInstant());
-            }
-            var earlier = c.earlier ?? [];
-            for (var i = earlier.Count - 1; i >= 0; i--)
-            {
-                if (earlier[i].at.ToInstant() <= t)
-                {
-                    var step = earlier[i];
-                    return new ConsentFacts(step.action, step.basis, step.at.ToInstant(), step.contractEndedAt.ToInstant());
-                }
-            }
-            // Before every event kept: none then, if nothing older was let go; otherwise unknown, and the call is
-            // blocked as if the person had objected (failing closed).
-            return c.complete ? null : new ConsentFacts(ConsentAction.WITHDRAWN, null, t, null);
-        }
-        return null;
     }
 
     /// <summary>What the policy reads of a stored subject's state for an intent of <paramref name="companyId"/> decided at <paramref name="t"/>.</summary>

@@ -9,16 +9,9 @@ public class SubjectHistoryPropertyTests(ITestOutputHelper output)
 {
     private static readonly Instant R = Rome.At("2026-01-15 12:00");
 
-    private static RegisterUpdate Update(RegisterAction action, Instant effectiveAt) => new()
-    {
-        subject = "+39 333 123 4567", subjectType = SubjectType.PHONE, action = action, effectiveAt = effectiveAt.ToAvro(),
-    };
+    private static RegisterUpdate Update(RegisterAction action, Instant effectiveAt) => RegisterUpdateOf(action, effectiveAt);
 
-    private static ConsentEvent Consent(ConsentAction action, Instant at, ConsentBasis? basis, Instant? ended) => new()
-    {
-        subject = "3331234567", subjectType = SubjectType.PHONE, companyId = Company, action = action,
-        basis = action == ConsentAction.GRANTED ? basis : null, at = at.ToAvro(), contractEndedAt = ended?.ToAvro(),
-    };
+    private static ConsentEvent Consent(ConsentAction action, Instant at, ConsentBasis? basis, Instant? ended) => ConsentEventOf(action, basis, at, ended);
 
     // Reference: latest by time at or before t, ties to the later arrival.
     private static RegisterFacts? RefRegister(IReadOnlyList<RegisterUpdate> arrivals, Instant t)

@@ -9,23 +9,10 @@ public class SubjectStateRulesTests
 {
     private static readonly Instant R = Rome.At("2026-01-15 12:00");
 
-    private static RegisterUpdate Update(RegisterAction action, Instant effectiveAt) => new()
-    {
-        subject = "+39 333 123 4567",
-        subjectType = SubjectType.PHONE,
-        action = action,
-        effectiveAt = effectiveAt.ToAvro(),
-    };
+    private static RegisterUpdate Update(RegisterAction action, Instant effectiveAt) => RegisterUpdateOf(action, effectiveAt);
 
-    private static ConsentEvent Consent(ConsentAction action, Instant at, string company = Company, ConsentBasis? basis = ConsentBasis.EXPLICIT_CONSENT) => new()
-    {
-        subject = "3331234567",
-        subjectType = SubjectType.PHONE,
-        companyId = company,
-        action = action,
-        basis = action == ConsentAction.GRANTED ? basis : null,
-        at = at.ToAvro(),
-    };
+    private static ConsentEvent Consent(ConsentAction action, Instant at, string company = Company, ConsentBasis? basis = ConsentBasis.EXPLICIT_CONSENT) =>
+        ConsentEventOf(action, basis, at, company: company);
 
     // ---- register updates ----
 

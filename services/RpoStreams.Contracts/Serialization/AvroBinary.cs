@@ -215,7 +215,7 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
     public List<T> Array<T>(AvroItemReader<T> item)
     {
         var list = new List<T>();
-        for (var n = Block(); n > 0; n = Block())
+        for (var n = NextBlock(); n > 0; n = NextBlock())
         {
             for (var i = 0; i < n; i++)
             {
@@ -225,8 +225,8 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
         return list;
     }
 
-    /// <summary>The items of the next block of an array, 0 at its end.</summary>
-    private int Block()
+    /// <summary>The items of the next block of an array or map, 0 at its end.</summary>
+    public int NextBlock()
     {
         var count = Number();
         if (count < 0)
@@ -250,12 +250,6 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
         }
         position += count;
     }
-
-    /// <summary>The items of the next block of an array or map, 0 at its end (public for <see cref="AvroShape"/>).</summary>
-    public int NextBlock() => Block();
-
-    /// <summary>Bytes not read yet.</summary>
-    public int Remaining => data.Length - position;
 
     private ReadOnlySpan<byte> Take()
     {

@@ -63,8 +63,7 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
         // Checked against the record's timestamp, so every instance and every restart agree, but never later than the
         // gate's clock allows (as intake caps an arrival): a producer that stamps its record as far ahead as the date it
         // claims would otherwise keep the register fresh until then. The clock alone for a record without a timestamp.
-        var clock = options.WallClock?.GetCurrentInstant();
-        var produced = IntakeSettings.InstantOf(record.Timestamp) is { } stamped ? options.Intake.ArrivalOf(stamped, clock) : clock;
+        var produced = options.Intake.ProducedAt(record.Timestamp, options.WallClock?.GetCurrentInstant());
         if (produced is { } sent && at - sent > Duration.FromMinutes(options.Intake.MaxClockAheadMinutes))
         {
             DeadLetter(record, $"consultation: consultedAt {at} is more than {options.Intake.MaxClockAheadMinutes} minutes after the record was produced ({sent}): a consultation cannot be reported before it happens (Intake:MaxClockAheadMinutes)");

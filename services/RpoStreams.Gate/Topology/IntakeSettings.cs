@@ -47,6 +47,14 @@ public sealed class IntakeSettings
         return capped ? now!.Value + Duration.FromMinutes(MaxClockAheadMinutes) : produced;
     }
 
+    /// <summary>
+    /// When a record was produced, at the latest, for checking the times it claims: its timestamp capped as its arrival
+    /// is (<see cref="ArrivalOf(Instant, Instant?)"/>), or the gate's clock when it has none; null with neither (replay
+    /// gives every record a timestamp).
+    /// </summary>
+    public Instant? ProducedAt(Confluent.Kafka.Timestamp timestamp, Instant? now) =>
+        InstantOf(timestamp) is { } stamped ? ArrivalOf(stamped, now) : now;
+
     /// <summary>A Kafka record timestamp as an instant; null when there is none or it lies outside the years NodaTime holds.</summary>
     public static Instant? InstantOf(Confluent.Kafka.Timestamp timestamp) =>
         timestamp.Type != Confluent.Kafka.TimestampType.NotAvailable && timestamp.UnixTimestampMs > 0

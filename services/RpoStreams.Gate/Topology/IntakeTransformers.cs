@@ -127,7 +127,7 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
     {
         foreach (var (field, value) in ids)
         {
-            if ((InputLimits.TooLong(field, value, InputLimits.Id) ?? InputLimits.NotUtf8(field, value)) is { } error)
+            if ((InputLimits.TooLong(field, value, InputLimits.Id) ?? InputLimits.Garbled(field, value)) is { } error)
             {
                 return error;
             }
@@ -152,26 +152,13 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         {
             return $"event time {eventTime} is outside the accepted range [{earliest}, {latest}) (Intake:EarliestEventTime, Intake:LatestEventTime)";
         }
-        var clock = Options.WallClock?.GetCurrentInstant();
-        Instant produced;
-        if (recordTimestamp.Type == TimestampType.NotAvailable || recordTimestamp.UnixTimestampMs <= 0)
-        {
-            // No timestamp (or one at or before 1970): the gate's clock is when it was produced, at the latest. Without
-            // a clock (replay, where every record has one) there is nothing to compare with.
-            if (clock is not { } now)
-            {
-                return null;
-            }
-            produced = now;
-        }
-        else if (IntakeSettings.InstantOf(recordTimestamp) is not { } stamped)
+        if (recordTimestamp.Type != TimestampType.NotAvailable && recordTimestamp.UnixTimestampMs > Instant.MaxValue.ToUnixTimeMilliseconds())
         {
             return $"the record's timestamp ({recordTimestamp.UnixTimestampMs} ms) is not a time the gate can hold";
         }
-        else
+        if (Options.Intake.ProducedAt(recordTimestamp, Options.WallClock?.GetCurrentInstant()) is not { } produced)
         {
-            // Compared with the arrival the subject task will give it, capped as there.
-            produced = Options.Intake.ArrivalOf(stamped, clock);
+            return null;
         }
         if (eventTime - produced > Duration.FromDays(Options.Intake.MaxFutureSkewDays))
         {

@@ -48,7 +48,7 @@ public static class InputLimits
     /// decision be taken for another's), or a control character (the gate joins ids with U+001F into internal keys).
     /// No identifier a dialer or CRM makes holds either.
     /// </summary>
-    public static string? NotUtf8(string field, string? value) =>
+    public static string? Garbled(string field, string? value) =>
         value is null ? null
         : value.Contains('\uFFFD', StringComparison.Ordinal) ? $"'{field}' holds bytes that are not UTF-8 (or U+FFFD)"
         : value.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') >= 0 ? $"'{field}' holds a control character"

@@ -60,6 +60,27 @@ internal static class Given
     /// <summary>Whole milliseconds of a duration (for theory rows and generators).</summary>
     public static long Millis(Duration duration) => duration.ToInt64Nanoseconds() / 1_000_000;
 
+    /// <summary>A register update of the test subject.</summary>
+    public static RegisterUpdate RegisterUpdateOf(RegisterAction action, Instant effectiveAt) => new()
+    {
+        subject = "+393331234567",
+        subjectType = SubjectType.PHONE,
+        action = action,
+        effectiveAt = effectiveAt.ToAvro(),
+    };
+
+    /// <summary>A consent event of the test subject (<paramref name="basis"/> kept for a grant only, as intake requires).</summary>
+    public static ConsentEvent ConsentEventOf(ConsentAction action, ConsentBasis? basis, Instant at, Instant? contractEndedAt = null, string company = Company) => new()
+    {
+        subject = "+393331234567",
+        subjectType = SubjectType.PHONE,
+        companyId = company,
+        action = action,
+        basis = action == ConsentAction.GRANTED ? basis : null,
+        at = at.ToAvro(),
+        contractEndedAt = contractEndedAt?.ToAvro(),
+    };
+
     /// <summary>A consultation one day before <paramref name="decisionTime"/>: fresh.</summary>
     public static Instant FreshConsultation(Instant decisionTime) => decisionTime - Duration.FromDays(1);
 
@@ -93,8 +114,6 @@ internal static class Given
 /// </summary>
 internal sealed class SubjectHistory
 {
-    private const string Number = "+393331234567";
-
     private RegisterState? register;
     private SubjectConsents? consents;
     private ContactHistory? contacts;
@@ -115,8 +134,7 @@ internal sealed class SubjectHistory
 
     public SubjectHistory Register(RegisterAction action, Instant effectiveAt)
     {
-        var update = new RegisterUpdate { subject = Number, subjectType = SubjectType.PHONE, action = action, effectiveAt = effectiveAt.ToAvro() };
-        register = SubjectStateRules.Apply(register, update) ?? register;
+        register = SubjectStateRules.Apply(register, Given.RegisterUpdateOf(action, effectiveAt)) ?? register;
         return this;
     }
 
@@ -131,16 +149,7 @@ internal sealed class SubjectHistory
 
     public SubjectHistory Consent(ConsentAction action, ConsentBasis? basis, Instant at, Instant? contractEndedAt, string company = Given.Company)
     {
-        var e = new ConsentEvent
-        {
-            subject = Number,
-            subjectType = SubjectType.PHONE,
-            companyId = company,
-            action = action,
-            basis = basis,
-            at = at.ToAvro(),
-            contractEndedAt = contractEndedAt?.ToAvro(),
-        };
+        var e = Given.ConsentEventOf(action, basis, at, contractEndedAt, company);
         consents = SubjectStateRules.Apply(consents, e) ?? consents;
         return this;
     }
