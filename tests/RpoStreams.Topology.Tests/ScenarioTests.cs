@@ -78,6 +78,34 @@ public class ScenarioTests
         return string.Join('\n', output);
     }
 
+    /// <summary>
+    /// DESIGN: output "in emission order". An intent that moves stream time past a pending attempt's grace sends that
+    /// attempt's alert before its own decision (the gate expires what is due before it reads a record), and replay
+    /// prints them so, although the test driver keeps decisions and alerts in separate lists.
+    /// </summary>
+    [Fact]
+    public void Replay_prints_outputs_in_emission_order()
+    {
+        string[] lines =
+        [
+            """{"type":"consultation","consultedAt":"2026-03-09T08:00:00+01:00"}""",
+            """{"type":"attempt","attemptId":"a-1","intentId":"i-0","companyId":"ACME","callCenterId":"CC-1","subject":"+393331234567","callerId":"+390212345678","startedAt":"2026-03-10T10:00:00+01:00"}""",
+            """{"type":"intent","intentId":"i-1","companyId":"ACME","callCenterId":"CC-1","campaignId":"SPRING","channel":"PHONE","subject":"+393331234567","callerId":"+390212345678","purpose":"PROMOTIONAL","scheduledAt":"2026-03-10T10:01:01+01:00"}""",
+            """{"type":"intent","intentId":"i-2","companyId":"ACME","callCenterId":"CC-1","channel":"PHONE","subject":"+393331234567"}""",
+        ];
+        var output = new List<JsonObject>();
+        new ScenarioReplay().Run(lines, output.Add);
+
+        Assert.Equal(
+            ["alert CALL_WITHOUT_CLEARANCE a-1", "decision i-1", "deadletter 4"],
+            output.Select(o => (string?)o["kind"] switch
+            {
+                "alert" => $"alert {o["type"]} {o["attemptId"]}",
+                "decision" => $"decision {o["intentId"]}",
+                _ => $"deadletter {o["line"]}",
+            }));
+    }
+
     [Fact]
     public void Replay_is_deterministic()
     {

@@ -56,6 +56,7 @@ public sealed class ScenarioReplay
     public void Run(IEnumerable<string> lines, Action<JsonObject> emit)
     {
         var serdes = this.serdes ?? RecordSerdes.Local();
+        var emitted = new Queue<string>();
         var options = new GateTopologyOptions
         {
             ApplicationId = ApplicationId,
@@ -66,6 +67,7 @@ public sealed class ScenarioReplay
             Hasher = new SubjectHasher(ReplayHashSecret),
             WallClock = null,
             PersistentStores = true,
+            OnEmit = emitted.Enqueue,
         };
         var stateDir = Path.Combine(Path.GetTempPath(), "rpo-replay-" + Guid.NewGuid().ToString("N"));
         var config = new StreamConfig<StringSerDes, StringSerDes>
@@ -131,7 +133,7 @@ public sealed class ScenarioReplay
                 {
                     streamTime = input.Arrival;
                 }
-                Drain(lineNumber, decisions, alertsOut, deadLetters, emit);
+                Drain(lineNumber, emitted, decisions, alertsOut, deadLetters, emit);
             }
 
             if (streamTime != Instant.MinValue)
@@ -140,7 +142,7 @@ public sealed class ScenarioReplay
                 var tickTopic = driver.CreateInputTopic(InternalTopics.Repartition(options.ApplicationId, RepartitionNames.SubjectEvents), strings, serdes.SubjectEvent);
                 var tickAt = streamTime + Duration.FromSeconds(alerts.ClearanceGraceSeconds) + Duration.FromMilliseconds(1);
                 tickTopic.PipeInput("tick", new SubjectEvent { kind = SubjectEventKind.TICK, eventTime = tickAt.ToAvro() }, tickAt.ToDateTimeUtc());
-                Drain(lineNumber, decisions, alertsOut, deadLetters, emit);
+                Drain(lineNumber, emitted, decisions, alertsOut, deadLetters, emit);
             }
         }
         finally
@@ -152,24 +154,35 @@ public sealed class ScenarioReplay
         }
     }
 
+    /// <summary>
+    /// Writes what the line sent, in the order the topology sent it (<paramref name="emitted"/> names each record's
+    /// topic in turn; the driver keeps one list per topic).
+    /// </summary>
     private void Drain(
         int line,
+        Queue<string> emitted,
         TestOutputTopic<string, CallDecision> decisions,
         TestOutputTopic<string, ComplianceAlert> alertsOut,
         TestOutputTopic<byte[], DeadLetter> deadLetters,
         Action<JsonObject> emit)
     {
-        foreach (var d in deadLetters.ReadValueList())
+        var sent = new Dictionary<string, Queue<JsonObject>>(StringComparer.Ordinal)
         {
-            emit(DeadLetterJson(line, d.error, d.topic));
+            [TopicNames.DeadLetters] = new(deadLetters.ReadValueList().Select(d => DeadLetterJson(line, d.error, d.topic))),
+            [TopicNames.Decisions] = new(decisions.ReadValueList().Select(DecisionJson)),
+            [TopicNames.Alerts] = new(alertsOut.ReadValueList().Select(AlertJson)),
+        };
+        while (emitted.TryDequeue(out var topic))
+        {
+            if (sent[topic].TryDequeue(out var output))
+            {
+                emit(output);
+            }
         }
-        foreach (var d in decisions.ReadValueList())
+        // Nothing is left unless a record reached a topic without passing its tap; it is still written, never dropped.
+        foreach (var output in sent.Values.SelectMany(q => q))
         {
-            emit(DecisionJson(d));
-        }
-        foreach (var a in alertsOut.ReadValueList())
-        {
-            emit(AlertJson(a));
+            emit(output);
         }
     }
 

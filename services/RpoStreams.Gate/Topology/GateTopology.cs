@@ -63,9 +63,9 @@ public static class GateTopology
             .Merge(Intake<CallIntent, IntentIntake>(builder, TopicNames.Intents, "intents", options), "merge-intents");
         var placed = intake.Branch("placement", (_, v, _) => v.DeadLetter != null, (_, v, _) => v.Here, (_, _, _) => true);
 
-        placed[0]
+        Emitting(placed[0]
             .SelectKey((_, v, _) => v.DeadLetter!.sealedKey, "dead-letter-key")
-            .MapValues((_, v, _) => v.DeadLetter!, "dead-letter-value")
+            .MapValues((_, v, _) => v.DeadLetter!, "dead-letter-value"), TopicNames.DeadLetters, "dead-letters", options)
             .To(new FixedTopic<byte[], DeadLetter>(TopicNames.DeadLetters), null, bytes, serdes.DeadLetter, "dead-letters-sink");
 
         var relocated = placed[2].Repartition(Repartitioned<string, SubjectInput>.As(RepartitionNames.SubjectEvents)
@@ -82,10 +82,10 @@ public static class GateTopology
                 [.. StoreNames.SubjectProcessorStores]);
 
         var kinds = outputs.Branch("outputs", (_, v, _) => v.Decision != null, (_, v, _) => v.Alert != null, (_, v, _) => v.Counts != null, (_, v, _) => v.Stale != null);
-        kinds[0].To(new FixedTopic<string, GateOutput>(TopicNames.Decisions), null, strings, new OutputPartSerDes<byte[]>(v => v.Decision, bytes), "decisions-sink");
-        kinds[1].To(new FixedTopic<string, GateOutput>(TopicNames.Alerts), null, strings, new OutputPartSerDes<ComplianceAlert>(v => v.Alert, serdes.ComplianceAlert), "alerts-sink");
+        Emitting(kinds[0], TopicNames.Decisions, "decisions", options).To(new FixedTopic<string, GateOutput>(TopicNames.Decisions), null, strings, new OutputPartSerDes<byte[]>(v => v.Decision, bytes), "decisions-sink");
+        Emitting(kinds[1], TopicNames.Alerts, "alerts", options).To(new FixedTopic<string, GateOutput>(TopicNames.Alerts), null, strings, new OutputPartSerDes<ComplianceAlert>(v => v.Alert, serdes.ComplianceAlert), "alerts-sink");
 
-        kinds[2]
+        Emitting(kinds[2]
             .MapValues((_, v, _) => v.Counts!, "campaign-counts")
             .Repartition(Repartitioned<string, CampaignCount>.As(RepartitionNames.CampaignHours)
                 .WithKeySerdes(strings)
@@ -94,10 +94,10 @@ public static class GateTopology
             .Transform(
                 TransformerBuilder.New<string, CampaignCount, string, ComplianceAlert>().Transformer<CampaignMonitor>(options).Build(),
                 "list-scrubbing",
-                StoreNames.CampaignTallies)
+                StoreNames.CampaignTallies), TopicNames.Alerts, "list-alerts", options)
             .To(new FixedTopic<string, ComplianceAlert>(TopicNames.Alerts), null, strings, serdes.ComplianceAlert, "list-alerts-sink");
 
-        kinds[3]
+        Emitting(kinds[3]
             .MapValues((_, v, _) => v.Stale!, "stale-notices")
             .Repartition(Repartitioned<string, StaleNotice>.As(RepartitionNames.StaleDecisions)
                 .WithKeySerdes(strings)
@@ -106,11 +106,15 @@ public static class GateTopology
             .Transform(
                 TransformerBuilder.New<string, StaleNotice, string, ComplianceAlert>().Transformer<RegisterFreshnessMonitor>(options).Build(),
                 "register-freshness",
-                StoreNames.Freshness)
+                StoreNames.Freshness), TopicNames.Alerts, "stale-alerts", options)
             .To(new FixedTopic<string, ComplianceAlert>(TopicNames.Alerts), null, strings, serdes.ComplianceAlert, "stale-alerts-sink");
 
         return builder.Build();
     }
+
+    /// <summary>In replay, each record on its way to <paramref name="topic"/> is told to <see cref="GateTopologyOptions.OnEmit"/>; the service adds no node.</summary>
+    private static IKStream<K, V> Emitting<K, V>(IKStream<K, V> stream, string topic, string name, GateTopologyOptions options) =>
+        options.OnEmit is { } emitted ? stream.Peek((_, _, _) => emitted(topic), name + "-emitted") : stream;
 
     /// <summary>
     /// Every topic the topology reads or writes, with its partition count, internal topics included,

@@ -147,6 +147,13 @@ public sealed class GateTopologyOptions
 
     private DeadLetterSeal? seal;
 
+    /// <summary>
+    /// Replay only: told the output topic of each record the topology sends, in the order it sends them, so that
+    /// replay prints outputs in emission order (Streamiz's test driver keeps one list per topic). Null in the
+    /// service, where no node is added for it.
+    /// </summary>
+    public Action<string>? OnEmit { get; init; }
+
     /// <summary>True when running deterministically (replay): no wall clock anywhere.</summary>
     public bool IsReplay => WallClock is null;
 }
