@@ -64,7 +64,7 @@ public static class CallPolicy
                     reasons.Add(Reason.RPO_OPPOSITION);
                 }
             }
-            if (phone && FrequencyCap.IsReached(subject.AllowedContacts, t, rules))
+            if (phone && (subject.ContactsFull || FrequencyCap.IsReached(subject.AllowedContacts, t, rules)))
             {
                 reasons.Add(Reason.FREQUENCY_CAP);
             }

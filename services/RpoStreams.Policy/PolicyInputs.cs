@@ -21,8 +21,12 @@ public sealed record RegisterFacts(RegisterAction Status, Instant EffectiveAt, I
 /// <summary>The latest consent event of the subject for the intent's company.</summary>
 public sealed record ConsentFacts(ConsentAction Action, ConsentBasis? Basis, Instant At, Instant? ContractEndedAt);
 
-/// <summary>Everything stored about one subject that the decision for one company depends on.</summary>
-public sealed record SubjectFacts(RegisterFacts? Register, ConsentFacts? Consent, IReadOnlyList<Instant> AllowedContacts)
+/// <summary>
+/// Everything stored about one subject that the decision for one company depends on. <paramref name="ContactsFull"/>: the
+/// subject's state holds as many contacts as it keeps (<see cref="SubjectStateRules.MaxContacts"/>), so no further one
+/// can be counted, and a promotional phone call is capped whatever company makes it.
+/// </summary>
+public sealed record SubjectFacts(RegisterFacts? Register, ConsentFacts? Consent, IReadOnlyList<Instant> AllowedContacts, bool ContactsFull = false)
 {
     public static SubjectFacts None { get; } = new(null, null, []);
 }

@@ -14,6 +14,50 @@ public static class SubjectStateRules
     public const int MaxEarlier = 8;
 
     /// <summary>
+    /// What one subject's state keeps of consents: at most this many companies, in at most <see cref="MaxConsentBytes"/>. A
+    /// person consents to a handful; a feed that names hundreds for one number (a loop, or an attack) would otherwise grow
+    /// the state past a Kafka message, and the changelog write would stop the stream at every restart. Past either limit
+    /// another company's event is not stored, and that company counts as objected to (<see cref="ConsentOf"/>): failing
+    /// closed, never open.
+    /// </summary>
+    public const int MaxCompanies = 500;
+
+    /// <inheritdoc cref="MaxCompanies"/>
+    public const int MaxConsentBytes = 200_000;
+
+    /// <summary>
+    /// What one subject's state keeps of contacts (about the last month's, <see cref="KeepContactsFrom"/>): at most this
+    /// many, in at most <see cref="MaxContactBytes"/>, for the same reason. A number already called this often takes no
+    /// further promotional phone call until older contacts age out (<see cref="SubjectFacts.ContactsFull"/>): no contact
+    /// goes uncounted.
+    /// </summary>
+    public const int MaxContacts = 1000;
+
+    /// <inheritdoc cref="MaxContacts"/>
+    public const int MaxContactBytes = 200_000;
+
+    /// <summary>
+    /// The largest subject state the limits allow, with the widest ids intake accepts, stays under this (a Kafka record
+    /// is at most 1 MB by default): consents and contacts 200 KB each, known decisions 400 KB (<c>KnownDecisions</c>).
+    /// </summary>
+    public const int MaxStateBytes = 900_000;
+
+    /// <summary>Room for one more entry of the widest ids: a list past its budget less this takes no new one.</summary>
+    private const int EntryRoom = 2_048;
+
+    /// <summary>The bytes a string takes in a record, its length included (at most).</summary>
+    public static int BytesOf(string? s) => (s is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(s)) + 2;
+
+    /// <summary>At most what a company's consent takes in the state, with every earlier event it may come to keep.</summary>
+    private static int BytesOf(CompanyConsent c) => BytesOf(c.companyId) + 16 + (MaxEarlier + 1) * 24;
+
+    private static int BytesOf(Contact c) => BytesOf(c.companyId) + BytesOf(c.intentId) + 12;
+
+    /// <summary>True when <paramref name="history"/> has no room for another contact (<see cref="MaxContacts"/>).</summary>
+    public static bool IsFull(ContactHistory? history) =>
+        history?.contacts is { Count: > 0 } list && (list.Count >= MaxContacts || list.Sum(BytesOf) > MaxContactBytes - EntryRoom);
+
+    /// <summary>
     /// Applies a register update. The latest by effectiveAt is the subject's state; an equal one replaces it; repeats
     /// are harmless. The update it follows, and one older than it arriving late, go among the earlier ones (returns
     /// null when there is nothing new to store): a decision is made on the register as it stood at its decision time,
@@ -85,6 +129,7 @@ public static class SubjectStateRules
     /// Applies a consent event: per company the latest by <c>at</c> is the consent, ties go to the later arrival. The
     /// event it follows, and one older than it arriving late, go among the earlier ones. Returns null when there is
     /// nothing new to store.
+    /// A new company's event is not stored once the subject has no room for it (<see cref="IsFullFor"/>).
     /// </summary>
     public static SubjectConsents? Apply(SubjectConsents? current, ConsentEvent e)
     {
@@ -97,6 +142,10 @@ public static class SubjectStateRules
                 index = i;
                 break;
             }
+        }
+        if (index < 0 && IsFullFor(current, e.companyId))
+        {
+            return null;
         }
         var step = new ConsentStep { action = e.action, basis = e.basis, at = e.at.ToInstant().ToAvro(), contractEndedAt = e.contractEndedAt?.ToInstant().ToAvro() };
         var history = index < 0
@@ -128,6 +177,11 @@ public static class SubjectStateRules
         return new SubjectConsents { consents = consents };
     }
 
+    /// <summary>True when <paramref name="state"/> keeps no consent of <paramref name="companyId"/> and has no room for one.</summary>
+    public static bool IsFullFor(SubjectConsents? state, string companyId) =>
+        state?.consents is { Count: > 0 } list && !list.Any(c => c.companyId == companyId)
+        && (list.Count >= MaxCompanies || list.Sum(BytesOf) > MaxConsentBytes - EntryRoom);
+
     private static History<ConsentStep> HistoryOf(CompanyConsent c) =>
         new(new ConsentStep { action = c.action, basis = c.basis, at = c.at, contractEndedAt = c.contractEndedAt }, c.earlier ?? [], c.complete);
 
@@ -139,7 +193,8 @@ public static class SubjectStateRules
     {
         if (state?.consents?.FirstOrDefault(c => c.companyId == companyId) is not { } c)
         {
-            return null;
+            // A company whose events found no room (MaxCompanies) is taken as objected to.
+            return IsFullFor(state, companyId) ? new ConsentFacts(ConsentAction.WITHDRAWN, null, t, null) : null;
         }
         if (c.at.ToInstant() <= t)
         {
@@ -234,7 +289,7 @@ public static class SubjectStateRules
 
     /// <summary>What the policy reads of a stored subject's state for an intent of <paramref name="companyId"/> decided at <paramref name="t"/>.</summary>
     public static SubjectFacts FactsOf(SubjectState? state, string companyId, Instant t) =>
-        new(ToFacts(state?.register, t), ConsentOf(state?.consents, companyId, t), ContactsOf(state?.contacts, companyId));
+        new(ToFacts(state?.register, t), ConsentOf(state?.consents, companyId, t), ContactsOf(state?.contacts, companyId), IsFull(state?.contacts));
 
     public static IReadOnlyList<Instant> ContactsOf(ContactHistory? history, string companyId)
     {

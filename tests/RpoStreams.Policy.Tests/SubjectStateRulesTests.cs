@@ -1,3 +1,4 @@
+using System.Globalization;
 using RpoStreams.Policy.Tests.Support;
 using RpoStreams.Records.Internal;
 using static RpoStreams.Policy.Tests.Support.Given;
@@ -366,5 +367,50 @@ public class SubjectStateRulesTests
                 yield return [items[i], .. p];
             }
         }
+    }
+
+    // ---- what one subject's state keeps: past a limit, fail closed ----
+
+    [Fact]
+    public void A_company_past_the_consents_a_subject_keeps_counts_as_objected_to_and_those_kept_still_count()
+    {
+        SubjectConsents? consents = null;
+        for (var i = 0; i < SubjectStateRules.MaxCompanies; i++)
+        {
+            consents = SubjectStateRules.Apply(consents, Consent(ConsentAction.GRANTED, R, company: "C" + i.ToString(CultureInfo.InvariantCulture)))!;
+        }
+
+        // A new company's event finds no room: not stored, whatever it says.
+        Assert.True(SubjectStateRules.IsFullFor(consents, Company));
+        Assert.Null(SubjectStateRules.Apply(consents, Consent(ConsentAction.GRANTED, R, company: Company)));
+        Assert.Null(SubjectStateRules.Apply(consents, Consent(ConsentAction.WITHDRAWN, R, company: Company)));
+        var state = new SubjectState { consents = consents };
+        var outsider = Decide(Intent(R + Days(1)), SubjectStateRules.FactsOf(state, Company, R + Days(1)));
+        Assert.Equal([Reason.COMPANY_OPT_OUT], outsider.Reasons);
+
+        // A company kept is decided as before, and its own events still apply.
+        Assert.True(Decide(Intent(R + Days(1), company: "C7"), SubjectStateRules.FactsOf(state, "C7", R + Days(1))).IsAllowed);
+        state.consents = SubjectStateRules.Apply(consents, Consent(ConsentAction.WITHDRAWN, R + Duration.FromHours(1), company: "C7"));
+        Assert.Equal([Reason.COMPANY_OPT_OUT], Decide(Intent(R + Days(1), company: "C7"), SubjectStateRules.FactsOf(state, "C7", R + Days(1))).Reasons);
+    }
+
+    [Fact]
+    public void A_number_with_as_many_contacts_as_its_state_keeps_takes_no_further_promotional_call()
+    {
+        var contacts = (ContactHistory?)null;
+        for (var i = 0; i < SubjectStateRules.MaxContacts - 1; i++)
+        {
+            contacts = SubjectStateRules.Record(contacts, "C" + i.ToString(CultureInfo.InvariantCulture), "i-" + i.ToString(CultureInfo.InvariantCulture), R, R - Days(40));
+        }
+        var state = new SubjectState { contacts = contacts };
+        Assert.True(Decide(Intent(R + Days(1)), SubjectStateRules.FactsOf(state, Company, R + Days(1))).IsAllowed);
+
+        state.contacts = SubjectStateRules.Record(contacts, "C-last", "i-last", R, R - Days(40));
+
+        Assert.True(SubjectStateRules.IsFull(state.contacts));
+        Assert.Equal([Reason.FREQUENCY_CAP], Decide(Intent(R + Days(1)), SubjectStateRules.FactsOf(state, Company, R + Days(1))).Reasons);
+        // Only calls that would be counted are capped.
+        Assert.True(Decide(Intent(R + Days(1), purpose: Purpose.SERVICE), SubjectStateRules.FactsOf(state, Company, R + Days(1))).IsAllowed);
+        Assert.True(Decide(Intent(R + Days(1), channel: Channel.POSTAL_MAIL), SubjectStateRules.FactsOf(state, Company, R + Days(1))).IsAllowed);
     }
 }

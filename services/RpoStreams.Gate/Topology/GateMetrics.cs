@@ -22,6 +22,7 @@ public sealed class GateMetrics : IDisposable
     private readonly Counter<long> relocated;
     private readonly Counter<long> arrivalCapped;
     private readonly Counter<long> revocationsFailed;
+    private readonly Counter<long> stateLimited;
     private readonly Histogram<double> latency;
 
     public GateMetrics(IMeterFactory? factory = null)
@@ -35,6 +36,9 @@ public sealed class GateMetrics : IDisposable
         revocationsFailed = meter.CreateCounter<long>(
             "rpo_revocations_failed_total",
             description: "Rebalances in which a stream thread failed to give up partitions, by outcome: offsets-not-committed (at-least-once: the next owner reads again from the last commit) or thread-stopped (its tasks closed as lost, the thread stopped and the gate with it, exit code 4; the other instances take its partitions over)");
+        stateLimited = meter.CreateCounter<long>(
+            "rpo_state_limited_total",
+            description: "Inputs that met a subject's state limit, by what: consents (an event of one company more than the 500 kept, not stored; that company counts as objected to) or contacts (an intent for a number with 1,000 contacts kept, capped): a feed to look at");
         relocated = meter.CreateCounter<long>(
             "rpo_input_relocated_total",
             description: "Input records read outside their subject's partition (not keyed by the normalized subject, or not partitioned with murmur2), which took one extra hop through the subject-events topic, by source topic");
@@ -90,6 +94,14 @@ public sealed class GateMetrics : IDisposable
         Interlocked.Increment(ref relocatedCount);
         relocated.Add(1, new KeyValuePair<string, object?>("topic", topic));
     }
+
+    /// <summary>What of <c>rpo_state_limited_total</c>: a company's consent event not stored (no room for another company).</summary>
+    public const string ConsentsLimited = "consents";
+
+    /// <summary>What of <c>rpo_state_limited_total</c>: a promotional phone call capped (no room for another contact).</summary>
+    public const string ContactsLimited = "contacts";
+
+    public void StateLimited(string what) => stateLimited.Add(1, new KeyValuePair<string, object?>("what", what));
 
     public void ArrivalCapped(string kind) => arrivalCapped.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 
@@ -103,6 +104,15 @@ public static class KnownDecisions
     /// </summary>
     public const int MaxPerSubject = 1000;
 
+    /// <summary>
+    /// The most bytes of known decisions one subject's state keeps, whatever their ids (128 characters of three UTF-8
+    /// bytes each make an entry about 1.7 KB): with the other limits the state stays under
+    /// <see cref="SubjectStateRules.MaxStateBytes"/>. The entries stream time would drop first go first, as above.
+    /// </summary>
+    public const int MaxBytesPerSubject = 400_000;
+
+    private static int BytesOf(KnownDecision known) => SubjectStateRules.BytesOf(known.intentId) + known.decision.Length + 30;
+
     /// <summary>Adds (or replaces) a decision, drops those stream time has passed and keeps at most <see cref="MaxPerSubject"/>.</summary>
     public static List<KnownDecision> Remember(SubjectState state, KnownDecision decision, Instant streamTime)
     {
@@ -116,10 +126,18 @@ public static class KnownDecisions
                 next.Add(known);
             }
         }
-        if (next.Count >= MaxPerSubject)
+        var room = MaxBytesPerSubject - BytesOf(decision);
+        if (next.Count >= MaxPerSubject || next.Sum(BytesOf) > room)
         {
             // Stable: among equal keepUntil the older entry goes first.
             next = [.. next.OrderBy(k => k.keepUntil.ToInstant()).Skip(next.Count - MaxPerSubject + 1)];
+            var bytes = next.Sum(BytesOf);
+            var drop = 0;
+            while (bytes > room)
+            {
+                bytes -= BytesOf(next[drop++]);
+            }
+            next.RemoveRange(0, drop);
         }
         next.Add(decision);
         return next;

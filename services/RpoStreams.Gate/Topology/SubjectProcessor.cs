@@ -161,6 +161,10 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
     private void ApplyConsent(string subjectRef, ConsentEvent consent)
     {
         var state = subjects.Get(subjectRef);
+        if (SubjectStateRules.IsFullFor(state?.consents, consent.companyId))
+        {
+            options.Metrics?.StateLimited(GateMetrics.ConsentsLimited);
+        }
         if (SubjectStateRules.Apply(state?.consents, consent) is { } next)
         {
             state ??= new SubjectState();
@@ -208,6 +212,10 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         var latestConsultation = consultations.LatestAt();
         var verdict = CallPolicy.Decide(facts, subject, latestConsultation, Rules);
+        if (subject.ContactsFull && verdict.Reasons.Contains(Reason.FREQUENCY_CAP))
+        {
+            options.Metrics?.StateLimited(GateMetrics.ContactsLimited);
+        }
 
         var now = options.WallClock?.GetCurrentInstant() ?? decisionTime;
         var decision = DecisionRecords.Of(intent, verdict, subjectRef, decisionTime, now);

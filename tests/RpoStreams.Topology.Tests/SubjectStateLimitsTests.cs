@@ -1,0 +1,98 @@
+using Confluent.Kafka;
+using NodaTime;
+using RpoStreams.Contracts;
+using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Topology;
+using RpoStreams.Policy;
+using RpoStreams.Policy.Subjects;
+using RpoStreams.Records;
+using RpoStreams.Records.Internal;
+
+namespace RpoStreams.Topology.Tests;
+
+/// <summary>
+/// A subject's state is one changelog record: whatever the feeds send, the limits on what it keeps must hold it under
+/// a Kafka message (1 MB by default), or the write would stop the stream at every restart.
+/// </summary>
+public class SubjectStateLimitsTests
+{
+    private static readonly RecordSerdes Serdes = RecordSerdes.Local();
+
+    /// <summary>The longest id intake lets through, in the widest UTF-8: 128 characters of three bytes each.</summary>
+    private static string Id(int i) => i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture) + new string('€', InputLimits.Id - 8);
+
+    /// <summary>Every list filled through the rules that keep it, with the widest ids, as far as they let it grow.</summary>
+    [Fact]
+    public void The_largest_state_the_limits_allow_fits_a_kafka_record()
+    {
+        var t = Instant.FromUtc(2026, 3, 10, 9, 0);
+        var at = t.ToDateTimeUtc();
+        var state = new SubjectState
+        {
+            register = new RegisterState
+            {
+                status = RegisterAction.REGISTERED,
+                effectiveAt = at,
+                registeredAt = at,
+                earlier = [.. Enumerable.Range(0, SubjectStateRules.MaxEarlier).Select(_ => new RegisterStep { status = RegisterAction.RENEWED, effectiveAt = at })],
+            },
+        };
+        var refused = 0;
+        for (var i = 0; i < 2 * SubjectStateRules.MaxCompanies; i++)
+        {
+            // Each company with every earlier event it may keep: the latest last.
+            for (var e = 0; e <= SubjectStateRules.MaxEarlier + 1; e++)
+            {
+                var consent = new ConsentEvent { subject = "+393331234567", subjectType = SubjectType.PHONE, companyId = Id(i), action = ConsentAction.GRANTED, basis = ConsentBasis.ACTIVE_CONTRACT, at = at.AddMinutes(e), contractEndedAt = at };
+                if (SubjectStateRules.Apply(state.consents, consent) is { } next)
+                {
+                    state.consents = next;
+                }
+                else
+                {
+                    refused++;
+                }
+            }
+        }
+        for (var i = 0; i < 2 * SubjectStateRules.MaxContacts && !SubjectStateRules.IsFull(state.contacts); i++)
+        {
+            state.contacts = SubjectStateRules.Record(state.contacts, Id(i), Id(i), t, t - Duration.FromDays(40));
+        }
+        for (var i = 0; i < 2 * KnownDecisions.MaxPerSubject; i++)
+        {
+            state.decisions = KnownDecisions.Remember(state, new KnownDecision
+            {
+                intentId = Id(i),
+                decision = KnownDecisions.Keep(WidestDecision(Id(i), at), Serdes.CallDecision),
+                keepUntil = at.AddDays(7).AddSeconds(i),
+                sourcePartition = int.MaxValue,
+                sourceOffset = long.MaxValue,
+            }, t);
+        }
+
+        var bytes = Serdes.SubjectState.Serialize(state, new SerializationContext(MessageComponentType.Value, "subjects-changelog")).Length;
+
+        Assert.True(bytes <= SubjectStateRules.MaxStateBytes, $"the state is {bytes:N0} bytes");
+        Assert.True(refused > 0 && state.consents!.consents.Count < 2 * SubjectStateRules.MaxCompanies, "the consents reached their limit");
+        Assert.True(SubjectStateRules.IsFull(state.contacts));
+        Assert.Equal(Id(2 * KnownDecisions.MaxPerSubject - 1), state.decisions[^1].intentId);
+    }
+
+    private static CallDecision WidestDecision(string id, DateTime at) => new()
+    {
+        intentId = id,
+        outcome = Outcome.BLOCKED,
+        reasons = [.. Enum.GetValues<Reason>()],
+        companyId = id,
+        callCenterId = id,
+        campaignId = id,
+        channel = Channel.PHONE,
+        purpose = Purpose.PROMOTIONAL,
+        subjectRef = id,
+        decisionTime = at,
+        decidedAt = at,
+        policyVersion = PolicyRules.Default.Version,
+        intentPartition = int.MaxValue,
+        intentOffset = long.MaxValue,
+    };
+}
