@@ -249,6 +249,26 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         await AssertRefusedAsync(401, "the same header replayed", Partitions(valid));
     }
 
+    /// <summary>The body is signed with the request: a forwarded batch whose numbers were changed on the way is refused.</summary>
+    [Fact]
+    public async Task A_forwarded_batch_whose_body_was_changed_on_the_way_is_401()
+    {
+        var signer = new PeerCredentials(HostileGate.PeerSecret);
+        const string signed = """{"companyId":"ACME","channel":"PHONE","subjects":["+393331234567"]}""";
+        const string changed = """{"companyId":"ACME","channel":"PHONE","subjects":["+393337654321"]}""";
+        HttpRequestMessage Forwarded(string body)
+        {
+            var request = Post(Json(body));
+            request.Headers.TryAddWithoutValidation(PeerCredentials.Header, signer.Sign("POST", "/v1/check/batch", HostileGate.Key, Encoding.UTF8.GetBytes(signed)));
+            return request;
+        }
+
+        await AssertRefusedAsync(401, "a body other than the one signed", Forwarded(changed));
+        using var same = Forwarded(signed);
+        var answer = await HostileGate.SendAsync(same, Cancel);
+        Assert.True(answer.Status == 200, $"the body signed: {answer.Status} {answer.Body}");
+    }
+
     [Fact]
     public async Task Oversized_slow_or_malformed_bodies_are_4xx_counted_and_never_logged_as_errors()
     {

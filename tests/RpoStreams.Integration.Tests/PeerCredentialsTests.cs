@@ -19,6 +19,7 @@ public class PeerCredentialsTests
         Assert.Equal(PeerVerdict.BadSignature, peers.Verify(header, "GET", Path + "&purpose=SERVICE", "key-1"));
         Assert.Equal(PeerVerdict.BadSignature, peers.Verify(header, "POST", Path, "key-1"));
         Assert.Equal(PeerVerdict.BadSignature, peers.Verify(header, "GET", Path, "key-2"));
+        Assert.Equal(PeerVerdict.BadSignature, peers.Verify(header, "GET", Path, "key-1", "{}"u8));
         Assert.Equal(PeerVerdict.Valid, peers.Verify(header, "GET", Path, "key-1"));
         Assert.Equal(PeerVerdict.Replayed, peers.Verify(header, "GET", Path, "key-1"));
     }
@@ -44,7 +45,8 @@ public class PeerCredentialsTests
     [InlineData("")]
     [InlineData("0123456789abcdef0123456789abcdef")]
     [InlineData("v1.1.2.3")]
-    [InlineData("v2.1700000000.00000000000000000000000000000000.0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("v3.1700000000.00000000000000000000000000000000.0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("v1.1700000000.00000000000000000000000000000000.0000000000000000000000000000000000000000000000000000000000000000")]
     [InlineData("v1.-5.00000000000000000000000000000000.0000000000000000000000000000000000000000000000000000000000000000")]
     public void Anything_else_is_malformed(string? header)
     {

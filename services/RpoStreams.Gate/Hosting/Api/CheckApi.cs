@@ -109,8 +109,14 @@ public static class CheckApi
         {
             var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? string.Empty;
             var target = !raw.StartsWith('/') && Uri.TryCreate(raw, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : raw;
+            // The body is signed too: read it here (Kestrel bounds it by Api:MaxBatchBytes), and again by the endpoint.
+            http.Request.EnableBuffering();
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            http.Request.Body.Position = 0;
             var verdict = header.Count == 1
-                ? http.RequestServices.GetRequiredService<PeerCredentials>().Verify(header[0], http.Request.Method, target, http.Request.Headers[CheckEndpoints.ApiKeyHeader].ToString())
+                ? http.RequestServices.GetRequiredService<PeerCredentials>().Verify(
+                    header[0], http.Request.Method, target, http.Request.Headers[CheckEndpoints.ApiKeyHeader].ToString(), body.GetBuffer().AsSpan(0, (int)body.Length))
                 : PeerVerdict.Malformed;
             if (verdict != PeerVerdict.Valid)
             {

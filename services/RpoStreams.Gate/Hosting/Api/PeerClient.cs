@@ -52,7 +52,7 @@ public sealed class PeerClient(IHttpClientFactory clients, PeerCredentials crede
         {
             request.Headers.Add(CheckEndpoints.ApiKeyHeader, apiKey);
         }
-        credentials.Sign(request);
+        await credentials.SignAsync(request, cancel);
         try
         {
             using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancel);

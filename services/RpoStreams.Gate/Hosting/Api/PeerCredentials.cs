@@ -17,8 +17,9 @@ public enum PeerVerdict
 
 /// <summary>
 /// Proves that a request comes from another instance of the gate: every forwarded request carries
-/// <c>X-Rpo-Forwarded: v1.{unix seconds}.{nonce}.{signature}</c>, the signature an HMAC-SHA256 under
-/// <c>Api:PeerSecret</c> of the method, the path and query, the API key, the time and the nonce. A header is
+/// <c>X-Rpo-Forwarded: v2.{unix seconds}.{nonce}.{signature}</c>, the signature an HMAC-SHA256 under
+/// <c>Api:PeerSecret</c> of the method, the path and query, the API key, the SHA-256 of the body, the time and the
+/// nonce, so neither a forwarded query nor a forwarded batch's numbers can be changed on the way. A header is
 /// accepted once (the nonce is remembered) and only within <see cref="ClockWindow"/> of this instance's
 /// clock, so one seen on the wire cannot be replayed or carried over to another query. Without a configured
 /// secret the instance draws a random one: nobody else can sign, so it neither forwards nor accepts forwards.
@@ -36,7 +37,7 @@ public sealed class PeerCredentials
     /// <summary>How far a peer's clock may be from this one's.</summary>
     public static readonly TimeSpan ClockWindow = TimeSpan.FromSeconds(30);
 
-    private const string Version = "v1";
+    private const string Version = "v2";
     private static readonly TimeSpan PruneEvery = TimeSpan.FromSeconds(10);
 
     private readonly byte[] key;
@@ -54,24 +55,28 @@ public sealed class PeerCredentials
     /// <summary>True when no secret was configured and this instance drew its own: it cannot talk to peers.</summary>
     public bool IsEphemeral { get; }
 
-    /// <summary>The header value for one request.</summary>
-    public string Sign(string method, string pathAndQuery, string? apiKey)
+    /// <summary>The header value for one request (<paramref name="body"/>: none when empty).</summary>
+    public string Sign(string method, string pathAndQuery, string? apiKey, ReadOnlySpan<byte> body = default)
     {
         var seconds = clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        return $"{Version}.{seconds}.{nonce}.{Convert.ToHexStringLower(Mac(method, pathAndQuery, apiKey, seconds, nonce))}";
+        return $"{Version}.{seconds}.{nonce}.{Convert.ToHexStringLower(Mac(method, pathAndQuery, apiKey, body, seconds, nonce))}";
     }
 
-    /// <summary>Signs an outgoing request (its method, path and query, and its <c>X-Api-Key</c> header).</summary>
-    public void Sign(HttpRequestMessage request)
+    /// <summary>
+    /// Signs an outgoing request: its method, path and query, <c>X-Api-Key</c> header and body (read into the request's
+    /// buffer, so the bytes sent are the bytes signed).
+    /// </summary>
+    public async Task SignAsync(HttpRequestMessage request, CancellationToken cancel)
     {
         var apiKey = request.Headers.TryGetValues(CheckEndpoints.ApiKeyHeader, out var keys) ? keys.FirstOrDefault() : null;
+        var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancel);
         request.Headers.Remove(Header);
-        request.Headers.Add(Header, Sign(request.Method.Method, request.RequestUri!.PathAndQuery, apiKey));
+        request.Headers.Add(Header, Sign(request.Method.Method, request.RequestUri!.PathAndQuery, apiKey, body));
     }
 
     /// <summary>Checks a header against the request it came with; a valid header is then spent.</summary>
-    public PeerVerdict Verify(string? header, string method, string pathAndQuery, string? apiKey)
+    public PeerVerdict Verify(string? header, string method, string pathAndQuery, string? apiKey, ReadOnlySpan<byte> body = default)
     {
         var parts = (header ?? string.Empty).Split('.');
         if (parts.Length != 4 || parts[0] != Version || parts[2].Length != 32 || parts[3].Length != 64
@@ -93,7 +98,7 @@ public sealed class PeerCredentials
         {
             return PeerVerdict.Malformed;
         }
-        if (!CryptographicOperations.FixedTimeEquals(presented, Mac(method, pathAndQuery, apiKey, parts[1], parts[2])))
+        if (!CryptographicOperations.FixedTimeEquals(presented, Mac(method, pathAndQuery, apiKey, body, parts[1], parts[2])))
         {
             return PeerVerdict.BadSignature;
         }
@@ -102,8 +107,9 @@ public sealed class PeerCredentials
         return seenNonces.TryAdd(parts[2], seconds + (long)ClockWindow.TotalSeconds) ? PeerVerdict.Valid : PeerVerdict.Replayed;
     }
 
-    private byte[] Mac(string method, string pathAndQuery, string? apiKey, string seconds, string nonce) =>
-        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"rpo-peer-{Version}\n{method.ToUpperInvariant()}\n{pathAndQuery}\n{apiKey}\n{seconds}\n{nonce}"));
+    private byte[] Mac(string method, string pathAndQuery, string? apiKey, ReadOnlySpan<byte> body, string seconds, string nonce) =>
+        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(
+            $"rpo-peer-{Version}\n{method.ToUpperInvariant()}\n{pathAndQuery}\n{apiKey}\n{Convert.ToHexStringLower(SHA256.HashData(body))}\n{seconds}\n{nonce}"));
 
     private void Prune(long now)
     {
