@@ -104,6 +104,23 @@ public class AlertTopologyTests
         Assert.Equal("i-late", alert.intentId);
     }
 
+    /// <summary>An attempt is judged once: past its 60 s the call was made without clearance, whatever is decided later.</summary>
+    [Fact]
+    public void An_intent_decided_blocked_only_after_its_attempts_sixty_seconds_adds_no_second_alert()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register("+393482000009", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        gate.Attempt(Attempt("a-late", "i-late", "+393482000009", Tuesday10));
+        gate.Intent(Intent("i-other", "+393482000009", Tuesday10 + Duration.FromSeconds(61)));
+        Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, Assert.Single(gate.Alerts()).type);
+
+        gate.Intent(Intent("i-late", "+393482000009", Tuesday10 + Duration.FromSeconds(62)));
+
+        Assert.Contains(gate.Decisions(), d => d.intentId == "i-late" && d.outcome == Outcome.BLOCKED);
+        Assert.Empty(gate.Alerts());
+    }
+
     [Fact]
     public void Intent_decided_after_its_attempt_but_within_sixty_seconds_clears_it_or_raises_call_after_block()
     {
