@@ -78,6 +78,28 @@ public class SubjectStateLimitsTests
         Assert.Equal(Id(2 * KnownDecisions.MaxPerSubject - 1), state.decisions[^1].intentId);
     }
 
+    /// <summary>Through the gate: a flood of companies for one number leaves the companies kept decided as before, and fails closed for the rest.</summary>
+    [Fact]
+    public void A_number_flooded_with_companies_consents_keeps_deciding_and_fails_closed_past_the_limit()
+    {
+        using var gate = new GateHarness();
+        var t = Make.Rome_(2026, 3, 10, 11);
+        gate.Consultation(t - Duration.FromDays(1));
+        var companies = SubjectStateRules.MaxCompanies + 100;
+        for (var i = 0; i < companies; i++)
+        {
+            gate.Consent("+393331234567", Id(i), ConsentAction.GRANTED, ConsentBasis.EXPLICIT_CONSENT, t - Duration.FromDays(1));
+        }
+
+        gate.Intent(Make.Intent("i-kept", "+393331234567", t, company: Id(0)));
+        gate.Intent(Make.Intent("i-past", "+393331234567", t, company: Id(companies - 1)));
+
+        var decisions = gate.Decisions().ToDictionary(d => d.intentId);
+        Assert.Equal(Outcome.ALLOWED, decisions["i-kept"].outcome);
+        Assert.Equal([Reason.COMPANY_OPT_OUT], decisions["i-past"].reasons);
+        Assert.Empty(gate.DeadLetters());
+    }
+
     private static CallDecision WidestDecision(string id, DateTime at) => new()
     {
         intentId = id,
