@@ -35,14 +35,17 @@ public static class GateTopology
         var bytes = new ByteArraySerDes();
 
         // Stores first: Streamiz needs them registered before a processor names them. The subject state (one
-        // entry per subject) in RocksDB; the small ones in memory, restored from their changelogs. The monitors'
-        // stores are not cached: a cache would send its writes at the commit, and the commit would then wait for
-        // them after it had waited for everything else (their writes are one per batch of counts, a few a second).
+        // entry per subject) and the campaign tallies (one per company, campaign and hour, kept two days past the
+        // hour: a feed that names a new campaign with every intent, or schedules across many hours, makes millions)
+        // in RocksDB; the small ones in memory, restored from their changelogs: pending attempts (60 s of them),
+        // partial counts (50 ms of them) and the register's freshness. The monitors' stores are not cached: a cache
+        // would send its writes at the commit, and the commit would then wait for them after it had waited for
+        // everything else (their writes are one per batch of counts, a few a second).
         builder.AddStateStore(Store(options, StoreNames.Subjects, serdes.SubjectState));
         builder.AddStateStore(Store(options, StoreNames.PendingAttempts, serdes.PendingAttempt, small: true));
         builder.AddStateStore(Store(options, StoreNames.CampaignPartials, serdes.CampaignCount, small: true));
         builder.AddStateStore(new CommitHookBuilder(StoreNames.SubjectCommits));
-        builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally, small: true));
+        builder.AddStateStore(Store(options, StoreNames.CampaignTallies, serdes.CampaignHourTally));
         builder.AddStateStore(Store(options, StoreNames.Freshness, serdes.FreshnessEpisode, small: true));
 
         // Consultations: a global store every task reads (the source topic is its changelog).
