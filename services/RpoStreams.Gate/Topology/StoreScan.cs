@@ -8,7 +8,15 @@ namespace RpoStreams.Gate.Topology;
 /// </summary>
 public static class StoreScan
 {
-    private static readonly string End = new(char.MaxValue, 4);
+    /// <summary>
+    /// A key above every key the gate writes, in the UTF-8 byte order both kinds of store keep: keys hold ids of any
+    /// character (an id starting with an emoji encodes as F0…, above U+FFFF's EF BF BF), so the bound is U+10FFFF,
+    /// the highest code point (F4 8F BF BF), repeated more times than any key can start with it (ids are at most
+    /// 128 UTF-16 characters, 64 such code points, and every key either is one id or joins ids with U+001F).
+    /// </summary>
+    internal static readonly string End = string.Concat(Enumerable.Repeat("\U0010FFFF", 2 * InputLimitsId));
+
+    private const int InputLimitsId = RpoStreams.Policy.Subjects.InputLimits.Id;
 
     public static IEnumerable<KeyValuePair<string, T>> Each<T>(IReadOnlyKeyValueStore<string, T> store)
     {

@@ -318,7 +318,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         var changed = new List<KeyValuePair<string, SubjectState>>();
         string? last = null;
         var keepContactsFrom = KeepContactsFrom().ToAvro();
-        using (var range = subjects.Range(sweepCursor ?? string.Empty, "\uffff"))
+        using (var range = subjects.Range(sweepCursor ?? string.Empty, StoreScan.End))
         {
             while (seen < SweepBatch && range.MoveNext())
             {
