@@ -249,9 +249,12 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         await AssertRefusedAsync(401, "the same header replayed", Partitions(valid));
     }
 
-    /// <summary>The body is signed with the request: a forwarded batch whose numbers were changed on the way is refused.</summary>
+    /// <summary>
+    /// The body's digest is signed with the request: a forwarded batch whose numbers were changed on the way is refused,
+    /// and a peer header is judged before a byte of the body is read (an unsigned request cannot make the gate buffer one).
+    /// </summary>
     [Fact]
-    public async Task A_forwarded_batch_whose_body_was_changed_on_the_way_is_401()
+    public async Task A_forwarded_batch_whose_body_was_changed_on_the_way_is_401_and_a_bad_peer_header_before_its_body_is_read()
     {
         var signer = new PeerCredentials(HostileGate.PeerSecret);
         const string signed = """{"companyId":"ACME","channel":"PHONE","subjects":["+393331234567"]}""";
@@ -260,13 +263,20 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         {
             var request = Post(Json(body));
             request.Headers.TryAddWithoutValidation(PeerCredentials.Header, signer.Sign("POST", "/v1/check/batch", HostileGate.Key, Encoding.UTF8.GetBytes(signed)));
+            request.Headers.TryAddWithoutValidation(PeerCredentials.BodyHeader, PeerCredentials.DigestOf(Encoding.UTF8.GetBytes(signed)));
             return request;
         }
 
         await AssertRefusedAsync(401, "a body other than the one signed", Forwarded(changed));
-        using var same = Forwarded(signed);
-        var answer = await HostileGate.SendAsync(same, Cancel);
-        Assert.True(answer.Status == 200, $"the body signed: {answer.Status} {answer.Body}");
+        using (var same = Forwarded(signed))
+        {
+            var answer = await HostileGate.SendAsync(same, Cancel);
+            Assert.True(answer.Status == 200, $"the body signed: {answer.Status} {answer.Body}");
+        }
+        // A made-up peer header on a body that never comes: refused at once, not after waiting for the body (408).
+        var head = $"POST /v1/check/batch HTTP/1.1\nHost: 127.0.0.1\nX-Api-Key: {HostileGate.Key}\nContent-Type: application/json\n{PeerCredentials.Header}: {signer.Sign("POST", "/elsewhere", null)}\n";
+        var stalled = await RawHttp.SendAsync(gate.Port, head + "Content-Length: 4000000\n", RawHttp.Repeat((byte)' ', 10), TimeSpan.FromSeconds(30), Cancel);
+        Assert.True(stalled.Status == 401, $"a bad peer header on a body that stops: {stalled.Text}");
     }
 
     [Fact]

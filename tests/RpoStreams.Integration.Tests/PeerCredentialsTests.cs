@@ -19,7 +19,8 @@ public class PeerCredentialsTests
         Assert.Equal(PeerVerdict.BadSignature, peers.Verify(header, "GET", Path + "&purpose=SERVICE", "key-1"));
         Assert.Equal(PeerVerdict.BadSignature, peers.Verify(header, "POST", Path, "key-1"));
         Assert.Equal(PeerVerdict.BadSignature, peers.Verify(header, "GET", Path, "key-2"));
-        Assert.Equal(PeerVerdict.BadSignature, peers.Verify(header, "GET", Path, "key-1", "{}"u8));
+        Assert.Equal(PeerVerdict.BadSignature, peers.Verify(header, "GET", Path, "key-1", PeerCredentials.DigestOf("{}"u8)));
+        Assert.Equal(PeerVerdict.Malformed, peers.Verify(header, "GET", Path, "key-1", "not-a-digest"));
         Assert.Equal(PeerVerdict.Valid, peers.Verify(header, "GET", Path, "key-1"));
         Assert.Equal(PeerVerdict.Replayed, peers.Verify(header, "GET", Path, "key-1"));
     }

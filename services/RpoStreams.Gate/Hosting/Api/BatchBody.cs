@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
@@ -65,6 +66,13 @@ internal static class BatchBody
             if (length < 0)
             {
                 return (null, TooLarge(errors, settings));
+            }
+            if (http.Items.TryGetValue(PeerCredentials.BodyDigestItem, out var signed)
+                && !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(PeerCredentials.DigestOf(buffer.AsSpan(0, length))), Encoding.ASCII.GetBytes((string)signed!)))
+            {
+                http.Response.Headers.WWWAuthenticate = PeerCredentials.Scheme;
+                return (null, errors.Refuse(StatusCodes.Status401Unauthorized, ClientErrors.PeerReason(PeerVerdict.BodyMismatch), "Unauthorized",
+                    $"the body is not the one the {PeerCredentials.Header} header was signed for"));
             }
             return isJson ? FromJson(buffer.AsSpan(0, length), errors) : FromCsv(buffer.AsSpan(0, length), http.Request.Query, errors);
         }

@@ -109,14 +109,11 @@ public static class CheckApi
         {
             var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? string.Empty;
             var target = !raw.StartsWith('/') && Uri.TryCreate(raw, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : raw;
-            // The body is signed too: read it here (Kestrel bounds it by Api:MaxBatchBytes), and again by the endpoint.
-            http.Request.EnableBuffering();
-            using var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
-            http.Request.Body.Position = 0;
-            var verdict = header.Count == 1
+            // The body's digest is signed: checked here without reading the body, compared with the body where it is read.
+            var digest = http.Request.Headers[PeerCredentials.BodyHeader];
+            var verdict = header.Count == 1 && digest.Count <= 1
                 ? http.RequestServices.GetRequiredService<PeerCredentials>().Verify(
-                    header[0], http.Request.Method, target, http.Request.Headers[CheckEndpoints.ApiKeyHeader].ToString(), body.GetBuffer().AsSpan(0, (int)body.Length))
+                    header[0], http.Request.Method, target, http.Request.Headers[CheckEndpoints.ApiKeyHeader].ToString(), digest.Count == 1 ? digest[0] : null)
                 : PeerVerdict.Malformed;
             if (verdict != PeerVerdict.Valid)
             {
@@ -128,6 +125,7 @@ public static class CheckApi
                 return;
             }
             http.Items[PeerCredentials.VerifiedItem] = true;
+            http.Items[PeerCredentials.BodyDigestItem] = digest.Count == 1 ? digest[0] : PeerCredentials.DigestOf([]);
         }
         await next(http);
     }

@@ -13,13 +13,17 @@ public enum PeerVerdict
     OutsideClockWindow,
     BadSignature,
     Replayed,
+    /// <summary>The signature was valid, but the body that came is not the one it was made for.</summary>
+    BodyMismatch,
 }
 
 /// <summary>
 /// Proves that a request comes from another instance of the gate: every forwarded request carries
 /// <c>X-Rpo-Forwarded: v2.{unix seconds}.{nonce}.{signature}</c>, the signature an HMAC-SHA256 under
-/// <c>Api:PeerSecret</c> of the method, the path and query, the API key, the SHA-256 of the body, the time and the
-/// nonce, so neither a forwarded query nor a forwarded batch's numbers can be changed on the way. A header is
+/// <c>Api:PeerSecret</c> of the method, the path and query, the API key, the SHA-256 of the body (sent in
+/// <see cref="BodyHeader"/>, so the signature is checked before a byte of the body is read; the body is compared with
+/// it where it is read), the time and the nonce: neither a forwarded query nor a forwarded batch's numbers can be
+/// changed on the way. A header is
 /// accepted once (the nonce is remembered) and only within <see cref="ClockWindow"/> of this instance's
 /// clock, so one seen on the wire cannot be replayed or carried over to another query. Without a configured
 /// secret the instance draws a random one: nobody else can sign, so it neither forwards nor accepts forwards.
@@ -33,6 +37,17 @@ public sealed class PeerCredentials
 
     /// <summary>Set on a request whose peer header was verified (it is then not rate-limited again).</summary>
     public const string VerifiedItem = "rpo.peer";
+
+    /// <summary>The hex SHA-256 of a signed request's body; absent for a request without one.</summary>
+    public const string BodyHeader = "X-Rpo-Body-Sha256";
+
+    /// <summary>Set on a verified request: the body digest its signature covers, for the endpoint that reads the body.</summary>
+    public const string BodyDigestItem = "rpo.peer.body";
+
+    /// <summary>The digest of <paramref name="body"/> as <see cref="BodyHeader"/> carries it.</summary>
+    public static string DigestOf(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
+
+    private static readonly string EmptyDigest = DigestOf([]);
 
     /// <summary>How far a peer's clock may be from this one's.</summary>
     public static readonly TimeSpan ClockWindow = TimeSpan.FromSeconds(30);
@@ -60,27 +75,37 @@ public sealed class PeerCredentials
     {
         var seconds = clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        return $"{Version}.{seconds}.{nonce}.{Convert.ToHexStringLower(Mac(method, pathAndQuery, apiKey, body, seconds, nonce))}";
+        return $"{Version}.{seconds}.{nonce}.{Convert.ToHexStringLower(Mac(method, pathAndQuery, apiKey, DigestOf(body), seconds, nonce))}";
     }
 
     /// <summary>
     /// Signs an outgoing request: its method, path and query, <c>X-Api-Key</c> header and body (read into the request's
-    /// buffer, so the bytes sent are the bytes signed).
+    /// buffer, so the bytes sent are the bytes signed, and its digest sent in <see cref="BodyHeader"/>).
     /// </summary>
     public async Task SignAsync(HttpRequestMessage request, CancellationToken cancel)
     {
         var apiKey = request.Headers.TryGetValues(CheckEndpoints.ApiKeyHeader, out var keys) ? keys.FirstOrDefault() : null;
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancel);
         request.Headers.Remove(Header);
+        request.Headers.Remove(BodyHeader);
         request.Headers.Add(Header, Sign(request.Method.Method, request.RequestUri!.PathAndQuery, apiKey, body));
+        if (body.Length > 0)
+        {
+            request.Headers.Add(BodyHeader, DigestOf(body));
+        }
     }
 
-    /// <summary>Checks a header against the request it came with; a valid header is then spent.</summary>
-    public PeerVerdict Verify(string? header, string method, string pathAndQuery, string? apiKey, ReadOnlySpan<byte> body = default)
+    /// <summary>
+    /// Checks a header against the request it came with, whose body digest is <paramref name="bodyDigest"/> (its
+    /// <see cref="BodyHeader"/>; null for none, an empty body); a valid header is then spent. Whether the body matches
+    /// the digest is for the reader of the body to check.
+    /// </summary>
+    public PeerVerdict Verify(string? header, string method, string pathAndQuery, string? apiKey, string? bodyDigest = null)
     {
         var parts = (header ?? string.Empty).Split('.');
         if (parts.Length != 4 || parts[0] != Version || parts[2].Length != 32 || parts[3].Length != 64
-            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            || (bodyDigest is not null && (bodyDigest.Length != 64 || !bodyDigest.All(char.IsAsciiHexDigitLower))))
         {
             return PeerVerdict.Malformed;
         }
@@ -98,7 +123,7 @@ public sealed class PeerCredentials
         {
             return PeerVerdict.Malformed;
         }
-        if (!CryptographicOperations.FixedTimeEquals(presented, Mac(method, pathAndQuery, apiKey, body, parts[1], parts[2])))
+        if (!CryptographicOperations.FixedTimeEquals(presented, Mac(method, pathAndQuery, apiKey, bodyDigest ?? EmptyDigest, parts[1], parts[2])))
         {
             return PeerVerdict.BadSignature;
         }
@@ -107,9 +132,8 @@ public sealed class PeerCredentials
         return seenNonces.TryAdd(parts[2], seconds + (long)ClockWindow.TotalSeconds) ? PeerVerdict.Valid : PeerVerdict.Replayed;
     }
 
-    private byte[] Mac(string method, string pathAndQuery, string? apiKey, ReadOnlySpan<byte> body, string seconds, string nonce) =>
-        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(
-            $"rpo-peer-{Version}\n{method.ToUpperInvariant()}\n{pathAndQuery}\n{apiKey}\n{Convert.ToHexStringLower(SHA256.HashData(body))}\n{seconds}\n{nonce}"));
+    private byte[] Mac(string method, string pathAndQuery, string? apiKey, string bodyDigest, string seconds, string nonce) =>
+        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"rpo-peer-{Version}\n{method.ToUpperInvariant()}\n{pathAndQuery}\n{apiKey}\n{bodyDigest}\n{seconds}\n{nonce}"));
 
     private void Prune(long now)
     {
