@@ -16,9 +16,9 @@ public static class SubjectStateRules
     /// <summary>
     /// What one subject's state keeps of consents: at most this many companies, in at most <see cref="MaxConsentBytes"/>. A
     /// person consents to a handful; a feed that names hundreds for one number (a loop, or an attack) would otherwise grow
-    /// the state past a Kafka message, and the changelog write would stop the stream at every restart. Past either limit
-    /// another company's event is not stored, and that company counts as objected to (<see cref="ConsentOf"/>): failing
-    /// closed, never open.
+    /// the state past a Kafka message, and the changelog write would stop the stream at every restart. Once full, another
+    /// company's event is not stored, and every company without a consent kept counts as objected to
+    /// (<see cref="ConsentOf"/>): what it sent may have found no room, so the gate fails closed, never open.
     /// </summary>
     public const int MaxCompanies = 500;
 
@@ -324,6 +324,14 @@ public static class SubjectStateRules
     /// </summary>
     public static ContactHistory Record(ContactHistory? history, string companyId, string intentId, Instant at, Instant keepFrom)
     {
+        var next = Prune(history, keepFrom).contacts;
+        next.Add(new Contact { companyId = companyId, intentId = intentId, at = at.ToAvro() });
+        return new ContactHistory { contacts = next };
+    }
+
+    /// <summary>The contacts from <paramref name="keepFrom"/> on (a new list).</summary>
+    public static ContactHistory Prune(ContactHistory? history, Instant keepFrom)
+    {
         var contacts = history?.contacts ?? [];
         var next = new List<Contact>(contacts.Count + 1);
         foreach (var c in contacts)
@@ -333,7 +341,6 @@ public static class SubjectStateRules
                 next.Add(c);
             }
         }
-        next.Add(new Contact { companyId = companyId, intentId = intentId, at = at.ToAvro() });
         return new ContactHistory { contacts = next };
     }
 }

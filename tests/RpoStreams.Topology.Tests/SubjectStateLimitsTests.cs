@@ -100,6 +100,29 @@ public class SubjectStateLimitsTests
         Assert.Empty(gate.DeadLetters());
     }
 
+    /// <summary>A number whose contacts filled its state takes promotional calls again once they have aged out, sweep or no sweep.</summary>
+    [Fact]
+    public void A_number_whose_contacts_are_full_is_capped_until_they_age_out()
+    {
+        using var gate = new GateHarness();
+        var monday = Make.Rome_(2026, 3, 9, 10);
+        gate.Consultation(monday - Duration.FromDays(1));
+        for (var i = 0; i < SubjectStateRules.MaxContacts; i++)
+        {
+            gate.Intent(Make.Intent("i-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), "+393331234567", monday, company: "C" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        Assert.All(gate.Decisions(), d => Assert.Equal(Outcome.ALLOWED, d.outcome));
+
+        gate.Intent(Make.Intent("i-full", "+393331234567", monday + Duration.FromMinutes(5), company: "NEW"));
+        Assert.Equal([Reason.FREQUENCY_CAP], gate.SingleDecision().reasons);
+
+        // Stream time well past every contact's horizon (the intake's past skew included): the next call is decided on its own.
+        var later = monday + Duration.FromDays(400);
+        gate.Consultation(later - Duration.FromDays(1));
+        gate.Intent(Make.Intent("i-later", "+393331234567", later, company: "NEW"));
+        Assert.Equal(Outcome.ALLOWED, gate.SingleDecision().outcome);
+    }
+
     private static CallDecision WidestDecision(string id, DateTime at) => new()
     {
         intentId = id,

@@ -97,10 +97,10 @@ public static class KnownDecisions
 
     /// <summary>
     /// The most decisions one subject's state keeps. A number no real campaign dials this often within the idempotence
-    /// window; a feed that does (a loop, or an attack) would otherwise grow the state past a Kafka message (1,000
-    /// entries with 128-character ids are about 300 KB), and the changelog write would stop the stream, and make every
-    /// decision rewrite an ever longer list. Past it, the entries stream time would drop first go first: a repeat of one
-    /// of them is decided again.
+    /// window; a feed that does (a loop, or an attack) would otherwise grow the state past a Kafka message, and the
+    /// changelog write would stop the stream, and make every decision rewrite an ever longer list
+    /// (<see cref="MaxBytesPerSubject"/> bounds the bytes). Past it, the entries stream time would drop first go first: a
+    /// repeat of one of them is decided again.
     /// </summary>
     public const int MaxPerSubject = 1000;
 

@@ -45,7 +45,9 @@ public sealed class PublishedDecisionCheck(IPublishedDecisions view, RecordSerde
         state ??= new SubjectState();
         state.decisions = KnownDecisions.Remember(state, known, streamTime);
         var facts = new IntentFacts(decision.companyId, decision.channel, decision.purpose, decision.subjectRef != null, null, decision.decisionTime.ToInstant());
-        if (CallPolicy.CountsTowardsCap(facts, new PolicyDecision(decision.outcome, [.. decision.reasons], decision.basis, decision.policyVersion)))
+        // A full list already caps every promotional phone call, so a contact it has no room for changes no decision.
+        if (CallPolicy.CountsTowardsCap(facts, new PolicyDecision(decision.outcome, [.. decision.reasons], decision.basis, decision.policyVersion))
+            && !SubjectStateRules.IsFull(state.contacts))
         {
             state.contacts = SubjectStateRules.Record(state.contacts, decision.companyId, intentId, decision.decisionTime.ToInstant(), keepContactsFrom);
         }

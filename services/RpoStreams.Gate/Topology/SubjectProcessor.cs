@@ -209,6 +209,11 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         using var activity = StartTrace(record, intent.intentId);
         var decisionTime = intent.scheduledAt.ToInstant();
         var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
+        if (state?.contacts is { } contacts && SubjectStateRules.IsFull(contacts))
+        {
+            // Full: let go of what has aged out first (the sweep does it too, but not in replay, nor between its rounds).
+            state.contacts = SubjectStateRules.Prune(contacts, KeepContactsFrom());
+        }
         var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         var latestConsultation = consultations.LatestAt();
         var verdict = CallPolicy.Decide(facts, subject, latestConsultation, Rules);
