@@ -127,11 +127,12 @@ public static class KnownDecisions
             }
         }
         var room = MaxBytesPerSubject - BytesOf(decision);
-        if (next.Count >= MaxPerSubject || next.Sum(BytesOf) > room)
+        var bytes = next.Sum(BytesOf);
+        if (next.Count >= MaxPerSubject || bytes > room)
         {
             // Stable: among equal keepUntil the older entry goes first.
             next = [.. next.OrderBy(k => k.keepUntil.ToInstant()).Skip(next.Count - MaxPerSubject + 1)];
-            var bytes = next.Sum(BytesOf);
+            bytes = next.Sum(BytesOf);
             var drop = 0;
             while (bytes > room)
             {

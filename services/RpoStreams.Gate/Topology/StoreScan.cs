@@ -1,3 +1,4 @@
+using RpoStreams.Policy.Subjects;
 using Streamiz.Kafka.Net.State;
 
 namespace RpoStreams.Gate.Topology;
@@ -14,9 +15,7 @@ public static class StoreScan
     /// the highest code point (F4 8F BF BF), repeated more times than any key can start with it (ids are at most
     /// 128 UTF-16 characters, 64 such code points, and every key either is one id or joins ids with U+001F).
     /// </summary>
-    internal static readonly string End = string.Concat(Enumerable.Repeat("\U0010FFFF", 2 * InputLimitsId));
-
-    private const int InputLimitsId = RpoStreams.Policy.Subjects.InputLimits.Id;
+    internal static readonly string End = string.Concat(Enumerable.Repeat("\U0010FFFF", 2 * InputLimits.Id));
 
     public static IEnumerable<KeyValuePair<string, T>> Each<T>(IReadOnlyKeyValueStore<string, T> store)
     {

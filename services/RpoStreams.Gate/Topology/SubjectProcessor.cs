@@ -209,12 +209,13 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         using var activity = StartTrace(record, intent.intentId);
         var decisionTime = intent.scheduledAt.ToInstant();
         var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
-        if (state?.contacts is { } contacts && SubjectStateRules.IsFull(contacts))
+        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
+        if (subject.ContactsFull)
         {
             // Full: let go of what has aged out first (the sweep does it too, but not in replay, nor between its rounds).
-            state.contacts = SubjectStateRules.Prune(contacts, KeepContactsFrom());
+            state!.contacts = SubjectStateRules.Prune(state.contacts, KeepContactsFrom());
+            subject = SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         }
-        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         var latestConsultation = consultations.LatestAt();
         var verdict = CallPolicy.Decide(facts, subject, latestConsultation, Rules);
         if (subject.ContactsFull && verdict.Reasons.Contains(Reason.FREQUENCY_CAP))
@@ -322,7 +323,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         var seen = 0;
         var changed = new List<KeyValuePair<string, SubjectState>>();
         string? last = null;
-        var keepContactsFrom = KeepContactsFrom().ToAvro();
+        var keepContactsFrom = KeepContactsFrom();
+        var keepContactsFromAvro = keepContactsFrom.ToAvro();
         using (var range = subjects.Range(sweepCursor ?? string.Empty, StoreScan.End))
         {
             while (seen < SweepBatch && range.MoveNext())
@@ -332,9 +334,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
                 seen++;
                 var state = current.Value;
                 var dropped = KnownDecisions.Forget(state, streamTime);
-                if (state.contacts?.contacts is { Count: > 0 } contacts && contacts.Any(c => c.at < keepContactsFrom))
+                if (state.contacts?.contacts is { Count: > 0 } contacts && contacts.Any(c => c.at < keepContactsFromAvro))
                 {
-                    state.contacts.contacts = contacts.Where(c => c.at >= keepContactsFrom).ToList();
+                    state.contacts = SubjectStateRules.Prune(state.contacts, keepContactsFrom);
                     dropped = true;
                 }
                 if (dropped)

@@ -68,7 +68,7 @@ internal static class BatchBody
                 return (null, TooLarge(errors, settings));
             }
             if (http.Items.TryGetValue(PeerCredentials.BodyDigestItem, out var signed)
-                && !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(PeerCredentials.DigestOf(buffer.AsSpan(0, length))), Encoding.ASCII.GetBytes((string)signed!)))
+                && !CryptographicOperations.FixedTimeEquals(SHA256.HashData(buffer.AsSpan(0, length)), Convert.FromHexString((string)signed!)))
             {
                 http.Response.Headers.WWWAuthenticate = PeerCredentials.Scheme;
                 return (null, errors.Refuse(StatusCodes.Status401Unauthorized, ClientErrors.PeerReason(PeerVerdict.BodyMismatch), "Unauthorized",

@@ -125,7 +125,7 @@ public static class CheckApi
                 return;
             }
             http.Items[PeerCredentials.VerifiedItem] = true;
-            http.Items[PeerCredentials.BodyDigestItem] = digest.Count == 1 ? digest[0] : PeerCredentials.DigestOf([]);
+            http.Items[PeerCredentials.BodyDigestItem] = digest.Count == 1 ? digest[0] : PeerCredentials.NoBody;
         }
         await next(http);
     }

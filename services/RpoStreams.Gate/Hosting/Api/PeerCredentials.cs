@@ -47,7 +47,8 @@ public sealed class PeerCredentials
     /// <summary>The digest of <paramref name="body"/> as <see cref="BodyHeader"/> carries it.</summary>
     public static string DigestOf(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
 
-    private static readonly string EmptyDigest = DigestOf([]);
+    /// <summary>The digest of no body: what the signature of a request without <see cref="BodyHeader"/> covers.</summary>
+    public static readonly string NoBody = DigestOf([]);
 
     /// <summary>How far a peer's clock may be from this one's.</summary>
     public static readonly TimeSpan ClockWindow = TimeSpan.FromSeconds(30);
@@ -123,7 +124,7 @@ public sealed class PeerCredentials
         {
             return PeerVerdict.Malformed;
         }
-        if (!CryptographicOperations.FixedTimeEquals(presented, Mac(method, pathAndQuery, apiKey, bodyDigest ?? EmptyDigest, parts[1], parts[2])))
+        if (!CryptographicOperations.FixedTimeEquals(presented, Mac(method, pathAndQuery, apiKey, bodyDigest ?? NoBody, parts[1], parts[2])))
         {
             return PeerVerdict.BadSignature;
         }
