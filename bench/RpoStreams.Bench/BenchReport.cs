@@ -56,6 +56,8 @@ internal static class BenchReport
             Row("gate allocated per decision", FormattableString.Invariant($"{(s1.AllocatedBytes - s0.AllocatedBytes) / (double)decisions:N0} B"));
             Row("gate allocation rate", FormattableString.Invariant($"{(s1.AllocatedBytes - s0.AllocatedBytes) / wall / 1048576.0:N0} MB/s"));
             Row("gate GCs gen0 / gen1 / gen2", $"{s1.Gen0 - s0.Gen0} / {s1.Gen1 - s0.Gen1} / {s1.Gen2 - s0.Gen2}");
+            var paused = s1.GcPauseSeconds - s0.GcPauseSeconds;
+            Row("gate paused for GC", FormattableString.Invariant($"{paused * 1000:N0} ms ({paused / wall:P0} of the drain)"));
             Row("bench process CPU (broker, feeder)", FormattableString.Invariant($"{r.BenchCpuCores:0.00} cores"));
             Row("whole machine busy during the drain", FormattableString.Invariant($"{r.MachineBusyCores:0.00} of {Environment.ProcessorCount} cores"));
         }

@@ -253,7 +253,8 @@ internal sealed class GateWorker : IDisposable
             self.TotalProcessorTime.TotalSeconds,
             GC.GetTotalAllocatedBytes(false),
             GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
-            System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalSeconds);
+            System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalSeconds,
+            GC.GetTotalPauseDuration().TotalSeconds);
     }
 
     private bool failed;
