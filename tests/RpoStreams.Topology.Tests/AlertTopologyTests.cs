@@ -306,6 +306,28 @@ public class AlertTopologyTests
     private static string NumberOf(string kind, int i) => $"+393482000{(kind == Blocked ? 1 : 2)}{i:D2}";
 
     [Fact]
+    public void List_warnings_of_two_companies_whose_ids_join_alike_have_distinct_ids()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        RegisterBlocked(gate, 4);
+        // "ACME:IT" + "SPRING" and "ACME" + "IT:SPRING" joined with ':' read the same; the same "ACME" + "SPRING"
+        // keeps the id it always had.
+        (string Company, string Campaign, int Series)[] lists = [("ACME:IT", "SPRING", 3), ("ACME", "IT:SPRING", 4), ("ACME", "SPRING", 5)];
+        foreach (var (company, campaign, series) in lists)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var number = i < 4 ? NumberOf(Blocked, i) : $"+39348200{series}{i:D2}";
+                gate.Intent(Intent($"{series}-{i}", number, Tuesday10 + Duration.FromMinutes(i), company: company, campaign: campaign));
+            }
+        }
+
+        var ids = gate.Alerts().Where(a => a.type == AlertType.LIST_NOT_SCRUBBED).Select(a => a.alertId).ToList();
+        Assert.Equal(["LIST_NOT_SCRUBBED:ACME%3AIT:SPRING:2026031010+1", "LIST_NOT_SCRUBBED:ACME:IT%3ASPRING:2026031010+1", "LIST_NOT_SCRUBBED:ACME:SPRING:2026031010+1"], ids);
+    }
+
+    [Fact]
     public void Below_twenty_percent_raises_nothing_and_service_intents_do_not_count()
     {
         using var gate = new GateHarness();
