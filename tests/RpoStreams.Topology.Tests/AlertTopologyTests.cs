@@ -166,6 +166,33 @@ public class AlertTopologyTests
         Assert.Empty(gate.Alerts());
     }
 
+    [Theory]
+    // BETA dials ACME's service intent at 21:00; another number dialled naming it, the intent decided before the
+    // attempt or after it: the intent clears none of these calls, so each is judged as one whose intent is unknown.
+    [InlineData("BETA", "+393482000001", false)]
+    [InlineData("BETA", "+393482000001", true)]
+    [InlineData("ACME", "+393482000077", false)]
+    [InlineData("ACME", "+393482000077", true)]
+    public void A_service_intent_that_does_not_clear_the_call_does_not_make_it_a_service_call(string company, string dialled, bool intentFirst)
+    {
+        using var gate = new GateHarness();
+        var nine = Rome_(2026, 3, 10, 21);
+        var intent = Intent("s-1", "+393482000001", nine, purpose: Purpose.SERVICE);
+        if (intentFirst)
+        {
+            gate.Intent(intent, nine);
+        }
+        gate.Attempt(Attempt("a-1", "s-1", dialled, nine + Duration.FromSeconds(5), company: company), nine + Duration.FromSeconds(5));
+        if (!intentFirst)
+        {
+            gate.Intent(intent, nine + Duration.FromSeconds(15));
+        }
+        gate.Intent(Intent("later", "+393482000099", nine + Duration.FromMinutes(5), purpose: Purpose.SERVICE), nine + Duration.FromMinutes(5));
+
+        var alerts = gate.Alerts().Select(a => (a.type, a.attemptId)).Order().ToList();
+        Assert.Equal([(AlertType.CALL_WITHOUT_CLEARANCE, "a-1"), (AlertType.CALL_OUTSIDE_HOURS, "a-1")], alerts);
+    }
+
     [Fact]
     public void Dialling_another_number_than_the_intent_cleared_is_a_call_without_clearance()
     {

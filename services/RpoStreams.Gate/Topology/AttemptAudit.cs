@@ -124,9 +124,11 @@ public sealed class AttemptAudit
 
     private void Judge(PendingAttempt p, CallDecision decision, Instant detectedAt)
     {
-        // An attempt that names no campaign is about its intent's, when the intent is the same call: the same number
-        // dialled for the same company (another company's campaign is not named on its alert).
-        var intentCampaign = decision.subjectRef == p.subjectRef && decision.companyId == p.companyId ? decision.campaignId : null;
+        // The intent is this call's only when it is the same number dialled for the same company. Then an attempt that
+        // names no campaign is about the intent's, and the intent's purpose is the call's; otherwise the call is judged
+        // as one whose intent is unknown: promotional for the calling hours (another company's campaign is not named).
+        var sameCall = decision.subjectRef == p.subjectRef && decision.companyId == p.companyId;
+        var intentCampaign = sameCall ? decision.campaignId : null;
         // Another number than the intent's is judged as if the intent were unknown (an attempt is found by its number).
         if (decision.subjectRef != p.subjectRef)
         {
@@ -142,7 +144,7 @@ public sealed class AttemptAudit
             // Consents and caps are per company: a decision for one principal clears no call made for another.
             raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, $"The intent was decided for company {decision.companyId}, not for the company the call was made for."));
         }
-        CheckHours(p, promotional: decision.purpose != Purpose.SERVICE, detectedAt, intentCampaign);
+        CheckHours(p, promotional: !sameCall || decision.purpose != Purpose.SERVICE, detectedAt, intentCampaign);
     }
 
     private void CheckHours(PendingAttempt p, bool promotional, Instant detectedAt, string? intentCampaignId = null)
