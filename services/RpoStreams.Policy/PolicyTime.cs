@@ -1,4 +1,5 @@
 using NodaTime;
+using NodaTime.Text;
 
 namespace RpoStreams.Policy;
 
@@ -35,6 +36,18 @@ public static class PolicyTime
     {
         var ticks = zoned.LocalDateTime.InUtc().ToInstant().ToUnixTimeTicks() - zoned.Offset.Ticks;
         return ticks < MinTicks || ticks > MaxTicks ? null : zoned.ToInstant();
+    }
+
+    private static readonly OffsetDateTimePattern WithoutSeconds = OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mmo<G>");
+
+    /// <summary>
+    /// An ISO-8601 date and time with an offset (<c>Z</c> or <c>±HH[:mm]</c>), its seconds and their fraction optional:
+    /// <c>2026-03-10T10:00:00+01:00</c>, <c>2026-03-10T10:00:00.5+01:00</c>, <c>2026-03-10T10:00+01:00</c>.
+    /// </summary>
+    public static ParseResult<OffsetDateTime> ParseOffsetTime(string text)
+    {
+        var parsed = OffsetDateTimePattern.ExtendedIso.Parse(text);
+        return parsed.Success ? parsed : WithoutSeconds.Parse(text) is { Success: true } shorter ? shorter : parsed;
     }
 
     /// <summary>The day after <paramref name="date"/>, or null for the calendar's last day.</summary>

@@ -106,6 +106,31 @@ public class ScenarioTests
             }));
     }
 
+    /// <summary>DESIGN: "Timestamps are ISO-8601 with an offset"; ISO-8601 lets the seconds be left out.</summary>
+    [Theory]
+    [InlineData("2026-03-10T10:00+01:00", "decision i-1")]
+    [InlineData("2026-03-10T09:00Z", "decision i-1")]
+    [InlineData("2026-03-10T10:00:00.5+01:00", "decision i-1")]
+    [InlineData("2026-03-10T10+01:00", "deadletter 2")]
+    [InlineData("2026-03-10T10:00", "deadletter 2")]
+    public void Replay_reads_timestamps_with_or_without_seconds(string scheduledAt, string expected)
+    {
+        string[] lines =
+        [
+            """{"type":"consultation","consultedAt":"2026-03-09T08:00+01:00"}""",
+            $$"""{"type":"intent","intentId":"i-1","companyId":"ACME","callCenterId":"CC-1","channel":"PHONE","subject":"+393331234567","callerId":"+390212345678","purpose":"PROMOTIONAL","scheduledAt":"{{scheduledAt}}"}""",
+        ];
+        var output = new List<JsonObject>();
+        new ScenarioReplay().Run(lines, output.Add);
+
+        var only = Assert.Single(output);
+        Assert.Equal(expected, (string?)only["kind"] == "decision" ? $"decision {only["intentId"]}" : $"deadletter {only["line"]}");
+        if ((string?)only["kind"] == "decision")
+        {
+            Assert.Equal("ALLOWED", (string?)only["outcome"]);
+        }
+    }
+
     [Fact]
     public void Replay_is_deterministic()
     {

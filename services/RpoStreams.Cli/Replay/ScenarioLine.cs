@@ -1,7 +1,7 @@
 using System.Text.Json;
 using NodaTime;
-using NodaTime.Text;
 using RpoStreams.Contracts;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 
 namespace RpoStreams.Cli.Replay;
@@ -36,8 +36,6 @@ public sealed class ScenarioLineException(string message) : Exception(message);
 /// </summary>
 public static class ScenarioLine
 {
-    private static readonly OffsetDateTimePattern Timestamp = OffsetDateTimePattern.ExtendedIso;
-
     public static ScenarioInput Parse(string line)
     {
         JsonDocument doc;
@@ -165,7 +163,7 @@ public static class ScenarioLine
             {
                 return null;
             }
-            var parsed = Timestamp.Parse(text);
+            var parsed = PolicyTime.ParseOffsetTime(text);
             return parsed.Success
                 ? parsed.Value.ToInstant().ToAvro()
                 : throw new ScenarioLineException($"{what}: '{name}' is not an ISO-8601 timestamp with an offset");

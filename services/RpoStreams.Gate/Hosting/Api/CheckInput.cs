@@ -1,6 +1,5 @@
 using System.Globalization;
 using NodaTime;
-using NodaTime.Text;
 using RpoStreams.Policy.Subjects;
 using RpoStreams.Policy;
 using RpoStreams.Gate.Topology;
@@ -69,7 +68,7 @@ internal static class CheckInput
         var when = now;
         if (!string.IsNullOrWhiteSpace(at))
         {
-            var parsed = OffsetDateTimePattern.ExtendedIso.Parse(at);
+            var parsed = PolicyTime.ParseOffsetTime(at);
             if (!parsed.Success)
             {
                 problem = "'at' must be an ISO-8601 time with an offset, for example 2026-03-10T10:00:00+01:00";
