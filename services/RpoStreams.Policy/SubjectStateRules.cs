@@ -317,6 +317,14 @@ public static class SubjectStateRules
         PolicyTime.Minus(streamTime, maxPastSkew + rules.HistoryHorizon + Duration.FromDays(1));
 
     /// <summary>
+    /// Whether contacts kept from <paramref name="keepFrom"/> on hold every one a decision at <paramref name="t"/> looks
+    /// back at. Intake bounds an intent by its own record's timestamp, so one stamped long before the task's stream time
+    /// can still come; its contacts may be gone, and it is decided as if there were no room for another (fails closed).
+    /// </summary>
+    public static bool ContactsCover(Instant t, Instant keepFrom, PolicyRules rules) =>
+        PolicyTime.Minus(t, rules.HistoryHorizon + Duration.FromDays(1)) >= keepFrom;
+
+    /// <summary>
     /// Records an ALLOWED promotional phone contact and forgets contacts before <paramref name="keepFrom"/>.
     /// Decisions arrive in any order of decision time (an intent may be scheduled weeks ahead), so the
     /// caller sets <paramref name="keepFrom"/> before the earliest decision time still accepted, never

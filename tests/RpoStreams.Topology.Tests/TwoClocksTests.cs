@@ -177,6 +177,34 @@ public class TwoClocksTests
         Assert.Empty(gate.Alerts());
     }
 
+    /// <summary>
+    /// Intake bounds an intent by its own record's timestamp, not by stream time: a producer may still send one stamped
+    /// over a year before what the task has read. The contacts kept cannot answer for it, and forgetting less would
+    /// keep a year of contacts for every number: it fails closed.
+    /// </summary>
+    [Fact]
+    public void An_intent_dated_before_the_contacts_kept_can_answer_for_is_capped()
+    {
+        using var gate = new GateHarness();
+        const string number = "+393331234567";
+        var far = Tuesday10 + Duration.FromDays(400);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Intent(Intent("c-1", number, Tuesday10, callerId: Caller));
+        gate.Consultation(far - Duration.FromDays(1));
+        gate.Intent(Intent("far", "+393339999999", far, callerId: Caller));
+        // Another day, then the day of c-1 again: recording the first let go of c-1's contact.
+        gate.Intent(Intent("c-2", number, Tuesday10 + Duration.FromDays(1), callerId: Caller));
+        gate.Intent(Intent("c-3", number, Tuesday10 + Duration.FromHours(5), callerId: Caller));
+        // Within reach of what is kept (Intake:MaxPastSkewDays before stream time): decided as ever.
+        gate.Intent(Intent("c-4", number, Tuesday10 + Duration.FromDays(42), callerId: Caller));
+
+        var decisions = gate.Decisions().ToDictionary(d => d.intentId);
+        Assert.Equal(Outcome.ALLOWED, decisions["c-1"].outcome);
+        Assert.Equal([Reason.FREQUENCY_CAP], decisions["c-2"].reasons);
+        Assert.Equal([Reason.FREQUENCY_CAP], decisions["c-3"].reasons);
+        Assert.Equal(Outcome.ALLOWED, decisions["c-4"].outcome);
+    }
+
     [Fact]
     public void Intent_past_the_consultations_validity_does_not_use_up_the_register_stale_alert()
     {

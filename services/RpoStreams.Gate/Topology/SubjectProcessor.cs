@@ -216,9 +216,14 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             state!.contacts = SubjectStateRules.Prune(state.contacts, KeepContactsFrom());
             subject = SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         }
+        var full = subject.ContactsFull;
+        if (subjectRef is not null && !SubjectStateRules.ContactsCover(decisionTime, KeepContactsFrom(), Rules))
+        {
+            subject = subject with { ContactsFull = true };
+        }
         var latestConsultation = consultations.LatestAt();
         var verdict = CallPolicy.Decide(facts, subject, latestConsultation, Rules);
-        if (subject.ContactsFull && verdict.Reasons.Contains(Reason.FREQUENCY_CAP))
+        if (full && verdict.Reasons.Contains(Reason.FREQUENCY_CAP))
         {
             options.Metrics?.StateLimited(GateMetrics.ContactsLimited);
         }
