@@ -8,7 +8,7 @@ using RpoStreams.Policy;
 namespace RpoStreams.Gate.Hosting.Settings;
 
 /// <summary>The gate's settings in the options framework: each section bound, validated at start, and gathered in one <see cref="GateConfiguration"/>.</summary>
-public static class GateSettingsRegistration
+public static partial class GateSettingsRegistration
 {
     public static IServiceCollection AddGateSettings(this IServiceCollection services, IConfiguration configuration, bool development)
     {
@@ -43,25 +43,62 @@ public static class GateSettingsRegistration
 
     /// <summary>
     /// Runs the start-up validation now, before anything starts, and writes each problem as one line
-    /// <c>rpo-gate: {problem}</c> to stderr. False when there was one.
+    /// <c>rpo-gate: {problem}</c> to stderr: every section's, including a value that cannot be read as its setting's
+    /// type (a number, true or false), which the options framework would throw past the rest. False when there was one.
     /// </summary>
     public static bool SettingsAreValid(this IServiceProvider services)
     {
+        var problems = new List<string>();
+        Check<KafkaSettings>(services, problems);
+        Check<StreamsSettings>(services, problems);
+        Check<SchemaRegistrySettings>(services, problems);
+        Check<SubjectSettings>(services, problems);
+        Check<PolicySettings>(services, problems);
+        Check<AlertSettings>(services, problems);
+        Check<IntakeSettings>(services, problems);
+        Check<DemoSettings>(services, problems);
+        Check<ApiSettings>(services, problems);
+        if (services.GetRequiredService<IConfiguration>()["Logging:Format"] is { } format && !LogFormats.Contains(format, StringComparer.OrdinalIgnoreCase))
+        {
+            problems.Add($"Logging:Format '{format}' must be text, json or auto");
+        }
+        foreach (var problem in problems)
+        {
+            Console.Error.WriteLine($"rpo-gate: {problem}");
+        }
+        return problems.Count == 0;
+    }
+
+    private static readonly string[] LogFormats = ["text", "json", "auto"];
+
+    private static void Check<T>(IServiceProvider services, List<string> problems)
+        where T : class
+    {
         try
         {
-            services.GetRequiredService<IStartupValidator>().Validate();
-            return true;
+            _ = services.GetRequiredService<IOptions<T>>().Value;
         }
-        catch (Exception e) when (e is OptionsValidationException or AggregateException)
+        catch (OptionsValidationException e)
         {
-            var failures = e is AggregateException all ? all.InnerExceptions.OfType<OptionsValidationException>().SelectMany(o => o.Failures) : ((OptionsValidationException)e).Failures;
-            foreach (var failure in failures)
-            {
-                Console.Error.WriteLine($"rpo-gate: {failure}");
-            }
-            return false;
+            problems.AddRange(e.Failures);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is not null && Unreadable().Match(e.Message) is { Success: true } m)
+        {
+            problems.Add($"{m.Groups["path"].Value} {(m.Groups["value"].Success ? $"'{m.Groups["value"].Value}' " : "")}must be {Expected(m.Groups["type"].Value)}");
         }
     }
+
+    /// <summary>The binder's words for a value it cannot convert ("Failed to convert configuration value ['x' ]at 'A:B' to type 'T'.").</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to convert configuration value (?:'(?<value>.*)' )?at '(?<path>[^']+)' to type '(?<type>[^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex Unreadable();
+
+    private static string Expected(string type) => type switch
+    {
+        "System.Int32" or "System.Int64" or "System.Int16" => "a whole number",
+        "System.Double" or "System.Decimal" or "System.Single" => "a number",
+        "System.Boolean" => "true or false",
+        _ => $"a {type}",
+    };
 
     private static void AddSection<T>(this IServiceCollection services, IConfiguration configuration, string section, IValidateOptions<T> validator)
         where T : class
