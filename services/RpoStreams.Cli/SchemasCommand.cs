@@ -1,13 +1,14 @@
 using System.CommandLine;
 using RpoStreams.Gate.Hosting;
+using RpoStreams.Gate.Topology;
 
 namespace RpoStreams.Cli;
 
 /// <summary>
-/// <c>rpo schemas</c>: whether a Schema Registry holds every schema the gate writes, under its subject; with
-/// <c>--register</c>, registers those it lacks. For a gate with <c>SchemaRegistry:AutoRegisterSchemas</c> false,
-/// run it before each deployment that brings new schemas. Exit 0 when every subject is there, 1 when one is not, 2 when
-/// the registry cannot be asked.
+/// <c>rpo schemas</c>: whether a Schema Registry holds the contract's input schemas (producers look theirs up and
+/// register none) and every schema the gate writes, under their subjects; with <c>--register</c>, registers those it
+/// lacks. Run it before the first producer starts, and before each deployment that brings new schemas. Exit 0 when
+/// every subject is there, 1 when one is not, 2 when the registry cannot be asked.
 /// </summary>
 internal static class SchemasCommand
 {
@@ -16,7 +17,7 @@ internal static class SchemasCommand
         var kafka = new KafkaOptions();
         var applicationId = new Option<string>("--application-id") { Description = "The gate's Streams:ApplicationId (its internal topics' prefix)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Streams__ApplicationId") ?? "rpo-gate" };
         var register = new Option<bool>("--register") { Description = "Register the schemas the registry lacks (it refuses one incompatible with a subject's versions)" };
-        var command = new Command("schemas", "Check that a Schema Registry holds every schema the gate writes, one line per subject; --register registers the missing ones; exit 1 unless all are there") { applicationId, register };
+        var command = new Command("schemas", "Check that a Schema Registry holds the producers' input schemas and every schema the gate writes, one line per subject; --register registers the missing ones; exit 1 unless all are there") { applicationId, register };
         command.Options.Add(kafka.SchemaRegistry);
         command.SetAction(async (parse, cancel) =>
         {
@@ -28,7 +29,7 @@ internal static class SchemasCommand
             IReadOnlyList<SchemaPreflight.Subject> subjects;
             try
             {
-                subjects = await SchemaPreflight.CheckAsync(kafka.Registry(parse), parse.GetValue(applicationId)!, parse.GetValue(register)).WaitAsync(cancel);
+                subjects = await SchemaPreflight.CheckAsync(kafka.Registry(parse), [.. GateSchemas.Read, .. GateSchemas.Written(parse.GetValue(applicationId)!)], parse.GetValue(register)).WaitAsync(cancel);
             }
             catch (Exception e) when (e is ArgumentException or UriFormatException)
             {

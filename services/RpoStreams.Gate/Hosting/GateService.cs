@@ -132,7 +132,7 @@ public sealed class GateService : BackgroundService
         }
         try
         {
-            var subjects = await SchemaPreflight.CheckAsync(serdes.Registry, config.Streams.ApplicationId, register: false).WaitAsync(SchemaPreflight.Timeout, stoppingToken);
+            var subjects = await SchemaPreflight.CheckAsync(serdes.Registry, GateSchemas.Written(config.Streams.ApplicationId), register: false).WaitAsync(SchemaPreflight.Timeout, stoppingToken);
             return SchemaPreflight.Problem(subjects, registry.Url!);
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutException)

@@ -23,11 +23,14 @@ public static class SchemaPreflight
             Id is { } id ? $"{Name} id {id}{(RegisteredNow ? " (registered now)" : string.Empty)}" : $"{Name} {Problem}";
     }
 
-    /// <summary>Looks up each subject (and registers a missing one when <paramref name="register"/>); an unreachable registry throws.</summary>
-    public static async Task<IReadOnlyList<Subject>> CheckAsync(ISchemaRegistryClient registry, string applicationId, bool register)
+    /// <summary>
+    /// Looks up the subject of each of <paramref name="schemas"/> (and registers a missing one when
+    /// <paramref name="register"/>); an unreachable registry throws.
+    /// </summary>
+    public static async Task<IReadOnlyList<Subject>> CheckAsync(ISchemaRegistryClient registry, IEnumerable<(string Topic, Avro.Schema Schema)> schemas, bool register)
     {
         var subjects = new List<Subject>();
-        foreach (var (topic, avro) in GateSchemas.Written(applicationId))
+        foreach (var (topic, avro) in schemas)
         {
             var name = GateSchemas.SubjectOf(topic);
             var schema = new Schema(avro.ToString(), SchemaType.Avro);

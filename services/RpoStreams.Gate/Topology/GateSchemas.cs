@@ -9,10 +9,21 @@ namespace RpoStreams.Gate.Topology;
 /// Every value schema the gate writes through the Schema Registry, with the topic it writes it to: the subject is
 /// <c>{topic}-value</c> (topic name strategy). With <c>SchemaRegistry:AutoRegisterSchemas</c> false each must be
 /// registered before the gate starts (<c>rpo schemas --register</c>); the gate checks at start-up
-/// (<see cref="Hosting.SchemaPreflight"/>). What it reads is resolved by schema id, under no subject.
+/// (<see cref="Hosting.SchemaPreflight"/>). What it reads is resolved by schema id, under no subject; the producers
+/// look their schemas up and register none, so <c>rpo schemas</c> covers their subjects too (<see cref="Read"/>).
 /// </summary>
 public static class GateSchemas
 {
+    /// <summary>The contract's input schemas, with the topic producers write each to.</summary>
+    public static IReadOnlyList<(string Topic, AvroSchema Schema)> Read { get; } =
+    [
+        (TopicNames.RegisterUpdates, RegisterUpdate._SCHEMA),
+        (TopicNames.RegisterConsultations, RegisterConsultation._SCHEMA),
+        (TopicNames.Consents, ConsentEvent._SCHEMA),
+        (TopicNames.Intents, CallIntent._SCHEMA),
+        (TopicNames.Attempts, CallAttempt._SCHEMA),
+    ];
+
     public static IReadOnlyList<(string Topic, AvroSchema Schema)> Written(string applicationId) =>
     [
         (TopicNames.Decisions, CallDecision._SCHEMA),
