@@ -50,14 +50,20 @@ public sealed class SubjectRegistry
         }
     }
 
-    /// <summary>The value schema of each topic of the contract.</summary>
-    public static IReadOnlyList<(string Topic, AvroSchema Schema)> ProjectValueSchemas { get; } =
+    /// <summary>The value schema of each input topic of the contract (what producers write).</summary>
+    public static IReadOnlyList<(string Topic, AvroSchema Schema)> InputValueSchemas { get; } =
     [
         (TopicNames.RegisterUpdates, RegisterUpdate._SCHEMA),
         (TopicNames.RegisterConsultations, RegisterConsultation._SCHEMA),
         (TopicNames.Consents, ConsentEvent._SCHEMA),
         (TopicNames.Intents, CallIntent._SCHEMA),
         (TopicNames.Attempts, CallAttempt._SCHEMA),
+    ];
+
+    /// <summary>The value schema of each topic of the contract.</summary>
+    public static IReadOnlyList<(string Topic, AvroSchema Schema)> ProjectValueSchemas { get; } =
+    [
+        .. InputValueSchemas,
         (TopicNames.Decisions, CallDecision._SCHEMA),
         (TopicNames.Alerts, ComplianceAlert._SCHEMA),
         (TopicNames.DeadLetters, DeadLetter._SCHEMA),

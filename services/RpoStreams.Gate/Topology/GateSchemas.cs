@@ -15,14 +15,7 @@ namespace RpoStreams.Gate.Topology;
 public static class GateSchemas
 {
     /// <summary>The contract's input schemas, with the topic producers write each to.</summary>
-    public static IReadOnlyList<(string Topic, AvroSchema Schema)> Read { get; } =
-    [
-        (TopicNames.RegisterUpdates, RegisterUpdate._SCHEMA),
-        (TopicNames.RegisterConsultations, RegisterConsultation._SCHEMA),
-        (TopicNames.Consents, ConsentEvent._SCHEMA),
-        (TopicNames.Intents, CallIntent._SCHEMA),
-        (TopicNames.Attempts, CallAttempt._SCHEMA),
-    ];
+    public static IReadOnlyList<(string Topic, AvroSchema Schema)> Read => DevKafka.Registry.SubjectRegistry.InputValueSchemas;
 
     public static IReadOnlyList<(string Topic, AvroSchema Schema)> Written(string applicationId) =>
     [
