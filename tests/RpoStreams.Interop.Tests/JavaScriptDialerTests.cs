@@ -77,6 +77,11 @@ public sealed class JavaScriptDialerTests : IDisposable
         }
         Assert.Null(Text(outcomes.GetProperty("invalidSubject"), "subjectRef"));
         Assert.Equal("POSTAL_MAIL", Text(outcomes.GetProperty("postal"), "channel"));
+        // Every record was keyed as the gate keys it (the address has an 'ß'): none took the hop through subject-events.
+        var relocated = (await Http.GetStringAsync($"http://127.0.0.1:{gate.Port}/metrics", cancel)).Split('\n')
+            .Where(l => l.StartsWith("rpo_input_relocated_total{", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(relocated);
+        Assert.All(relocated, l => Assert.EndsWith(" 0", l, StringComparison.Ordinal));
 
         var alert = Assert.Single(dial.GetProperty("alerts").EnumerateArray());
         Assert.Equal(("CALL_AFTER_BLOCK", "CRITICAL", "ACME", "CC-JS"), (Text(alert, "type"), Text(alert, "severity"), Text(alert, "companyId"), Text(alert, "callCenterId")));

@@ -53,9 +53,13 @@ function options(argv) {
   return parsed;
 }
 
-/** The key contract: the subject's normalized form. Phones are E.164 already here; addresses as the gate normalizes them. */
+/**
+ * The key contract: the subject's normalized form. Phones are E.164 already here; addresses as the gate normalizes them,
+ * upper case a character at a time (toUpperCase alone makes 'ß' 'SS', which the gate keeps).
+ */
 function normalizedAddress(address) {
-  return address.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\p{L}\p{Nd}]+/gu, ' ').trim().toUpperCase();
+  return address.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\p{L}\p{Nd}]+/gu, ' ').trim()
+    .replace(/./gsu, (c) => (c.toUpperCase().length === c.length ? c.toUpperCase() : c));
 }
 
 /** 10:00 UTC (11:00 or 12:00 in Rome) on the next Tuesday to Friday that is not a fixed Italian public holiday. */
@@ -128,7 +132,7 @@ async function dial(opts) {
     consented: intent('consented', { subject: NUMBERS.consented }),
     noCallerId: intent('no-caller-id', { subject: NUMBERS.noCallerId, callerId: null }),
     invalidSubject: intent('invalid-subject', { subject: 'not a phone number' }),
-    postal: intent('postal', { channel: 'POSTAL_MAIL', subject: 'Via Roma 1, 00100 Roma', callerId: null }),
+    postal: intent('postal', { channel: 'POSTAL_MAIL', subject: 'Bahnhofstraße 1, 39100 Bozen', callerId: null }),
   };
   const keyOf = (i) => (i.channel === 'POSTAL_MAIL' ? normalizedAddress(i.subject) : i.subject);
 
