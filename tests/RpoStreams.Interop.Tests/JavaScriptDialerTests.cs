@@ -77,7 +77,8 @@ public sealed class JavaScriptDialerTests : IDisposable
         }
         Assert.Null(Text(outcomes.GetProperty("invalidSubject"), "subjectRef"));
         Assert.Equal("POSTAL_MAIL", Text(outcomes.GetProperty("postal"), "channel"));
-        // Every record was keyed as the gate keys it (the address has an 'ß'): none took the hop through subject-events.
+        // Every record was keyed as the gate keys it (the address has an 'ß', and the two keys fall in different partitions of
+        // four; the invalid number by its intentId): none took the hop through subject-events.
         var relocated = (await Http.GetStringAsync($"http://127.0.0.1:{gate.Port}/metrics", cancel)).Split('\n')
             .Where(l => l.StartsWith("rpo_input_relocated_total{", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(relocated);

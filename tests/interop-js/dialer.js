@@ -132,9 +132,10 @@ async function dial(opts) {
     consented: intent('consented', { subject: NUMBERS.consented }),
     noCallerId: intent('no-caller-id', { subject: NUMBERS.noCallerId, callerId: null }),
     invalidSubject: intent('invalid-subject', { subject: 'not a phone number' }),
-    postal: intent('postal', { channel: 'POSTAL_MAIL', subject: 'Bahnhofstraße 1, 39100 Bozen', callerId: null }),
+    postal: intent('postal', { channel: 'POSTAL_MAIL', subject: 'Bahnhofstraße 2, 39100 Bozen', callerId: null }),
   };
-  const keyOf = (i) => (i.channel === 'POSTAL_MAIL' ? normalizedAddress(i.subject) : i.subject);
+  // A number the dialer cannot bring to E.164 (here: one not shaped as one) is keyed by its intentId, as the contract says.
+  const keyOf = (i) => (i.channel === 'POSTAL_MAIL' ? normalizedAddress(i.subject) : /^\+[1-9][0-9]{6,14}$/.test(i.subject) ? i.subject : i.intentId);
 
   const decisions = new Map();
   const alerts = [];
