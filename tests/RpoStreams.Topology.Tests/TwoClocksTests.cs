@@ -205,6 +205,46 @@ public class TwoClocksTests
         Assert.Equal(Outcome.ALLOWED, decisions["c-4"].outcome);
     }
 
+    /// <summary>
+    /// The monitor lets go of an alerted hour once stream time is Intake:MaxPastSkewDays past it; records stamped in that
+    /// hour can still come (intake bounds them by their own timestamps) and must not warn a second time.
+    /// </summary>
+    [Fact]
+    public void A_list_warning_is_not_raised_again_for_an_hour_older_than_intake_accepts()
+    {
+        var far = Tuesday10 + Duration.FromDays(400);
+        var clock = new FakeClock(far);
+        using var gate = new GateHarness(clock);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        for (var i = 0; i < 40; i++)
+        {
+            gate.Register($"+3934010004{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        }
+        for (var i = 0; i < 20; i++)
+        {
+            gate.Intent(Intent($"first-{i}", $"+3934010004{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
+        }
+        gate.AdvanceWallClock(Duration.FromSeconds(1));
+        Assert.Single(gate.Alerts(), a => a.type == AlertType.LIST_NOT_SCRUBBED);
+
+        // Stream time a year and more later; the monitor lets go of the alerted hour.
+        gate.Consultation(far - Duration.FromDays(1));
+        for (var h = 0; h < 8; h++)
+        {
+            gate.Intent(Intent($"far-{h}", $"+3934010006{h:D2}", far + Duration.FromHours(h), campaign: "SPRING"), far);
+        }
+        gate.AdvanceWallClock(Duration.FromSeconds(1));
+        gate.AdvanceWallClock(Duration.FromMinutes(11));
+        // The same hour again, from records stamped in it.
+        for (var i = 0; i < 40; i++)
+        {
+            gate.Intent(Intent($"again-{i}", $"+3934010004{i:D2}", Tuesday10 + Duration.FromMinutes(30 + i), campaign: "SPRING"));
+        }
+        gate.AdvanceWallClock(Duration.FromSeconds(1));
+
+        Assert.DoesNotContain(gate.Alerts(), a => a.type == AlertType.LIST_NOT_SCRUBBED);
+    }
+
     [Fact]
     public void Intent_past_the_consultations_validity_does_not_use_up_the_register_stale_alert()
     {

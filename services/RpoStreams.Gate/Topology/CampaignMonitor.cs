@@ -13,7 +13,7 @@ namespace RpoStreams.Gate.Topology;
 /// the minimum number of decisions and the RPO-blocked share reaches the threshold, naming the intent that
 /// crossed it. However the hours interleave, a tally is kept until stream time (the greatest arrival of the
 /// counted intents) is two days past the end of its hour; an hour that was alerted is remembered as long as
-/// intake still accepts intents for it.
+/// intake still accepts intents for it, and an hour older than that is not counted again.
 /// </summary>
 public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string, ComplianceAlert>
 {
@@ -54,7 +54,14 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
         {
             streamTime = arrival;
         }
-        var tally = tallies.Get(record.Key) ?? new CampaignHourTally { hourStart = counts.hourStart };
+        var known = tallies.Get(record.Key);
+        if (known is null && counts.hourStart.ToInstant() + Duration.FromHours(1) + AlertedKeep < streamTime)
+        {
+            // An hour this old may have been alerted and let go (Purge): counted afresh it could warn a second time.
+            // Intake bounds a record by its own timestamp, so records stamped in it can still come.
+            return null;
+        }
+        var tally = known ?? new CampaignHourTally { hourStart = counts.hourStart };
         ComplianceAlert? alert = null;
         var (decisions, rpoBlocked) = (tally.decisions, tally.rpoBlocked);
         if (counts.entries is { Count: > 0 } entries)
@@ -118,6 +125,9 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
         return alert;
     }
 
+    /// <summary>How long past its end an alerted hour is kept: while intake accepts intents for it (Intake:MaxPastSkewDays).</summary>
+    private Duration AlertedKeep => Duration.FromDays(Math.Max(2, options.Intake.MaxPastSkewDays));
+
     /// <summary>
     /// Forgets hours two days past their end in stream time; an alerted hour is kept while intake accepts intents
     /// for it (Intake:MaxPastSkewDays), so it is never raised twice.
@@ -132,7 +142,7 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
         foreach (var entry in StoreScan.Each(tallies))
         {
             var end = entry.Value.hourStart.ToInstant() + Duration.FromHours(1);
-            var keep = entry.Value.alerted ? Duration.FromDays(Math.Max(2, options.Intake.MaxPastSkewDays)) : Duration.FromDays(2);
+            var keep = entry.Value.alerted ? AlertedKeep : Duration.FromDays(2);
             if (end + keep < streamTime)
             {
                 old.Add(entry.Key);
