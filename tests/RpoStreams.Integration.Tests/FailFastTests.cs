@@ -18,6 +18,7 @@ public class FailFastTests
         { "negative batch limit (Kestrel reads it before validation)", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__MaxBatchBytes=-1", "Subjects__HashSecret=fail-fast-tests-secret"], "Api:MaxBatchBytes must be between 65536 and 67108864 (got -1)" },
         { "a number that is not one", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__CommitIntervalMs=100ms", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:CommitIntervalMs '100ms' must be a whole number" },
         { "a switch that is not true or false", ["Kafka__BootstrapServers=127.0.0.1:1", "SchemaRegistry__AutoRegisterSchemas=no", "Subjects__HashSecret=fail-fast-tests-secret"], "SchemaRegistry:AutoRegisterSchemas 'no' must be true or false" },
+        { "a number read before validation that is not one", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__PeerPort=x", "Subjects__HashSecret=fail-fast-tests-secret"], "Api:PeerPort 'x' must be a whole number" },
         { "unknown log format", ["Kafka__BootstrapServers=127.0.0.1:1", "Logging__Format=xml", "Subjects__HashSecret=fail-fast-tests-secret"], "Logging:Format 'xml' must be text, json or auto" },
         { "unknown guarantee", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
     };

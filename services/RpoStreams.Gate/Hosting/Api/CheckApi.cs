@@ -31,11 +31,14 @@ public static class CheckApi
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddExceptionHandler<StateMovingExceptionHandler>();
         // No request body anywhere may be larger than the largest batch. Kestrel is built with the host, before the
-        // settings are validated, so it reads the value as bound; one out of range is left to the validation, which
-        // stops start-up with its line before Kestrel listens (Kestrel itself would throw on a negative one).
+        // settings are validated, so it reads the value as given; one out of range or unreadable is left to the
+        // validation, which stops start-up with its line before Kestrel listens (Kestrel itself would throw on a
+        // negative one, the binder on one that is not a number).
         services.AddOptions<KestrelServerOptions>().Configure(kestrel =>
         {
-            var bound = (configuration.GetSection("Api").Get<ApiSettings>() ?? new ApiSettings()).MaxBatchBytes;
+            var bound = long.TryParse(configuration["Api:MaxBatchBytes"], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var given)
+                ? given
+                : new ApiSettings().MaxBatchBytes;
             if (bound >= ApiSettings.MinBatchBytes && bound <= ApiSettings.MaxBatchBytesLimit)
             {
                 kestrel.Limits.MaxRequestBodySize = bound;
