@@ -195,14 +195,17 @@ public class TwoClocksTests
         // Another day, then the day of c-1 again: recording the first let go of c-1's contact.
         gate.Intent(Intent("c-2", number, Tuesday10 + Duration.FromDays(1), callerId: Caller));
         gate.Intent(Intent("c-3", number, Tuesday10 + Duration.FromHours(5), callerId: Caller));
-        // Within reach of what is kept (Intake:MaxPastSkewDays before stream time): decided as ever.
+        // Within reach of what is kept (Intake:MaxPastSkewDays before stream time): decided as ever. A number never
+        // contacted has nothing to miss, however old the intent.
         gate.Intent(Intent("c-4", number, Tuesday10 + Duration.FromDays(42), callerId: Caller));
+        gate.Intent(Intent("fresh", "+393337777777", Tuesday10 + Duration.FromHours(2), callerId: Caller));
 
         var decisions = gate.Decisions().ToDictionary(d => d.intentId);
         Assert.Equal(Outcome.ALLOWED, decisions["c-1"].outcome);
         Assert.Equal([Reason.FREQUENCY_CAP], decisions["c-2"].reasons);
         Assert.Equal([Reason.FREQUENCY_CAP], decisions["c-3"].reasons);
         Assert.Equal(Outcome.ALLOWED, decisions["c-4"].outcome);
+        Assert.Equal(Outcome.ALLOWED, decisions["fresh"].outcome);
     }
 
     /// <summary>

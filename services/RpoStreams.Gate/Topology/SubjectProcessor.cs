@@ -217,7 +217,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             subject = SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         }
         var full = subject.ContactsFull;
-        if (subjectRef is not null && !SubjectStateRules.ContactsCover(decisionTime, KeepContactsFrom(), Rules))
+        // A number with contacts on record may have let go of some this decision would look back at (none were ever
+        // recorded for a number without a contact list: nothing can be missing).
+        if (state?.contacts is not null && !SubjectStateRules.ContactsCover(decisionTime, KeepContactsFrom(), Rules))
         {
             subject = subject with { ContactsFull = true };
         }
