@@ -60,6 +60,17 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
     }
 
     [Fact]
+    public async Task A_decision_time_without_seconds_is_read()
+    {
+        using var request = Get($"subject={Phone}&companyId=ACME&callerId={CallerId}&at={Uri.EscapeDataString("2026-03-10T10:00+01:00")}");
+
+        var (status, _, body, _) = await HostileGate.SendAsync(request, Cancel);
+
+        Assert.Equal(200, status);
+        Assert.Contains("2026-03-10T09:00:00Z", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_decision_time_at_the_end_of_the_calendar_or_outside_the_documented_range_is_400()
     {
         foreach (var at in new[] { "9999-12-31T23:59:59+01:00", "9999-12-31T23:59+01:00", "9999-12-31T23:59:59-18:00", "9999-12-31T23:59:59+18:00", "0001-01-01T00:00:00+18:00", "2100-01-01T00:00:00Z", "1999-12-31T23:59:59Z" })
