@@ -55,11 +55,12 @@ function options(argv) {
 
 /**
  * The key contract: the subject's normalized form. Phones are E.164 already here; addresses as the gate normalizes them,
- * upper case a character at a time (toUpperCase alone makes 'ß' 'SS', which the gate keeps).
+ * upper case as .NET's ToUpperInvariant, a character at a time (toUpperCase alone makes 'ß' 'SS' and 'ı' 'I', which
+ * the gate keeps).
  */
 function normalizedAddress(address) {
   return address.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\p{L}\p{Nd}]+/gu, ' ').trim()
-    .replace(/./gsu, (c) => (c.toUpperCase().length === c.length ? c.toUpperCase() : c));
+    .replace(/./gsu, (c) => (c !== 'ı' && c.toUpperCase().length === c.length ? c.toUpperCase() : c));
 }
 
 /** 10:00 UTC (11:00 or 12:00 in Rome) on the next Tuesday to Friday that is not a fixed Italian public holiday. */
