@@ -53,6 +53,30 @@ public sealed class SchemaRegistrationTests
         Assert.Contains($"{changelog.Topic}-value id {id}", again.Lines);
     }
 
+    /// <summary>A registry no one has registered in yet: dialers register nothing, so <c>rpo schemas --register</c> registers their subjects too.</summary>
+    [Fact]
+    public async Task Rpo_schemas_registers_the_producers_subjects_in_an_empty_registry()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        await using var registry = await SchemaRegistryEndpoint.StartAsync(new LocalSchemaRegistry(), cancel: cancel, empty: true);
+
+        var check = await RpoAsync(registry.Url);
+        var register = await RpoAsync(registry.Url, "--register");
+
+        Assert.Equal(1, check.ExitCode);
+        Assert.Contains("calls.intents.v1-value missing (no such subject)", check.Lines);
+        Assert.Equal("subjects: 16 registered: 0 registered now: 0 not registered: 16", check.Lines[^1]);
+        Assert.Equal(0, register.ExitCode);
+        Assert.Equal("subjects: 16 registered: 16 registered now: 16 not registered: 0", register.Lines[^1]);
+        using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = registry.Url });
+        foreach (var (topic, schema) in SubjectRegistry.InputValueSchemas)
+        {
+            // What a dialer does before it sends: look its schema's id up, registering nothing.
+            var found = await client.LookupSchemaAsync(topic + "-value", new Schema(schema.ToString(), SchemaType.Avro), ignoreDeletedSchemas: true);
+            Assert.Contains($"{topic}-value id {found.Id} (registered now)", register.Lines);
+        }
+    }
+
     [Fact]
     public async Task Without_auto_registration_the_gate_stops_naming_what_the_registry_lacks_and_starts_once_it_is_registered()
     {

@@ -44,10 +44,13 @@ public sealed class SchemaRegistryEndpoint : IAsyncDisposable
 
     public SubjectRegistry Registry { get; }
 
-    /// <summary>Starts the endpoint over <paramref name="ids"/> on 127.0.0.1 (port 0: any free port).</summary>
-    public static async Task<SchemaRegistryEndpoint> StartAsync(LocalSchemaRegistry ids, int port = 0, ILogger? logger = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Starts the endpoint over <paramref name="ids"/> on 127.0.0.1 (port 0: any free port); with
+    /// <paramref name="empty"/> it holds no subject at first, as a production registry before anyone registered.
+    /// </summary>
+    public static async Task<SchemaRegistryEndpoint> StartAsync(LocalSchemaRegistry ids, int port = 0, ILogger? logger = null, bool empty = false, CancellationToken cancel = default)
     {
-        var registry = new SubjectRegistry(ids);
+        var registry = new SubjectRegistry(ids, empty);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options => options.Listen(IPAddress.Loopback, port));
         builder.Services.AddRoutingCore();

@@ -39,10 +39,11 @@ public sealed class SubjectRegistry
     private readonly SortedDictionary<string, List<int>> subjects = new(StringComparer.Ordinal);
     private readonly HashSet<string> configured = new(StringComparer.Ordinal);
 
-    public SubjectRegistry(LocalSchemaRegistry ids)
+    /// <summary>A registry over <paramref name="ids"/> holding the contract's subjects (none when <paramref name="empty"/>).</summary>
+    public SubjectRegistry(LocalSchemaRegistry ids, bool empty = false)
     {
         Ids = ids;
-        foreach (var (topic, schema) in ProjectValueSchemas)
+        foreach (var (topic, schema) in empty ? [] : ProjectValueSchemas)
         {
             var subject = topic + "-value";
             subjects[subject] = [ids.Add(schema.ToString())];

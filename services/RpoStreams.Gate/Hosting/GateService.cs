@@ -80,7 +80,7 @@ public sealed class GateService : BackgroundService
             if (serdes.Registry is LocalSchemaRegistry schemas)
             {
                 // Over the registry the serdes use: a schema a client registers there is one the gate can read.
-                registryEndpoint = await SchemaRegistryEndpoint.StartAsync(schemas, 0, loggerFactory.CreateLogger<SchemaRegistryEndpoint>(), stoppingToken);
+                registryEndpoint = await SchemaRegistryEndpoint.StartAsync(schemas, 0, loggerFactory.CreateLogger<SchemaRegistryEndpoint>(), cancel: stoppingToken);
                 runtime.SchemaRegistryUrl = registryEndpoint.Url;
                 logger.LogInformation(
                     "Started the Schema Registry endpoint of the embedded broker (development only: Confluent REST API subset over schemas/, same ids as the gate, FULL_TRANSITIVE) at {SchemaRegistryUrl}",
