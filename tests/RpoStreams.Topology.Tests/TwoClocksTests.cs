@@ -154,16 +154,7 @@ public class TwoClocksTests
     {
         var clock = new FakeClock(Tuesday10);
         using var gate = new GateHarness(clock);
-        gate.Consultation(Tuesday10 - Duration.FromDays(1));
-        for (var i = 0; i < 40; i++)
-        {
-            gate.Register($"+3934010004{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
-        }
-        for (var i = 0; i < 20; i++)
-        {
-            gate.Intent(Intent($"first-{i}", $"+3934010004{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
-        }
-        gate.AdvanceWallClock(Duration.FromSeconds(1));
+        FirstHourOfSpringWarned(gate);
         Assert.Single(gate.Alerts());
 
         gate.Intent(Intent("ahead", "+393401000599", Tuesday10 + Duration.FromDays(3), campaign: "SPRING"), arrivedAt: Tuesday10 + Duration.FromMinutes(25));
@@ -218,16 +209,7 @@ public class TwoClocksTests
         var far = Tuesday10 + Duration.FromDays(400);
         var clock = new FakeClock(far);
         using var gate = new GateHarness(clock);
-        gate.Consultation(Tuesday10 - Duration.FromDays(1));
-        for (var i = 0; i < 40; i++)
-        {
-            gate.Register($"+3934010004{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
-        }
-        for (var i = 0; i < 20; i++)
-        {
-            gate.Intent(Intent($"first-{i}", $"+3934010004{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
-        }
-        gate.AdvanceWallClock(Duration.FromSeconds(1));
+        FirstHourOfSpringWarned(gate);
         Assert.Single(gate.Alerts(), a => a.type == AlertType.LIST_NOT_SCRUBBED);
 
         // Stream time a year and more later; the monitor lets go of the alerted hour.
@@ -313,5 +295,23 @@ public class TwoClocksTests
         public void Add(CallDecision decision, byte[] bytes) => decisions[decision.intentId] = bytes;
 
         public byte[]? FindPublished(string intentId, long since) => decisions.GetValueOrDefault(intentId);
+    }
+
+    /// <summary>
+    /// Forty registered numbers (<c>+3934010004NN</c>), then twenty intents of campaign SPRING on the first twenty in
+    /// Tuesday's 10:00 hour, every one blocked for RPO_OPPOSITION: the hour warned, once a flush has run.
+    /// </summary>
+    private static void FirstHourOfSpringWarned(GateHarness gate)
+    {
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        for (var i = 0; i < 40; i++)
+        {
+            gate.Register($"+3934010004{i:D2}", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(9));
+        }
+        for (var i = 0; i < 20; i++)
+        {
+            gate.Intent(Intent($"first-{i}", $"+3934010004{i:D2}", Tuesday10 + Duration.FromMinutes(i), campaign: "SPRING"));
+        }
+        gate.AdvanceWallClock(Duration.FromSeconds(1));
     }
 }

@@ -198,7 +198,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             attempts.Resolve(intent.intentId, () => DecisionOf(known, subjectRef), DetectedAt());
             return;
         }
-        if (published?.Adopt(intent.intentId, subjectRef, arrival, streamTime, KeepContactsFrom(), Duration.FromDays(options.Intake.IdempotenceDays), ref state) is { } adopted)
+        // Stream time does not move within a decision: what the contacts keep is worked out once for it.
+        var keepContactsFrom = KeepContactsFrom();
+        if (published?.Adopt(intent.intentId, subjectRef, arrival, streamTime, keepContactsFrom, Duration.FromDays(options.Intake.IdempotenceDays), ref state) is { } adopted)
         {
             // Published before a crash, lost from local state: kept again, not published a second time.
             subjects.Put(key, state!);
@@ -213,13 +215,13 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         if (subject.ContactsFull)
         {
             // Full: let go of what has aged out first (the sweep does it too, but not in replay, nor between its rounds).
-            state!.contacts = SubjectStateRules.Prune(state.contacts, KeepContactsFrom());
+            state!.contacts = SubjectStateRules.Prune(state.contacts, keepContactsFrom);
             subject = SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         }
         var full = subject.ContactsFull;
         // A number with contacts on record may have let go of some this decision would look back at (none were ever
         // recorded for a number without a contact list: nothing can be missing).
-        if (state?.contacts is not null && !SubjectStateRules.ContactsCover(decisionTime, KeepContactsFrom(), Rules))
+        if (state?.contacts is not null && !SubjectStateRules.ContactsCover(decisionTime, keepContactsFrom, Rules))
         {
             subject = subject with { ContactsFull = true };
         }
@@ -249,7 +251,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         }, streamTime);
         if (CallPolicy.CountsTowardsCap(facts, verdict))
         {
-            state.contacts = SubjectStateRules.Record(state.contacts, intent.companyId, intent.intentId, decisionTime, KeepContactsFrom());
+            state.contacts = SubjectStateRules.Record(state.contacts, intent.companyId, intent.intentId, decisionTime, keepContactsFrom);
         }
         subjects.Put(key, state);
 

@@ -23,6 +23,7 @@ public static partial class GateSettingsRegistration
         services.AddSection<ApiSettings>(configuration, "Api", validator);
         services.AddSingleton<IValidateOptions<PolicySettings>>(validator);
         services.AddOptions<PolicySettings>().Configure(policy => BindPolicy(configuration.GetSection("Policy"), policy)).ValidateOnStart();
+        services.AddSingleton(new SectionCheck(Check<PolicySettings>));
         services.AddSingleton(sp => new GateConfiguration
         {
             Kafka = Value<KafkaSettings>(sp),
@@ -49,15 +50,10 @@ public static partial class GateSettingsRegistration
     public static bool SettingsAreValid(this IServiceProvider services)
     {
         var problems = new List<string>();
-        Check<KafkaSettings>(services, problems);
-        Check<StreamsSettings>(services, problems);
-        Check<SchemaRegistrySettings>(services, problems);
-        Check<SubjectSettings>(services, problems);
-        Check<PolicySettings>(services, problems);
-        Check<AlertSettings>(services, problems);
-        Check<IntakeSettings>(services, problems);
-        Check<DemoSettings>(services, problems);
-        Check<ApiSettings>(services, problems);
+        foreach (var check in services.GetServices<SectionCheck>())
+        {
+            check(services, problems);
+        }
         if (services.GetRequiredService<IConfiguration>()["Logging:Format"] is { } format && !LogFormats.Contains(format, StringComparer.OrdinalIgnoreCase))
         {
             problems.Add($"Logging:Format '{format}' must be text, json or auto");
@@ -70,6 +66,9 @@ public static partial class GateSettingsRegistration
     }
 
     private static readonly string[] LogFormats = ["text", "json", "auto"];
+
+    /// <summary>Reads one section's settings and adds what is wrong with them; one is registered with each section.</summary>
+    private delegate void SectionCheck(IServiceProvider services, List<string> problems);
 
     private static void Check<T>(IServiceProvider services, List<string> problems)
         where T : class
@@ -105,6 +104,7 @@ public static partial class GateSettingsRegistration
     {
         services.AddSingleton(validator);
         services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton(new SectionCheck(Check<T>));
     }
 
     /// <summary>A configured holiday list replaces the default instead of being appended to it.</summary>
