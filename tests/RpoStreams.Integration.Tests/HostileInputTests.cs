@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -62,12 +63,29 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
     [Fact]
     public async Task A_decision_time_without_seconds_is_read()
     {
-        using var request = Get($"subject={Phone}&companyId=ACME&callerId={CallerId}&at={Uri.EscapeDataString("2026-03-10T10:00+01:00")}");
+        // A month ago: within what intake takes from an intent produced now, whenever the test runs.
+        var day = DateTime.UtcNow.AddDays(-30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        using var request = Get($"subject={Phone}&companyId=ACME&callerId={CallerId}&at={Uri.EscapeDataString(day + "T10:00+01:00")}");
 
         var (status, _, body, _) = await HostileGate.SendAsync(request, Cancel);
 
         Assert.Equal(200, status);
-        Assert.Contains("2026-03-10T09:00:00Z", body, StringComparison.Ordinal);
+        Assert.Contains(day + "T09:00:00Z", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_decision_time_intake_would_refuse_from_an_intent_produced_now_is_400()
+    {
+        // Intake:MaxPastSkewDays and MaxFutureSkewDays are 366 by default: a contact dated before that is one no intent can
+        // bring now, and the contacts it would look back at may have been let go; one after it, one no intent can bring yet.
+        var intake = new RpoStreams.Gate.Topology.IntakeSettings();
+        foreach (var days in new[] { -(intake.MaxPastSkewDays + 2), intake.MaxFutureSkewDays + 2 })
+        {
+            var at = DateTime.UtcNow.AddDays(days).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            var escaped = Uri.EscapeDataString(at);
+            await AssertRefusedAsync(400, $"GET at={at}", Get($"subject={Phone}&companyId=ACME&callerId={CallerId}&at={escaped}"));
+            await AssertRefusedAsync(400, $"JSON batch at={at}", Post(Json($$"""{"companyId":"ACME","at":"{{at}}","subjects":["+393331234567"]}""")));
+        }
     }
 
     [Fact]

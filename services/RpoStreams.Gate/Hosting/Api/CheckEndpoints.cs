@@ -20,7 +20,7 @@ public static class CheckEndpoints
         api.MapGet("/check", CheckAsync)
             .WithName("Check")
             .WithSummary("What the gate would decide for one contact now")
-            .WithDescription("Answers from the gate's state (register, consents, contact history, latest consultation) with the policy the stream uses; nothing is recorded and no decision is published. Without callerId the CALLER_ID_INVALID rule is not evaluated (listed in notEvaluated). Each parameter at most once; subject at most 64 characters (PHONE) or 512 (POSTAL_MAIL), companyId 128, callerId 64; at within Intake:EarliestEventTime..Intake:LatestEventTime.")
+            .WithDescription("Answers from the gate's state (register, consents, contact history, latest consultation) with the policy the stream uses; nothing is recorded and no decision is published. Without callerId the CALLER_ID_INVALID rule is not evaluated (listed in notEvaluated). Each parameter at most once; subject at most 64 characters (PHONE) or 512 (POSTAL_MAIL), companyId 128, callerId 64; at within Intake:EarliestEventTime..Intake:LatestEventTime and at most Intake:MaxPastSkewDays before, Intake:MaxFutureSkewDays after now.")
             .Produces<CheckAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

@@ -11,7 +11,8 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// Reads a check question from its raw parameters and refuses anything ambiguous or out of bounds, saying
 /// what is wrong: every text within <see cref="InputLimits"/> (checked before the subject is normalized),
 /// enums by their exact names only (not numbers, not comma-joined flags, not twice), and a decision time
-/// within the range intake accepts (<c>Intake:EarliestEventTime</c> to <c>Intake:LatestEventTime</c>).
+/// intake accepts in an intent produced now (<c>Intake:EarliestEventTime</c> to <c>Intake:LatestEventTime</c>, at
+/// most <c>Intake:MaxPastSkewDays</c> before and <c>Intake:MaxFutureSkewDays</c> after now).
 /// </summary>
 internal static class CheckInput
 {
@@ -78,6 +79,14 @@ internal static class CheckInput
             if (PolicyTime.ToInstant(parsed.Value.InFixedZone()) is not { } instant || instant < range.Earliest || instant >= range.Latest)
             {
                 problem = $"'at' must lie from {range.EarliestEventTime} to before {range.LatestEventTime} (Intake:EarliestEventTime, Intake:LatestEventTime)";
+                return null;
+            }
+            // As intake bounds an intent produced now: the contacts kept are those any such decision can look back at
+            // (SubjectStateRules.KeepContactsFrom); an older time would be answered from a history partly let go.
+            if (now - instant > Duration.FromDays(range.MaxPastSkewDays) || instant - now > Duration.FromDays(range.MaxFutureSkewDays))
+            {
+                problem = string.Create(CultureInfo.InvariantCulture,
+                    $"'at' must lie at most {range.MaxPastSkewDays} days before and {range.MaxFutureSkewDays} days after now, as intake takes an intent produced now (Intake:MaxPastSkewDays, Intake:MaxFutureSkewDays)");
                 return null;
             }
             when = instant;
