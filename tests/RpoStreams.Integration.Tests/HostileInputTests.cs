@@ -79,12 +79,21 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         // Intake:MaxPastSkewDays and MaxFutureSkewDays are 366 by default: a contact dated before that is one no intent can
         // bring now, and the contacts it would look back at may have been let go; one after it, one no intent can bring yet.
         var intake = new RpoStreams.Gate.Topology.IntakeSettings();
-        foreach (var days in new[] { -(intake.MaxPastSkewDays + 2), intake.MaxFutureSkewDays + 2 })
+        string At(double days) => DateTime.UtcNow.AddDays(days).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        // Two minutes inside the 366 days: within the minutes a partition's stream time can lead the clock (Intake:MaxClockAheadMinutes).
+        foreach (var at in new[] { At(-intake.MaxPastSkewDays + 2.0 / (24 * 60)), At(intake.MaxFutureSkewDays + 1) })
         {
-            var at = DateTime.UtcNow.AddDays(days).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             var escaped = Uri.EscapeDataString(at);
             await AssertRefusedAsync(400, $"GET at={at}", Get($"subject={Phone}&companyId=ACME&callerId={CallerId}&at={escaped}"));
             await AssertRefusedAsync(400, $"JSON batch at={at}", Post(Json($$"""{"companyId":"ACME","at":"{{at}}","subjects":["+393331234567"]}""")));
+            await AssertRefusedAsync(400, $"CSV batch at={at}", Post(Csv("subject\n+393331234567\n"), $"?companyId=ACME&at={escaped}"));
+        }
+        // A day inside either bound is answered.
+        foreach (var at in new[] { At(1 - intake.MaxPastSkewDays), At(intake.MaxFutureSkewDays - 1) })
+        {
+            using var request = Get($"subject={Phone}&companyId=ACME&callerId={CallerId}&at={Uri.EscapeDataString(at)}");
+            var (status, _, body, _) = await HostileGate.SendAsync(request, Cancel);
+            Assert.True(status == 200, $"at={at}: {status} {body}");
         }
     }
 

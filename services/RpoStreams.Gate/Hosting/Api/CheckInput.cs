@@ -12,7 +12,8 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// what is wrong: every text within <see cref="InputLimits"/> (checked before the subject is normalized),
 /// enums by their exact names only (not numbers, not comma-joined flags, not twice), and a decision time
 /// intake accepts in an intent produced now (<c>Intake:EarliestEventTime</c> to <c>Intake:LatestEventTime</c>, at
-/// most <c>Intake:MaxPastSkewDays</c> before and <c>Intake:MaxFutureSkewDays</c> after now).
+/// most <c>Intake:MaxPastSkewDays</c>, less <c>Intake:MaxClockAheadMinutes</c>, before and
+/// <c>Intake:MaxFutureSkewDays</c> after now).
 /// </summary>
 internal static class CheckInput
 {
@@ -81,12 +82,14 @@ internal static class CheckInput
                 problem = $"'at' must lie from {range.EarliestEventTime} to before {range.LatestEventTime} (Intake:EarliestEventTime, Intake:LatestEventTime)";
                 return null;
             }
-            // As intake bounds an intent produced now: the contacts kept are those any such decision can look back at
-            // (SubjectStateRules.KeepContactsFrom); an older time would be answered from a history partly let go.
-            if (now - instant > Duration.FromDays(range.MaxPastSkewDays) || instant - now > Duration.FromDays(range.MaxFutureSkewDays))
+            // As intake bounds an intent produced now: contacts are kept for any such decision, counted from the partition's
+            // stream time (SubjectStateRules.KeepContactsFrom), which can run up to Intake:MaxClockAheadMinutes ahead of this
+            // clock; an older time would be answered from a history partly let go.
+            if (now - instant > Duration.FromDays(range.MaxPastSkewDays) - Duration.FromMinutes(range.MaxClockAheadMinutes)
+                || instant - now > Duration.FromDays(range.MaxFutureSkewDays))
             {
                 problem = string.Create(CultureInfo.InvariantCulture,
-                    $"'at' must lie at most {range.MaxPastSkewDays} days before and {range.MaxFutureSkewDays} days after now, as intake takes an intent produced now (Intake:MaxPastSkewDays, Intake:MaxFutureSkewDays)");
+                    $"'at' must lie at most {range.MaxPastSkewDays} days (less {range.MaxClockAheadMinutes} minutes) before and {range.MaxFutureSkewDays} days after now, as intake takes an intent produced now (Intake:MaxPastSkewDays, Intake:MaxClockAheadMinutes, Intake:MaxFutureSkewDays)");
                 return null;
             }
             when = instant;
