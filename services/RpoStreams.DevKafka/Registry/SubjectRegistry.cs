@@ -52,23 +52,10 @@ public sealed class SubjectRegistry
     }
 
     /// <summary>The value schema of each input topic of the contract (what producers write).</summary>
-    public static IReadOnlyList<(string Topic, AvroSchema Schema)> InputValueSchemas { get; } =
-    [
-        (TopicNames.RegisterUpdates, RegisterUpdate._SCHEMA),
-        (TopicNames.RegisterConsultations, RegisterConsultation._SCHEMA),
-        (TopicNames.Consents, ConsentEvent._SCHEMA),
-        (TopicNames.Intents, CallIntent._SCHEMA),
-        (TopicNames.Attempts, CallAttempt._SCHEMA),
-    ];
+    public static IReadOnlyList<(string Topic, AvroSchema Schema)> InputValueSchemas => ContractSchemas.Inputs;
 
     /// <summary>The value schema of each topic of the contract.</summary>
-    public static IReadOnlyList<(string Topic, AvroSchema Schema)> ProjectValueSchemas { get; } =
-    [
-        .. InputValueSchemas,
-        (TopicNames.Decisions, CallDecision._SCHEMA),
-        (TopicNames.Alerts, ComplianceAlert._SCHEMA),
-        (TopicNames.DeadLetters, DeadLetter._SCHEMA),
-    ];
+    public static IReadOnlyList<(string Topic, AvroSchema Schema)> ProjectValueSchemas { get; } = [.. ContractSchemas.Inputs, .. ContractSchemas.Outputs];
 
     /// <summary>The registry that holds the schemas by id (shared with the gate's serdes when embedded).</summary>
     public LocalSchemaRegistry Ids { get; }

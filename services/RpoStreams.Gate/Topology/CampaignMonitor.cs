@@ -55,7 +55,7 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
             streamTime = arrival;
         }
         var known = tallies.Get(record.Key);
-        if (known is null && counts.hourStart.ToInstant() + Duration.FromHours(1) + AlertedKeep < streamTime)
+        if (known is null && LetGo(counts.hourStart.ToInstant(), AlertedKeep))
         {
             // An hour this old may have been alerted and let go (Purge): counted afresh it could warn a second time.
             // Intake bounds a record by its own timestamp, so records stamped in it can still come.
@@ -125,6 +125,9 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
         return alert;
     }
 
+    /// <summary>Whether stream time is more than <paramref name="keep"/> past the end of the hour starting at <paramref name="hourStart"/>.</summary>
+    private bool LetGo(Instant hourStart, Duration keep) => hourStart + Duration.FromHours(1) + keep < streamTime;
+
     /// <summary>How long past its end an alerted hour is kept: while intake accepts intents for it (Intake:MaxPastSkewDays).</summary>
     private Duration AlertedKeep => Duration.FromDays(Math.Max(2, options.Intake.MaxPastSkewDays));
 
@@ -141,9 +144,7 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
         var old = new List<string>();
         foreach (var entry in StoreScan.Each(tallies))
         {
-            var end = entry.Value.hourStart.ToInstant() + Duration.FromHours(1);
-            var keep = entry.Value.alerted ? AlertedKeep : Duration.FromDays(2);
-            if (end + keep < streamTime)
+            if (LetGo(entry.Value.hourStart.ToInstant(), entry.Value.alerted ? AlertedKeep : Duration.FromDays(2)))
             {
                 old.Add(entry.Key);
             }

@@ -15,13 +15,11 @@ namespace RpoStreams.Gate.Topology;
 public static class GateSchemas
 {
     /// <summary>The contract's input schemas, with the topic producers write each to.</summary>
-    public static IReadOnlyList<(string Topic, AvroSchema Schema)> Read => DevKafka.Registry.SubjectRegistry.InputValueSchemas;
+    public static IReadOnlyList<(string Topic, AvroSchema Schema)> Read => ContractSchemas.Inputs;
 
     public static IReadOnlyList<(string Topic, AvroSchema Schema)> Written(string applicationId) =>
     [
-        (TopicNames.Decisions, CallDecision._SCHEMA),
-        (TopicNames.Alerts, ComplianceAlert._SCHEMA),
-        (TopicNames.DeadLetters, DeadLetter._SCHEMA),
+        .. ContractSchemas.Outputs,
         (InternalTopics.Repartition(applicationId, RepartitionNames.SubjectEvents), SubjectEvent._SCHEMA),
         (InternalTopics.Repartition(applicationId, RepartitionNames.CampaignHours), CampaignCount._SCHEMA),
         (InternalTopics.Repartition(applicationId, RepartitionNames.StaleDecisions), StaleNotice._SCHEMA),

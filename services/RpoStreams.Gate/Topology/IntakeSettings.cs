@@ -34,6 +34,16 @@ public sealed class IntakeSettings
     [Range(1, 10_080)]
     public int MaxClockAheadMinutes { get; set; } = 5;
 
+    /// <summary>Whether an event time lies more than <see cref="MaxFutureSkewDays"/> after the record was produced.</summary>
+    public bool TooFarAhead(Instant eventTime, Instant produced) => eventTime - produced > Duration.FromDays(MaxFutureSkewDays);
+
+    /// <summary>
+    /// Whether an intent's or attempt's time lies more than <see cref="MaxPastSkewDays"/>, less <paramref name="margin"/>
+    /// (never below none), before the record was produced.
+    /// </summary>
+    public bool TooFarBehind(Instant eventTime, Instant produced, Duration margin = default) =>
+        produced - eventTime > Duration.Max(Duration.Zero, Duration.FromDays(MaxPastSkewDays) - margin);
+
     /// <summary>
     /// The arrival of a record timestamped <paramref name="produced"/>: its timestamp, but never later than the
     /// gate's clock (<paramref name="now"/>; null in replay, where nothing reads a clock) plus <see cref="MaxClockAheadMinutes"/>.

@@ -160,11 +160,11 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         {
             return null;
         }
-        if (eventTime - produced > Duration.FromDays(Options.Intake.MaxFutureSkewDays))
+        if (Options.Intake.TooFarAhead(eventTime, produced))
         {
             return $"event time {eventTime} is more than {Options.Intake.MaxFutureSkewDays} days after the record was produced (Intake:MaxFutureSkewDays)";
         }
-        if (BoundPastSkew && produced - eventTime > Duration.FromDays(Options.Intake.MaxPastSkewDays))
+        if (BoundPastSkew && Options.Intake.TooFarBehind(eventTime, produced))
         {
             return $"event time {eventTime} is more than {Options.Intake.MaxPastSkewDays} days before the record was produced (Intake:MaxPastSkewDays)";
         }

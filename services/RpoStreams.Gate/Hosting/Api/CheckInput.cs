@@ -85,8 +85,7 @@ internal static class CheckInput
             // As intake bounds an intent produced now: contacts are kept for any such decision, counted from the partition's
             // stream time (SubjectStateRules.KeepContactsFrom), which can run up to Intake:MaxClockAheadMinutes ahead of this
             // clock; an older time would be answered from a history partly let go.
-            if (now - instant > Duration.Max(Duration.Zero, Duration.FromDays(range.MaxPastSkewDays) - Duration.FromMinutes(range.MaxClockAheadMinutes))
-                || instant - now > Duration.FromDays(range.MaxFutureSkewDays))
+            if (range.TooFarBehind(instant, now, Duration.FromMinutes(range.MaxClockAheadMinutes)) || range.TooFarAhead(instant, now))
             {
                 problem = string.Create(CultureInfo.InvariantCulture,
                     $"'at' must lie at most {range.MaxPastSkewDays} days (less {range.MaxClockAheadMinutes} minutes) before and {range.MaxFutureSkewDays} days after now, as intake takes an intent produced now (Intake:MaxPastSkewDays, Intake:MaxClockAheadMinutes, Intake:MaxFutureSkewDays)");
