@@ -97,6 +97,40 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         }
     }
 
+    /// <summary>
+    /// A check asked directly is held to the bound less the peers' clock window (<see cref="PeerCredentials.ClockWindow"/>);
+    /// one forwarded by a peer, to the bound itself by the owner's clock (and the future bound plus that window): so the
+    /// owner never refuses what its peer took, whichever of the two clocks is ahead, and never answers past the bound.
+    /// </summary>
+    [Fact]
+    public async Task A_forwarded_check_within_the_peers_clock_window_of_a_bound_is_answered()
+    {
+        var intake = new RpoStreams.Gate.Topology.IntakeSettings();
+        var signer = new PeerCredentials(HostileGate.PeerSecret);
+        var pastBound = DateTime.UtcNow.AddDays(-intake.MaxPastSkewDays).AddMinutes(intake.MaxClockAheadMinutes);
+        var futureBound = DateTime.UtcNow.AddDays(intake.MaxFutureSkewDays);
+        string Query(DateTime at) =>
+            $"subject={Phone}&companyId=ACME&callerId={CallerId}&at={Uri.EscapeDataString(at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))}";
+        HttpRequestMessage Forwarded(DateTime at)
+        {
+            var request = Get(Query(at));
+            request.Headers.TryAddWithoutValidation(PeerCredentials.Header, signer.Sign("GET", request.RequestUri!.PathAndQuery, HostileGate.Key));
+            return request;
+        }
+
+        foreach (var at in new[] { pastBound.AddSeconds(10), futureBound.AddSeconds(10) })
+        {
+            await AssertRefusedAsync(400, $"asked directly, at={at:O}", Get(Query(at)));
+            using var forwarded = Forwarded(at);
+            var (status, _, body, _) = await HostileGate.SendAsync(forwarded, Cancel);
+            Assert.True(status == 200, $"forwarded, at={at:O}: {status} {body}");
+        }
+        foreach (var at in new[] { pastBound.AddSeconds(-10), futureBound.AddSeconds(60) })
+        {
+            await AssertRefusedAsync(400, $"forwarded, past the bound, at={at:O}", Forwarded(at));
+        }
+    }
+
     [Fact]
     public async Task A_decision_time_at_the_end_of_the_calendar_or_outside_the_documented_range_is_400()
     {

@@ -20,7 +20,7 @@ public static class CheckEndpoints
         api.MapGet("/check", CheckAsync)
             .WithName("Check")
             .WithSummary("What the gate would decide for one contact now")
-            .WithDescription("Answers from the gate's state (register, consents, contact history, latest consultation) with the policy the stream uses; nothing is recorded and no decision is published. Without callerId the CALLER_ID_INVALID rule is not evaluated (listed in notEvaluated). Each parameter at most once; subject at most 64 characters (PHONE) or 512 (POSTAL_MAIL), companyId 128, callerId 64; at within Intake:EarliestEventTime..Intake:LatestEventTime, at most Intake:MaxPastSkewDays (less Intake:MaxClockAheadMinutes) before and Intake:MaxFutureSkewDays after now.")
+            .WithDescription("Answers from the gate's state (register, consents, contact history, latest consultation) with the policy the stream uses; nothing is recorded and no decision is published. Without callerId the CALLER_ID_INVALID rule is not evaluated (listed in notEvaluated). Each parameter at most once; subject at most 64 characters (PHONE) or 512 (POSTAL_MAIL), companyId 128, callerId 64; at within Intake:EarliestEventTime..Intake:LatestEventTime, at most Intake:MaxPastSkewDays (less Intake:MaxClockAheadMinutes and 30 seconds) before and Intake:MaxFutureSkewDays after now.")
             .Produces<CheckAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -56,7 +56,8 @@ public static class CheckEndpoints
         ClientErrors errors,
         CancellationToken cancel)
     {
-        var query = CheckInput.Parse(subject, companyId, channel, at, purpose, callerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), out var problem);
+        var forwarded = http.Items.ContainsKey(PeerCredentials.VerifiedItem);
+        var query = CheckInput.Parse(subject, companyId, channel, at, purpose, callerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), forwarded, out var problem);
         if (query is null)
         {
             return errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", problem!);
@@ -68,7 +69,7 @@ public static class CheckEndpoints
                 ? Results.Ok(checks.Answer(query, located, runtime.LatestConsultation()))
                 : Unavailable($"the gate is {runtime.State}: its state is not queryable yet");
         }
-        if (http.Items.ContainsKey(PeerCredentials.VerifiedItem) || !peers.HasPeers)
+        if (forwarded || !peers.HasPeers)
         {
             return Unavailable($"partition {located.Value.Partition} of this subject is not owned by this instance (a rebalance may be in progress)");
         }
@@ -98,7 +99,8 @@ public static class CheckEndpoints
         {
             return Forbidden(asked);
         }
-        var template = CheckInput.Parse("x", request.CompanyId ?? http.Items[ApiKeyFilter.CompanyItem] as string, request.Channel, request.At, request.Purpose, request.CallerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), out var problem);
+        var forwardedBatch = http.Items.ContainsKey(PeerCredentials.VerifiedItem);
+        var template = CheckInput.Parse("x", request.CompanyId ?? http.Items[ApiKeyFilter.CompanyItem] as string, request.Channel, request.At, request.Purpose, request.CallerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), forwardedBatch, out var problem);
         for (var i = 0; template != null && problem is null && i < subjects.Count; i++)
         {
             // Before any subject is normalized.
@@ -113,7 +115,6 @@ public static class CheckEndpoints
             return Unavailable($"the gate is {runtime.State}: its state is not queryable yet");
         }
 
-        var forwardedBatch = http.Items.ContainsKey(PeerCredentials.VerifiedItem);
         var results = new BatchItem?[subjects.Count];
         var remote = new Dictionary<int, List<int>>();
         var latestConsultation = runtime.LatestConsultation();

@@ -12,7 +12,7 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// what is wrong: every text within <see cref="InputLimits"/> (checked before the subject is normalized),
 /// enums by their exact names only (not numbers, not comma-joined flags, not twice), and a decision time
 /// intake accepts in an intent produced now (<c>Intake:EarliestEventTime</c> to <c>Intake:LatestEventTime</c>, at
-/// most <c>Intake:MaxPastSkewDays</c>, less <c>Intake:MaxClockAheadMinutes</c>, before and
+/// most <c>Intake:MaxPastSkewDays</c>, less <c>Intake:MaxClockAheadMinutes</c> and the peers' clock window, before and
 /// <c>Intake:MaxFutureSkewDays</c> after now).
 /// </summary>
 internal static class CheckInput
@@ -33,10 +33,14 @@ internal static class CheckInput
         return null;
     }
 
-    /// <summary>The question, or null with <paramref name="problem"/> saying why not.</summary>
+    /// <summary>
+    /// The question, or null with <paramref name="problem"/> saying why not. <paramref name="forwarded"/>: asked by another
+    /// instance for the partition this one owns, after that instance applied the bounds by its own clock, which may differ
+    /// from this one's by up to <see cref="PeerCredentials.ClockWindow"/> (see the bound on <c>at</c> below).
+    /// </summary>
     public static CheckQuery? Parse(
         string? subject, string? companyId, string? channel, string? at, string? purpose, string? callerId,
-        IntakeSettings range, Instant now, out string? problem)
+        IntakeSettings range, Instant now, bool forwarded, out string? problem)
     {
         problem = null;
         if (string.IsNullOrWhiteSpace(subject))
@@ -83,12 +87,16 @@ internal static class CheckInput
                 return null;
             }
             // As intake bounds an intent produced now: contacts are kept for any such decision, counted from the partition's
-            // stream time (SubjectStateRules.KeepContactsFrom), which can run up to Intake:MaxClockAheadMinutes ahead of this
-            // clock; an older time would be answered from a history partly let go.
-            if (range.TooFarBehind(instant, now, Duration.FromMinutes(range.MaxClockAheadMinutes)) || range.TooFarAhead(instant, now))
+            // stream time (SubjectStateRules.KeepContactsFrom), which can run up to Intake:MaxClockAheadMinutes ahead of the
+            // owning instance's clock; an older time would be answered from a history partly let go. A question asked here is
+            // held to that bound less the peers' clock window, so the instance it may be forwarded to, holding it to the bound
+            // by its own clock, never refuses what this one took (nor answers anything older than the bound).
+            var window = Duration.FromTimeSpan(PeerCredentials.ClockWindow);
+            var pastMargin = Duration.FromMinutes(range.MaxClockAheadMinutes) + (forwarded ? Duration.Zero : window);
+            if (range.TooFarBehind(instant, now, pastMargin) || range.TooFarAhead(instant, forwarded ? now + window : now))
             {
                 problem = string.Create(CultureInfo.InvariantCulture,
-                    $"'at' must lie at most {range.MaxPastSkewDays} days (less {range.MaxClockAheadMinutes} minutes) before and {range.MaxFutureSkewDays} days after now, as intake takes an intent produced now (Intake:MaxPastSkewDays, Intake:MaxClockAheadMinutes, Intake:MaxFutureSkewDays)");
+                    $"'at' must lie at most {range.MaxPastSkewDays} days (less {range.MaxClockAheadMinutes} minutes and {(int)window.TotalSeconds} seconds) before and {range.MaxFutureSkewDays} days after now, as intake takes an intent produced now (Intake:MaxPastSkewDays, Intake:MaxClockAheadMinutes, Intake:MaxFutureSkewDays)");
                 return null;
             }
             when = instant;
