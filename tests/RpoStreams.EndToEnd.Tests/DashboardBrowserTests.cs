@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 using RpoStreams.Gate.Hosting;
 using RpoStreams.Simulation;
 using static Microsoft.Playwright.Assertions;
+using RpoStreams.Testing;
 
 namespace RpoStreams.EndToEnd.Tests;
 
@@ -32,7 +33,7 @@ public sealed partial class DashboardBrowserTests : IDisposable
         Assert.SkipUnless(File.Exists(Chromium), $"{Chromium} is missing (scripts/install-test-prerequisites.sh installs Debian's chromium)");
         var cancel = TestContext.Current.CancellationToken;
         var clock = Stopwatch.StartNew();
-        var results = Path.Combine(RepositoryRoot(), "artifacts", "test-results");
+        var results = Path.Combine(Repository.Root, "artifacts", "test-results");
         Directory.CreateDirectory(results);
 
         gate = GateUnderTest.Start(results, "dashboard-gate");
@@ -162,17 +163,5 @@ public sealed partial class DashboardBrowserTests : IDisposable
             yield return national;
             yield return national[..3] + " " + national[3..6] + " " + national[6..];
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "RpoStreams.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException($"no RpoStreams.sln above {AppContext.BaseDirectory}");
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RpoStreams.Testing;
 
 namespace RpoStreams.Fault.Tests;
 
@@ -13,7 +14,7 @@ public sealed class CrashLoopTests
     [Trait("Category", "Fault")]
     public async Task A_short_crash_loop_loses_and_doubles_no_decision()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var seed = Random.Shared.Next(1, 30_000);
         var info = new ProcessStartInfo("bash")
         {
@@ -38,17 +39,5 @@ public sealed class CrashLoopTests
 
         Assert.Equal("rounds: 2 lost: 0 duplicated: 0", lines.LastOrDefault());
         Assert.Equal(0, chaos.ExitCode);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "RpoStreams.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("RpoStreams.sln not found above the test assembly");
     }
 }

@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using RpoStreams.Gate.Hosting;
+using RpoStreams.Testing;
 
 namespace RpoStreams.Integration.Tests;
 
@@ -19,6 +21,17 @@ public sealed class NativeAllocatorTests
         var other = new Dictionary<string, string?> { ["LD_PRELOAD"] = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2" };
         Assert.False(NativeAllocator.Preload(other));
         Assert.Equal("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", other["LD_PRELOAD"]);
+    }
+
+    /// <summary>The scripts find tcmalloc with scripts/tcmalloc-path.sh, the tests and the benchmark with this class: the same places, in the same order.</summary>
+    [Fact]
+    public void The_scripts_look_for_tcmalloc_where_the_code_does()
+    {
+        var script = File.ReadAllText(Path.Combine(Repository.Root, "scripts", "tcmalloc-path.sh"));
+        var loop = Regex.Match(script, @"^for d in ([^;]+);", RegexOptions.Multiline);
+        Assert.True(loop.Success, "scripts/tcmalloc-path.sh has no 'for d in ...;' loop");
+        Assert.Equal(NativeAllocator.Directories, loop.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"$d/{NativeAllocator.Library}", script, StringComparison.Ordinal);
     }
 
     [Fact]

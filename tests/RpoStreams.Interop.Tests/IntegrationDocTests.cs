@@ -11,7 +11,7 @@ namespace RpoStreams.Interop.Tests;
 /// </summary>
 public sealed partial class IntegrationDocTests
 {
-    private static readonly string Root = RepositoryRoot();
+    private static readonly string Root = Repository.Root;
     private static readonly string Doc = File.ReadAllText(Path.Combine(Root, "docs", "integration.md"));
     private static readonly string Script = File.ReadAllText(Path.Combine(Root, "tests", "interop-js", "dialer.js"));
 
@@ -84,16 +84,4 @@ public sealed partial class IntegrationDocTests
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, program))
             .FirstOrDefault(File.Exists);
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "RpoStreams.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException($"no RpoStreams.sln above {AppContext.BaseDirectory}");
-    }
 }

@@ -34,7 +34,7 @@ public sealed class JavaScriptDialerTests : IDisposable
         var cancel = TestContext.Current.CancellationToken;
         var node = OnPath("node");
         Assert.SkipWhen(node is null, "node (Node.js 20 or later) is not on PATH; the JavaScript interop test needs it");
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var scripts = Path.Combine(root, "tests", "interop-js");
         Assert.True(Directory.Exists(Path.Combine(scripts, "node_modules", "kafkajs")),
             $"the npm packages of {scripts} are not installed: run scripts/install-test-prerequisites.sh (npm ci from its package-lock.json)");
@@ -173,18 +173,6 @@ public sealed class JavaScriptDialerTests : IDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, program))
             .FirstOrDefault(File.Exists);
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "RpoStreams.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException($"no RpoStreams.sln above {AppContext.BaseDirectory}");
-    }
 
     public void Dispose()
     {

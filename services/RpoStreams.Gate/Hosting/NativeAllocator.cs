@@ -11,8 +11,9 @@ public static class NativeAllocator
     /// <summary>The library's file name; <c>LD_PRELOAD</c> finds it by this name in the linker's path.</summary>
     public const string Library = "libtcmalloc_minimal.so.4";
 
-    // The same directories as scripts/tcmalloc-path.sh, which the scripts and the test prerequisites use.
-    private static readonly string[] Directories =
+    // The same directories, in the same order, as scripts/tcmalloc-path.sh, which the scripts and the test prerequisites
+    // use (NativeAllocatorTests holds the two lists together).
+    internal static readonly string[] Directories =
         ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"];
 
     /// <summary>Where tcmalloc is installed (Debian's <c>libtcmalloc-minimal4</c>), or null.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-
 using RpoStreams.Testing;
 
 namespace RpoStreams.Fault.Tests.Infrastructure;
@@ -41,16 +40,7 @@ public static class FaultFigures
     }
 
     /// <summary><c>artifacts/test-results/fault-figures.txt</c> under the directory holding RpoStreams.sln.</summary>
-    public static string FilePath()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "RpoStreams.sln")))
-        {
-            dir = dir.Parent;
-        }
-        var root = dir?.FullName ?? Directory.GetCurrentDirectory();
-        return Path.Combine(root, "artifacts", "test-results", "fault-figures.txt");
-    }
+    public static string FilePath() => Path.Combine(Repository.Root, "artifacts", "test-results", "fault-figures.txt");
 
     private static string Format(object value) => value switch
     {
