@@ -20,7 +20,7 @@ public static class CheckEndpoints
         api.MapGet("/check", CheckAsync)
             .WithName("Check")
             .WithSummary("What the gate would decide for one contact now")
-            .WithDescription("Answers from the gate's state (register, consents, contact history, latest consultation) with the policy the stream uses; nothing is recorded and no decision is published. Without callerId the CALLER_ID_INVALID rule is not evaluated (listed in notEvaluated). Each parameter at most once; subject at most 64 characters (PHONE) or 512 (POSTAL_MAIL), companyId 128, callerId 64; at within Intake:EarliestEventTime..Intake:LatestEventTime, at most Intake:MaxPastSkewDays (less Intake:MaxClockAheadMinutes and 30 seconds) before and Intake:MaxFutureSkewDays after now.")
+            .WithDescription("Answers from the gate's state (register, consents, contact history, latest consultation) with the policy the stream uses; nothing is recorded and no decision is published. Without callerId the CALLER_ID_INVALID rule is not evaluated (listed in notEvaluated). Each parameter at most once; subject at most 64 characters (PHONE) or 512 (POSTAL_MAIL), companyId 128, callerId 64; at within Intake:EarliestEventTime..Intake:LatestEventTime, at most Intake:MaxPastSkewDays (less Intake:MaxClockAheadMinutes and a minute) before and Intake:MaxFutureSkewDays after now.")
             .Produces<CheckAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -149,7 +149,9 @@ public static class CheckEndpoints
                 var i = indexes[j];
                 results[i] = answer?.Results is { } r && j < r.Count
                     ? r[j] with { Index = i }
-                    : new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, null, $"no instance answered for partition {partition}");
+                    : new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, null, reply.Problem is null && reply.Status != 0
+                        ? $"the instance owning partition {partition} answered {reply.Status}"
+                        : $"no instance answered for partition {partition}");
             }
         }
         var items = results.Select(r => r!).ToList();

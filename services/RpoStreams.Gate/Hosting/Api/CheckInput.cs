@@ -12,13 +12,20 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// what is wrong: every text within <see cref="InputLimits"/> (checked before the subject is normalized),
 /// enums by their exact names only (not numbers, not comma-joined flags, not twice), and a decision time
 /// intake accepts in an intent produced now (<c>Intake:EarliestEventTime</c> to <c>Intake:LatestEventTime</c>, at
-/// most <c>Intake:MaxPastSkewDays</c>, less <c>Intake:MaxClockAheadMinutes</c> and the peers' clock window, before and
+/// most <c>Intake:MaxPastSkewDays</c>, less <c>Intake:MaxClockAheadMinutes</c> and <see cref="PeerMargin"/>, before and
 /// <c>Intake:MaxFutureSkewDays</c> after now).
 /// </summary>
 internal static class CheckInput
 {
     /// <summary>Longest <c>at</c> worth parsing (an ISO-8601 time with nanoseconds and an offset is 35 characters).</summary>
     private const int MaxTimeLength = 64;
+
+    /// <summary>
+    /// How far a check asked directly is kept from the bound on <c>at</c> beyond what the instance owning the subject
+    /// allows a forwarded one: the clock difference and transit a peer signature may carry (<see cref="PeerCredentials.ClockWindow"/>)
+    /// and as long again for finding that instance and forwarding (a batch forwards its partitions one after another).
+    /// </summary>
+    internal static readonly Duration PeerMargin = Duration.FromTimeSpan(PeerCredentials.ClockWindow) * 2;
 
     /// <summary>A problem when a query parameter is given more than once (which one counts would be a guess), else null.</summary>
     public static string? Repeated(IQueryCollection query)
@@ -35,8 +42,9 @@ internal static class CheckInput
 
     /// <summary>
     /// The question, or null with <paramref name="problem"/> saying why not. <paramref name="forwarded"/>: asked by another
-    /// instance for the partition this one owns, after that instance applied the bounds by its own clock, which may differ
-    /// from this one's by up to <see cref="PeerCredentials.ClockWindow"/> (see the bound on <c>at</c> below).
+    /// instance for the partition this one owns, after that instance applied the bounds by its own clock, less
+    /// <see cref="PeerMargin"/>: here the past bound is the one this instance keeps contacts for, and the future one is
+    /// widened by that margin.
     /// </summary>
     public static CheckQuery? Parse(
         string? subject, string? companyId, string? channel, string? at, string? purpose, string? callerId,
@@ -89,14 +97,14 @@ internal static class CheckInput
             // As intake bounds an intent produced now: contacts are kept for any such decision, counted from the partition's
             // stream time (SubjectStateRules.KeepContactsFrom), which can run up to Intake:MaxClockAheadMinutes ahead of the
             // owning instance's clock; an older time would be answered from a history partly let go. A question asked here is
-            // held to that bound less the peers' clock window, so the instance it may be forwarded to, holding it to the bound
-            // by its own clock, never refuses what this one took (nor answers anything older than the bound).
-            var window = Duration.FromTimeSpan(PeerCredentials.ClockWindow);
-            var pastMargin = Duration.FromMinutes(range.MaxClockAheadMinutes) + (forwarded ? Duration.Zero : window);
-            if (range.TooFarBehind(instant, now, pastMargin) || range.TooFarAhead(instant, forwarded ? now + window : now))
+            // held to that bound less PeerMargin, so the instance it may be forwarded to, holding it to the bound by its own
+            // clock, does not refuse what this one took.
+            var pastMargin = Duration.FromMinutes(range.MaxClockAheadMinutes) + (forwarded ? Duration.Zero : PeerMargin);
+            var futureMargin = forwarded ? PeerMargin : Duration.Zero;
+            if (range.TooFarBehind(instant, now, pastMargin) || range.TooFarAhead(instant, now + futureMargin))
             {
                 problem = string.Create(CultureInfo.InvariantCulture,
-                    $"'at' must lie at most {range.MaxPastSkewDays} days (less {range.MaxClockAheadMinutes} minutes and {(int)window.TotalSeconds} seconds) before and {range.MaxFutureSkewDays} days after now, as intake takes an intent produced now (Intake:MaxPastSkewDays, Intake:MaxClockAheadMinutes, Intake:MaxFutureSkewDays)");
+                    $"'at' must lie at most {range.MaxPastSkewDays} days (less {pastMargin.TotalMinutes:0.##} minutes) before and {range.MaxFutureSkewDays} days{(forwarded ? $" and {futureMargin.TotalSeconds:0} seconds" : "")} after now, as intake takes an intent produced now (Intake:MaxPastSkewDays, Intake:MaxClockAheadMinutes, Intake:MaxFutureSkewDays{(forwarded ? "; asked through another instance" : "")})");
                 return null;
             }
             when = instant;
