@@ -24,6 +24,9 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
+    /// <summary>A UTC time as a check's <c>at</c>, to the second.</summary>
+    private static string Utc(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     private HttpRequestMessage Get(string query, string key = HostileGate.Key)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, gate.Url("/v1/check?" + query));
@@ -79,7 +82,7 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         // Intake:MaxPastSkewDays and MaxFutureSkewDays are 366 by default: a contact dated before that is one no intent can
         // bring now, and the contacts it would look back at may have been let go; one after it, one no intent can bring yet.
         var intake = new RpoStreams.Gate.Topology.IntakeSettings();
-        string At(double days) => DateTime.UtcNow.AddDays(days).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        string At(double days) => Utc(DateTime.UtcNow.AddDays(days));
         // Two minutes inside the 366 days: within the minutes a partition's stream time can lead the clock (Intake:MaxClockAheadMinutes).
         foreach (var at in new[] { At(-intake.MaxPastSkewDays + 2.0 / (24 * 60)), At(intake.MaxFutureSkewDays + 1) })
         {
@@ -111,7 +114,7 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         var pastBound = DateTime.UtcNow.AddDays(-intake.MaxPastSkewDays).AddMinutes(intake.MaxClockAheadMinutes);
         var futureBound = DateTime.UtcNow.AddDays(intake.MaxFutureSkewDays);
         string Query(DateTime at) =>
-            $"subject={Phone}&companyId=ACME&callerId={CallerId}&at={Uri.EscapeDataString(at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))}";
+            $"subject={Phone}&companyId=ACME&callerId={CallerId}&at={Uri.EscapeDataString(Utc(at))}";
         HttpRequestMessage Forwarded(DateTime at)
         {
             var request = Get(Query(at));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
+using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.DevKafka.Registry;
 using RpoStreams.Gate.Hosting;
@@ -69,7 +70,7 @@ public sealed class SchemaRegistrationTests
         Assert.Equal(0, register.ExitCode);
         Assert.Equal("subjects: 16 registered: 16 registered now: 16 not registered: 0", register.Lines[^1]);
         using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = registry.Url });
-        foreach (var (topic, schema) in SubjectRegistry.InputValueSchemas)
+        foreach (var (topic, schema) in ContractSchemas.Inputs)
         {
             // What a dialer does before it sends: look its schema's id up, registering nothing.
             var found = await client.LookupSchemaAsync(topic + "-value", new Schema(schema.ToString(), SchemaType.Avro), ignoreDeletedSchemas: true);

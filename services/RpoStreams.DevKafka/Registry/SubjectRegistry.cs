@@ -51,9 +51,6 @@ public sealed class SubjectRegistry
         }
     }
 
-    /// <summary>The value schema of each input topic of the contract (what producers write).</summary>
-    public static IReadOnlyList<(string Topic, AvroSchema Schema)> InputValueSchemas => ContractSchemas.Inputs;
-
     /// <summary>The value schema of each topic of the contract.</summary>
     public static IReadOnlyList<(string Topic, AvroSchema Schema)> ProjectValueSchemas { get; } = [.. ContractSchemas.Inputs, .. ContractSchemas.Outputs];
 

@@ -60,7 +60,7 @@ public static class CheckApi
         }
         CheckEndpoints.Map(app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>().RequireRateLimiting(RateLimitPolicy).WithTags("check"));
         app.MapGet(PeerDirectory.PartitionsPath, (HttpContext http, GateRuntime runtime) =>
-                http.Items.ContainsKey(PeerCredentials.VerifiedItem)
+                PeerCredentials.IsVerified(http)
                     ? Results.Ok(new PeerDirectory.PartitionsAnswer(Environment.MachineName, runtime.OwnedPartitions.ToList(), runtime.State))
                     : Results.Problem(title: "Unauthorized", detail: $"for the gate's own instances only (a signed {PeerCredentials.Header} header)", statusCode: StatusCodes.Status401Unauthorized))
             .ExcludeFromDescription();
@@ -75,7 +75,7 @@ public static class CheckApi
     {
         limiter.AddPolicy(RateLimitPolicy, http =>
         {
-            if (http.Items.ContainsKey(PeerCredentials.VerifiedItem))
+            if (PeerCredentials.IsVerified(http))
             {
                 return RateLimitPartition.GetNoLimiter("forwarded");
             }

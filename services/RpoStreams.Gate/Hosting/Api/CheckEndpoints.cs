@@ -56,7 +56,7 @@ public static class CheckEndpoints
         ClientErrors errors,
         CancellationToken cancel)
     {
-        var forwarded = http.Items.ContainsKey(PeerCredentials.VerifiedItem);
+        var forwarded = PeerCredentials.IsVerified(http);
         var query = CheckInput.Parse(subject, companyId, channel, at, purpose, callerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), forwarded, out var problem);
         if (query is null)
         {
@@ -99,7 +99,7 @@ public static class CheckEndpoints
         {
             return Forbidden(asked);
         }
-        var forwardedBatch = http.Items.ContainsKey(PeerCredentials.VerifiedItem);
+        var forwardedBatch = PeerCredentials.IsVerified(http);
         var template = CheckInput.Parse("x", request.CompanyId ?? http.Items[ApiKeyFilter.CompanyItem] as string, request.Channel, request.At, request.Purpose, request.CallerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), forwardedBatch, out var problem);
         for (var i = 0; template != null && problem is null && i < subjects.Count; i++)
         {
@@ -149,7 +149,7 @@ public static class CheckEndpoints
                 var i = indexes[j];
                 results[i] = answer?.Results is { } r && j < r.Count
                     ? r[j] with { Index = i }
-                    : new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, null, reply.Problem is null && reply.Status != 0
+                    : new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, null, reply.Problem is null
                         ? $"the instance owning partition {partition} answered {reply.Status}"
                         : $"no instance answered for partition {partition}");
             }

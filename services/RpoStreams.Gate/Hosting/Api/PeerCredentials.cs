@@ -38,6 +38,9 @@ public sealed class PeerCredentials
     /// <summary>Set on a request whose peer header was verified (it is then not rate-limited again).</summary>
     public const string VerifiedItem = "rpo.peer";
 
+    /// <summary>Whether <paramref name="http"/> came from another instance, its peer header verified.</summary>
+    public static bool IsVerified(HttpContext http) => http.Items.ContainsKey(VerifiedItem);
+
     /// <summary>The hex SHA-256 of a signed request's body; absent for a request without one.</summary>
     public const string BodyHeader = "X-Rpo-Body-Sha256";
 
