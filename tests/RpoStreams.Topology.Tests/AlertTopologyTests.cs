@@ -104,6 +104,45 @@ public class AlertTopologyTests
         Assert.Equal("i-late", alert.intentId);
     }
 
+    /// <summary>A producer's retry of an attempt still waiting changes nothing: one alert, 60 s after the first arrival.</summary>
+    [Fact]
+    public void An_attempt_sent_again_while_it_waits_is_judged_once_from_its_first_arrival()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        var attempt = Attempt("a-1", "i-late", "+393482000001", Tuesday10);
+        gate.Attempt(attempt);
+        gate.Attempt(attempt, arrivedAt: Tuesday10 + Duration.FromSeconds(2));
+
+        gate.Intent(Intent("i-other", "+393482000001", Tuesday10 + Duration.FromSeconds(60) + Duration.FromMilliseconds(1)));
+        var alert = Assert.Single(gate.Alerts());
+        Assert.Equal((AlertType.CALL_WITHOUT_CLEARANCE, "a-1"), (alert.type, alert.attemptId));
+
+        gate.Intent(Intent("i-other-2", "+393482000001", Tuesday10 + Duration.FromSeconds(70)));
+        Assert.Empty(gate.Alerts());
+    }
+
+    /// <summary>
+    /// An attemptId used again for another call replaces the one waiting: the first one's deadline does not go off for the
+    /// second, whose intent is decided within the second's own 60 s.
+    /// </summary>
+    [Fact]
+    public void An_attempt_id_used_again_for_another_call_waits_its_own_sixty_seconds()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Attempt(Attempt("a-1", "i-first", "+393482000001", Tuesday10));
+        gate.Attempt(Attempt("a-1", "i-second", "+393482000001", Tuesday10 + Duration.FromSeconds(30)));
+
+        gate.Intent(Intent("i-other", "+393482000002", Tuesday10 + Duration.FromSeconds(61)));
+        Assert.Empty(gate.Alerts());
+        gate.Intent(Intent("i-second", "+393482000001", Tuesday10 + Duration.FromSeconds(80)));
+        Assert.Empty(gate.Alerts());
+
+        gate.Intent(Intent("i-other-2", "+393482000002", Tuesday10 + Duration.FromSeconds(200)));
+        Assert.Empty(gate.Alerts());
+    }
+
     /// <summary>An attempt is judged once: past its 60 s the call was made without clearance, whatever is decided later.</summary>
     [Fact]
     public void An_intent_decided_blocked_only_after_its_attempts_sixty_seconds_adds_no_second_alert()

@@ -106,14 +106,19 @@ public class ScenarioTests
             }));
     }
 
-    /// <summary>DESIGN: "Timestamps are ISO-8601 with an offset"; ISO-8601 lets the seconds be left out.</summary>
+    /// <summary>
+    /// DESIGN: "Timestamps are ISO-8601 with an offset"; ISO-8601 lets the seconds be left out. The wire carries
+    /// milliseconds: finer digits are cut, never rounded up across a boundary (the calling hours open at 09:00).
+    /// </summary>
     [Theory]
     [InlineData("2026-03-10T10:00+01:00", "decision i-1")]
     [InlineData("2026-03-10T09:00Z", "decision i-1")]
     [InlineData("2026-03-10T10:00:00.5+01:00", "decision i-1")]
     [InlineData("2026-03-10T10+01:00", "deadletter 2")]
     [InlineData("2026-03-10T10:00", "deadletter 2")]
-    public void Replay_reads_timestamps_with_or_without_seconds(string scheduledAt, string expected)
+    [InlineData("2026-03-10T08:59:59.9999999+01:00", "decision i-1", "BLOCKED")]
+    [InlineData("2026-03-10T09:00:00.0009+01:00", "decision i-1")]
+    public void Replay_reads_timestamps_with_or_without_seconds(string scheduledAt, string expected, string outcome = "ALLOWED")
     {
         string[] lines =
         [
@@ -127,8 +132,27 @@ public class ScenarioTests
         Assert.Equal(expected, (string?)only["kind"] == "decision" ? $"decision {only["intentId"]}" : $"deadletter {only["line"]}");
         if ((string?)only["kind"] == "decision")
         {
-            Assert.Equal("ALLOWED", (string?)only["outcome"]);
+            Assert.Equal(outcome, (string?)only["outcome"]);
         }
+    }
+
+    /// <summary>DESIGN: one object per "dead letter"; the consultations' global store refuses one dated after its own report.</summary>
+    [Fact]
+    public void Replay_writes_a_consultation_the_gate_refuses_as_a_dead_letter()
+    {
+        string[] lines =
+        [
+            """{"type":"consultation","consultedAt":"2026-03-09T08:00:00+01:00","arrivedAt":"2026-03-09T07:54:00+01:00"}""",
+            """{"type":"intent","intentId":"i-1","companyId":"ACME","callCenterId":"CC-1","channel":"PHONE","subject":"+393331234567","callerId":"+390212345678","purpose":"PROMOTIONAL","scheduledAt":"2026-03-10T10:00:00+01:00"}""",
+        ];
+        var output = new List<JsonObject>();
+        new ScenarioReplay().Run(lines, output.Add);
+
+        Assert.Equal("deadletter", (string?)output[0]["kind"]);
+        Assert.Equal(1, (int?)output[0]["line"]);
+        Assert.Equal("rpo.register.consultations.v1", (string?)output[0]["topic"]);
+        Assert.Contains("Intake:MaxClockAheadMinutes", (string?)output[0]["error"], StringComparison.Ordinal);
+        Assert.Contains(output, o => (string?)o["intentId"] == "i-1" && (string?)o["outcome"] == "BLOCKED");
     }
 
     [Fact]

@@ -164,8 +164,10 @@ public static class ScenarioLine
                 return null;
             }
             var parsed = PolicyTime.ParseOffsetTime(text);
+            // The wire carries milliseconds: finer digits are cut, as a producer's conversion to epoch milliseconds
+            // does, never rounded up (08:59:59.9999 is still before a 09:00 opening).
             return parsed.Success
-                ? parsed.Value.ToInstant().ToAvro()
+                ? Instant.FromUnixTimeMilliseconds(parsed.Value.ToInstant().ToUnixTimeMilliseconds()).ToAvro()
                 : throw new ScenarioLineException($"{what}: '{name}' is not an ISO-8601 timestamp with an offset");
         }
     }

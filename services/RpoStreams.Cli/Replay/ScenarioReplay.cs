@@ -57,6 +57,7 @@ public sealed class ScenarioReplay
     {
         var serdes = this.serdes ?? RecordSerdes.Local();
         var emitted = new Queue<string>();
+        var rejectedConsultations = new RejectedConsultations();
         var options = new GateTopologyOptions
         {
             ApplicationId = ApplicationId,
@@ -68,6 +69,7 @@ public sealed class ScenarioReplay
             WallClock = null,
             PersistentStores = true,
             OnEmit = emitted.Enqueue,
+            GlobalDeadLetters = rejectedConsultations,
         };
         var stateDir = Path.Combine(Path.GetTempPath(), "rpo-replay-" + Guid.NewGuid().ToString("N"));
         var config = new StreamConfig<StringSerDes, StringSerDes>
@@ -132,6 +134,11 @@ public sealed class ScenarioReplay
                 if (input is not ConsultationInput && input.Arrival > streamTime)
                 {
                     streamTime = input.Arrival;
+                }
+                // A consultation is read by the global store, which publishes its dead letters itself (not to a topic of the topology).
+                foreach (var letter in rejectedConsultations.Take())
+                {
+                    emit(DeadLetterJson(lineNumber, letter.error, letter.topic));
                 }
                 Drain(lineNumber, emitted, decisions, alertsOut, deadLetters, emit);
             }
@@ -231,6 +238,22 @@ public sealed class ScenarioReplay
             o["topic"] = topic;
         }
         return o;
+    }
+
+    /// <summary>The dead letters of the global consultation store, kept until the line that caused them is written.</summary>
+    private sealed class RejectedConsultations : IDeadLetterPublisher
+    {
+        private readonly Queue<DeadLetter> letters = new();
+
+        public void Publish(byte[]? key, DeadLetter deadLetter) => letters.Enqueue(deadLetter);
+
+        public IEnumerable<DeadLetter> Take()
+        {
+            while (letters.TryDequeue(out var letter))
+            {
+                yield return letter;
+            }
+        }
     }
 
     /// <summary>One output object as a JSON line.</summary>

@@ -76,9 +76,23 @@ public sealed class AttemptAudit
             Judge(p, decision, detectedAt);
             return;
         }
+        if (pending.Get(p.attemptId) is { } earlier)
+        {
+            // The same attempt sent again (a producer's retry) keeps waiting from its first arrival. An attemptId used
+            // again for another call replaces the one waiting, whose deadline must not go off for it.
+            if (SameCall(earlier, p))
+            {
+                return;
+            }
+            Forget(earlier);
+        }
         pending.Put(p.attemptId, p);
         Track(p);
     }
+
+    private static bool SameCall(PendingAttempt a, PendingAttempt b) =>
+        a.intentId == b.intentId && a.companyId == b.companyId && a.callCenterId == b.callCenterId
+        && a.campaignId == b.campaignId && a.subjectRef == b.subjectRef && a.startedAt == b.startedAt;
 
     /// <summary>Judges the attempts that were waiting for this decision.</summary>
     public void Resolve(string intentId, Func<CallDecision> decision, Instant detectedAt)
