@@ -69,6 +69,8 @@ public class DecisionRulesTests
     [InlineData("private")]
     [InlineData("PRIVATO")]
     [InlineData("withheld")]
+    [InlineData("private +390212345678")]
+    [InlineData("0212345678 (anonimo)")]
     [InlineData("#31#0212345678")]
     [InlineData("#31#+390212345678")]
     [InlineData("*31#0212345678")]

@@ -23,6 +23,8 @@ public static class CallerIdentity
         "unknown", "sconosciuto", "unavailable", "clir", "none",
     };
 
+    private static readonly char[] NotLetters = [.. Enumerable.Range(0, 128).Select(c => (char)c).Where(c => !char.IsAsciiLetter(c))];
+
     /// <summary>True when <paramref name="callerId"/> is present, not withheld, a valid number, and no longer than <see cref="InputLimits.CallerId"/>.</summary>
     public static bool IsValid(string? callerId)
     {
@@ -47,7 +49,9 @@ public static class CallerIdentity
     private static bool Check(string callerId)
     {
         var trimmed = callerId.Trim();
-        if (HiddenWords.Contains(trimmed) || trimmed.StartsWith("#31#", StringComparison.Ordinal) || trimmed.StartsWith("*31#", StringComparison.Ordinal) || trimmed.StartsWith("*67", StringComparison.Ordinal))
+        // A hidden word anywhere ("private +390212345678"): libphonenumber would find the number beside it, but the
+        // line would not be shown.
+        if (trimmed.Split(NotLetters, StringSplitOptions.RemoveEmptyEntries).Any(HiddenWords.Contains) || trimmed.StartsWith("#31#", StringComparison.Ordinal) || trimmed.StartsWith("*31#", StringComparison.Ordinal) || trimmed.StartsWith("*67", StringComparison.Ordinal))
         {
             return false;
         }
