@@ -6,8 +6,8 @@ namespace RpoStreams.Contracts;
 /// <summary>
 /// Masks phone numbers in text that may reach a log or an output topic: whatever libphonenumber finds
 /// as a valid number (default region IT, any writing: <c>333 123 4567</c>, <c>0039 333-1234567</c>,
-/// <c>+39 3331234567</c>), and any <c>+</c> followed by 8 to 15 digits. Addresses, ids, ports and
-/// timestamps stay readable.
+/// <c>+39 3331234567</c>, <c>333–123–4567</c>, <c>333_123_4567</c>), and any <c>+</c> followed by 8 to 15 digits.
+/// Addresses, ids, ports and timestamps stay readable.
 /// </summary>
 public static partial class LogSafe
 {
@@ -28,23 +28,44 @@ public static partial class LogSafe
         {
             return string.Empty;
         }
-        if (!DigitRun().IsMatch(text))
+        // Looked for in a copy of the same length whose unusual separators (other dashes, soft hyphens, zero-width
+        // characters, underscores, commas, dots in the middle) read as '-', so "333–123–4567" is found as "333-123-4567".
+        var seen = text.AsSpan().IndexOfAny(OddSeparators) < 0 ? text : string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = OddSeparators.Contains(source[i]) ? '-' : source[i];
+            }
+        });
+        if (!DigitRun().IsMatch(seen))
         {
             return text;
         }
-        var masked = International().Replace(text, Mask);
-        var matches = Phones.FindNumbers(masked, "IT", PhoneNumberUtil.Leniency.VALID, long.MaxValue).ToList();
-        if (matches.Count == 0)
+        var found = International().Matches(seen).Select(m => (Start: m.Index, End: m.Index + m.Length))
+            .Concat(Phones.FindNumbers(seen, "IT", PhoneNumberUtil.Leniency.VALID, long.MaxValue).Select(m => (Start: m.Start, End: m.Start + m.Length)))
+            .OrderBy(r => r.Start)
+            .ToList();
+        if (found.Count == 0)
         {
-            return masked;
+            return text;
         }
-        var sb = new System.Text.StringBuilder(masked.Length);
+        var sb = new System.Text.StringBuilder(text.Length);
         var at = 0;
-        foreach (var m in matches)
+        foreach (var (start, end) in found)
         {
-            sb.Append(masked, at, m.Start - at).Append(Mask);
-            at = m.Start + m.Length;
+            if (end <= at)
+            {
+                continue;
+            }
+            if (start >= at)
+            {
+                sb.Append(text, at, start - at).Append(Mask);
+            }
+            at = end;
         }
-        return sb.Append(masked, at, masked.Length - at).ToString();
+        return sb.Append(text, at, text.Length - at).ToString();
     }
+
+    private static readonly System.Buffers.SearchValues<char> OddSeparators = System.Buffers.SearchValues.Create(
+        "_,\u00AD\u00B7\u200B\u200C\u200D\u2010\u2011\u2012\u2013\u2014\u2015\u2022\u2027\u2060\u2212\u2219\uFE58\uFE63\uFEFF\uFF0D");
 }

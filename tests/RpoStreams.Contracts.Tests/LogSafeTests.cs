@@ -16,6 +16,11 @@ public class LogSafeTests
     [InlineData("06 1234 5678")]
     [InlineData("+44 20 7946 0958")]
     [InlineData("+999 1234 5678")]
+    [InlineData("333\u2013123\u20134567")]
+    [InlineData("333\u00AD123\u00AD4567")]
+    [InlineData("333_123_4567")]
+    [InlineData("333,123,4567")]
+    [InlineData("333\u2022123\u20224567")]
     public void Log_text_masks_phone_numbers_in_any_writing(string number)
     {
         // Given a log line with a number in it

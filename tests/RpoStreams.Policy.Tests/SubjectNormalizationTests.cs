@@ -53,6 +53,9 @@ public class SubjectNormalizationTests
     [InlineData("Via dell'Orso 3", "VIA DELL ORSO 3")]
     [InlineData("Località Çervo Ñ", "LOCALITA CERVO N")]
     [InlineData("Via Roma 1\u00AA", "VIA ROMA 1A")]
+    [InlineData("Hauptstraße 4", "HAUPTSTRASSE 4")]
+    [InlineData("ızmir Caddesi 5", "IZMIR CADDESI 5")]
+    [InlineData("\U0001D6A4zmir", "IZMIR")]
     public void Postal_address_is_upper_case_without_diacritics_or_punctuation(string raw, string expected)
     {
         Assert.True(SubjectNormalizer.TryNormalize(raw, SubjectType.POSTAL_ADDRESS, out var subject), raw);

@@ -155,6 +155,23 @@ public class ScenarioTests
         Assert.Contains(output, o => (string?)o["intentId"] == "i-1" && (string?)o["outcome"] == "BLOCKED");
     }
 
+    /// <summary>An unknown type or enum value is repeated only when it could be a misspelt one: a value in the wrong field can be a number.</summary>
+    [Theory]
+    [InlineData("PHONEE", "'channel' has unknown value 'PHONEE' (expected PHONE, POSTAL_MAIL)")]
+    [InlineData("333\u2013123\u20134567", "'channel' has unknown value (expected PHONE, POSTAL_MAIL)")]
+    [InlineData("Via Roma 1, 00100 Roma", "'channel' has unknown value (expected PHONE, POSTAL_MAIL)")]
+    public void An_unknown_value_is_repeated_only_when_it_looks_like_a_name(string channel, string error)
+    {
+        string[] lines =
+        [
+            $$"""{"type":"intent","intentId":"i-1","companyId":"ACME","callCenterId":"CC-1","channel":"{{channel}}","subject":"+393331234567","scheduledAt":"2026-03-10T10:00:00+01:00"}""",
+        ];
+        var output = new List<JsonObject>();
+        new ScenarioReplay().Run(lines, output.Add);
+
+        Assert.Equal("intent: " + error, (string?)Assert.Single(output)["error"]);
+    }
+
     [Fact]
     public void Replay_is_deterministic()
     {

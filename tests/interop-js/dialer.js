@@ -53,14 +53,9 @@ function options(argv) {
   return parsed;
 }
 
-/**
- * The key contract: the subject's normalized form. Phones are E.164 already here; addresses as the gate normalizes them,
- * upper case as .NET's ToUpperInvariant, a character at a time (toUpperCase alone makes 'ß' 'SS' and 'ı' 'I', which
- * the gate keeps).
- */
+/** The key contract: the subject's normalized form. Phones are E.164 already here; addresses as the gate normalizes them. */
 function normalizedAddress(address) {
-  return address.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\p{L}\p{Nd}]+/gu, ' ').trim()
-    .replace(/./gsu, (c) => (c !== 'ı' && c.toUpperCase().length === c.length ? c.toUpperCase() : c));
+  return address.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\p{L}\p{Nd}]+/gu, ' ').trim().toUpperCase();
 }
 
 /** 10:00 UTC (11:00 or 12:00 in Rome) on the next Tuesday to Friday that is not a fixed Italian public holiday. */

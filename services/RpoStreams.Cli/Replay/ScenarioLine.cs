@@ -97,11 +97,18 @@ public static class ScenarioLine
                     startedAt = fields.Time("startedAt"),
                 }),
                 null => throw new ScenarioLineException("line: 'type' is missing"),
-                _ => throw new ScenarioLineException($"unknown type '{LogSafe.Text(type)}' (expected consultation, register, consent, intent or attempt)"),
+                _ => throw new ScenarioLineException($"unknown type {Quoted(type)}(expected consultation, register, consent, intent or attempt)"),
             };
             return input with { ArrivedAt = fields.OptionalTime("arrivedAt")?.ToInstant() };
         }
     }
+
+    /// <summary>
+    /// An unknown type or enum value, quoted when it could be a misspelt one (letters and underscores), else not repeated:
+    /// a value in the wrong field can be a number or an address.
+    /// </summary>
+    private static string Quoted(string? value) =>
+        value is { Length: > 0 and <= 40 } && value.All(c => char.IsAsciiLetter(c) || c == '_') ? $"'{value}' " : string.Empty;
 
     private static ConsentInput Consent(Fields fields)
     {
@@ -150,7 +157,7 @@ public static class ScenarioLine
             {
                 return value;
             }
-            throw new ScenarioLineException($"{what}: '{name}' has unknown value '{LogSafe.Text(text)}' (expected {string.Join(", ", System.Enum.GetNames<T>())})");
+            throw new ScenarioLineException($"{what}: '{name}' has unknown value {Quoted(text)}(expected {string.Join(", ", System.Enum.GetNames<T>())})");
         }
 
         public DateTime Time(string name) =>

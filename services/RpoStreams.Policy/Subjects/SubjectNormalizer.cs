@@ -224,8 +224,14 @@ public static class SubjectNormalizer
                 pendingSpace = true;
             }
         }
-        // Upper case once for the whole text: per character it is a call into ICU for every non-ASCII letter.
+        // Upper case once for the whole text: per character it is a call into ICU for every non-ASCII letter. Unicode's
+        // full mapping, as Python's upper(), JavaScript's and Java's toUpperCase() give it to producers: after the
+        // decomposition it differs from .NET's invariant one only in 'ß' (SS) and 'ı' (I), which .NET keeps.
         normalized = sb.ToString().ToUpperInvariant();
+        if (normalized.AsSpan().IndexOfAny('ß', 'ı') >= 0)
+        {
+            normalized = normalized.Replace("ß", "SS", StringComparison.Ordinal).Replace('ı', 'I');
+        }
         return normalized.Length > 0;
     }
 }
