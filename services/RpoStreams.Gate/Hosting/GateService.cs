@@ -52,7 +52,7 @@ public sealed class GateService : BackgroundService
         {
             // Anything unforeseen at start-up (an unwritable state dir, a broker refusing a topic) stops the process, non-zero.
             logger.LogCritical(e, "Gate start-up failed");
-            Stop($"start-up failed: {LogSafe(e.Message)}", exitCode: 5);
+            Stop($"start-up failed: {e.Message}", exitCode: 5);
         }
     }
 
@@ -187,6 +187,8 @@ public sealed class GateService : BackgroundService
 
     private void Stop(string reason, int exitCode)
     {
+        // Reasons can carry an exception's message (a failed revocation's, say); what health and stderr show is masked.
+        reason = LogSafe(reason);
         runtime.Fail(reason);
         logger.LogCritical("Gate cannot run: {Reason}", reason);
         Console.Error.WriteLine($"rpo-gate: {reason}");
