@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using RpoStreams.Gate.Hosting;
 using RpoStreams.Gate.Hosting.Api;
 using RpoStreams.Gate.Hosting.Settings;
@@ -61,6 +62,26 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
     private static void AssertNoStackTrace(string what, string text)
     {
         Assert.False(text.Contains("   at ", StringComparison.Ordinal) || text.Contains(".cs:line", StringComparison.Ordinal), $"{what}: a stack trace in {text}");
+    }
+
+    /// <summary>
+    /// A spreadsheet's CSV (a byte-order mark, CRLF, a quoted charset) is the same list; a PHONE batch without callerId
+    /// names the rule it left out, as a single check does (its ALLOWED is not the stream's).
+    /// </summary>
+    [Fact]
+    public async Task A_spreadsheets_csv_is_the_same_list_and_a_batch_names_the_rule_it_left_out()
+    {
+        var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("subject\r\n+393331234567\r\n")]);
+        content.Headers.TryAddWithoutValidation("Content-Type", "text/csv; charset=\"UTF-8\"");
+        using var request = Post(content, "?companyId=ACME");
+
+        var (status, _, body, _) = await HostileGate.SendAsync(request, Cancel);
+
+        Assert.True(status == 200, $"{status} {body}");
+        var answer = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(1, answer.GetProperty("total").GetInt32());
+        Assert.Equal(["CALLER_ID_INVALID"], answer.GetProperty("notEvaluated").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("it-2024.1", answer.GetProperty("policyVersion").GetString());
     }
 
     [Fact]

@@ -18,6 +18,8 @@ internal static class BatchBody
     /// <summary>Strict JSON: a property given twice is an error, not a silent choice of one of them.</summary>
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The request, or null and the refusal.</summary>
@@ -37,7 +39,9 @@ internal static class BatchBody
             return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, ClientErrors.ContentType, "Unsupported Media Type",
                 "send Content-Type: application/json or text/csv (UTF-8)"));
         }
-        if (type.Charset.HasValue && !(type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase) || type.Charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase)))
+        // A quoted charset is the same charset (RFC 9110, 8.3.2).
+        var charset = HeaderUtilities.RemoveQuotes(type.Charset);
+        if (type.Charset.HasValue && !(charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase) || charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase)))
         {
             return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, ClientErrors.Charset, "Unsupported Media Type",
                 "the body must be UTF-8 (charset=utf-8, or no charset)"));
@@ -61,7 +65,10 @@ internal static class BatchBody
             }
             catch (BadHttpRequestException e)
             {
-                return (null, errors.Refuse(e.StatusCode, BadRequestExceptionHandler.ReasonOf(e.StatusCode), "Bad request", BadRequestExceptionHandler.DetailOf(e.StatusCode)));
+                // Kestrel's own limit on a body without a length (chunked) is the same refusal as a declared length past it.
+                return (null, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? TooLarge(errors, settings)
+                    : errors.Refuse(e.StatusCode, BadRequestExceptionHandler.ReasonOf(e.StatusCode), "Bad request", BadRequestExceptionHandler.DetailOf(e.StatusCode)));
             }
             if (length < 0)
             {
@@ -74,7 +81,10 @@ internal static class BatchBody
                 return (null, errors.Refuse(StatusCodes.Status401Unauthorized, ClientErrors.PeerReason(PeerVerdict.BodyMismatch), "Unauthorized",
                     $"the body is not the one the {PeerCredentials.Header} header was signed for"));
             }
-            return isJson ? FromJson(buffer.AsSpan(0, length), errors) : FromCsv(buffer.AsSpan(0, length), http.Request.Query, errors);
+            // A byte-order mark (as spreadsheets write CSV) is not part of the text.
+            var body = buffer.AsSpan(0, length);
+            body = body.StartsWith(Utf8Bom) ? body[Utf8Bom.Length..] : body;
+            return isJson ? FromJson(body, errors) : FromCsv(body, http.Request.Query, errors);
         }
         finally
         {

@@ -30,7 +30,7 @@ public static class CheckEndpoints
         api.MapPost("/check/batch", BatchAsync)
             .WithName("CheckBatch")
             .WithSummary("Scrub a call list of up to Api:MaxBatchSubjects subjects")
-            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415.")
+            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415. Without callerId a PHONE batch leaves CALLER_ID_INVALID unevaluated (listed in notEvaluated, for every answer).")
             .Accepts<BatchRequest>("application/json", "text/csv")
             .Produces<BatchAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -160,6 +160,9 @@ public static class CheckEndpoints
             items.Count(r => r.Outcome == "ALLOWED"),
             items.Count(r => r.Outcome == "BLOCKED"),
             items.Count(r => r.Outcome == "UNAVAILABLE"),
+            checks.PolicyVersion,
+            CheckService.TimeOf(template),
+            CheckService.NotEvaluated(template),
             items));
     }
 
@@ -182,6 +185,7 @@ public static class CheckEndpoints
     /// <summary>One subject's answer in a batch, in the order sent.</summary>
     public sealed record BatchItem(int Index, string Subject, string Outcome, IReadOnlyList<string> Reasons, string? Basis, string? SubjectRef, string? Error);
 
-    /// <summary>A batch's answers and counts.</summary>
-    public sealed record BatchAnswer(int Total, int Allowed, int Blocked, int Unavailable, IReadOnlyList<BatchItem> Results);
+    /// <summary>A batch's answers and counts, with what every answer shares: the policy, the time and the rules left out (as a single check's).</summary>
+    public sealed record BatchAnswer(
+        int Total, int Allowed, int Blocked, int Unavailable, string PolicyVersion, string DecisionTime, IReadOnlyList<string> NotEvaluated, IReadOnlyList<BatchItem> Results);
 }

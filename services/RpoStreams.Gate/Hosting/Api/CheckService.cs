@@ -55,6 +55,16 @@ public sealed class CheckService
 
     public bool OwnsPartition(int partition) => runtime.Owns(partition);
 
+    /// <summary>The rules a query leaves out: CALLER_ID_INVALID for a phone call asked about without its caller line.</summary>
+    public static IReadOnlyList<string> NotEvaluated(CheckQuery query) =>
+        query.Channel == Channel.PHONE && query.CallerId is null ? [nameof(Reason.CALLER_ID_INVALID)] : [];
+
+    /// <summary>The time a query is answered for, ISO-8601 in UTC to the fraction of a second given.</summary>
+    public static string TimeOf(CheckQuery query) => NodaTime.Text.InstantPattern.ExtendedIso.Format(query.At);
+
+    /// <summary>The version of the policy the answers come from.</summary>
+    public string PolicyVersion => rules.Version;
+
     /// <summary>Decides from local state; the subject's partition must be owned here (or the subject invalid).</summary>
     public CheckAnswer Answer(CheckQuery query) => Answer(query, Locate(query.Subject, query.Channel), runtime.LatestConsultation());
 
@@ -74,14 +84,9 @@ public sealed class CheckService
             var state = store.Get(l.Ref);
             subject = SubjectStateRules.FactsOf(state, query.CompanyId, query.At);
         }
-        var notEvaluated = new List<string>();
-        var callerId = query.CallerId;
-        if (query.Channel == Channel.PHONE && callerId is null)
-        {
-            // The caller line is a property of the call, not of the subject: without one, the rule is left out.
-            notEvaluated.Add(nameof(Reason.CALLER_ID_INVALID));
-            callerId = "+390212345678";
-        }
+        var notEvaluated = NotEvaluated(query);
+        // The caller line is a property of the call, not of the subject: without one, the rule is left out.
+        var callerId = notEvaluated.Count > 0 ? "+390212345678" : query.CallerId;
         var facts = new IntentFacts(query.CompanyId, query.Channel, query.Purpose, located is not null, callerId, query.At);
         var verdict = CallPolicy.Decide(facts, subject, latestConsultation, rules);
         return new CheckAnswer(
@@ -90,7 +95,7 @@ public sealed class CheckService
             verdict.Basis?.ToString(),
             verdict.PolicyVersion,
             located?.Ref,
-            query.At.ToString(),
+            TimeOf(query),
             notEvaluated,
             located?.Partition);
     }
