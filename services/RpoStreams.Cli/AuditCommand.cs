@@ -21,6 +21,10 @@ internal static class AuditCommand
             }
             using var log = KafkaOptions.StderrLog();
             using var clients = KafkaOptions.Clients(log);
+            if (!KafkaOptions.Reachable(clients, bootstrap, "audit"))
+            {
+                return 2;
+            }
             var audit = new DecisionAudit(bootstrap, kafka.Serdes(parse), clients);
             var result = audit.Run(TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(wait))), message => Console.Error.WriteLine($"rpo audit: {message}"));
             Console.WriteLine(result);

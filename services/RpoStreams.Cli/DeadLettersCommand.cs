@@ -16,7 +16,7 @@ internal static class DeadLettersCommand
         var kafka = new KafkaOptions();
         var unseal = new Option<bool>("--unseal") { Description = "Show the original key and value (needs the gate's Subjects__HashSecret in the environment)" };
         var max = new Option<int>("--max") { Description = "Show at most this many dead letters", DefaultValueFactory = _ => 100 };
-        var command = new Command("deadletters", "List the dead letters: source topic, partition, offset and why; --unseal recovers the original bytes for repair and replay") { unseal, max };
+        var command = new Command("deadletters", "List the dead letters: source topic, partition, offset and why; --unseal recovers the original bytes, to repair and produce again by hand") { unseal, max };
         kafka.AddTo(command);
         command.SetAction(parse =>
         {
@@ -39,6 +39,10 @@ internal static class DeadLettersCommand
             var serdes = kafka.Serdes(parse);
             using var log = KafkaOptions.StderrLog();
             using var clients = KafkaOptions.Clients(log);
+            if (!KafkaOptions.Reachable(clients, bootstrap, "deadletters"))
+            {
+                return 2;
+            }
             var shown = 0;
             // Read up to the end offsets (assigned, not subscribed: no wait for a group to form on a real cluster).
             foreach (var (_, value) in TopicReader.ReadToEnd(bootstrap, TopicNames.DeadLetters, "rpo-deadletters", clients).Take(parse.GetValue(max)))

@@ -25,9 +25,9 @@ internal static class DevKafkaCommand
         command.SetAction(async (parse, cancel) =>
         {
             var n = parse.GetValue(partitions);
-            if (n < 1)
+            if (n is < 1 or > 1024)
             {
-                Console.Error.WriteLine("rpo devkafka: --partitions must be at least 1");
+                Console.Error.WriteLine("rpo devkafka: --partitions must be from 1 to 1024 (as Kafka:Partitions)");
                 return 2;
             }
             var port = parse.GetValue(registryPort);

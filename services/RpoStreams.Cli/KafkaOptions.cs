@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using RpoStreams.Contracts.Kafka;
@@ -17,7 +18,7 @@ internal sealed class KafkaOptions
 
     public Option<string> SchemaRegistry { get; } = new("--schema-registry")
     {
-        Description = "Schema Registry URL; default: environment SchemaRegistry__Url, else the local registry built from schemas/",
+        Description = "Schema Registry URL; default: environment SchemaRegistry__Url, else (but for schemas) the local registry built from schemas/",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SchemaRegistry__Url") ?? string.Empty,
     };
 
@@ -27,7 +28,7 @@ internal sealed class KafkaOptions
         command.Options.Add(SchemaRegistry);
     }
 
-    /// <summary>The bootstrap servers, or null after saying what is missing.</summary>
+    /// <summary>The bootstrap servers, or null after saying what is missing or wrong (the environment's Kafka settings too, as the gate checks them).</summary>
     public string? BootstrapOf(ParseResult parse, string command)
     {
         var value = parse.GetValue(Bootstrap);
@@ -36,7 +37,33 @@ internal sealed class KafkaOptions
             Console.Error.WriteLine($"rpo {command}: --bootstrap HOST:PORT is required (or set Kafka__BootstrapServers)");
             return null;
         }
+        var settings = Settings();
+        settings.BootstrapServers = value;
+        if (settings.Validate(development: true).FirstOrDefault() is { } problem)
+        {
+            Console.Error.WriteLine($"rpo {command}: {problem}");
+            return null;
+        }
         return value;
+    }
+
+    /// <summary>
+    /// Whether the cluster answers a metadata request within 10 s; if not, says so in one line. Commands ask first, so
+    /// a wrong address fails at once instead of after their own waits.
+    /// </summary>
+    public static bool Reachable(KafkaClientFactory clients, string bootstrap, string command)
+    {
+        try
+        {
+            using var admin = clients.CreateAdmin(new AdminClientConfig { BootstrapServers = bootstrap, SocketTimeoutMs = 10_000, ClientId = $"rpo-{command}-preflight" });
+            admin.GetMetadata(TimeSpan.FromSeconds(10));
+            return true;
+        }
+        catch (KafkaException e)
+        {
+            Console.Error.WriteLine($"rpo {command}: Kafka at {bootstrap} is not reachable: {e.Error.Reason}");
+            return false;
+        }
     }
 
     /// <summary>
@@ -65,18 +92,43 @@ internal sealed class KafkaOptions
     /// read as the gate reads them, and librdkafka's warnings and errors on stderr (a refused connection or a
     /// failed authentication says so instead of the command waiting in silence).
     /// </summary>
-    public static KafkaClientFactory Clients(ILoggerFactory loggers)
-    {
-        var settings = FromEnvironment().GetSection("Kafka").Get<KafkaSettings>() ?? new KafkaSettings();
-        return new KafkaClientFactory(settings, loggers);
-    }
+    public static KafkaClientFactory Clients(ILoggerFactory loggers) => new(Settings(), loggers);
+
+    private static KafkaSettings Settings() => FromEnvironment().GetSection("Kafka").Get<KafkaSettings>() ?? new KafkaSettings();
 
     private static IConfiguration FromEnvironment() => new ConfigurationBuilder().AddEnvironmentVariables().Build();
 
-    /// <summary>A log for a command: warnings and errors, one line each, on stderr (stdout is the command's output).</summary>
+    /// <summary>
+    /// A log for a command: warnings and errors on stderr (stdout is the command's output), each distinct line once: a
+    /// broker that does not answer makes librdkafka repeat the same error with every retry.
+    /// </summary>
     public static ILoggerFactory StderrLog() =>
-        LoggerFactory.Create(log => log
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddSimpleConsole(o => o.SingleLine = true)
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        LoggerFactory.Create(log => log.SetMinimumLevel(LogLevel.Warning).AddProvider(new DistinctLines()));
+
+    private sealed class DistinctLines : ILoggerProvider, ILogger
+    {
+        /// <summary>Lines remembered; past them, lines are written again rather than remembered without bound.</summary>
+        private const int Remembered = 1000;
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> written = new(StringComparer.Ordinal);
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var line = Contracts.LogSafe.Text(formatter(state, exception));
+            if (IsEnabled(logLevel) && (written.Count >= Remembered || written.TryAdd(line, 0)))
+            {
+                Console.Error.WriteLine($"{(logLevel >= LogLevel.Error ? "error" : "warning")}: {line}");
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
 }

@@ -12,7 +12,7 @@ internal static class LagCommand
         var kafka = new KafkaOptions();
         var applicationId = new Option<string>("--application-id") { Description = "The gate's Streams:ApplicationId (its consumer group)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Streams__ApplicationId") ?? "rpo-gate" };
         var command = new Command("lag", "Print the gate group's lag per partition of the input and repartition topics: end offset minus committed offset; exit 1 unless every partition is at 0") { applicationId };
-        kafka.AddTo(command);
+        command.Options.Add(kafka.Bootstrap);
         command.SetAction(async (parse, cancel) =>
         {
             var bootstrap = kafka.BootstrapOf(parse, "lag");
@@ -22,6 +22,10 @@ internal static class LagCommand
             }
             using var log = KafkaOptions.StderrLog();
             using var clients = KafkaOptions.Clients(log);
+            if (!KafkaOptions.Reachable(clients, bootstrap, "lag"))
+            {
+                return 2;
+            }
             using var admin = clients.CreateAdmin(new AdminClientConfig { BootstrapServers = bootstrap, ClientId = "rpo-lag" });
             var lag = await ConsumerLag.MeasureAsync(admin, parse.GetValue(applicationId)!, TimeSpan.FromSeconds(10));
             foreach (var p in lag)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RpoStreams.Cli;
+using RpoStreams.Contracts;
 
 var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, run the embedded broker, simulate traffic, audit, read dead letters and lag, check the registry's schemas)")
 {
@@ -11,4 +12,14 @@ var root = new RootCommand("rpo: the RpoStreams command line (replay scenarios, 
     LagCommand.Create(),
     SchemasCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    // One line naming the command, not a stack trace: a file it cannot read, a port in use, a broker gone mid-run.
+    var command = root.Subcommands.FirstOrDefault(c => args.Contains(c.Name))?.Name;
+    Console.Error.WriteLine($"rpo{(command is null ? "" : " " + command)}: {LogSafe.Text(e.Message)}");
+    return 1;
+}

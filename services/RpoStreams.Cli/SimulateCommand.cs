@@ -9,6 +9,9 @@ namespace RpoStreams.Cli;
 /// <summary><c>rpo simulate</c>: realistic synthetic traffic into any Kafka.</summary>
 internal static class SimulateCommand
 {
+    /// <summary>Slowest and fastest --rate: one intent a minute, a million a second.</summary>
+    private const double MinRate = 1.0 / 60, MaxRate = 1_000_000;
+
     public static Command Create()
     {
         var kafka = new KafkaOptions();
@@ -42,6 +45,11 @@ internal static class SimulateCommand
                 Console.Error.WriteLine("rpo simulate: --register, --intents and --rate must not be negative");
                 return Task.FromResult(2);
             }
+            if (!double.IsFinite(plan.Rate) || plan.Rate is > 0 and < MinRate or > MaxRate)
+            {
+                Console.Error.WriteLine("rpo simulate: --rate must be 0 (as fast as possible) or from 1/60 (one a minute) to 1000000 intents per second");
+                return Task.FromResult(2);
+            }
             if (plan.Continuous && plan.Rate <= 0)
             {
                 Console.Error.WriteLine("rpo simulate: --continuous needs a --rate");
@@ -49,6 +57,10 @@ internal static class SimulateCommand
             }
             using var log = KafkaOptions.StderrLog();
             using var clients = KafkaOptions.Clients(log);
+            if (!KafkaOptions.Reachable(clients, bootstrap, "simulate"))
+            {
+                return Task.FromResult(2);
+            }
             var config = new ProducerConfig { BootstrapServers = bootstrap, ClientId = "rpo-simulate", LingerMs = 20, BatchSize = 512 * 1024 };
             using var producer = new TrafficProducer(clients, config, kafka.Serdes(parse));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);

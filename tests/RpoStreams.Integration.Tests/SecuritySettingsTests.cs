@@ -83,4 +83,24 @@ public class SecuritySettingsTests
 
         Assert.Contains(problems, p => p.StartsWith("Kafka:SecurityProtocol 'Tls' must be one of", StringComparison.Ordinal));
     }
+
+    /// <summary>Kafka's own spellings work as the .NET names do; a number is not a protocol.</summary>
+    [Theory]
+    [InlineData("SASL_SSL", "SCRAM-SHA-512", true)]
+    [InlineData("sasl_plaintext", "scram-sha-256", true)]
+    [InlineData("SaslSsl", "OAUTHBEARER", true)]
+    [InlineData("3", "Plain", false)]
+    [InlineData("SaslSsl", "1", false)]
+    public void Kafkas_spellings_of_the_security_settings_are_read(string protocol, string mechanism, bool valid)
+    {
+        var settings = new KafkaSettings { BootstrapServers = "b:9092", SecurityProtocol = protocol, SaslMechanism = mechanism };
+
+        Assert.Equal(valid, !settings.Validate(development: false).Any());
+        if (valid)
+        {
+            var client = settings.ApplySecurity(new Confluent.Kafka.ClientConfig());
+            Assert.NotNull(client.SecurityProtocol);
+            Assert.NotNull(client.SaslMechanism);
+        }
+    }
 }

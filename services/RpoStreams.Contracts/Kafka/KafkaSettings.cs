@@ -47,11 +47,11 @@ public sealed class KafkaSettings
     /// <summary>Copies the security settings onto a client configuration (the one place that does).</summary>
     public T ApplySecurity<T>(T config) where T : ClientConfig
     {
-        if (Enum.TryParse<SecurityProtocol>(SecurityProtocol, true, out var protocol))
+        if (TryRead<SecurityProtocol>(SecurityProtocol, out var protocol))
         {
             config.SecurityProtocol = protocol;
         }
-        if (Enum.TryParse<SaslMechanism>(SaslMechanism, true, out var mechanism))
+        if (TryRead<SaslMechanism>(SaslMechanism, out var mechanism))
         {
             config.SaslMechanism = mechanism;
         }
@@ -89,13 +89,13 @@ public sealed class KafkaSettings
         {
             yield return "Kafka:BootstrapServers is required outside Development (the embedded broker is librdkafka's mock cluster, for development only; set Kafka__BootstrapServers)";
         }
-        if (!string.IsNullOrWhiteSpace(SecurityProtocol) && !Enum.TryParse<SecurityProtocol>(SecurityProtocol, true, out _))
+        if (!string.IsNullOrWhiteSpace(SecurityProtocol) && !TryRead<SecurityProtocol>(SecurityProtocol, out _))
         {
-            yield return $"Kafka:SecurityProtocol '{SecurityProtocol}' must be one of {string.Join(", ", Enum.GetNames<SecurityProtocol>())}";
+            yield return $"Kafka:SecurityProtocol '{SecurityProtocol}' must be one of {string.Join(", ", Enum.GetNames<SecurityProtocol>())} (or as Kafka writes them: SASL_SSL, ...)";
         }
-        if (!string.IsNullOrWhiteSpace(SaslMechanism) && !Enum.TryParse<SaslMechanism>(SaslMechanism, true, out _))
+        if (!string.IsNullOrWhiteSpace(SaslMechanism) && !TryRead<SaslMechanism>(SaslMechanism, out _))
         {
-            yield return $"Kafka:SaslMechanism '{SaslMechanism}' must be one of {string.Join(", ", Enum.GetNames<SaslMechanism>())}";
+            yield return $"Kafka:SaslMechanism '{SaslMechanism}' must be one of {string.Join(", ", Enum.GetNames<SaslMechanism>())} (or as Kafka writes them: SCRAM-SHA-512, ...)";
         }
         if (!UseEmbedded)
         {
@@ -119,4 +119,15 @@ public sealed class KafkaSettings
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    /// <summary>
+    /// A name of <typeparamref name="T"/> in any case, also as Kafka and librdkafka write it (<c>SASL_SSL</c>,
+    /// <c>SCRAM-SHA-512</c>); never a number.
+    /// </summary>
+    private static bool TryRead<T>(string? text, out T value) where T : struct, Enum
+    {
+        var name = text?.Trim().Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+        value = default;
+        return !string.IsNullOrEmpty(name) && !char.IsAsciiDigit(name[0]) && Enum.TryParse(name, ignoreCase: true, out value) && Enum.IsDefined(value);
+    }
 }
