@@ -19,6 +19,7 @@ public static class CheckApi
         services.AddSingleton(sp => new PeerCredentials(sp.GetRequiredService<ApiSettings>().PeerSecret));
         services.AddSingleton<ClientErrors>();
         services.AddSingleton<CheckService>();
+        services.AddSingleton<BatchSlots>();
         services.AddSingleton<PeerDirectory>();
         services.AddHttpClient(PeerClient.HttpClientName, c => c.Timeout = PeerClient.Timeout);
         // No `servers` in the document: it would echo the Host header of whoever asked.

@@ -30,7 +30,7 @@ public static class CheckEndpoints
         api.MapPost("/check/batch", BatchAsync)
             .WithName("CheckBatch")
             .WithSummary("Scrub a call list of up to Api:MaxBatchSubjects subjects")
-            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415. Without callerId a PHONE batch leaves CALLER_ID_INVALID unevaluated (listed in notEvaluated, for every answer).")
+            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415. Without callerId a PHONE batch leaves CALLER_ID_INVALID unevaluated (listed in notEvaluated, for every answer). An instance answers batches on half its cores at most; one that waits 10 s for its turn is 503.")
             .Accepts<BatchRequest>("application/json", "text/csv")
             .Produces<BatchAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -38,7 +38,8 @@ public static class CheckEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<IResult> CheckAsync(
@@ -80,7 +81,7 @@ public static class CheckEndpoints
             : Results.Content(reply.Body, reply.ContentType ?? "application/json", statusCode: reply.Status);
     }
 
-    private static async Task<IResult> BatchAsync(HttpContext http, CheckService checks, PeerDirectory peers, GateRuntime runtime, ApiSettings settings, GateConfiguration config, ClientErrors errors, CancellationToken cancel)
+    private static async Task<IResult> BatchAsync(HttpContext http, CheckService checks, PeerDirectory peers, GateRuntime runtime, ApiSettings settings, GateConfiguration config, ClientErrors errors, BatchSlots slots, CancellationToken cancel)
     {
         var (request, bodyProblem) = await BatchBody.ReadAsync(http, settings, errors, cancel);
         if (bodyProblem != null)
@@ -118,26 +119,34 @@ public static class CheckEndpoints
         var results = new BatchItem?[subjects.Count];
         var remote = new Dictionary<int, List<int>>();
         var latestConsultation = runtime.LatestConsultation();
-        for (var i = 0; i < subjects.Count; i++)
+        using (var slot = await slots.EnterAsync(cancel))
         {
-            var located = checks.Locate(subjects[i], template.Channel);
-            if (located is null || checks.OwnsPartition(located.Value.Partition))
+            if (slot is null)
             {
-                results[i] = Item(i, subjects[i], checks.Answer(template with { Subject = subjects[i] }, located, latestConsultation));
+                return Unavailable($"too many batches are being answered at once: none came free within {(int)slots.Wait.TotalSeconds} s; retry");
             }
-            else if (forwardedBatch || !peers.HasPeers)
+            for (var i = 0; i < subjects.Count; i++)
             {
-                results[i] = new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, located.Value.Ref, $"partition {located.Value.Partition} is not owned by this instance");
-            }
-            else
-            {
-                if (!remote.TryGetValue(located.Value.Partition, out var list))
+                var located = checks.Locate(subjects[i], template.Channel);
+                if (located is null || checks.OwnsPartition(located.Value.Partition))
                 {
-                    remote[located.Value.Partition] = list = [];
+                    results[i] = Item(i, subjects[i], checks.Answer(template with { Subject = subjects[i] }, located, latestConsultation));
                 }
-                list.Add(i);
+                else if (forwardedBatch || !peers.HasPeers)
+                {
+                    results[i] = new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, located.Value.Ref, $"partition {located.Value.Partition} is not owned by this instance");
+                }
+                else
+                {
+                    if (!remote.TryGetValue(located.Value.Partition, out var list))
+                    {
+                        remote[located.Value.Partition] = list = [];
+                    }
+                    list.Add(i);
+                }
             }
         }
+        // The slot is given back before the peers are asked (see BatchSlots).
         foreach (var (partition, indexes) in remote)
         {
             var part = request with { CompanyId = template.CompanyId, Subjects = indexes.Select(i => subjects[i]).ToList() };

@@ -1,0 +1,39 @@
+namespace RpoStreams.Gate.Hosting.Api;
+
+/// <summary>
+/// Batches answered at once on this instance: half the cores (one at least), so a burst of large lists never takes
+/// the cores the stream's decisions and the health probes need. The others wait their turn, up to a bound, then
+/// get a 503 to retry. A slot is held only while this instance answers its own subjects, never while it waits for
+/// a peer (two instances forwarding to each other would otherwise wait on each other's slots).
+/// </summary>
+public sealed class BatchSlots(int slots, TimeSpan wait) : IDisposable
+{
+    private readonly SemaphoreSlim free = new(slots, slots);
+
+    public BatchSlots()
+        : this(Math.Max(1, Environment.ProcessorCount / 2), TimeSpan.FromSeconds(10))
+    {
+    }
+
+    /// <summary>How long a batch waits for a slot before it is refused.</summary>
+    public TimeSpan Wait => wait;
+
+    /// <summary>A slot, released when disposed; null when none came free within <see cref="Wait"/>.</summary>
+    public async Task<IDisposable?> EnterAsync(CancellationToken cancel) =>
+        await free.WaitAsync(wait, cancel) ? new Slot(free) : null;
+
+    public void Dispose() => free.Dispose();
+
+    private sealed class Slot(SemaphoreSlim free) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+            {
+                free.Release();
+            }
+        }
+    }
+}
