@@ -16,7 +16,12 @@ try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is not OperationCanceledException)
+catch (OperationCanceledException)
+{
+    // Ctrl+C while a command waits: stopped, as the shell counts a SIGINT.
+    return 130;
+}
+catch (Exception e)
 {
     // One line naming the command, not a stack trace: a file it cannot read, a port in use, a broker gone mid-run.
     var command = root.Subcommands.FirstOrDefault(c => args.Contains(c.Name))?.Name;

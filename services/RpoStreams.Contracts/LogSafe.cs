@@ -67,5 +67,7 @@ public static partial class LogSafe
     }
 
     private static readonly System.Buffers.SearchValues<char> OddSeparators = System.Buffers.SearchValues.Create(
-        "_,\u00AD\u00B7\u200B\u200C\u200D\u2010\u2011\u2012\u2013\u2014\u2015\u2022\u2027\u2060\u2212\u2219\uFE58\uFE63\uFEFF\uFF0D");
+        // Besides libphonenumber's own punctuation (fullwidth, tildes, brackets, ideographic space).
+        "_,~[]\u00AD\u00B7\u200B\u200C\u200D\u2010\u2011\u2012\u2013\u2014\u2015\u2022\u2027\u2053\u2060\u2212\u2219\u223C\u3000\u30FC"
+        + "\uFE58\uFE63\uFEFF\uFF08\uFF09\uFF0D\uFF0E\uFF0F\uFF3B\uFF3D\uFF5E");
 }

@@ -21,6 +21,9 @@ public class LogSafeTests
     [InlineData("333_123_4567")]
     [InlineData("333,123,4567")]
     [InlineData("333\u2022123\u20224567")]
+    [InlineData("333~123~4567")]
+    [InlineData("333\uFF0F123\uFF0F4567")]
+    [InlineData("333\u30FC123\u30FC4567")]
     public void Log_text_masks_phone_numbers_in_any_writing(string number)
     {
         // Given a log line with a number in it

@@ -91,6 +91,8 @@ public class SecuritySettingsTests
     [InlineData("SaslSsl", "OAUTHBEARER", true)]
     [InlineData("3", "Plain", false)]
     [InlineData("SaslSsl", "1", false)]
+    [InlineData("SaslPlaintext,Ssl", "Plain", false)]
+    [InlineData("+3", "Plain", false)]
     public void Kafkas_spellings_of_the_security_settings_are_read(string protocol, string mechanism, bool valid)
     {
         var settings = new KafkaSettings { BootstrapServers = "b:9092", SecurityProtocol = protocol, SaslMechanism = mechanism };

@@ -70,6 +70,8 @@ public class DecisionRulesTests
     [InlineData("PRIVATO")]
     [InlineData("withheld")]
     [InlineData("private +390212345678")]
+    [InlineData("private\u00A0+390212345678")]
+    [InlineData("\uFF50\uFF52\uFF49\uFF56\uFF41\uFF54\uFF45 +390212345678")]
     [InlineData("0212345678 (anonimo)")]
     [InlineData("#31#0212345678")]
     [InlineData("#31#+390212345678")]

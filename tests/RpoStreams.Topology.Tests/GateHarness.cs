@@ -7,6 +7,7 @@ using RpoStreams.Policy.Subjects;
 using RpoStreams.Policy;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
+using RpoStreams.Records.Internal;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Mock;
 using Streamiz.Kafka.Net.SerDes;
@@ -136,6 +137,10 @@ public sealed class GateHarness : IDisposable
         var list = Decisions();
         return Assert.Single(list);
     }
+
+    /// <summary>The attempts waiting for their intent's decision, as the pending store holds them.</summary>
+    public List<PendingAttempt> PendingAttempts() =>
+        driver.GetKeyValueStore<string, PendingAttempt>(StoreNames.PendingAttempts).All().Select(e => e.Value).ToList();
 
     /// <summary>Advances the fake wall clock and the driver's clock together (wall-clock punctuations run).</summary>
     public void AdvanceWallClock(Duration by)

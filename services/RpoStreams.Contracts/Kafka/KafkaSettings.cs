@@ -128,6 +128,7 @@ public sealed class KafkaSettings
     {
         var name = text?.Trim().Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
         value = default;
-        return !string.IsNullOrEmpty(name) && !char.IsAsciiDigit(name[0]) && Enum.TryParse(name, ignoreCase: true, out value) && Enum.IsDefined(value);
+        return !string.IsNullOrEmpty(name) && char.IsAsciiLetter(name[0]) && name.All(char.IsAsciiLetterOrDigit)
+            && Enum.TryParse(name, ignoreCase: true, out value) && Enum.IsDefined(value);
     }
 }

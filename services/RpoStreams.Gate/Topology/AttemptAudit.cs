@@ -17,8 +17,8 @@ public sealed class AttemptAudit
     private readonly IKeyValueStore<string, PendingAttempt> pending;
     private readonly Action<ComplianceAlert> raise;
 
-    /// <summary>Pending attempts by deadline, mirrored from the pending store (rebuilt at start).</summary>
-    private readonly SortedSet<(long Deadline, string AttemptId)> deadlines = [];
+    /// <summary>Pending attempts by deadline and key (<see cref="KeyOf"/>), mirrored from the pending store (rebuilt at start).</summary>
+    private readonly SortedSet<(long Deadline, string Key)> deadlines = [];
     private readonly Dictionary<string, List<string>> byIntent = new(StringComparer.Ordinal);
 
     public AttemptAudit(GateTopologyOptions options, IKeyValueStore<string, PendingAttempt> pending, Action<ComplianceAlert> raise)
@@ -32,13 +32,20 @@ public sealed class AttemptAudit
 
     private Duration Grace => Duration.FromSeconds(options.Alerts.ClearanceGraceSeconds);
 
+    /// <summary>
+    /// An attempt waits under its attemptId and the intent it names: an attemptId a dialer uses again for another call
+    /// is another wait, each with its own 60 s (and alert).
+    /// </summary>
+    private static string KeyOf(PendingAttempt p) => p.attemptId + "\u001f" + p.intentId;
+
     /// <summary>Rebuilds the deadline index from the pending store; returns the latest arrival among them.</summary>
     public Instant Load()
     {
         var latest = Instant.MinValue;
         foreach (var entry in StoreScan.Each(pending))
         {
-            Track(entry.Value);
+            // Under the key it was stored with (a version that waited under the attemptId alone stored others).
+            Track(entry.Value, entry.Key);
             var arrived = entry.Value.arrivedAt?.ToInstant() ?? entry.Value.startedAt.ToInstant();
             if (arrived > latest)
             {
@@ -76,18 +83,18 @@ public sealed class AttemptAudit
             Judge(p, decision, detectedAt);
             return;
         }
-        if (pending.Get(p.attemptId) is { } earlier)
+        if (pending.Get(KeyOf(p)) is { } earlier)
         {
-            // The same attempt sent again (a producer's retry) keeps waiting from its first arrival. An attemptId used
-            // again for another call replaces the one waiting, whose deadline must not go off for it.
+            // The same attempt sent again (a producer's retry) keeps waiting from its first arrival; one corrected
+            // (another number, start or campaign) waits as corrected.
             if (SameCall(earlier, p))
             {
                 return;
             }
-            Forget(earlier);
+            Forget(earlier, KeyOf(p));
         }
-        pending.Put(p.attemptId, p);
-        Track(p);
+        pending.Put(KeyOf(p), p);
+        Track(p, KeyOf(p));
     }
 
     private static bool SameCall(PendingAttempt a, PendingAttempt b) =>
@@ -102,11 +109,11 @@ public sealed class AttemptAudit
             return;
         }
         var judged = decision();
-        foreach (var attemptId in waiting.ToList())
+        foreach (var key in waiting.ToList())
         {
-            if (pending.Get(attemptId) is { } p)
+            if (pending.Get(key) is { } p)
             {
-                Forget(p);
+                Forget(p, key);
                 Judge(p, judged, detectedAt);
             }
         }
@@ -123,11 +130,11 @@ public sealed class AttemptAudit
                 return;
             }
             deadlines.Remove(first);
-            if (pending.Get(first.AttemptId) is not { } p)
+            if (pending.Get(first.Key) is not { } p)
             {
                 continue;
             }
-            Forget(p);
+            Forget(p, first.Key);
             raise(AlertFactory.ForPending(
                 AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt,
                 $"No decision for the intent and the number dialled within {options.Alerts.ClearanceGraceSeconds} s of the attempt's arrival: the dialer did not wait for the gate, or dialled another number than the intent's."));
@@ -170,26 +177,26 @@ public sealed class AttemptAudit
         }
     }
 
-    private void Track(PendingAttempt p)
+    private void Track(PendingAttempt p, string key)
     {
-        deadlines.Add((p.deadline.ToInstant().ToUnixTimeMilliseconds(), p.attemptId));
+        deadlines.Add((p.deadline.ToInstant().ToUnixTimeMilliseconds(), key));
         if (!byIntent.TryGetValue(p.intentId, out var list))
         {
             byIntent[p.intentId] = list = [];
         }
-        if (!list.Contains(p.attemptId))
+        if (!list.Contains(key))
         {
-            list.Add(p.attemptId);
+            list.Add(key);
         }
     }
 
-    private void Forget(PendingAttempt p)
+    private void Forget(PendingAttempt p, string key)
     {
-        pending.Delete(p.attemptId);
-        deadlines.Remove((p.deadline.ToInstant().ToUnixTimeMilliseconds(), p.attemptId));
+        pending.Delete(key);
+        deadlines.Remove((p.deadline.ToInstant().ToUnixTimeMilliseconds(), key));
         if (byIntent.TryGetValue(p.intentId, out var list))
         {
-            list.Remove(p.attemptId);
+            list.Remove(key);
             if (list.Count == 0)
             {
                 byIntent.Remove(p.intentId);

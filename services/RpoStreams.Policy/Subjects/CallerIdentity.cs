@@ -23,8 +23,6 @@ public static class CallerIdentity
         "unknown", "sconosciuto", "unavailable", "clir", "none",
     };
 
-    private static readonly char[] NotLetters = [.. Enumerable.Range(0, 128).Select(c => (char)c).Where(c => !char.IsAsciiLetter(c))];
-
     /// <summary>True when <paramref name="callerId"/> is present, not withheld, a valid number, and no longer than <see cref="InputLimits.CallerId"/>.</summary>
     public static bool IsValid(string? callerId)
     {
@@ -46,12 +44,36 @@ public static class CallerIdentity
         return valid;
     }
 
+    private static bool HasHiddenWord(string callerId)
+    {
+        var text = callerId.Normalize(System.Text.NormalizationForm.FormKC);
+        for (var start = 0; start < text.Length;)
+        {
+            if (!char.IsLetter(text[start]))
+            {
+                start++;
+                continue;
+            }
+            var end = start;
+            while (end < text.Length && char.IsLetter(text[end]))
+            {
+                end++;
+            }
+            if (HiddenWords.Contains(text[start..end]))
+            {
+                return true;
+            }
+            start = end;
+        }
+        return false;
+    }
+
     private static bool Check(string callerId)
     {
         var trimmed = callerId.Trim();
-        // A hidden word anywhere ("private +390212345678"): libphonenumber would find the number beside it, but the
-        // line would not be shown.
-        if (trimmed.Split(NotLetters, StringSplitOptions.RemoveEmptyEntries).Any(HiddenWords.Contains) || trimmed.StartsWith("#31#", StringComparison.Ordinal) || trimmed.StartsWith("*31#", StringComparison.Ordinal) || trimmed.StartsWith("*67", StringComparison.Ordinal))
+        // A hidden word anywhere ("private +390212345678", in fullwidth letters or beside any space or dash):
+        // libphonenumber would find the number beside it, but the line would not be shown.
+        if (HasHiddenWord(trimmed) || trimmed.StartsWith("#31#", StringComparison.Ordinal) || trimmed.StartsWith("*31#", StringComparison.Ordinal) || trimmed.StartsWith("*67", StringComparison.Ordinal))
         {
             return false;
         }

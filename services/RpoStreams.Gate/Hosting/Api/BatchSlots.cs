@@ -15,12 +15,15 @@ public sealed class BatchSlots(int slots, TimeSpan wait) : IDisposable
     {
     }
 
-    /// <summary>How long a batch waits for a slot before it is refused.</summary>
+    /// <summary>How long a batch asked directly waits for a slot before it is refused.</summary>
     public TimeSpan Wait => wait;
 
     /// <summary>A slot, released when disposed; null when none came free within <see cref="Wait"/>.</summary>
-    public async Task<IDisposable?> EnterAsync(CancellationToken cancel) =>
-        await free.WaitAsync(wait, cancel) ? new Slot(free) : null;
+    public Task<IDisposable?> EnterAsync(CancellationToken cancel) => EnterAsync(wait, cancel);
+
+    /// <summary>A slot, released when disposed; null when none came free within <paramref name="within"/>.</summary>
+    public async Task<IDisposable?> EnterAsync(TimeSpan within, CancellationToken cancel) =>
+        await free.WaitAsync(within, cancel) ? new Slot(free) : null;
 
     public void Dispose() => free.Dispose();
 

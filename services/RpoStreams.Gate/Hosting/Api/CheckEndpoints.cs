@@ -111,20 +111,22 @@ public static class CheckEndpoints
         {
             return errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", problem!);
         }
-        if (!runtime.IsRunning)
-        {
-            return Unavailable($"the gate is {runtime.State}: its state is not queryable yet");
-        }
-
         var results = new BatchItem?[subjects.Count];
         var remote = new Dictionary<int, List<int>>();
-        var latestConsultation = runtime.LatestConsultation();
-        using (var slot = await slots.EnterAsync(cancel))
+        // A part forwarded by a peer waits less than the peer waits for its answer.
+        var wait = forwardedBatch ? PeerClient.Timeout / 2 : slots.Wait;
+        using (var slot = await slots.EnterAsync(wait, cancel))
         {
             if (slot is null)
             {
-                return Unavailable($"too many batches are being answered at once: none came free within {(int)slots.Wait.TotalSeconds} s; retry");
+                return Unavailable($"too many batches are being answered at once: none came free within {(int)wait.TotalSeconds} s; retry");
             }
+            // Read once the slot is held: the wait may have seen a rebalance or a new consultation.
+            if (!runtime.IsRunning)
+            {
+                return Unavailable($"the gate is {runtime.State}: its state is not queryable yet");
+            }
+            var latestConsultation = runtime.LatestConsultation();
             for (var i = 0; i < subjects.Count; i++)
             {
                 var located = checks.Locate(subjects[i], template.Channel);
@@ -149,7 +151,8 @@ public static class CheckEndpoints
         // The slot is given back before the peers are asked (see BatchSlots).
         foreach (var (partition, indexes) in remote)
         {
-            var part = request with { CompanyId = template.CompanyId, Subjects = indexes.Select(i => subjects[i]).ToList() };
+            // Answered for this batch's time, which the answer reports, not for the peer's own now.
+            var part = request with { CompanyId = template.CompanyId, At = request.At ?? CheckService.TimeOf(template), Subjects = indexes.Select(i => subjects[i]).ToList() };
             var reply = await peers.ForwardAsync(
                 partition, owner => new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = JsonContent.Create(part) }, ApiKeyOf(http), cancel);
             var answer = reply.As<BatchAnswer>();
