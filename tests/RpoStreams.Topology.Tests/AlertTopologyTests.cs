@@ -1,5 +1,6 @@
 using NodaTime;
 using NodaTime.Testing;
+using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 using static RpoStreams.Topology.Tests.Make;
 
@@ -372,6 +373,28 @@ public class AlertTopologyTests
     }
 
     private static string NumberOf(string kind, int i) => $"+393482000{(kind == Blocked ? 1 : 2)}{i:D2}";
+
+    /// <summary>
+    /// A task counts at most Alerts:MaxCampaignHoursPerTask campaign hours at once: a feed that names a new campaign with
+    /// every intent fills them, and a later campaign's hour is not counted (no warning) until the old hours are let go.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(100, 0)]
+    public void A_task_counts_a_bounded_number_of_campaign_hours(int floodCampaigns, int warnings)
+    {
+        using var gate = new GateHarness(alertSettings: new AlertSettings { MaxCampaignHoursPerTask = 100 });
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        for (var i = 0; i < floodCampaigns; i++)
+        {
+            gate.Intent(Intent($"flood-{i}", "+393482000399", Tuesday10 + Duration.FromDays(30), campaign: $"UUID-{i}"));
+        }
+        RegisterBlocked(gate, 4);
+        Spring(gate, Blocked, 0, 4, minute: 0);
+        Spring(gate, Ok, 0, 16, minute: 10);
+
+        Assert.Equal(warnings, gate.Alerts().Count(a => a.type == AlertType.LIST_NOT_SCRUBBED));
+    }
 
     [Fact]
     public void List_warnings_of_two_companies_whose_ids_join_alike_have_distinct_ids()

@@ -31,7 +31,7 @@ public sealed class CounterBaseline(MeterProvider exporter, GateMetrics metrics,
         ["rpo_input_relocated_total"] = [.. TopicNames.Inputs.Where(t => t != TopicNames.RegisterConsultations).Select(Topic)],
         ["rpo_arrival_capped_total"] = [.. Enum.GetValues<SubjectEventKind>().Where(k => k != SubjectEventKind.TICK).Select(k => new TagList { { "kind", k.ToString() } })],
         ["rpo_revocations_failed_total"] = [.. new[] { GateMetrics.OffsetsNotCommitted, GateMetrics.ThreadStopped }.Select(o => new TagList { { "outcome", o } })],
-        ["rpo_state_limited_total"] = [.. new[] { GateMetrics.ConsentsLimited, GateMetrics.ContactsLimited }.Select(w => new TagList { { "what", w } })],
+        ["rpo_state_limited_total"] = [.. new[] { GateMetrics.ConsentsLimited, GateMetrics.ContactsLimited, GateMetrics.CampaignsLimited }.Select(w => new TagList { { "what", w } })],
     };
 
     public Task StartAsync(CancellationToken cancellationToken)

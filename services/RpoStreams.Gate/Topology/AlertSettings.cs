@@ -17,6 +17,14 @@ public sealed class AlertSettings
     [Range(1, 100)]
     public int ListNotScrubbedBlockedPercent { get; set; } = 20;
 
+    /// <summary>
+    /// Campaign hours one subject task counts at once (each kept until two days past its hour, about 2 KB of heap): a
+    /// feed naming a new campaign with every intent, or scheduling across a year of hours, makes no more; decisions of
+    /// hours past it are not counted (<c>rpo_state_limited_total{what="campaigns"}</c>).
+    /// </summary>
+    [Range(100, 10_000_000)]
+    public int MaxCampaignHoursPerTask { get; set; } = 20_000;
+
     /// <summary>How often the running service checks the register's age on the wall clock.</summary>
     [Range(1, 86_400)]
     public int RegisterStaleCheckSeconds { get; set; } = 60;

@@ -25,16 +25,19 @@ public sealed class CampaignPartials
     private readonly DateTimeZone zone;
     private readonly Dictionary<string, CampaignCount> counts = new(StringComparer.Ordinal);
     private readonly int minIntents;
+    private readonly int maxHours;
     /// <summary>Per campaign hour, the entries to send; not complete when a restart lost those of counts not yet sent.</summary>
     private readonly Dictionary<string, (List<CampaignEntry> List, bool Complete)> entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> unsent = new(StringComparer.Ordinal);
     private readonly HashSet<string> changed = new(StringComparer.Ordinal);
 
-    public CampaignPartials(IKeyValueStore<string, CampaignCount> store, DateTimeZone zone, int minIntents)
+    /// <summary>Counts kept in <paramref name="store"/>, at most <paramref name="maxHours"/> campaign hours at once.</summary>
+    public CampaignPartials(IKeyValueStore<string, CampaignCount> store, DateTimeZone zone, int minIntents, int maxHours)
     {
         this.store = store;
         this.zone = zone;
         this.minIntents = minIntents;
+        this.maxHours = maxHours;
         // After a restart: counts committed but not yet sent go out with the next flush.
         foreach (var entry in StoreScan.Each(store))
         {
@@ -59,13 +62,21 @@ public sealed class CampaignPartials
         return t - (Duration.FromMinutes(local.Minute) + Duration.FromSeconds(local.Second) + Duration.FromNanoseconds(local.NanosecondOfSecond));
     }
 
-    /// <summary>Counts a new non-SERVICE decision, made when the deciding task's stream time was <paramref name="arrival"/>.</summary>
-    public void Count(CallDecision decision, Instant arrival)
+    /// <summary>
+    /// Counts a new non-SERVICE decision, made when the deciding task's stream time was <paramref name="arrival"/>; false,
+    /// and not counted, when it is of a new campaign hour and the task already counts its most.
+    /// </summary>
+    public bool Count(CallDecision decision, Instant arrival)
     {
         var hour = HourStart(decision.decisionTime.ToInstant(), zone);
         var key = KeyOf(decision.companyId, decision.campaignId, hour);
         if (!counts.TryGetValue(key, out var count))
         {
+            // Every hour counted is in memory (the store holds the same ones): the dictionary's size is the task's.
+            if (counts.Count >= maxHours)
+            {
+                return false;
+            }
             count = store.Get(key) ?? new CampaignCount
             {
                 companyId = decision.companyId,
@@ -103,6 +114,7 @@ public sealed class CampaignPartials
             });
         }
         unsent.Add(key);
+        return true;
     }
 
     /// <summary>Sends what is new for every campaign hour counted since the last flush.</summary>

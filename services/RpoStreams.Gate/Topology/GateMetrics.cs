@@ -38,7 +38,7 @@ public sealed class GateMetrics : IDisposable
             description: "Rebalances in which a stream thread failed to give up partitions, by outcome: offsets-not-committed (at-least-once: the next owner reads again from the last commit) or thread-stopped (its tasks closed as lost, the thread stopped and the gate with it, exit code 4; the other instances take its partitions over)");
         stateLimited = meter.CreateCounter<long>(
             "rpo_state_limited_total",
-            description: "Inputs that met a subject's state limit, by what: consents (an event of one company more than those kept, not stored; every company without a consent kept then counts as objected to) or contacts (an intent for a number with 1,000 contacts kept, capped): a feed to look at");
+            description: "Inputs that met a state limit, by what: consents (an event of one company more than those kept, not stored; every company without a consent kept then counts as objected to), contacts (an intent for a number with 1,000 contacts kept, capped) or campaigns (a decision of a campaign hour past Alerts:MaxCampaignHoursPerTask, not counted for LIST_NOT_SCRUBBED): a feed to look at");
         relocated = meter.CreateCounter<long>(
             "rpo_input_relocated_total",
             description: "Input records read outside their subject's partition (not keyed by the normalized subject, or not partitioned with murmur2), which took one extra hop through the subject-events topic, by source topic");
@@ -100,6 +100,9 @@ public sealed class GateMetrics : IDisposable
 
     /// <summary>What of <c>rpo_state_limited_total</c>: a promotional phone call capped (no room for another contact).</summary>
     public const string ContactsLimited = "contacts";
+
+    /// <summary>What of <c>rpo_state_limited_total</c>: a decision of a campaign hour past <see cref="AlertSettings.MaxCampaignHoursPerTask"/>, not counted.</summary>
+    public const string CampaignsLimited = "campaigns";
 
     public void StateLimited(string what) => stateLimited.Add(1, new KeyValuePair<string, object?>("what", what));
 

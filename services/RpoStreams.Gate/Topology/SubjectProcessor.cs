@@ -67,7 +67,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         subjects = (IKeyValueStore<string, SubjectState>)context.GetStateStore(StoreNames.Subjects);
         consultations = new ConsultationReader(context.GetStateStore(StoreNames.Consultations) as IReadOnlyKeyValueStore<string, byte[]>, options.Serdes);
         attempts = new AttemptAudit(options, (IKeyValueStore<string, PendingAttempt>)context.GetStateStore(StoreNames.PendingAttempts), Raise);
-        campaigns = new CampaignPartials((IKeyValueStore<string, CampaignCount>)context.GetStateStore(StoreNames.CampaignPartials), Rules.Zone, options.Alerts.ListNotScrubbedMinIntents);
+        campaigns = new CampaignPartials(
+            (IKeyValueStore<string, CampaignCount>)context.GetStateStore(StoreNames.CampaignPartials), Rules.Zone, options.Alerts.ListNotScrubbedMinIntents, options.Alerts.MaxCampaignHoursPerTask);
         if (context.GetStateStore(StoreNames.SubjectCommits) is CommitHook commits)
         {
             commits.Committing += campaigns.Persist;
@@ -264,7 +265,10 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         if (intent.purpose != Purpose.SERVICE)
         {
             // Counted at the task's stream time, which moves the monitor's (and dates its alert in replay).
-            campaigns.Count(decision, streamTime);
+            if (!campaigns.Count(decision, streamTime))
+            {
+                options.Metrics?.StateLimited(GateMetrics.CampaignsLimited);
+            }
         }
         if (verdict.Reasons.Contains(Reason.REGISTER_STALE))
         {
@@ -390,7 +394,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             return null;
         }
         var activity = GateMetrics.Traces.StartActivity("decide", ActivityKind.Consumer, parent);
-        activity?.SetTag("rpo.intent_id", intentId);
+        activity?.SetTag("rpo.intent_id", LogSafe.Text(intentId));
         return activity;
     }
 }
