@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
+using RpoStreams.Contracts;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records;
 
@@ -11,7 +11,7 @@ namespace RpoStreams.Gate.Hosting.Dashboard;
 /// to per-campaign counters in a <see cref="ConcurrentDictionary{TKey,TValue}"/> and to a bounded queue of recent
 /// alerts. <see cref="DashboardAggregator"/> reads them once a second.
 /// </summary>
-public sealed partial class DashboardCounters : IDisposable
+public sealed class DashboardCounters : IDisposable
 {
     /// <summary>Alerts kept for the "latest alerts" panel.</summary>
     public const int AlertsKept = 50;
@@ -61,7 +61,7 @@ public sealed partial class DashboardCounters : IDisposable
 
     /// <summary>Every campaign counted so far, with its decisions, BLOCKED decisions and BLOCKED for RPO_OPPOSITION.</summary>
     public IEnumerable<(string Company, string? Campaign, long Decisions, long Blocked, long RpoBlocked)> Campaigns() =>
-        campaigns.Select(c => (c.Key.Company, c.Key.Campaign, Interlocked.Read(ref c.Value.Decisions), Interlocked.Read(ref c.Value.Blocked), Interlocked.Read(ref c.Value.RpoBlocked)));
+        campaigns.Select(c => (c.Value.Company, c.Value.Campaign, Interlocked.Read(ref c.Value.Decisions), Interlocked.Read(ref c.Value.Blocked), Interlocked.Read(ref c.Value.RpoBlocked)));
 
     public int CampaignCount => Volatile.Read(ref campaignCount);
 
@@ -134,9 +134,9 @@ public sealed partial class DashboardCounters : IDisposable
         }
         if (Volatile.Read(ref campaignCount) >= MaxCampaigns)
         {
-            return campaigns.GetOrAdd(Overflow, static _ => new CampaignCounter());
+            return campaigns.GetOrAdd(Overflow, static key => new CampaignCounter(key.Company, key.Campaign));
         }
-        counter = new CampaignCounter();
+        counter = new CampaignCounter(key.Company, key.Campaign);
         if (campaigns.TryAdd(key, counter))
         {
             Interlocked.Increment(ref campaignCount);
@@ -157,29 +157,27 @@ public sealed partial class DashboardCounters : IDisposable
             Interlocked.Increment(ref alertsByType[(int)alert.type]);
             severityByType[(int)alert.type] = alert.severity;
         }
+        // Ids are what the feeds sent, and one can be written as a number: masked as a log line is.
         latestAlerts.Enqueue(new DashboardAlert(
-            alert.alertId,
+            LogSafe.Text(alert.alertId),
             alert.type.ToString(),
             alert.severity.ToString(),
-            alert.companyId,
-            alert.callCenterId,
-            alert.campaignId,
-            alert.intentId,
-            alert.attemptId,
+            Masked(alert.companyId),
+            Masked(alert.callCenterId),
+            Masked(alert.campaignId),
+            Masked(alert.intentId),
+            Masked(alert.attemptId),
             alert.subjectRef,
             Utc(alert.detectedAt),
-            MaskNumbers(alert.details)));
+            Masked(alert.details)));
         if (Interlocked.Increment(ref latestAlertCount) > AlertsKept && latestAlerts.TryDequeue(out _))
         {
             Interlocked.Decrement(ref latestAlertCount);
         }
     }
 
-    /// <summary>Alert details never carry a number by contract; should one slip in, it is masked here too.</summary>
-    internal static string? MaskNumbers(string? text) => text is null ? null : PhoneLike().Replace(text, "[number hidden]");
-
-    [GeneratedRegex(@"\+?\d(?:[ ]?\d){8,}", RegexOptions.CultureInvariant)]
-    private static partial Regex PhoneLike();
+    /// <summary>An id or a text from the feeds, with any number in it masked (<see cref="LogSafe"/>).</summary>
+    internal static string? Masked(string? text) => text is null ? null : LogSafe.Text(text);
 
     private static DateTimeOffset Utc(DateTime value) => value.Kind switch
     {
@@ -203,8 +201,13 @@ public sealed partial class DashboardCounters : IDisposable
         metrics.AlertObserved -= OnAlert;
     }
 
-    private sealed class CampaignCounter
+    /// <summary>A campaign's counts, with its company and campaign as the dashboard shows them (masked once, when first counted).</summary>
+    private sealed class CampaignCounter(string company, string? campaign)
     {
+        public string Company { get; } = LogSafe.Text(company);
+
+        public string? Campaign { get; } = Masked(campaign);
+
         public long Decisions;
         public long Blocked;
         public long RpoBlocked;
