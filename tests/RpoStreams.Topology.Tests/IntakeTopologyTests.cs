@@ -186,6 +186,14 @@ public class IntakeTopologyTests
         gate.Intent(Intent("i-1", "+393331234567", Tuesday10, company: "ACME\u001FSPRING"));
         Assert.Empty(gate.Decisions());
         Assert.Contains("'companyId' holds a control character", gate.DeadLetters()[^1].error, StringComparison.Ordinal);
+
+        // C1 escapes, a line separator and a direction override are control characters too (a log line, the dashboard).
+        foreach (var id in (string[])["i-\u009B2J", "i-\u2028x", "i-\u202Ex"])
+        {
+            gate.Intent(Intent(id, "+393331234567", Tuesday10));
+            Assert.Contains("'intentId' holds a control character", gate.DeadLetters()[^1].error, StringComparison.Ordinal);
+        }
+        Assert.Empty(gate.Decisions());
     }
 
     [Fact]

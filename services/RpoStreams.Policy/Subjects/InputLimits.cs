@@ -45,14 +45,18 @@ public static class InputLimits
     /// <summary>
     /// Null unless <paramref name="value"/> holds U+FFFD, what a UTF-8 decoder puts for bytes that are not UTF-8 (two
     /// identifiers written with different invalid bytes would otherwise read as the same one, and one intent's
-    /// decision be taken for another's), or a control character (the gate joins ids with U+001F into internal keys).
-    /// No identifier a dialer or CRM makes holds either.
+    /// decision be taken for another's), or a control character: C0 (the gate joins ids with U+001F into internal keys),
+    /// DEL and C1 (terminal escapes), a line or paragraph separator (a new line in a log), or a direction override or
+    /// isolate (an id shown reversed on the dashboard). No identifier a dialer or CRM makes holds any of them.
     /// </summary>
     public static string? Garbled(string field, string? value) =>
         value is null ? null
         : value.Contains('\uFFFD', StringComparison.Ordinal) ? $"'{field}' holds bytes that are not UTF-8 (or U+FFFD)"
-        : value.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') >= 0 ? $"'{field}' holds a control character"
+        : value.AsSpan().IndexOfAny(ControlCharacters) >= 0 ? $"'{field}' holds a control character"
         : null;
+
+    private static readonly System.Buffers.SearchValues<char> ControlCharacters = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Concat([0x2028, 0x2029]).Concat(Enumerable.Range(0x202A, 5)).Concat(Enumerable.Range(0x2066, 4)).Select(c => (char)c)]);
 
     /// <summary><see cref="TooLong"/> for a subject of the given type.</summary>
     public static string? SubjectTooLong(string field, string? value, SubjectType type) => TooLong(field, value, SubjectOf(type));
