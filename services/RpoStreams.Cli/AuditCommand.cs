@@ -19,9 +19,8 @@ internal static class AuditCommand
             {
                 return 2;
             }
-            using var log = KafkaOptions.StderrLog();
-            using var clients = KafkaOptions.Clients(log);
-            if (!KafkaOptions.Reachable(clients, bootstrap, "audit"))
+            using var clients = KafkaOptions.Connect(bootstrap, "audit");
+            if (clients is null)
             {
                 return 2;
             }

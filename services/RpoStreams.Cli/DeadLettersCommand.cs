@@ -37,9 +37,8 @@ internal static class DeadLettersCommand
                 seal = new DeadLetterSeal(new SubjectHasher(secret));
             }
             var serdes = kafka.Serdes(parse);
-            using var log = KafkaOptions.StderrLog();
-            using var clients = KafkaOptions.Clients(log);
-            if (!KafkaOptions.Reachable(clients, bootstrap, "deadletters"))
+            using var clients = KafkaOptions.Connect(bootstrap, "deadletters");
+            if (clients is null)
             {
                 return 2;
             }

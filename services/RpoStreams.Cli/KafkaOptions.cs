@@ -48,25 +48,6 @@ internal sealed class KafkaOptions
     }
 
     /// <summary>
-    /// Whether the cluster answers a metadata request within 10 s; if not, says so in one line. Commands ask first, so
-    /// a wrong address fails at once instead of after their own waits.
-    /// </summary>
-    public static bool Reachable(KafkaClientFactory clients, string bootstrap, string command)
-    {
-        try
-        {
-            using var admin = clients.CreateAdmin(new AdminClientConfig { BootstrapServers = bootstrap, SocketTimeoutMs = 10_000, ClientId = $"rpo-{command}-preflight" });
-            admin.GetMetadata(TimeSpan.FromSeconds(10));
-            return true;
-        }
-        catch (KafkaException e)
-        {
-            Console.Error.WriteLine($"rpo {command}: Kafka at {bootstrap} is not reachable: {e.Error.Reason}");
-            return false;
-        }
-    }
-
-    /// <summary>
     /// Serdes over the registry of <c>--schema-registry</c>, with the authentication and TLS settings of the
     /// environment (<c>SchemaRegistry__BasicAuthUserInfo</c>, ...), read as the gate reads them.
     /// </summary>
@@ -88,11 +69,27 @@ internal sealed class KafkaOptions
     }
 
     /// <summary>
-    /// The Kafka clients of a command: the security settings of the environment (<c>Kafka__SecurityProtocol</c>, ...),
-    /// read as the gate reads them, and librdkafka's warnings and errors on stderr (a refused connection or a
-    /// failed authentication says so instead of the command waiting in silence).
+    /// The Kafka clients of a command, once the cluster has answered a metadata request within 10 s (so a wrong address
+    /// fails at once, in one line, instead of after the command's own waits); null after saying it did not. They carry
+    /// the security settings of the environment (<c>Kafka__SecurityProtocol</c>, ...), read as the gate reads them, and
+    /// write librdkafka's warnings and errors on stderr.
     /// </summary>
-    public static KafkaClientFactory Clients(ILoggerFactory loggers) => new(Settings(), loggers);
+    public static KafkaClientFactory? Connect(string bootstrap, string command)
+    {
+        var clients = new KafkaClientFactory(Settings(), StderrLog);
+        try
+        {
+            using var admin = clients.CreateAdmin(new AdminClientConfig { BootstrapServers = bootstrap, SocketTimeoutMs = 10_000, ClientId = $"rpo-{command}-preflight" });
+            admin.GetMetadata(TimeSpan.FromSeconds(10));
+            return clients;
+        }
+        catch (KafkaException e)
+        {
+            Console.Error.WriteLine($"rpo {command}: Kafka at {bootstrap} is not reachable: {e.Error.Reason}");
+            clients.Dispose();
+            return null;
+        }
+    }
 
     private static KafkaSettings Settings() => FromEnvironment().GetSection("Kafka").Get<KafkaSettings>() ?? new KafkaSettings();
 
@@ -102,7 +99,7 @@ internal sealed class KafkaOptions
     /// A log for a command: warnings and errors on stderr (stdout is the command's output), each distinct line once: a
     /// broker that does not answer makes librdkafka repeat the same error with every retry.
     /// </summary>
-    public static ILoggerFactory StderrLog() =>
+    private static readonly ILoggerFactory StderrLog =
         LoggerFactory.Create(log => log.SetMinimumLevel(LogLevel.Warning).AddProvider(new DistinctLines()));
 
     private sealed class DistinctLines : ILoggerProvider, ILogger
@@ -120,8 +117,12 @@ internal sealed class KafkaOptions
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
             var line = Contracts.LogSafe.Text(formatter(state, exception));
-            if (IsEnabled(logLevel) && (written.Count >= Remembered || written.TryAdd(line, 0)))
+            if (written.Count >= Remembered || written.TryAdd(line, 0))
             {
                 Console.Error.WriteLine($"{(logLevel >= LogLevel.Error ? "error" : "warning")}: {line}");
             }

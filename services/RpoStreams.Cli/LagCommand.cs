@@ -20,9 +20,8 @@ internal static class LagCommand
             {
                 return 2;
             }
-            using var log = KafkaOptions.StderrLog();
-            using var clients = KafkaOptions.Clients(log);
-            if (!KafkaOptions.Reachable(clients, bootstrap, "lag"))
+            using var clients = KafkaOptions.Connect(bootstrap, "lag");
+            if (clients is null)
             {
                 return 2;
             }

@@ -55,9 +55,8 @@ internal static class SimulateCommand
                 Console.Error.WriteLine("rpo simulate: --continuous needs a --rate");
                 return Task.FromResult(2);
             }
-            using var log = KafkaOptions.StderrLog();
-            using var clients = KafkaOptions.Clients(log);
-            if (!KafkaOptions.Reachable(clients, bootstrap, "simulate"))
+            using var clients = KafkaOptions.Connect(bootstrap, "simulate");
+            if (clients is null)
             {
                 return Task.FromResult(2);
             }

@@ -6,7 +6,7 @@ namespace RpoStreams.Policy.Subjects;
 /// Checks the calling line identity a dialer will present. Telemarketing calls must show a valid,
 /// callable number (DPR 26/2022 and the 2024 code of conduct): a missing, withheld or invalid one fails.
 /// </summary>
-public static class CallerIdentity
+public static partial class CallerIdentity
 {
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
@@ -44,29 +44,11 @@ public static class CallerIdentity
         return valid;
     }
 
-    private static bool HasHiddenWord(string callerId)
-    {
-        var text = callerId.Normalize(System.Text.NormalizationForm.FormKC);
-        for (var start = 0; start < text.Length;)
-        {
-            if (!char.IsLetter(text[start]))
-            {
-                start++;
-                continue;
-            }
-            var end = start;
-            while (end < text.Length && char.IsLetter(text[end]))
-            {
-                end++;
-            }
-            if (HiddenWords.Contains(text[start..end]))
-            {
-                return true;
-            }
-            start = end;
-        }
-        return false;
-    }
+    private static bool HasHiddenWord(string callerId) =>
+        Words().Matches(callerId.Normalize(System.Text.NormalizationForm.FormKC)).Any(w => HiddenWords.Contains(w.Value));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\p{L}+", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Words();
 
     private static bool Check(string callerId)
     {
