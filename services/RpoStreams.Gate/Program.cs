@@ -10,5 +10,19 @@ if (!app.Services.SettingsAreValid())
     return 2;
 }
 app.MapGate();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (OperationCanceledException)
+{
+    // SIGTERM while the host was still starting: a stop like any other.
+}
+catch (Exception e)
+{
+    // The host itself could not start (Kestrel cannot listen on Urls, say): one line, not an unhandled crash.
+    var (code, line) = GateExit.OfHostFailure(e);
+    Console.Error.WriteLine($"rpo-gate: {line}");
+    return code;
+}
 return Environment.ExitCode;

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using RpoStreams.Testing;
 
 namespace RpoStreams.Integration.Tests;
@@ -32,13 +34,30 @@ public class FailFastTests
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_url_the_gate_cannot_listen_on_stops_it_with_exit_2_naming_Urls()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var inUse = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+        // Each was an unhandled exception: a stack trace and exit 134 (SIGABRT) instead of a line naming the setting.
+        foreach (var (urls, expected) in new[] { (inUse, "address already in use"), ("http://127.0.0.1:70000", "'port'"), ("notaurl", "Invalid url") })
+        {
+            var (code, line) = await StoppingLineAsync(urls, ["Kafka__BootstrapServers=127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], urls);
+
+            Assert.Equal(2, code);
+            Assert.StartsWith("rpo-gate: Urls: ", line, StringComparison.Ordinal);
+            Assert.Contains(expected, line, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>Starts the gate in Production with <paramref name="environment"/> (NAME=value), asserts it exits non-zero within 30 s, and returns its exit code and its one <c>rpo-gate: </c> line.</summary>
-    internal static async Task<(int ExitCode, string Line)> StoppingLineAsync(string name, IEnumerable<string> environment)
+    internal static async Task<(int ExitCode, string Line)> StoppingLineAsync(string name, IEnumerable<string> environment, string urls = "http://127.0.0.1:0")
     {
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RpoStreams.Gate.dll"));
         info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add("http://127.0.0.1:0");
+        info.ArgumentList.Add(urls);
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         using var stateDir = new TempDirectory("rpo-failfast-");
         info.Environment["Streams__StateDir"] = stateDir.Path;

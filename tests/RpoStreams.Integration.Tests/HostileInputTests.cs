@@ -401,6 +401,38 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
     }
 
     [Fact]
+    public void On_a_cluster_without_a_schema_registry_the_gate_warns_naming_SchemaRegistry_Url()
+    {
+        // Given the fixture's gate on rpo devkafka with no SchemaRegistry:Url (ids a real registry's clients would not share)
+        var warnings = gate.Log().Split('\n').Where(l => l.Contains("\"@l\":\"Warning\"", StringComparison.Ordinal) && l.Contains("No SchemaRegistry:Url", StringComparison.Ordinal));
+
+        // Then one warning says so
+        Assert.Single(warnings);
+    }
+
+    [Fact]
+    public void With_json_logging_every_line_on_stdout_is_one_json_object()
+    {
+        // Given a gate started with Logging:Format json (the fixture), as jq and log pipelines read it
+        var lines = gate.Gate.Current.ReadStdout().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        // Then each line parses alone: Streamiz's state directory once wrote a two-line text entry through a console logger of its own
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
+        {
+            try
+            {
+                using var parsed = JsonDocument.Parse(line);
+                Assert.Equal(JsonValueKind.Object, parsed.RootElement.ValueKind);
+            }
+            catch (JsonException)
+            {
+                Assert.Fail("not a JSON line: " + line[..Math.Min(line.Length, 120)]);
+            }
+        }
+    }
+
+    [Fact]
     public void Every_rpo_counter_is_exported_for_each_of_its_labels_from_the_start()
     {
         // Given the gate's /metrics before any request (Prometheus' rate() sees nothing of a series that does not exist yet)

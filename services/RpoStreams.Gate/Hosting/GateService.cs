@@ -97,6 +97,12 @@ public sealed class GateService : BackgroundService
                 return;
             }
             developmentBroker = preflight.DevelopmentBroker;
+            if (!config.SchemaRegistry.IsRemote)
+            {
+                logger.LogWarning(
+                    "No SchemaRegistry:Url: the gate reads and writes schema ids of the local registry built from schemas/, which producers and consumers " +
+                    "using a Schema Registry do not share (their records become dead letters); set SchemaRegistry__Url on a real cluster");
+            }
         }
         runtime.BootstrapServers = bootstrap;
 

@@ -61,6 +61,7 @@ public sealed class StreamingGate : IDisposable
         var topology = GateTopology.Build(Options);
         lock (StreamizStateDirectory)
         {
+            RouteStreamizStaticLog(loggers);
             ForgetStreamizStateDirectory();
             Stream = new KafkaStream(topology, streamConfig, kafkaClients);
         }
@@ -80,6 +81,16 @@ public sealed class StreamingGate : IDisposable
         (typeof(KafkaStream).Assembly.GetType("Streamiz.Kafka.Net.Processors.Internal.StateDirectory")?.GetField("staticDirectoryInstance", BindingFlags.NonPublic | BindingFlags.Static)
             ?? throw new InvalidOperationException("Streamiz no longer keeps its state directory where the gate expects (StateDirectory.staticDirectoryInstance)"))
         .SetValue(null, null);
+
+    /// <summary>
+    /// A few Streamiz 1.8.2 classes (its state directory among them) log through a static logger factory of Streamiz's
+    /// own, a plain console logger that only Streamiz can set, not through <see cref="StreamConfig.Logger"/>: at every
+    /// start a two-line text entry landed between the JSON lines, unmasked. They log through the gate's logging instead.
+    /// </summary>
+    private static void RouteStreamizStaticLog(ILoggerFactory loggers) =>
+        (typeof(Streamiz.Kafka.Net.Crosscutting.Logger).GetProperty("LoggerFactory", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            ?? throw new InvalidOperationException("Streamiz no longer has the static logger factory the gate expects (Crosscutting.Logger.LoggerFactory)"))
+        .SetValue(null, loggers);
 
     /// <summary>True on Kafka under Streams:Guarantee=ExactlyOnce; false at-least-once and on a development broker.</summary>
     public bool ExactlyOnce { get; }
