@@ -166,6 +166,38 @@ public class IntakeTopologyTests
     }
 
     [Fact]
+    public void A_record_with_a_negative_timestamp_is_read_as_one_without_a_timestamp_and_the_gate_goes_on()
+    {
+        // Given Kafka's "no timestamp" (-1) and another negative one: Streamiz's default extractor stopped the stream on each
+        using var gate = new GateHarness(new FakeClock(Tuesday10));
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        var beforeEpoch = DateTime.UnixEpoch.AddMilliseconds(-1);
+        var intent = Intent("i-negative", "+393471234567", Tuesday10);
+        var attempt = Attempt("a-negative", null, "+393471234568", Tuesday10);
+
+        gate.Raw(TopicNames.Intents, Encoding.UTF8.GetBytes("+393471234567"), gate.Encode(gate.Serdes.CallIntent, intent, TopicNames.Intents), beforeEpoch);
+        gate.Raw(TopicNames.Attempts, Encoding.UTF8.GetBytes("+393471234568"), gate.Encode(gate.Serdes.CallAttempt, attempt, TopicNames.Attempts), beforeEpoch.AddMilliseconds(-4));
+
+        // Then both are read, on the gate's clock
+        Assert.Empty(gate.DeadLetters());
+        Assert.Equal(Outcome.ALLOWED, gate.SingleDecision().outcome);
+        Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, Assert.Single(gate.Alerts()).type);
+    }
+
+    [Fact]
+    public void A_consultation_without_a_key_counts_under_its_feed_id()
+    {
+        using var gate = new GateHarness();
+        var consultation = new RegisterConsultation { consultedAt = (Tuesday10 - Duration.FromDays(1)).ToAvro(), feedId = "feed-1" };
+
+        // Streamiz gives a stateful processor no null-keyed record: this one was dropped with a warning, and the register stayed stale
+        gate.Raw(TopicNames.RegisterConsultations, null, gate.Encode(gate.Serdes.RegisterConsultation, consultation, TopicNames.RegisterConsultations), Tuesday10.ToDateTimeUtc());
+        gate.Intent(Intent("i-1", "+393331234567", Tuesday10));
+
+        Assert.Equal(Outcome.ALLOWED, gate.SingleDecision().outcome);
+    }
+
+    [Fact]
     public void Ids_that_are_not_utf8_are_dead_letters_not_merged_into_one()
     {
         using var gate = new GateHarness();

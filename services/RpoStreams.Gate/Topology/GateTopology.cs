@@ -53,7 +53,7 @@ public static class GateTopology
             Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreNames.Consultations), strings, bytes).WithLoggingDisabled(),
             TopicNames.RegisterConsultations,
             ProcessorBuilder.New<string, byte[]>().Processor<ConsultationUpdater>(options).Build(),
-            strings,
+            new KeyOrEmpty(),
             bytes,
             null,
             "consultations-global");
@@ -155,9 +155,8 @@ public static class GateTopology
         where T : class, Avro.Specific.ISpecificRecord
         where TIntake : IntakeTransformer<T>, new()
     {
-        var bytes = new ByteArraySerDes();
         return builder
-            .Stream(topic, bytes, bytes, $"{name}-source")
+            .Stream<byte[], byte[], ByteArraySerDes, ByteArraySerDes>(topic, $"{name}-source", new InputTimestamps())
             .Transform(TransformerBuilder.New<byte[], byte[], string, SubjectInput>().Transformer<TIntake>(options).Build(), $"{name}-intake");
     }
 }
