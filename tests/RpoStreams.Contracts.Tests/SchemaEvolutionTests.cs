@@ -29,26 +29,72 @@ public class SchemaEvolutionTests
     [Fact]
     public async Task Current_gate_reads_a_v2_intent()
     {
-        var registry = new LocalSchemaRegistry([.. EmbeddedSchemas.All.Values, V2.ToString()]);
-        var v2 = new GenericRecord((Avro.RecordSchema)V2);
-        v2.Add("intentId", "i-v2");
-        v2.Add("companyId", "ACME");
-        v2.Add("callCenterId", "CC-1");
-        v2.Add("campaignId", null);
-        v2.Add("channel", new GenericEnum((Avro.EnumSchema)((Avro.RecordSchema)V2)["channel"].Schema, "PHONE"));
-        v2.Add("subject", "+393331234567");
-        v2.Add("callerId", "+390212345678");
-        v2.Add("purpose", new GenericEnum((Avro.EnumSchema)((Avro.RecordSchema)V2)["purpose"].Schema, "SERVICE"));
-        v2.Add("scheduledAt", new DateTime(2026, 3, 10, 9, 0, 0, DateTimeKind.Utc));
-        v2.Add("dialerRef", "D-77");
-        var bytes = await new AvroSerializer<GenericRecord>(registry, new AvroSerializerConfig { AutoRegisterSchemas = true, SubjectNameStrategy = SubjectNameStrategy.Topic })
-            .SerializeAsync(v2, Context);
+        var (registry, bytes) = await WriteV2Async(V2, "i-v2", "SERVICE");
 
         var intent = new RecordDecoder<CallIntent>(new AvroSerDes<CallIntent>(registry), 65536).TryDecode(bytes, TopicNames.Intents, out var error);
 
         Assert.Null(error);
         Assert.Equal("i-v2", intent!.intentId);
         Assert.Equal(Purpose.SERVICE, intent.purpose);
+    }
+
+    [Fact]
+    public async Task A_producer_that_generated_the_schemas_in_a_namespace_of_its_own_is_read()
+    {
+        // Given CallIntent v2 in a dialer's namespace (Avro's compatibility check, a registry's, matches short names)
+        var theirs = Avro.Schema.Parse(V2.ToString().Replace("\"RpoStreams.Records\"", "\"com.dialer.avro\"", StringComparison.Ordinal));
+        Assert.Equal("com.dialer.avro.CallIntent", theirs.Fullname);
+        var (registry, bytes) = await WriteV2Async(theirs, "i-ns", "MARKET_RESEARCH");
+
+        // When the gate reads it (it was a dead letter: "value is a com.dialer.avro.CallIntent, expected RpoStreams.Records.CallIntent")
+        var intent = new RecordDecoder<CallIntent>(new AvroSerDes<CallIntent>(registry), 65536).TryDecode(bytes, TopicNames.Intents, out var error);
+
+        // Then it is the intent, enums included
+        Assert.Null(error);
+        Assert.Equal("i-ns", intent!.intentId);
+        Assert.Equal(Channel.PHONE, intent.channel);
+        Assert.Equal(Purpose.MARKET_RESEARCH, intent.purpose);
+    }
+
+    /// <summary>A v2 intent (<paramref name="schema"/>: CallIntent.v2 or a copy of it) in the wire format, and a local registry that knows its schema.</summary>
+    private static async Task<(LocalSchemaRegistry Registry, byte[] Bytes)> WriteV2Async(Avro.Schema schema, string intentId, string purpose)
+    {
+        var registry = new LocalSchemaRegistry([.. EmbeddedSchemas.All.Values, schema.ToString()]);
+        var record = new GenericRecord((Avro.RecordSchema)schema);
+        record.Add("intentId", intentId);
+        record.Add("companyId", "ACME");
+        record.Add("callCenterId", "CC-1");
+        record.Add("campaignId", null);
+        record.Add("channel", new GenericEnum((Avro.EnumSchema)((Avro.RecordSchema)schema)["channel"].Schema, "PHONE"));
+        record.Add("subject", "+393331234567");
+        record.Add("callerId", "+390212345678");
+        record.Add("purpose", new GenericEnum((Avro.EnumSchema)((Avro.RecordSchema)schema)["purpose"].Schema, purpose));
+        record.Add("scheduledAt", new DateTime(2026, 3, 10, 9, 0, 0, DateTimeKind.Utc));
+        record.Add("dialerRef", "D-77");
+        var bytes = await new AvroSerializer<GenericRecord>(registry, new AvroSerializerConfig { AutoRegisterSchemas = true, SubjectNameStrategy = SubjectNameStrategy.Topic })
+            .SerializeAsync(record, Context);
+        return (registry, bytes);
+    }
+
+    [Fact]
+    public void A_writer_schema_takes_the_readers_names_and_keeps_its_own_types_fully_named()
+    {
+        var writer = Avro.Schema.Parse("""
+            {"type":"record","name":"CallIntent","namespace":"com.dialer","fields":[
+              {"name":"channel","type":{"type":"enum","name":"Channel","symbols":["PHONE","POSTAL_MAIL"]}},
+              {"name":"extra","type":["null",{"type":"record","name":"Extra","fields":[{"name":"again","type":["null","Channel"]}]}],"default":null},
+              {"name":"more","type":{"type":"array","items":"com.dialer.Extra"}}]}
+            """);
+
+        var aligned = WriterNames.Aligned(writer, CallIntent._SCHEMA);
+
+        var record = (Avro.RecordSchema)aligned;
+        Assert.Equal("RpoStreams.Records.CallIntent", record.Fullname);
+        Assert.Equal("RpoStreams.Records.Channel", ((Avro.NamedSchema)record["channel"].Schema).Fullname);
+        var extra = (Avro.RecordSchema)((Avro.UnionSchema)record["extra"].Schema).Schemas[1];
+        Assert.Equal("com.dialer.Extra", extra.Fullname);
+        Assert.Equal("RpoStreams.Records.Channel", ((Avro.NamedSchema)((Avro.UnionSchema)extra["again"].Schema).Schemas[1]).Fullname);
+        Assert.Equal("com.dialer.Extra", ((Avro.NamedSchema)((Avro.ArraySchema)record["more"].Schema).ItemSchema).Fullname);
     }
 
     [Fact]

@@ -153,7 +153,7 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
     private SpecificDatumReader<T>? ReaderFor(int id)
     {
         var schema = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
-        var writerSchema = Avro.Schema.Parse(schema.SchemaString);
+        var writerSchema = WriterNames.Aligned(Avro.Schema.Parse(schema.SchemaString), readerSchema);
         var direct = codec is not null && Avro.SchemaNormalization.ToParsingForm(writerSchema) == readerForm;
         return direct ? null : new SpecificDatumReader<T>(writerSchema, readerSchema);
     }

@@ -80,7 +80,8 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
                 return $"unknown schema id {id} ({LogSafe.Text(Innermost(e).Message)})";
             }
         }
-        if (!string.Equals(writerName, serdes.FullName, StringComparison.Ordinal))
+        // By short name, as Avro's compatibility check: a producer's own namespace is read (WriterNames).
+        if (!string.Equals(WriterNames.ShortName(writerName), WriterNames.ShortName(serdes.FullName), StringComparison.Ordinal))
         {
             return $"value is a {writerName} (schema id {id}), expected {serdes.FullName}";
         }
