@@ -73,6 +73,11 @@ public class DecisionRulesTests
     [InlineData("private\u00A0+390212345678")]
     [InlineData("\uFF50\uFF52\uFF49\uFF56\uFF41\uFF54\uFF45 +390212345678")]
     [InlineData("0212345678 (anonimo)")]
+    [InlineData("blocked +390212345678")]
+    [InlineData("riservato +390212345678")]
+    [InlineData("no caller id +390212345678")]
+    [InlineData("+39 0212345678 x")]
+    [InlineData("+39 02 1234 5678 ext. 12")]
     [InlineData("#31#0212345678")]
     [InlineData("#31#+390212345678")]
     [InlineData("*31#0212345678")]
@@ -93,6 +98,8 @@ public class DecisionRulesTests
     [InlineData("+39 333 123 4567")]
     [InlineData("3331234567")]
     [InlineData(" +390212345678 ")]
+    [InlineData("tel:+390212345678")]
+    [InlineData("\uFF0B\uFF13\uFF19\uFF10\uFF12\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17\uFF18")]
     public void Valid_caller_id_in_any_writing_passes(string callerId)
     {
         var decision = Decide(Intent(callerId: callerId));

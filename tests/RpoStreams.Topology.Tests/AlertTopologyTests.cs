@@ -250,6 +250,26 @@ public class AlertTopologyTests
         Assert.Equal("a-1", alert.attemptId);
     }
 
+    [Theory]
+    [InlineData(RegisterAction.REMOVED, null)]
+    [InlineData(RegisterAction.REGISTERED, AlertType.CALL_AFTER_BLOCK)]
+    public void An_intent_id_decided_for_another_number_leaves_the_attempt_waiting_for_its_own_numbers_decision(RegisterAction dialled, AlertType? expected)
+    {
+        // Given an attempt on one number naming i-1, and i-1 decided first for another number (a reused intentId)
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Register("+393482000001", dialled, Tuesday10 - Duration.FromDays(9));
+        gate.Attempt(Attempt("a-1", "i-1", "+393482000001", Tuesday10), Tuesday10);
+        gate.Intent(Intent("i-1", "+393482000002", Tuesday10), Tuesday10 + Duration.FromSeconds(10));
+
+        // When the number dialled gets its own i-1 within the 60 s
+        gate.Intent(Intent("i-1", "+393482000001", Tuesday10), Tuesday10 + Duration.FromSeconds(20));
+        gate.Intent(Intent("later", "+393482000099", Tuesday10 + Duration.FromMinutes(5)), Tuesday10 + Duration.FromMinutes(5));
+
+        // Then the attempt is judged by that decision (it was a CALL_WITHOUT_CLEARANCE at the other number's decision)
+        Assert.Equal(expected is { } type ? [type] : [], gate.Alerts().Select(a => a.type).ToList());
+    }
+
     [Fact]
     public void A_call_made_for_another_company_than_the_intent_cleared_is_a_call_without_clearance()
     {

@@ -48,6 +48,30 @@ public class TwoClocksTests
     }
 
     [Fact]
+    public void An_intent_that_arrives_after_its_scheduled_time_is_decided_on_what_the_gate_knows_at_its_arrival()
+    {
+        // Given objections recorded after 10:00 and known before the intents naming 10:00 arrive at 10:05 (a late or
+        // backdated intent is dialled after it is decided, never at the time it names)
+        using var gate = new GateHarness();
+        var arrived = Tuesday10 + Duration.FromMinutes(5);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Consent("+393331234567", "ACME", ConsentAction.WITHDRAWN, null, Tuesday10 + Duration.FromMinutes(2), arrivedAt: Tuesday10 + Duration.FromMinutes(2));
+        gate.Register("+393337654321", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(60), arrivedAt: Tuesday10 - Duration.FromDays(60));
+        gate.Consent("+393337654321", "ACME", ConsentAction.GRANTED, ConsentBasis.EXPLICIT_CONSENT, Tuesday10 - Duration.FromDays(30), arrivedAt: Tuesday10 - Duration.FromDays(30));
+        gate.Register("+393337654321", RegisterAction.RENEWED, Tuesday10 + Duration.FromMinutes(2), arrivedAt: Tuesday10 + Duration.FromMinutes(2));
+        gate.Register("+393331112222", RegisterAction.REGISTERED, Tuesday10 + Duration.FromMinutes(2), arrivedAt: Tuesday10 + Duration.FromMinutes(2));
+
+        gate.Intent(Intent("i-withdrawn", "+393331234567", Tuesday10), arrivedAt: arrived);
+        gate.Intent(Intent("i-renewed", "+393337654321", Tuesday10), arrivedAt: arrived);
+        gate.Intent(Intent("i-registered", "+393331112222", Tuesday10), arrivedAt: arrived);
+
+        // Then each objection blocks (as of 10:00 all three were ALLOWED)
+        Assert.Equal(
+            [("i-withdrawn", "COMPANY_OPT_OUT"), ("i-renewed", "RPO_OPPOSITION"), ("i-registered", "RPO_OPPOSITION")],
+            gate.Decisions().Select(d => (d.intentId, string.Join(",", d.reasons))));
+    }
+
+    [Fact]
     public void Intent_for_next_week_does_not_expire_attempts_still_waiting_for_their_intent()
     {
         using var gate = new GateHarness();

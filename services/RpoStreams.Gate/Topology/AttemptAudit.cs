@@ -101,18 +101,23 @@ public sealed class AttemptAudit
         a.intentId == b.intentId && a.companyId == b.companyId && a.callCenterId == b.callCenterId
         && a.campaignId == b.campaignId && a.subjectRef == b.subjectRef && a.startedAt == b.startedAt;
 
-    /// <summary>Judges the attempts that were waiting for this decision.</summary>
-    public void Resolve(string intentId, Func<CallDecision> decision, Instant detectedAt)
+    /// <summary>
+    /// Judges the attempts that were waiting for this decision: those that dialled its number. One that dialled another
+    /// number naming the same intentId keeps waiting for a decision of its own number's, as it would in a partition
+    /// of its own.
+    /// </summary>
+    public void Resolve(string intentId, string? subjectRef, Func<CallDecision> decision, Instant detectedAt)
     {
         if (!byIntent.TryGetValue(intentId, out var waiting))
         {
             return;
         }
-        var judged = decision();
+        CallDecision? judged = null;
         foreach (var key in waiting.ToList())
         {
-            if (pending.Get(key) is { } p)
+            if (pending.Get(key) is { } p && p.subjectRef == subjectRef)
             {
+                judged ??= decision();
                 Forget(p, key);
                 Judge(p, judged, detectedAt);
             }

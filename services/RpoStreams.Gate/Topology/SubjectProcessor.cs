@@ -196,7 +196,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             {
                 Emit(PublishedOf(known, subjectRef), intent.intentId);
             }
-            attempts.Resolve(intent.intentId, () => DecisionOf(known, subjectRef), DetectedAt());
+            attempts.Resolve(intent.intentId, subjectRef, () => DecisionOf(known, subjectRef), DetectedAt());
             return;
         }
         // Stream time does not move within a decision: what the contacts keep is worked out once for it.
@@ -205,19 +205,20 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         {
             // Published before a crash, lost from local state: kept again, not published a second time.
             subjects.Put(key, state!);
-            attempts.Resolve(intent.intentId, () => DecisionOf(adopted, subjectRef), DetectedAt());
+            attempts.Resolve(intent.intentId, subjectRef, () => DecisionOf(adopted, subjectRef), DetectedAt());
             return;
         }
 
         using var activity = StartTrace(record, intent.intentId);
         var decisionTime = intent.scheduledAt.ToInstant();
         var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
-        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
+        var stateAt = SubjectStateRules.InForceAt(decisionTime, arrival);
+        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, stateAt);
         if (subject.ContactsFull)
         {
             // Full: let go of what has aged out first (the sweep does it too, but not in replay, nor between its rounds).
             state!.contacts = SubjectStateRules.Prune(state.contacts, keepContactsFrom);
-            subject = SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
+            subject = SubjectStateRules.FactsOf(state, intent.companyId, stateAt);
         }
         var full = subject.ContactsFull;
         // A number with contacts on record may have let go of some this decision would look back at (none were ever
@@ -274,7 +275,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         {
             NoticeStale(decision, arrival, latestConsultation);
         }
-        attempts.Resolve(intent.intentId, () => decision, DetectedAt());
+        attempts.Resolve(intent.intentId, subjectRef, () => decision, DetectedAt());
     }
 
     /// <summary>Contacts older than any decision still accepted can need are forgotten (see <see cref="SubjectStateRules.KeepContactsFrom"/>).</summary>

@@ -17,12 +17,6 @@ public static partial class CallerIdentity
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Known = new(StringComparer.Ordinal);
     private const int KnownLimit = 10_000;
 
-    private static readonly HashSet<string> HiddenWords = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "anonymous", "anonimo", "private", "privato", "hidden", "nascosto", "withheld", "restricted",
-        "unknown", "sconosciuto", "unavailable", "clir", "none",
-    };
-
     /// <summary>True when <paramref name="callerId"/> is present, not withheld, a valid number, and no longer than <see cref="InputLimits.CallerId"/>.</summary>
     public static bool IsValid(string? callerId)
     {
@@ -44,18 +38,28 @@ public static partial class CallerIdentity
         return valid;
     }
 
-    private static bool HasHiddenWord(string callerId) =>
-        Words().Matches(callerId.Normalize(System.Text.NormalizationForm.FormKC)).Any(w => HiddenWords.Contains(w.Value));
+    /// <summary>
+    /// A letter anywhere but in a leading <c>tel:</c>: a word ("private", "riservato", "no caller id") beside a number,
+    /// in any script or width, or letters for digits. libphonenumber would find the number beside the word, but a
+    /// line presented to the called person is digits alone.
+    /// </summary>
+    private static bool HasLetters(string callerId)
+    {
+        var text = callerId.Normalize(System.Text.NormalizationForm.FormKC);
+        if (text.StartsWith("tel:", StringComparison.OrdinalIgnoreCase))
+        {
+            text = text[4..];
+        }
+        return Letters().IsMatch(text);
+    }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\p{L}+", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex Words();
+    [System.Text.RegularExpressions.GeneratedRegex(@"\p{L}", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Letters();
 
     private static bool Check(string callerId)
     {
         var trimmed = callerId.Trim();
-        // A hidden word anywhere ("private +390212345678", in fullwidth letters or beside any space or dash):
-        // libphonenumber would find the number beside it, but the line would not be shown.
-        if (HasHiddenWord(trimmed) || trimmed.StartsWith("#31#", StringComparison.Ordinal) || trimmed.StartsWith("*31#", StringComparison.Ordinal) || trimmed.StartsWith("*67", StringComparison.Ordinal))
+        if (HasLetters(trimmed) || trimmed.StartsWith("#31#", StringComparison.Ordinal) || trimmed.StartsWith("*31#", StringComparison.Ordinal) || trimmed.StartsWith("*67", StringComparison.Ordinal))
         {
             return false;
         }

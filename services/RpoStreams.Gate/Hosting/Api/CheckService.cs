@@ -82,7 +82,8 @@ public sealed class CheckService
             var store = runtime.SubjectStore<SubjectState>(StoreNames.Subjects)
                 ?? throw new Streamiz.Kafka.Net.Errors.InvalidStateStoreException($"the state store {StoreNames.Subjects} is not available on this instance now");
             var state = store.Get(l.Ref);
-            subject = SubjectStateRules.FactsOf(state, query.CompanyId, query.At);
+            // As for an intent sent now: an objection already known counts for a time already past.
+            subject = SubjectStateRules.FactsOf(state, query.CompanyId, SubjectStateRules.InForceAt(query.At, NodaTime.SystemClock.Instance.GetCurrentInstant()));
         }
         var notEvaluated = NotEvaluated(query);
         // The caller line is a property of the call, not of the subject: without one, the rule is left out.
