@@ -15,7 +15,7 @@
 ARG DOTNET_TAG=10.0-noble
 
 # ---- dashboard: the front end (chart.js from npm, bundled by esbuild) into wwwroot/ -----------------
-FROM --platform=$BUILDPLATFORM node:20-bookworm-slim AS dashboard
+FROM --platform=$BUILDPLATFORM node:22-bookworm-slim AS dashboard
 WORKDIR /src/services/RpoStreams.Gate/dashboard
 COPY services/RpoStreams.Gate/dashboard/package.json services/RpoStreams.Gate/dashboard/package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error

@@ -9,7 +9,7 @@ public static class TopicNames
     /// <summary>Register consultations, keyed by feed id; read as a global table.</summary>
     public const string RegisterConsultations = "rpo.register.consultations.v1";
 
-    /// <summary>Per-company consent events, keyed by subject as published. Compacted.</summary>
+    /// <summary>Per-company consent events, keyed by subject as published. Kept for ever, not compacted: a subject's key carries every company's consents.</summary>
     public const string Consents = "rpo.consents.v1";
 
     /// <summary>Call intents from dialers, any key.</summary>
@@ -34,5 +34,5 @@ public static class TopicNames
     public static readonly IReadOnlyList<string> Outputs = [Decisions, Alerts, DeadLetters];
 
     /// <summary>Topics whose latest value per key is what matters (log compaction on a real cluster).</summary>
-    public static readonly IReadOnlyList<string> Compacted = [RegisterUpdates, RegisterConsultations, Consents];
+    public static readonly IReadOnlyList<string> Compacted = [RegisterUpdates, RegisterConsultations];
 }
