@@ -27,6 +27,24 @@ public class KafkaClientFactoryTests
     }
 
     [Fact]
+    public async Task A_line_a_client_repeats_is_written_once_in_ten_seconds()
+    {
+        // Given an admin client asking a port nobody listens on for three seconds (it connects about twenty times a second)
+        using var loggers = new CapturingLoggers();
+        using (var clients = new KafkaClientFactory(new KafkaSettings(), loggers))
+        using (var admin = clients.CreateAdmin(new AdminClientConfig { BootstrapServers = "127.0.0.1:1", ClientId = "repeat-test" }))
+        {
+            Assert.ThrowsAny<KafkaException>(() => admin.GetMetadata(TimeSpan.FromSeconds(3)));
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+
+        // Then each refused-connection line was written once: it was written for every attempt, hundreds before the gate gave up
+        var refused = loggers.Lines.Where(l => l.Text.Contains("Connection refused", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(refused);
+        Assert.True(refused.Count <= 2, $"{refused.Count} lines: " + string.Join(" | ", refused.Take(5).Select(l => l.Text)));
+    }
+
+    [Fact]
     public void Security_settings_reach_every_client_configuration_the_factory_makes()
     {
         var clients = new KafkaClientFactory(new KafkaSettings { BootstrapServers = "broker-1:9093", SecurityProtocol = "SaslSsl", SaslMechanism = "Plain", SaslUsername = "u" }, null);

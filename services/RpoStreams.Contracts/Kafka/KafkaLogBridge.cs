@@ -8,6 +8,8 @@ namespace RpoStreams.Contracts.Kafka;
 /// Carries librdkafka's log lines and client errors into an <see cref="ILogger"/>. librdkafka calls the
 /// handlers on its own threads, which must not block (a slow console would stall the client), so a handler
 /// only queues the line; one task writes the queue to the logger. A full queue drops lines and says how many.
+/// A line the same client logged in the last <see cref="RepeatWindow"/> is not written again: a broker that refuses
+/// connections made hundreds of identical Error lines in the ten seconds before the gate gave up on it.
 /// </summary>
 internal sealed class KafkaLogBridge : IDisposable
 {
@@ -21,6 +23,11 @@ internal sealed class KafkaLogBridge : IDisposable
     });
     private readonly Task pump;
     private long dropped;
+
+    /// <summary>How long a line written is not written again, and how many distinct lines are remembered for that.</summary>
+    internal static readonly TimeSpan RepeatWindow = TimeSpan.FromSeconds(10);
+    private const int Remembered = 1_000;
+    private readonly Dictionary<(string Client, string Facility, string Message), (long At, int Repeats)> recent = [];
 
     private readonly record struct Line(LogLevel Level, string Client, string Facility, string Message);
 
@@ -66,7 +73,26 @@ internal sealed class KafkaLogBridge : IDisposable
     {
         await foreach (var line in lines.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            logger.Log(line.Level, "{KafkaClient} {Facility}: {KafkaMessage}", line.Client, line.Facility, line.Message);
+            var key = (line.Client, line.Facility, line.Message);
+            var now = Environment.TickCount64;
+            if (recent.TryGetValue(key, out var seen) && now - seen.At < RepeatWindow.TotalMilliseconds)
+            {
+                recent[key] = seen with { Repeats = seen.Repeats + 1 };
+                continue;
+            }
+            if (recent.Count >= Remembered)
+            {
+                recent.Clear();
+            }
+            recent[key] = (now, 0);
+            if (seen.Repeats > 0)
+            {
+                logger.Log(line.Level, "{KafkaClient} {Facility}: {KafkaMessage} (repeated {Repeats} times since it was last written)", line.Client, line.Facility, line.Message, seen.Repeats);
+            }
+            else
+            {
+                logger.Log(line.Level, "{KafkaClient} {Facility}: {KafkaMessage}", line.Client, line.Facility, line.Message);
+            }
             var lost = Interlocked.Exchange(ref dropped, 0);
             if (lost > 0)
             {
