@@ -77,6 +77,25 @@ public static class CallPolicy
         return Allowed(registered ? consentBasis!.Value : Basis.NOT_REGISTERED, rules);
     }
 
+    /// <summary>
+    /// The decision at the decision time, blocked too by an objection the gate already knew of when the intent arrived
+    /// after the time it names (<paramref name="knownAtArrival"/>: the subject's register and consents as they stood at
+    /// that arrival; null when the intent came before its time). Such an intent is dialled after it is decided, so a
+    /// withdrawal, registration or renewal recorded meanwhile counts; a grant or removal recorded meanwhile clears
+    /// nothing the decision time does not.
+    /// </summary>
+    public static PolicyDecision DecideKnowing(IntentFacts intent, SubjectFacts subject, SubjectFacts? knownAtArrival, Instant? latestConsultation, PolicyRules rules)
+    {
+        var atTime = Decide(intent, subject, latestConsultation, rules);
+        if (knownAtArrival is null)
+        {
+            return atTime;
+        }
+        var known = Decide(intent, knownAtArrival, latestConsultation, rules);
+        var reasons = atTime.Reasons.Union(known.Reasons).Order().ToList();
+        return reasons.Count == atTime.Reasons.Count ? atTime : Blocked(reasons, rules);
+    }
+
     /// <summary>No consultation yet, or the latest is more than the validity before the decision time.</summary>
     public static bool IsStale(Instant? latestConsultation, Instant decisionTime, PolicyRules rules) =>
         latestConsultation is null || decisionTime - latestConsultation.Value > rules.ConsultationValidity;

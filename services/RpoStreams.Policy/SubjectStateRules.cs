@@ -287,15 +287,7 @@ public static class SubjectStateRules
         return next;
     }
 
-    /// <summary>
-    /// When the register and consents are read for a call scheduled at <paramref name="t"/> whose intent arrived at
-    /// <paramref name="arrival"/>: when the call can first be made. That is its scheduled time, or its arrival when the
-    /// intent names a time already past (it is dialled after it is decided): an objection the gate knew of by then
-    /// blocks it.
-    /// </summary>
-    public static Instant InForceAt(Instant t, Instant arrival) => t > arrival ? t : arrival;
-
-    /// <summary>What the policy reads of a stored subject's state for an intent of <paramref name="companyId"/>, the register and consents as they stand at <paramref name="t"/>.</summary>
+    /// <summary>What the policy reads of a stored subject's state for an intent of <paramref name="companyId"/> decided at <paramref name="t"/>.</summary>
     public static SubjectFacts FactsOf(SubjectState? state, string companyId, Instant t) =>
         new(ToFacts(state?.register, t), ConsentOf(state?.consents, companyId, t), ContactsOf(state?.contacts, companyId), IsFull(state?.contacts));
 

@@ -98,6 +98,25 @@ public class SchemaEvolutionTests
     }
 
     [Fact]
+    public void A_writer_type_that_only_shares_a_short_name_with_one_of_ours_keeps_its_name()
+    {
+        // Given the gate's own CallIntent with an optional field whose record type is a producer's com.vendor.Channel
+        var json = System.Text.Json.Nodes.JsonNode.Parse(CallIntent._SCHEMA.ToString())!;
+        json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""
+            {"name":"vendor","type":["null",{"type":"record","name":"Channel","namespace":"com.vendor","fields":[{"name":"id","type":"string"}]}],"default":null}
+            """));
+        var writer = Avro.Schema.Parse(json.ToJsonString());
+
+        // When it is aligned with the gate's (renaming com.vendor.Channel would make two RpoStreams.Records.Channel)
+        var aligned = (Avro.RecordSchema)WriterNames.Aligned(writer, CallIntent._SCHEMA);
+
+        // Then nothing is renamed, and Avro reads the gate's fields from it
+        Assert.Equal("com.vendor.Channel", ((Avro.NamedSchema)((Avro.UnionSchema)aligned["vendor"].Schema).Schemas[1]).Fullname);
+        Assert.Equal("RpoStreams.Records.Channel", ((Avro.NamedSchema)aligned["channel"].Schema).Fullname);
+        Assert.True(CallIntent._SCHEMA.CanRead(aligned));
+    }
+
+    [Fact]
     public void A_v2_reader_reads_a_v1_intent_with_the_new_field_null()
     {
         var bytes = RecordSerdes.Local().CallIntent.Serialize(new CallIntent

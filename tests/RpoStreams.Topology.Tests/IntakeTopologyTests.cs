@@ -185,6 +185,23 @@ public class IntakeTopologyTests
     }
 
     [Fact]
+    public void An_intent_without_a_timestamp_arrives_on_the_gate_clock_wherever_it_is_read()
+    {
+        // Given a withdrawal recorded at 10:02 and the gate's clock at 10:05
+        using var gate = new GateHarness(new FakeClock(Tuesday10 + Duration.FromMinutes(5)));
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Consent("+393471234567", "ACME", ConsentAction.WITHDRAWN, null, Tuesday10 + Duration.FromMinutes(2));
+
+        // When an intent for 10:00 comes without a timestamp, in its subject's partition (it was taken to arrive at
+        // 10:00, its scheduled time; the same record relocated arrived when it was relocated)
+        var intent = Intent("i-untimed", "+393471234567", Tuesday10);
+        gate.Raw(TopicNames.Intents, Encoding.UTF8.GetBytes("+393471234567"), gate.Encode(gate.Serdes.CallIntent, intent, TopicNames.Intents), DateTime.UnixEpoch.AddMilliseconds(-1));
+
+        // Then it arrived at 10:05, when the withdrawal was known
+        Assert.Equal([Reason.COMPANY_OPT_OUT], gate.SingleDecision().reasons);
+    }
+
+    [Fact]
     public void A_consultation_without_a_key_counts_under_its_feed_id()
     {
         using var gate = new GateHarness();

@@ -8,8 +8,9 @@ using static RpoStreams.Topology.Tests.Make;
 namespace RpoStreams.Topology.Tests;
 
 /// <summary>
-/// The policy uses an intent's decision time (scheduledAt); everything that waits or forgets uses stream time,
-/// built from arrival times (record timestamps). An intent decided days ahead must move no clock.
+/// The policy uses an intent's decision time (scheduledAt), and an intent arriving after it is also blocked by an
+/// objection known at its arrival; everything that waits or forgets uses stream time, built from arrival times (record
+/// timestamps). An intent decided days ahead must move no clock.
 /// </summary>
 public class TwoClocksTests
 {
@@ -48,7 +49,7 @@ public class TwoClocksTests
     }
 
     [Fact]
-    public void An_intent_that_arrives_after_its_scheduled_time_is_decided_on_what_the_gate_knows_at_its_arrival()
+    public void An_intent_that_arrives_after_its_scheduled_time_is_blocked_by_an_objection_known_at_its_arrival_and_cleared_by_nothing_later()
     {
         // Given objections recorded after 10:00 and known before the intents naming 10:00 arrive at 10:05 (a late or
         // backdated intent is dialled after it is decided, never at the time it names)
@@ -61,13 +62,23 @@ public class TwoClocksTests
         gate.Register("+393337654321", RegisterAction.RENEWED, Tuesday10 + Duration.FromMinutes(2), arrivedAt: Tuesday10 + Duration.FromMinutes(2));
         gate.Register("+393331112222", RegisterAction.REGISTERED, Tuesday10 + Duration.FromMinutes(2), arrivedAt: Tuesday10 + Duration.FromMinutes(2));
 
+        // And a removal and a consent recorded after 10:00, which clear nothing for a call at 10:00 (a producer clock
+        // ahead would otherwise let them through early)
+        gate.Register("+393339990000", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(60), arrivedAt: Tuesday10 - Duration.FromDays(60));
+        gate.Register("+393339990000", RegisterAction.REMOVED, Tuesday10 + Duration.FromMinutes(2), arrivedAt: Tuesday10 + Duration.FromMinutes(2));
+        gate.Register("+393339990001", RegisterAction.REGISTERED, Tuesday10 - Duration.FromDays(60), arrivedAt: Tuesday10 - Duration.FromDays(60));
+        gate.Consent("+393339990001", "ACME", ConsentAction.GRANTED, ConsentBasis.EXPLICIT_CONSENT, Tuesday10 + Duration.FromMinutes(2), arrivedAt: Tuesday10 + Duration.FromMinutes(2));
+
         gate.Intent(Intent("i-withdrawn", "+393331234567", Tuesday10), arrivedAt: arrived);
         gate.Intent(Intent("i-renewed", "+393337654321", Tuesday10), arrivedAt: arrived);
         gate.Intent(Intent("i-registered", "+393331112222", Tuesday10), arrivedAt: arrived);
+        gate.Intent(Intent("i-removed-later", "+393339990000", Tuesday10), arrivedAt: arrived);
+        gate.Intent(Intent("i-consented-later", "+393339990001", Tuesday10), arrivedAt: arrived);
 
-        // Then each objection blocks (as of 10:00 all three were ALLOWED)
+        // Then each objection blocks (as of 10:00 the first three were ALLOWED), and neither later grant clears
         Assert.Equal(
-            [("i-withdrawn", "COMPANY_OPT_OUT"), ("i-renewed", "RPO_OPPOSITION"), ("i-registered", "RPO_OPPOSITION")],
+            [("i-withdrawn", "COMPANY_OPT_OUT"), ("i-renewed", "RPO_OPPOSITION"), ("i-registered", "RPO_OPPOSITION"),
+             ("i-removed-later", "RPO_OPPOSITION"), ("i-consented-later", "RPO_OPPOSITION")],
             gate.Decisions().Select(d => (d.intentId, string.Join(",", d.reasons))));
     }
 

@@ -6,8 +6,8 @@ namespace RpoStreams.Contracts.Serialization;
 /// A writer schema under the reader's names. Avro's compatibility check (Java's, and so a Schema Registry's) matches
 /// named types by their short names, so a producer may register the gate's schemas in a namespace of its own (code
 /// generated as <c>com.dialer.avro.CallIntent</c>, say); Apache.Avro's resolving reader matches full names and refused
-/// such records. Every named type of the writer whose short name is one of the reader's takes the reader's full name;
-/// the others keep theirs, written out in full.
+/// such records. A named type of the writer whose short name and kind are one of the reader's takes the reader's full
+/// name (unless that would make two types of one name); the others keep theirs, written out in full.
 /// </summary>
 public static class WriterNames
 {
@@ -18,31 +18,62 @@ public static class WriterNames
 
     public static Avro.Schema Aligned(Avro.Schema writer, Avro.Schema reader)
     {
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        Collect(JsonNode.Parse(reader.ToString()), "", names);
-        var json = JsonNode.Parse(writer.ToString());
-        return Avro.Schema.Parse(Rename(json, "", names)!.ToJsonString());
-    }
-
-    private static void Collect(JsonNode? node, string space, Dictionary<string, string> names)
-    {
-        Walk(node, space, (full, _) =>
+        var ours = new Dictionary<string, (string Full, string Kind)>(StringComparer.Ordinal);
+        Walk(JsonNode.Parse(reader.ToString()), "", (full, kind) =>
         {
-            names.TryAdd(ShortName(full), full);
+            if (kind is not null)
+            {
+                ours.TryAdd(ShortName(full), (full, kind));
+            }
             return full;
         });
+        var theirs = new List<(string Full, string Kind)>();
+        Walk(JsonNode.Parse(writer.ToString()), "", (full, kind) =>
+        {
+            if (kind is not null)
+            {
+                theirs.Add((full, kind));
+            }
+            return full;
+        });
+        // Renamed: a type of the same kind as the reader's namesake, the writer's only one of that short name, whose
+        // new name no other writer type has (a writer's own type that shares a short name with one of ours stays).
+        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (full, kind) in theirs)
+        {
+            var name = ShortName(full);
+            if (ours.TryGetValue(name, out var our) && our.Kind == kind && our.Full != full
+                && theirs.Count(t => ShortName(t.Full) == name) == 1 && theirs.All(t => t.Full != our.Full))
+            {
+                renames[full] = our.Full;
+            }
+        }
+        if (renames.Count == 0)
+        {
+            return writer;
+        }
+        try
+        {
+            var json = Walk(JsonNode.Parse(writer.ToString()), "", (full, _) => renames.GetValueOrDefault(full, full));
+            return Avro.Schema.Parse(json!.ToJsonString());
+        }
+        catch (Avro.SchemaParseException)
+        {
+            // Not expected; the writer as it is, read as before (Avro's resolution then says what does not match).
+            return writer;
+        }
     }
 
-    private static JsonNode? Rename(JsonNode? node, string space, Dictionary<string, string> names) =>
-        Walk(node, space, (full, _) => names.TryGetValue(ShortName(full), out var ours) ? ours : full);
-
-    /// <summary>Visits every name a schema defines or refers to, fully qualified, and writes back what <paramref name="name"/> gives.</summary>
-    private static JsonNode? Walk(JsonNode? node, string space, Func<string, string, string> name)
+    /// <summary>
+    /// Visits every name a schema defines (with its kind: record, enum, fixed) or refers to (kind null), fully qualified,
+    /// and writes back what <paramref name="name"/> gives.
+    /// </summary>
+    private static JsonNode? Walk(JsonNode? node, string space, Func<string, string?, string> name)
     {
         switch (node)
         {
             case JsonValue value when value.TryGetValue<string>(out var text):
-                return Primitives.Contains(text) ? node : JsonValue.Create(name(Qualified(text, space), space));
+                return Primitives.Contains(text) ? node : JsonValue.Create(name(Qualified(text, space), null));
             case JsonArray union:
                 for (var i = 0; i < union.Count; i++)
                 {
@@ -55,7 +86,7 @@ public static class WriterNames
                 if (kind is "record" or "error" or "enum" or "fixed")
                 {
                     var full = Qualified(schema["name"]!.GetValue<string>(), schema["namespace"]?.GetValue<string>() ?? space);
-                    schema["name"] = name(full, space);
+                    schema["name"] = name(full, kind == "error" ? "record" : kind);
                     schema.Remove("namespace");
                     if (schema["fields"] is JsonArray fields)
                     {

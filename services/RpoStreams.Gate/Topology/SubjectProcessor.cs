@@ -94,10 +94,10 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         {
             return null;
         }
-        // The record's timestamp (without one, its event time), but never further ahead of the gate's clock than
+        // The record's timestamp (without one, the gate's clock; in replay its event time), but never further ahead of the gate's clock than
         // Intake:MaxClockAheadMinutes: one wrong producer clock must not make this task forget what it knows.
         var arrival = options.Intake.ArrivalOf(
-            IntakeSettings.InstantOf(record.Timestamp) ?? ev.eventTime.ToInstant(), options.WallClock?.GetCurrentInstant(), out var capped);
+            IntakeSettings.InstantOf(record.Timestamp) ?? options.WallClock?.GetCurrentInstant() ?? ev.eventTime.ToInstant(), options.WallClock?.GetCurrentInstant(), out var capped);
         if (capped)
         {
             options.Metrics?.ArrivalCapped(ev.kind.ToString());
@@ -212,13 +212,12 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         using var activity = StartTrace(record, intent.intentId);
         var decisionTime = intent.scheduledAt.ToInstant();
         var facts = new IntentFacts(intent.companyId, intent.channel, intent.purpose, subjectRef != null, intent.callerId, decisionTime);
-        var stateAt = SubjectStateRules.InForceAt(decisionTime, arrival);
-        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, stateAt);
+        var subject = subjectRef is null ? SubjectFacts.None : SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         if (subject.ContactsFull)
         {
             // Full: let go of what has aged out first (the sweep does it too, but not in replay, nor between its rounds).
             state!.contacts = SubjectStateRules.Prune(state.contacts, keepContactsFrom);
-            subject = SubjectStateRules.FactsOf(state, intent.companyId, stateAt);
+            subject = SubjectStateRules.FactsOf(state, intent.companyId, decisionTime);
         }
         var full = subject.ContactsFull;
         // A number with contacts on record may have let go of some this decision would look back at (none were ever
@@ -228,7 +227,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             subject = subject with { ContactsFull = true };
         }
         var latestConsultation = consultations.LatestAt();
-        var verdict = CallPolicy.Decide(facts, subject, latestConsultation, Rules);
+        // An intent that arrives after the time it names is dialled after it is decided: an objection known by then blocks it too.
+        var knownAtArrival = subjectRef is not null && arrival > decisionTime ? SubjectStateRules.FactsOf(state, intent.companyId, arrival) : null;
+        var verdict = CallPolicy.DecideKnowing(facts, subject, knownAtArrival, latestConsultation, Rules);
         if (full && verdict.Reasons.Contains(Reason.FREQUENCY_CAP))
         {
             options.Metrics?.StateLimited(GateMetrics.ContactsLimited);

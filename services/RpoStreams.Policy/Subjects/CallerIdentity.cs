@@ -39,27 +39,28 @@ public static partial class CallerIdentity
     }
 
     /// <summary>
-    /// A letter anywhere but in a leading <c>tel:</c>: a word ("private", "riservato", "no caller id") beside a number,
-    /// in any script or width, or letters for digits. libphonenumber would find the number beside the word, but a
-    /// line presented to the called person is digits alone.
+    /// Whether the text is a number as written, after a leading <c>tel:</c>: digits (in any script or width), spaces and
+    /// <c>+ - . / ( )</c>. A word ("private", "riservato"), a symbol or a suppression code (<c>#31#</c>, <c>*67</c>) beside
+    /// a number is not: libphonenumber would find the number beside it, but a line presented to the called person is
+    /// digits alone.
     /// </summary>
-    private static bool HasLetters(string callerId)
+    private static bool IsNumberText(string callerId)
     {
         var text = callerId.Normalize(System.Text.NormalizationForm.FormKC);
         if (text.StartsWith("tel:", StringComparison.OrdinalIgnoreCase))
         {
             text = text[4..];
         }
-        return Letters().IsMatch(text);
+        return NumberText().IsMatch(text);
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\p{L}", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex Letters();
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[\p{Nd}\s+\-./()]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex NumberText();
 
     private static bool Check(string callerId)
     {
         var trimmed = callerId.Trim();
-        if (HasLetters(trimmed) || trimmed.StartsWith("#31#", StringComparison.Ordinal) || trimmed.StartsWith("*31#", StringComparison.Ordinal) || trimmed.StartsWith("*67", StringComparison.Ordinal))
+        if (!IsNumberText(trimmed))
         {
             return false;
         }

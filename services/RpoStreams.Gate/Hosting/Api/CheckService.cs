@@ -75,6 +75,7 @@ public sealed class CheckService
     public CheckAnswer Answer(CheckQuery query, (string Ref, int Partition)? located, Instant? latestConsultation)
     {
         var subject = SubjectFacts.None;
+        SubjectFacts? knownNow = null;
         if (located is { } l)
         {
             // No store (tasks moving in a rebalance) is never "no state": that would answer for a registered
@@ -82,14 +83,16 @@ public sealed class CheckService
             var store = runtime.SubjectStore<SubjectState>(StoreNames.Subjects)
                 ?? throw new Streamiz.Kafka.Net.Errors.InvalidStateStoreException($"the state store {StoreNames.Subjects} is not available on this instance now");
             var state = store.Get(l.Ref);
-            // As for an intent sent now: an objection already known counts for a time already past.
-            subject = SubjectStateRules.FactsOf(state, query.CompanyId, SubjectStateRules.InForceAt(query.At, NodaTime.SystemClock.Instance.GetCurrentInstant()));
+            subject = SubjectStateRules.FactsOf(state, query.CompanyId, query.At);
+            // As for an intent sent now: for a time already past, an objection known now blocks too.
+            var now = NodaTime.SystemClock.Instance.GetCurrentInstant();
+            knownNow = now > query.At ? SubjectStateRules.FactsOf(state, query.CompanyId, now) : null;
         }
         var notEvaluated = NotEvaluated(query);
         // The caller line is a property of the call, not of the subject: without one, the rule is left out.
         var callerId = notEvaluated.Count > 0 ? "+390212345678" : query.CallerId;
         var facts = new IntentFacts(query.CompanyId, query.Channel, query.Purpose, located is not null, callerId, query.At);
-        var verdict = CallPolicy.Decide(facts, subject, latestConsultation, rules);
+        var verdict = CallPolicy.DecideKnowing(facts, subject, knownNow, latestConsultation, rules);
         return new CheckAnswer(
             verdict.Outcome.ToString(),
             [.. verdict.Reasons.Select(r => r.ToString())],
