@@ -3,7 +3,7 @@ namespace RpoStreams.Contracts;
 /// <summary>The topics of the contract (DESIGN section 2). Code outside this file never writes a topic string.</summary>
 public static class TopicNames
 {
-    /// <summary>Register updates (REGISTERED, RENEWED, REMOVED), keyed by subject as published. Compacted.</summary>
+    /// <summary>Register updates (REGISTERED, RENEWED, REMOVED), keyed by subject as published. Kept for ever, not compacted (a future-dated update would hide the one in force).</summary>
     public const string RegisterUpdates = "rpo.register.updates.v1";
 
     /// <summary>Register consultations, keyed by feed id; read as a global table.</summary>
@@ -34,5 +34,5 @@ public static class TopicNames
     public static readonly IReadOnlyList<string> Outputs = [Decisions, Alerts, DeadLetters];
 
     /// <summary>Topics whose latest value per key is what matters (log compaction on a real cluster).</summary>
-    public static readonly IReadOnlyList<string> Compacted = [RegisterUpdates, RegisterConsultations];
+    public static readonly IReadOnlyList<string> Compacted = [RegisterConsultations];
 }
