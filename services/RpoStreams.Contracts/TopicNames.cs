@@ -35,4 +35,7 @@ public static class TopicNames
 
     /// <summary>Topics whose latest value per key is what matters (log compaction on a real cluster).</summary>
     public static readonly IReadOnlyList<string> Compacted = [RegisterConsultations];
+
+    /// <summary>Topics a reset rebuilds state from, whole: every record kept (retention.ms -1, not compacted).</summary>
+    public static readonly IReadOnlyList<string> KeptForEver = [RegisterUpdates, Consents];
 }

@@ -114,6 +114,13 @@ public class SchemaEvolutionTests
         Assert.Equal("com.vendor.Channel", ((Avro.NamedSchema)((Avro.UnionSchema)aligned["vendor"].Schema).Schemas[1]).Fullname);
         Assert.Equal("RpoStreams.Records.Channel", ((Avro.NamedSchema)aligned["channel"].Schema).Fullname);
         Assert.True(CallIntent._SCHEMA.CanRead(aligned));
+
+        // And in a dialer's namespace, its enum Channel takes our name beside its own record Channel
+        var theirs = Avro.Schema.Parse(json.ToJsonString().Replace("\"RpoStreams.Records\"", "\"com.dialer\"", StringComparison.Ordinal));
+        var renamed = (Avro.RecordSchema)WriterNames.Aligned(theirs, CallIntent._SCHEMA);
+        Assert.Equal("RpoStreams.Records.Channel", ((Avro.NamedSchema)renamed["channel"].Schema).Fullname);
+        Assert.Equal("com.vendor.Channel", ((Avro.NamedSchema)((Avro.UnionSchema)renamed["vendor"].Schema).Schemas[1]).Fullname);
+        Assert.True(CallIntent._SCHEMA.CanRead(renamed));
     }
 
     [Fact]

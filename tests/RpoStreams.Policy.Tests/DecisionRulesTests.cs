@@ -104,6 +104,8 @@ public class DecisionRulesTests
     [InlineData("3331234567")]
     [InlineData(" +390212345678 ")]
     [InlineData("tel:+390212345678")]
+    [InlineData("02\u20131234 5678")]
+    [InlineData("+39 02\u20121234\u20125678")]
     [InlineData("\uFF0B\uFF13\uFF19\uFF10\uFF12\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17\uFF18")]
     public void Valid_caller_id_in_any_writing_passes(string callerId)
     {

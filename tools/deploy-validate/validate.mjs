@@ -114,7 +114,7 @@ function readTopicCatalogue(path) {
   const compactedList = /Compacted\s*=\s*\[([^\]]*)\]/.exec(text);
   if (constants.size === 0 || !compactedList) {
     problem(path, "cannot find the topic constants and the Compacted list (has TopicNames.cs changed shape?)");
-    return { all: new Map(), compacted: new Set(), byName: new Map() };
+    return { all: new Map(), compacted: new Set(), keptForEver: new Set(), byName: new Map() };
   }
   const compacted = new Set(
     compactedList[1]
@@ -126,7 +126,19 @@ function readTopicCatalogue(path) {
         return constants.get(id);
       }),
   );
-  return { all: new Set(constants.values()), compacted, byName: constants };
+  const keptList = /KeptForEver\s*=\s*\[([^\]]*)\]/.exec(text);
+  if (!keptList) problem(path, "cannot find the KeptForEver list (has TopicNames.cs changed shape?)");
+  const keptForEver = new Set(
+    (keptList?.[1] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((id) => {
+        if (!constants.has(id)) problem(path, `KeptForEver names ${id}, which is not a topic constant`);
+        return constants.get(id);
+      }),
+  );
+  return { all: new Set(constants.values()), compacted, keptForEver, byName: constants };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,6 +328,7 @@ async function validateKubernetes(path, catalogue) {
     if (catalogue.compacted.has(name) && !policy.includes("compact")) problem(where, `${name} must be compacted (TopicNames.Compacted)`);
     if (!catalogue.compacted.has(name) && policy.includes("compact")) problem(where, `${name} is compacted but not in TopicNames.Compacted`);
     if (!catalogue.compacted.has(name) && obj.spec?.config?.["retention.ms"] === undefined) problem(where, `${name} needs an explicit retention.ms`);
+    if (catalogue.keptForEver.has(name) && String(obj.spec?.config?.["retention.ms"]) !== "-1") problem(where, `${name} must keep every record: retention.ms -1 (TopicNames.KeptForEver)`);
   }
   for (const name of catalogue.all) if (!topics.has(name)) problem("k8s topics.yaml", `no KafkaTopic for ${name} (TopicNames.cs)`);
 
@@ -396,6 +409,7 @@ function validateCompose(path, catalogue) {
     const compacted = String(configs["cleanup.policy"] ?? "delete").includes("compact");
     if (catalogue.compacted.has(name) && !compacted) problem(where(initName), `${name} must be created with cleanup.policy=compact`);
     if (!catalogue.compacted.has(name) && compacted) problem(where(initName), `${name} is compacted but not in TopicNames.Compacted`);
+    if (catalogue.keptForEver.has(name) && configs["retention.ms"] !== "-1") problem(where(initName), `${name} must be created with retention.ms=-1 (TopicNames.KeptForEver)`);
   }
 
   // The gate: settings, state volume, published port, and it starts only after the topics exist.

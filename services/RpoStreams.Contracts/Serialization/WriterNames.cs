@@ -36,14 +36,14 @@ public static class WriterNames
             }
             return full;
         });
-        // Renamed: a type of the same kind as the reader's namesake, the writer's only one of that short name, whose
-        // new name no other writer type has (a writer's own type that shares a short name with one of ours stays).
+        // Renamed: a type of the same kind as the reader's namesake, the writer's only one of that short name and kind,
+        // whose new name no other writer type has (a writer's own type of another kind with one of our names stays).
         var renames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (full, kind) in theirs)
         {
             var name = ShortName(full);
             if (ours.TryGetValue(name, out var our) && our.Kind == kind && our.Full != full
-                && theirs.Count(t => ShortName(t.Full) == name) == 1 && theirs.All(t => t.Full != our.Full))
+                && theirs.Count(t => ShortName(t.Full) == name && t.Kind == kind) == 1 && theirs.All(t => t.Full != our.Full))
             {
                 renames[full] = our.Full;
             }

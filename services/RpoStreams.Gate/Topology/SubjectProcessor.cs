@@ -11,7 +11,7 @@ namespace RpoStreams.Gate.Topology;
 
 /// <summary>
 /// DECIDE and AUDIT for the subjects of one partition: applies register updates and consents to each
-/// subject's state, answers each intent once with <see cref="CallPolicy.Decide"/> at its decision time,
+/// subject's state, answers each intent once with <see cref="CallPolicy.DecideKnowing"/> at its decision time,
 /// and judges attempts (<see cref="AttemptAudit"/>). Everything that waits or forgets follows this task's
 /// stream time: the greatest arrival time (Kafka record timestamp, at most Intake:MaxClockAheadMinutes ahead of the
 /// gate's clock) it has read.

@@ -39,8 +39,8 @@ public static partial class CallerIdentity
     }
 
     /// <summary>
-    /// Whether the text is a number as written, after a leading <c>tel:</c>: digits (in any script or width), spaces and
-    /// <c>+ - . / ( )</c>. A word ("private", "riservato"), a symbol or a suppression code (<c>#31#</c>, <c>*67</c>) beside
+    /// Whether the text is a number as written, after a leading <c>tel:</c>: digits (in any script or width), spaces,
+    /// <c>+ . / ( )</c> and dashes (hyphens, en and em dashes, minus signs). A word ("private", "riservato"), a symbol or a suppression code (<c>#31#</c>, <c>*67</c>) beside
     /// a number is not: libphonenumber would find the number beside it, but a line presented to the called person is
     /// digits alone.
     /// </summary>
@@ -54,7 +54,7 @@ public static partial class CallerIdentity
         return NumberText().IsMatch(text);
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^[\p{Nd}\s+\-./()]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[\p{Nd}\s+\-./()\u2010-\u2015\u2212]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex NumberText();
 
     private static bool Check(string callerId)

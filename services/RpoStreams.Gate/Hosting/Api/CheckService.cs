@@ -24,7 +24,7 @@ public sealed record CheckAnswer(
 
 /// <summary>
 /// Answers "what would the gate decide" from this instance's state stores with the same
-/// <see cref="CallPolicy.Decide"/> the stream uses; nothing is recorded. Which instance owns the
+/// <see cref="CallPolicy.DecideKnowing"/> the stream uses; nothing is recorded. Which instance owns the
 /// subject is for the caller (<see cref="CheckEndpoints"/>) to sort out.
 /// </summary>
 public sealed class CheckService
