@@ -111,33 +111,27 @@ function nearest(name, candidates) {
 function readTopicCatalogue(path) {
   const text = readText(path);
   const constants = new Map([...text.matchAll(/public\s+const\s+string\s+(\w+)\s*=\s*"([^"]+)"\s*;/g)].map((m) => [m[1], m[2]]));
-  const compactedList = /Compacted\s*=\s*\[([^\]]*)\]/.exec(text);
-  if (constants.size === 0 || !compactedList) {
-    problem(path, "cannot find the topic constants and the Compacted list (has TopicNames.cs changed shape?)");
+  // A list of topic constants (`Name = [A, B]`) as topic names; null when TopicNames.cs has no such list.
+  const list = (name) => {
+    const found = new RegExp(`${name}\\s*=\\s*\\[([^\\]]*)\\]`).exec(text);
+    if (!found) return null;
+    return new Set(
+      found[1]
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((id) => {
+          if (!constants.has(id)) problem(path, `${name} names ${id}, which is not a topic constant`);
+          return constants.get(id);
+        }),
+    );
+  };
+  const compacted = list("Compacted");
+  const keptForEver = list("KeptForEver");
+  if (constants.size === 0 || !compacted || !keptForEver) {
+    problem(path, "cannot find the topic constants and the Compacted and KeptForEver lists (has TopicNames.cs changed shape?)");
     return { all: new Map(), compacted: new Set(), keptForEver: new Set(), byName: new Map() };
   }
-  const compacted = new Set(
-    compactedList[1]
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((id) => {
-        if (!constants.has(id)) problem(path, `Compacted names ${id}, which is not a topic constant`);
-        return constants.get(id);
-      }),
-  );
-  const keptList = /KeptForEver\s*=\s*\[([^\]]*)\]/.exec(text);
-  if (!keptList) problem(path, "cannot find the KeptForEver list (has TopicNames.cs changed shape?)");
-  const keptForEver = new Set(
-    (keptList?.[1] ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((id) => {
-        if (!constants.has(id)) problem(path, `KeptForEver names ${id}, which is not a topic constant`);
-        return constants.get(id);
-      }),
-  );
   return { all: new Set(constants.values()), compacted, keptForEver, byName: constants };
 }
 
