@@ -8,10 +8,10 @@ namespace RpoStreams.Contracts.Kafka;
 /// Carries librdkafka's log lines and client errors into an <see cref="ILogger"/>. librdkafka calls the
 /// handlers on its own threads, which must not block (a slow console would stall the client), so a handler
 /// only queues the line; one task writes the queue to the logger. A full queue drops lines and says how many.
-/// A line the same client logged in the last <see cref="RepeatWindow"/> is not written again: a broker that refuses
+/// A line the same client logged in the last <see cref="RepeatWindow"/> (but for librdkafka's timings) is not written again: a broker that refuses
 /// connections made hundreds of identical Error lines in the ten seconds before the gate gave up on it.
 /// </summary>
-internal sealed class KafkaLogBridge : IDisposable
+internal sealed partial class KafkaLogBridge : IDisposable
 {
     private const int Capacity = 10_000;
 
@@ -23,6 +23,10 @@ internal sealed class KafkaLogBridge : IDisposable
     });
     private readonly Task pump;
     private long dropped;
+
+    /// <summary>librdkafka's note of how long a connection took and in which state ("(after 0ms in state CONNECT)"): not part of what a line says.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\(after \d+ms in state [^)]*\)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Timing();
 
     /// <summary>How long a line written is not written again, and how many distinct lines are remembered for that.</summary>
     internal static readonly TimeSpan RepeatWindow = TimeSpan.FromSeconds(10);
@@ -73,7 +77,7 @@ internal sealed class KafkaLogBridge : IDisposable
     {
         await foreach (var line in lines.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            var key = (line.Client, line.Facility, line.Message);
+            var key = (line.Client, line.Facility, Timing().Replace(line.Message, ""));
             var now = Environment.TickCount64;
             if (recent.TryGetValue(key, out var seen) && now - seen.At < RepeatWindow.TotalMilliseconds)
             {
