@@ -287,6 +287,23 @@ public static class SubjectStateRules
         return next;
     }
 
+    /// <summary>
+    /// The subject's register and consents for <paramref name="companyId"/> as they stood at <paramref name="arrival"/>,
+    /// for an intent decided at <paramref name="t"/> that arrived after it (<see cref="CallPolicy.DecideKnowing"/>); null
+    /// when it came before its time or nothing on record is dated after <paramref name="t"/> (the latest update and the
+    /// company's latest consent event are the newest), so the decision at <paramref name="t"/> is all there is.
+    /// </summary>
+    public static SubjectFacts? KnownAtArrival(SubjectState? state, string companyId, Instant t, Instant arrival)
+    {
+        if (state is null || arrival <= t)
+        {
+            return null;
+        }
+        var registerLater = state.register is { } register && register.effectiveAt.ToInstant() > t;
+        var consentLater = state.consents?.consents?.FirstOrDefault(c => c.companyId == companyId) is { } consent && consent.at.ToInstant() > t;
+        return registerLater || consentLater ? FactsOf(state, companyId, arrival) : null;
+    }
+
     /// <summary>What the policy reads of a stored subject's state for an intent of <paramref name="companyId"/> decided at <paramref name="t"/>.</summary>
     public static SubjectFacts FactsOf(SubjectState? state, string companyId, Instant t) =>
         new(ToFacts(state?.register, t), ConsentOf(state?.consents, companyId, t), ContactsOf(state?.contacts, companyId), IsFull(state?.contacts));

@@ -62,6 +62,27 @@ public class SubjectStateRulesTests
     }
 
     [Fact]
+    public void What_was_known_at_a_late_arrival_is_read_only_when_something_is_dated_after_the_decision_time()
+    {
+        // Given a registration long before 12:00 and, for another company, a withdrawal at 12:02
+        var state = new SubjectState
+        {
+            register = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R - Days(60))),
+            consents = SubjectStateRules.Apply(null, Consent(ConsentAction.WITHDRAWN, R + NodaTime.Duration.FromMinutes(2), company: "OTHER")),
+        };
+        var arrival = R + Days(1);
+
+        // Then an intent of ours for 12:00 arriving later has nothing to add to its decision at 12:00, nor one that came before its time
+        Assert.Null(SubjectStateRules.KnownAtArrival(state, Company, R, arrival));
+        Assert.Null(SubjectStateRules.KnownAtArrival(state, "OTHER", R, R - OneMs));
+        Assert.Null(SubjectStateRules.KnownAtArrival(null, Company, R, arrival));
+        // But the other company's, and ours once a renewal at 12:01 is on record, are read as of the arrival
+        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.KnownAtArrival(state, "OTHER", R, arrival)!.Consent!.Action);
+        state.register = SubjectStateRules.Apply(state.register, Update(RegisterAction.RENEWED, R + NodaTime.Duration.FromMinutes(1)));
+        Assert.Equal(R + NodaTime.Duration.FromMinutes(1), SubjectStateRules.KnownAtArrival(state, Company, R, arrival)!.Register!.RegisteredAt);
+    }
+
+    [Fact]
     public void First_register_update_is_stored()
     {
         var state = SubjectStateRules.Apply(null, Update(RegisterAction.REGISTERED, R));

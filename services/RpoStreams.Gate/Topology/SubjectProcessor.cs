@@ -228,7 +228,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         }
         var latestConsultation = consultations.LatestAt();
         // An intent that arrives after the time it names is dialled after it is decided: an objection known by then blocks it too.
-        var knownAtArrival = subjectRef is not null && arrival > decisionTime ? SubjectStateRules.FactsOf(state, intent.companyId, arrival) : null;
+        var knownAtArrival = subjectRef is null ? null : SubjectStateRules.KnownAtArrival(state, intent.companyId, decisionTime, arrival);
         var verdict = CallPolicy.DecideKnowing(facts, subject, knownAtArrival, latestConsultation, Rules);
         if (full && verdict.Reasons.Contains(Reason.FREQUENCY_CAP))
         {

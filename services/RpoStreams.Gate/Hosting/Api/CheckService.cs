@@ -85,8 +85,7 @@ public sealed class CheckService
             var state = store.Get(l.Ref);
             subject = SubjectStateRules.FactsOf(state, query.CompanyId, query.At);
             // As for an intent sent now: for a time already past, an objection known now blocks too.
-            var now = NodaTime.SystemClock.Instance.GetCurrentInstant();
-            knownNow = now > query.At ? SubjectStateRules.FactsOf(state, query.CompanyId, now) : null;
+            knownNow = SubjectStateRules.KnownAtArrival(state, query.CompanyId, query.At, NodaTime.SystemClock.Instance.GetCurrentInstant());
         }
         var notEvaluated = NotEvaluated(query);
         // The caller line is a property of the call, not of the subject: without one, the rule is left out.
