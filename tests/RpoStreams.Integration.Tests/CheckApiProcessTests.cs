@@ -102,6 +102,22 @@ public sealed class CheckApiProcessTests(CheckApiRig rig) : IClassFixture<CheckA
     }
 
     [Fact]
+    public async Task A_time_already_past_is_also_blocked_by_an_objection_known_now()
+    {
+        // Given a holder who objected to ACME yesterday, asked about a call two days ago (as an intent sent now for that time)
+        var past = NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Format(rig.TwoDaysAgo.WithOffset(NodaTime.Offset.Zero));
+
+        foreach (var gate in new[] { first, second })
+        {
+            var answer = await GetAsync(Url(gate, $"/v1/check?subject={Uri.EscapeDataString(rig.Withdrawn)}&companyId=ACME&callerId=%2B390212345678&at={Uri.EscapeDataString(past)}"), AcmeKey);
+
+            // Then the objection counts, as in the stream (it was read only as of two days ago)
+            Assert.Equal(HttpStatusCode.OK, answer.Status);
+            Assert.Contains("COMPANY_OPT_OUT", answer.Body.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!));
+        }
+    }
+
+    [Fact]
     public async Task A_batch_in_json_or_csv_gets_one_answer_per_subject_in_order()
     {
         var cancel = TestContext.Current.CancellationToken;

@@ -41,6 +41,12 @@ public sealed class CheckApiRig : IAsyncLifetime
 
     public string Consented { get; private set; } = null!;
 
+    /// <summary>A number whose holder objected to ACME yesterday (a consent WITHDRAWN a day ago).</summary>
+    public string Withdrawn { get; } = SyntheticTraffic.Number(FirstNumber + 12);
+
+    /// <summary>Two days ago, when <see cref="Withdrawn"/>'s objection was not yet made.</summary>
+    public Instant TwoDaysAgo { get; private set; }
+
     public string At { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -78,8 +84,10 @@ public sealed class CheckApiRig : IAsyncLifetime
             }
             Consented = Registered[0];
             producer.Consent(new ConsentEvent { subject = Consented, subjectType = SubjectType.PHONE, companyId = "ACME", action = ConsentAction.GRANTED, basis = ConsentBasis.EXPLICIT_CONSENT, at = (now - Duration.FromDays(2)).ToAvro() });
+            TwoDaysAgo = now - Duration.FromDays(2);
+            producer.Consent(new ConsentEvent { subject = Withdrawn, subjectType = SubjectType.PHONE, companyId = "ACME", action = ConsentAction.WITHDRAWN, at = (now - Duration.FromDays(1)).ToAvro() });
         }
-        await TopicCounter.WaitForRecordsAsync(Kafka.BootstrapServers, $"{applicationId}-subject-state-changelog", Registered.Count + 1, TimeSpan.FromSeconds(120), cancel);
+        await TopicCounter.WaitForRecordsAsync(Kafka.BootstrapServers, $"{applicationId}-subject-state-changelog", Registered.Count + 2, TimeSpan.FromSeconds(120), cancel);
         // Both instances answer once each owns its partitions and the register consultation is in.
         foreach (var gate in new[] { First, Second })
         {
