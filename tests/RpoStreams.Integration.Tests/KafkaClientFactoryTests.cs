@@ -27,7 +27,7 @@ public class KafkaClientFactoryTests
     }
 
     [Fact]
-    public async Task A_line_a_client_repeats_is_written_once_in_ten_seconds()
+    public void A_line_a_client_repeats_is_written_once_in_ten_seconds()
     {
         // Given an admin client asking a port nobody listens on for three seconds (it connects about twenty times a second)
         using var loggers = new CapturingLoggers();
@@ -35,8 +35,8 @@ public class KafkaClientFactoryTests
         using (var admin = clients.CreateAdmin(new AdminClientConfig { BootstrapServers = "127.0.0.1:1", ClientId = "repeat-test" }))
         {
             Assert.ThrowsAny<KafkaException>(() => admin.GetMetadata(TimeSpan.FromSeconds(3)));
-            await Task.Delay(200, TestContext.Current.CancellationToken);
         }
+        // (Disposing the factory wrote out every line its clients had queued.)
 
         // Then each refused-connection line was written once: it was written for every attempt, hundreds before the gate gave up
         var refused = loggers.Lines.Where(l => l.Text.Contains("Connection refused", StringComparison.Ordinal)).ToList();
