@@ -148,24 +148,20 @@ public sealed class AttemptAudit
         }
     }
 
+    /// <summary>Judges an attempt by the decision for its intent on the number it dialled (the only one it is ever given).</summary>
     private void Judge(PendingAttempt p, CallDecision decision, Instant detectedAt)
     {
-        // The intent is this call's only when it is the same number dialled for the same company. Then an attempt that
-        // names no campaign is about the intent's, and the intent's purpose is the call's; otherwise the call is judged
-        // as one whose intent is unknown: promotional for the calling hours (another company's campaign is not named).
-        var sameCall = decision.subjectRef == p.subjectRef && decision.companyId == p.companyId;
+        // The intent is this call's only when it is made for the same company. Then an attempt that names no campaign is
+        // about the intent's, and the intent's purpose is the call's; otherwise the call is judged as one whose intent is
+        // unknown: promotional for the calling hours (another company's campaign is not named).
+        var sameCall = decision.companyId == p.companyId;
         var intentCampaign = sameCall ? decision.campaignId : null;
-        // Another number than the intent's is judged as if the intent were unknown (an attempt is found by its number).
-        if (decision.subjectRef != p.subjectRef)
-        {
-            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, "The number dialled is not the one the intent was decided for."));
-        }
-        else if (decision.outcome == Outcome.BLOCKED)
+        if (decision.outcome == Outcome.BLOCKED)
         {
             var reasons = string.Join(", ", decision.reasons);
             raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway.", intentCampaign));
         }
-        else if (decision.companyId != p.companyId)
+        else if (!sameCall)
         {
             // Consents and caps are per company: a decision for one principal clears no call made for another.
             raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, $"The intent was decided for company {decision.companyId}, not for the company the call was made for."));
