@@ -184,7 +184,7 @@ public static class SubjectNormalizer
     }
 
     /// <summary>
-    /// Normalized postal address (<c>Via Roma 1, 00100 Roma</c> = <c>VIA ROMA, 1 00100 ROMA</c>); false when
+    /// Normalized postal address (<c>Via Roma 1, 00100 Roma</c> = <c>VIA ROMA 1 00100 ROMA</c>); false when
     /// nothing is left, when the address is longer than <see cref="InputLimits.PostalAddress"/> (checked
     /// first), or when its decomposition is longer than <see cref="InputLimits.DecomposedAddress"/>.
     /// </summary>
