@@ -193,6 +193,11 @@ public sealed class GateService : BackgroundService
 
     private void Stop(string reason, int exitCode)
     {
+        if (runtime.Failure is not null)
+        {
+            // Already stopping for a reason (a thread's stop and the stream's ERROR that follows it tell one story).
+            return;
+        }
         // Reasons can carry an exception's message (a failed revocation's, say); what health and stderr show is masked.
         reason = LogSafe(reason);
         runtime.Fail(reason);

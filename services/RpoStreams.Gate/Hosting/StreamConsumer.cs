@@ -8,7 +8,10 @@ namespace RpoStreams.Gate.Hosting;
 /// and the other instances wait out its session (<c>Streams:SessionTimeoutMs</c>) before they take its partitions.
 /// <see cref="Leave"/> closes such a consumer once the stream has stopped.
 /// </summary>
-public sealed class StreamConsumer(IConsumer<byte[], byte[]> consumer, RevocationGuard guard) : DelegatingConsumer(consumer)
+/// <param name="consumer">The consumer Streamiz would have used.</param>
+/// <param name="guard">The thread's rebalance listener.</param>
+/// <param name="closing">Told when Streamiz closes the consumer, which it does only as its thread stops.</param>
+public sealed class StreamConsumer(IConsumer<byte[], byte[]> consumer, RevocationGuard guard, Action? closing = null) : DelegatingConsumer(consumer)
 {
     private volatile bool closed;
     private volatile bool subscribed;
@@ -44,6 +47,7 @@ public sealed class StreamConsumer(IConsumer<byte[], byte[]> consumer, Revocatio
 
     public override void Close()
     {
+        closing?.Invoke();
         Inner.Close();
         closed = true;
     }

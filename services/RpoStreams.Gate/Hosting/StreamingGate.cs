@@ -56,8 +56,17 @@ public sealed class StreamingGate : IDisposable
         CleanShutdownMarker.PrepareForStart(config.Streams.StateDir, config.Streams.ApplicationId, ExactlyOnce, logger);
         Options = config.TopologyOptions(serdes, metrics, deadLetters, SystemClock.Instance, ownership, emitted, ExactlyOnce);
         var streamConfig = GateStreamConfig.Create(config, bootstrap, ExactlyOnce, loggers);
+        // An exception a stream thread cannot handle stops that thread (Streamiz's FAIL), and Streamiz 1.8.2 goes to ERROR
+        // only once every thread is dead: the instance went on with fewer threads, or, when the threads' close hung (as
+        // after an OutOfMemoryException), stayed RUNNING and healthy with no partition. The whole gate stops instead, as
+        // Kafka Streams' default does (SHUTDOWN_CLIENT): the service exits with code 4, to be started again.
+        streamConfig.InnerExceptionHandler = e =>
+        {
+            ThreadStopped($"a stream thread failed: {e.GetType().Name}: {e.Message}");
+            return ExceptionHandlerResponse.FAIL;
+        };
         tune?.Invoke(streamConfig);
-        kafkaClients = new GateKafkaSupplier(streamConfig, metrics, reason => StreamThreadStopped?.Invoke(reason));
+        kafkaClients = new GateKafkaSupplier(streamConfig, metrics, ThreadStopped, () => Stopping);
         var topology = GateTopology.Build(Options);
         lock (StreamizStateDirectory)
         {
@@ -100,14 +109,36 @@ public sealed class StreamingGate : IDisposable
     public KafkaStream Stream { get; }
 
     /// <summary>
-    /// Raised, with the reason, when a stream thread stops after a failed revocation (<see cref="RevocationGuard"/>):
-    /// the other threads go on, but this instance still claims the partitions that thread dropped, so the service stops.
+    /// Raised once, with the reason, when a stream thread stops before the gate does: after a failed revocation
+    /// (<see cref="RevocationGuard"/>), on an exception it cannot handle, or by itself. The other threads would go on, but
+    /// this instance still claims the partitions that thread dropped (or, its close hung, stays RUNNING with none), so the
+    /// service stops.
     /// </summary>
     public event Action<string>? StreamThreadStopped;
 
+    private int threadStopReported;
+
+    private void ThreadStopped(string reason)
+    {
+        if (!Stopping && Interlocked.Exchange(ref threadStopReported, 1) == 0)
+        {
+            StreamThreadStopped?.Invoke(reason);
+        }
+    }
+
     private bool stopped;
 
-    public Task StartAsync(CancellationToken cancel) => Stream.StartAsync(cancel);
+    /// <summary>The token the stream was started with: Streamiz disposes the stream itself when it is cancelled (the host's stop).</summary>
+    private CancellationToken started;
+
+    /// <summary>Whether the stream is being stopped, by <see cref="Stop"/> or by the cancellation of its start's token (set before its callbacks run).</summary>
+    private bool Stopping => Volatile.Read(ref stopped) || started.IsCancellationRequested;
+
+    public Task StartAsync(CancellationToken cancel)
+    {
+        started = cancel;
+        return Stream.StartAsync(cancel);
+    }
 
     /// <summary>Starts tried when one is lost to Streamiz's global-store race (<see cref="IsGlobalSeekRace"/>).</summary>
     public const int StartAttempts = 3;
