@@ -46,6 +46,9 @@ public static class PolicyTime
     /// </summary>
     public static ParseResult<OffsetDateTime> ParseOffsetTime(string text)
     {
+        // NodaTime's parser reads a NUL as the end of the text, so "…+01:00\0anything" parsed as the time before it: a NUL
+        // is read as a character no time holds, and the text fails as any other.
+        text = text.Replace('\0', '\uFFFD');
         var parsed = OffsetDateTimePattern.ExtendedIso.Parse(text);
         return parsed.Success ? parsed : WithoutSeconds.Parse(text) is { Success: true } shorter ? shorter : parsed;
     }

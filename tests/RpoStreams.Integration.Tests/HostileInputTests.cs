@@ -384,6 +384,10 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         var chunked = await RawHttp.SendAsync(gate.Port, head + "Transfer-Encoding: chunked\n", RawHttp.Chunked((byte)' ', HostileGate.MaxBatchBytes + (1024 * 1024)), TimeSpan.FromSeconds(30), Cancel);
         var slow = await RawHttp.SendAsync(gate.Port, head + "Content-Length: 100000\n", RawHttp.Repeat((byte)' ', 10), TimeSpan.FromSeconds(30), Cancel);
         await AssertRefusedAsync(400, "malformed JSON", Post(Json("""{"companyId":"ACME","subjects":[""")));
+        // A chunk size that overflows: Kestrel throws an IOException there (it was a 500 and an Error line with its stack).
+        var overflow = await RawHttp.SendAsync(gate.Port, head + "Transfer-Encoding: chunked\n", [Encoding.ASCII.GetBytes("FFFFFFFFFFFFFFFFFF\r\n[]\r\n0\r\n\r\n")], TimeSpan.FromSeconds(30), Cancel);
+        Assert.True(overflow.Status == 400, $"a chunk size that overflows: {overflow.Text}");
+        AssertNoStackTrace("400", overflow.Text);
 
         Assert.True(chunked.Status == 413, $"a chunked body past Api:MaxBatchBytes: {chunked.Text}");
         Assert.True(slow.Status == 408, $"a body that stops: {slow.Text}");
@@ -397,7 +401,66 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         var errors = log.Split('\n').Where(l => l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 0, "Error lines in the log:\n" + string.Join('\n', errors.Take(3)));
         Assert.DoesNotContain("BadHttpRequestException", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Bad chunk size", log, StringComparison.Ordinal);
         Assert.Contains("HTTP requests as client errors", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_answer_a_get_and_no_other_method()
+    {
+        using (var get = new HttpRequestMessage(HttpMethod.Get, gate.Url("/metrics")))
+        {
+            Assert.Equal(200, (await HostileGate.SendAsync(get, Cancel)).Status);
+        }
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Delete, new HttpMethod("FOO") })
+        {
+            using var request = new HttpRequestMessage(method, gate.Url("/metrics"));
+            Assert.Equal(405, (await HostileGate.SendAsync(request, Cancel)).Status);
+        }
+    }
+
+    [Fact]
+    public async Task A_time_cut_short_by_a_nul_character_is_400()
+    {
+        // NodaTime reads a NUL as the end of the text: "…+01:00\0garbage" was answered for the time before it.
+        var at = Uri.EscapeDataString(Utc(DateTime.UtcNow.AddDays(1))) + "%00garbage";
+        await AssertRefusedAsync(400, "GET at with a NUL", Get($"subject={Phone}&companyId=ACME&callerId={CallerId}&at={at}"));
+    }
+
+    [Fact]
+    public async Task The_path_of_a_refused_request_is_not_written_to_the_log()
+    {
+        // Given requests refused at the door (a made-up peer header), whose paths hold a number written with spaces and
+        // an address: the refusals' log line was written in the request's scope, which added its path unmasked
+        foreach (var path in new[] { "/336%20000%200017", "/Via%20Garibaldi%2017%2C%2000187%20Roma" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, gate.Url(path));
+            request.Headers.TryAddWithoutValidation(PeerCredentials.Header, "made-up");
+            var (status, _, _, _) = await HostileGate.SendAsync(request, Cancel);
+            Assert.Equal(401, status);
+        }
+        await Task.Delay(ClientErrors.LogEvery + TimeSpan.FromSeconds(1), Cancel);
+        using (var again = new HttpRequestMessage(HttpMethod.Get, gate.Url("/336%20000%200017")))
+        {
+            again.Headers.TryAddWithoutValidation(PeerCredentials.Header, "made-up");
+            await HostileGate.SendAsync(again, Cancel);
+        }
+
+        // Then no log line holds either path, however written
+        string log;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            await Task.Delay(100, Cancel);
+            log = gate.Log();
+        }
+        while (!log.Split('\n').Any(l => l.Contains("HTTP requests as client errors", StringComparison.Ordinal) && l.Contains("peer-", StringComparison.Ordinal))
+            && waited.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Contains("peer-", log, StringComparison.Ordinal);
+        foreach (var seen in new[] { "336%20000%200017", "336 000 0017", "Garibaldi" })
+        {
+            Assert.DoesNotContain(seen, log, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

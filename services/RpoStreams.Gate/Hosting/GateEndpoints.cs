@@ -10,7 +10,8 @@ public static class GateEndpoints
     {
         app.MapGet("/health/live", (GateRuntime runtime) => Health.Live(runtime)).ExcludeFromDescription();
         app.MapGet("/health/ready", (GateRuntime runtime, GateConfiguration config) => Health.Ready(runtime, config, SystemClock.Instance.GetCurrentInstant())).ExcludeFromDescription();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        // A scrape is a GET; the exporter's endpoint alone answered every method.
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata(["GET", "HEAD"]));
         app.MapDashboard();
         return app;
     }

@@ -45,10 +45,14 @@ public static class GateLogging
     }
 }
 
-/// <summary>Rewrites every event so that anything that looks like a phone number is masked (text, properties and exceptions), and drops Streamiz's Debug lines, which carry records' bytes.</summary>
+/// <summary>
+/// Rewrites every event so that anything that looks like a phone number is masked (text, properties and exceptions),
+/// leaves out the HTTP request's path, and drops Streamiz's Debug lines, which carry records' bytes.
+/// </summary>
 public sealed class MaskingSink : ILogEventSink, IDisposable
 {
     private static readonly MessageTemplateParser Parser = new();
+    private const string RequestPath = "RequestPath";
     // Serilog's text of a byte array over 1 KB: the hex of its first 16 bytes and its length.
     private static readonly System.Text.RegularExpressions.Regex LongBytes = new(@"^[0-9A-F]{32}\.\.\. \((\d+) bytes\)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
     private readonly ILogEventSink inner;
@@ -68,7 +72,9 @@ public sealed class MaskingSink : ILogEventSink, IDisposable
         }
         var template = logEvent.MessageTemplate.Text;
         var masked = LogSafe.Text(template);
-        var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, Mask(p.Value)));
+        // ASP.NET's request scope adds the request's path to every line written while it is served: a path is what the
+        // client chose to send (a number written with %20, an address), so it is never written.
+        var properties = logEvent.Properties.Where(p => p.Key != RequestPath).Select(p => new LogEventProperty(p.Key, Mask(p.Value)));
         var exception = logEvent.Exception is null ? null : new MaskedException(logEvent.Exception);
         inner.Emit(new LogEvent(
             logEvent.Timestamp,

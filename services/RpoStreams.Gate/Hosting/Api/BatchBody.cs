@@ -70,6 +70,12 @@ internal static class BatchBody
                     ? TooLarge(errors, settings)
                     : errors.Refuse(e.StatusCode, BadRequestExceptionHandler.ReasonOf(e.StatusCode), "Bad request", BadRequestExceptionHandler.DetailOf(e.StatusCode)));
             }
+            catch (IOException) when (!http.RequestAborted.IsCancellationRequested)
+            {
+                // Kestrel's chunked-body reader throws an IOException, not a BadHttpRequestException, for a chunk size it
+                // cannot read (one that overflows, say): the same malformed framing.
+                return (null, errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadFraming, "Bad request", BadRequestExceptionHandler.DetailOf(StatusCodes.Status400BadRequest)));
+            }
             if (length < 0)
             {
                 return (null, TooLarge(errors, settings));

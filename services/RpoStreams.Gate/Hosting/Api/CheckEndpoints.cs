@@ -83,6 +83,12 @@ public static class CheckEndpoints
 
     private static async Task<IResult> BatchAsync(HttpContext http, CheckService checks, PeerDirectory peers, GateRuntime runtime, ApiSettings settings, GateConfiguration config, ClientErrors errors, BatchSlots slots, CancellationToken cancel)
     {
+        var forwardedBatch = PeerCredentials.IsVerified(http);
+        using var admission = forwardedBatch ? null : await slots.AdmitAsync(cancel);
+        if (!forwardedBatch && admission is null)
+        {
+            return Unavailable($"too many batches are in flight (at most {slots.InFlight} at once): none was answered within {(int)slots.Wait.TotalSeconds} s; retry");
+        }
         var (request, bodyProblem) = await BatchBody.ReadAsync(http, settings, errors, cancel);
         if (bodyProblem != null)
         {
@@ -100,7 +106,6 @@ public static class CheckEndpoints
         {
             return Forbidden(asked);
         }
-        var forwardedBatch = PeerCredentials.IsVerified(http);
         var template = CheckInput.Parse("x", request.CompanyId ?? http.Items[ApiKeyFilter.CompanyItem] as string, request.Channel, request.At, request.Purpose, request.CallerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), forwardedBatch, out var problem);
         for (var i = 0; template != null && problem is null && i < subjects.Count; i++)
         {
