@@ -18,11 +18,11 @@ public sealed class StreamThreadFailureTests
     /// <summary>
     /// Records only the gate writes, on its internal subject-events topic, that a stream thread cannot take: one with a
     /// negative timestamp (Streamiz's extractor for internal topics throws: an exception the thread cannot handle) and
-    /// one that is not a subject event (Streamiz fails the thread at once, without asking the gate's handler).
+    /// one that is not a subject event (Streamiz fails the thread without asking the handler of such exceptions).
     /// </summary>
     [Theory]
     [InlineData(true, "a stream thread failed: StreamsException")]
-    [InlineData(false, "a stream thread stopped by itself")]
+    [InlineData(false, "a stream thread could not read a record of ")]
     public async Task A_stream_thread_that_stops_before_the_gate_stops_the_gate(bool negativeTimestamp, string reason)
     {
         await using var broker = await TestBroker.StartAsync(TestBroker.Embedded);

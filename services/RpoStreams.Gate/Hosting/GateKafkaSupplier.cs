@@ -16,12 +16,11 @@ namespace RpoStreams.Gate.Hosting;
 /// </summary>
 /// <param name="config">The stream's configuration.</param>
 /// <param name="metrics">Counts failed revocations, or null.</param>
-/// <param name="threadStopped">
-/// Told, with the reason, when a stream thread stops after a failed revocation, or its consumer is closed while
-/// <paramref name="stopping"/> is false (the thread stopped by itself), or null.
-/// </param>
+/// <param name="threadStopped">Told, with the reason, when a stream thread stops after a failed revocation, or null.</param>
+/// <param name="consumerClosed">Told when a stream thread's consumer is closed while <paramref name="stopping"/> is false (the thread stopped by itself), or null.</param>
 /// <param name="stopping">Whether the stream is being stopped (its threads' consumers then close), or null.</param>
-public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics = null, Action<string>? threadStopped = null, Func<bool>? stopping = null) : IKafkaSupplier
+public sealed class GateKafkaSupplier(
+    IStreamConfig config, GateMetrics? metrics = null, Action<string>? threadStopped = null, Action<string>? consumerClosed = null, Func<bool>? stopping = null) : IKafkaSupplier
 {
     private readonly DefaultKafkaClientSupplier clients = new(new KafkaLoggerAdapter(config), config);
     private readonly ILogger logger = (config.Logger ?? NullLoggerFactory.Instance).CreateLogger<RevocationGuard>();
@@ -45,7 +44,7 @@ public sealed class GateKafkaSupplier(IStreamConfig config, GateMetrics? metrics
         {
             if (stopping?.Invoke() == false)
             {
-                threadStopped?.Invoke("a stream thread stopped by itself (see the log above)");
+                consumerClosed?.Invoke("a stream thread stopped by itself (see the log above)");
             }
         });
         lock (consumers)

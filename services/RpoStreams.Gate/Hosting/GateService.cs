@@ -191,19 +191,29 @@ public sealed class GateService : BackgroundService
         logger.LogInformation("Gate stopped");
     }
 
+    private int stopping;
+
     private void Stop(string reason, int exitCode)
     {
-        if (runtime.Failure is not null)
+        if (Interlocked.Exchange(ref stopping, 1) == 1)
         {
             // Already stopping for a reason (a thread's stop and the stream's ERROR that follows it tell one story).
             return;
         }
-        // Reasons can carry an exception's message (a failed revocation's, say); what health and stderr show is masked.
-        reason = LogSafe(reason);
-        runtime.Fail(reason);
-        logger.LogCritical("Gate cannot run: {Reason}", reason);
-        Console.Error.WriteLine($"rpo-gate: {reason}");
+        // The exit code and the failure first: the reason is written after, and may not be (out of memory, say).
         Environment.ExitCode = exitCode;
-        lifetime.StopApplication();
+        runtime.Fail("stopping: see the log");
+        try
+        {
+            // Reasons can carry an exception's message (a failed revocation's, say); what health and stderr show is masked.
+            reason = LogSafe(reason);
+            runtime.Fail(reason);
+            logger.LogCritical("Gate cannot run: {Reason}", reason);
+            Console.Error.WriteLine($"rpo-gate: {reason}");
+        }
+        finally
+        {
+            lifetime.StopApplication();
+        }
     }
 }

@@ -65,8 +65,30 @@ public sealed class StreamingGate : IDisposable
             ThreadStopped($"a stream thread failed: {e.GetType().Name}: {e.Message}");
             return ExceptionHandlerResponse.FAIL;
         };
+        // A record that cannot be read or written fails its thread without asking the handler above, and under
+        // exactly-once its close can then fail before the consumer's: each is told here too.
+        var deserialization = streamConfig.DeserializationExceptionHandler;
+        streamConfig.DeserializationExceptionHandler = (context, record, e) =>
+        {
+            var response = deserialization(context, record, e);
+            if (response == ExceptionHandlerResponse.FAIL)
+            {
+                ThreadStopped($"a stream thread could not read a record of {record.Topic}: {e.Message}");
+            }
+            return response;
+        };
+        var production = streamConfig.ProductionExceptionHandler;
+        streamConfig.ProductionExceptionHandler = report =>
+        {
+            var response = production(report);
+            if (response == ProductionExceptionHandlerResponse.FAIL)
+            {
+                ThreadStopped($"a stream thread could not write to {report.Topic}: {report.Error.Reason}");
+            }
+            return response;
+        };
         tune?.Invoke(streamConfig);
-        kafkaClients = new GateKafkaSupplier(streamConfig, metrics, ThreadStopped, () => Stopping);
+        kafkaClients = new GateKafkaSupplier(streamConfig, metrics, reason => ThreadStopped(reason, evenWhileStopping: true), reason => ThreadStopped(reason), () => Stopping);
         var topology = GateTopology.Build(Options);
         lock (StreamizStateDirectory)
         {
@@ -118,9 +140,13 @@ public sealed class StreamingGate : IDisposable
 
     private int threadStopReported;
 
-    private void ThreadStopped(string reason)
+    /// <summary>
+    /// Tells <see cref="StreamThreadStopped"/>, once. A thread that stops while the gate stops is expected, but for one
+    /// that failed to give up its partitions (<paramref name="evenWhileStopping"/>): its state is then not clean.
+    /// </summary>
+    private void ThreadStopped(string reason, bool evenWhileStopping = false)
     {
-        if (!Stopping && Interlocked.Exchange(ref threadStopReported, 1) == 0)
+        if ((evenWhileStopping || !Stopping) && Interlocked.Exchange(ref threadStopReported, 1) == 0)
         {
             StreamThreadStopped?.Invoke(reason);
         }

@@ -70,7 +70,7 @@ internal static class BatchBody
                     ? TooLarge(errors, settings)
                     : errors.Refuse(e.StatusCode, BadRequestExceptionHandler.ReasonOf(e.StatusCode), "Bad request", BadRequestExceptionHandler.DetailOf(e.StatusCode)));
             }
-            catch (IOException) when (!http.RequestAborted.IsCancellationRequested)
+            catch (IOException e) when (e is not Microsoft.AspNetCore.Connections.ConnectionResetException && !http.RequestAborted.IsCancellationRequested)
             {
                 // Kestrel's chunked-body reader throws an IOException, not a BadHttpRequestException, for a chunk size it
                 // cannot read (one that overflows, say): the same malformed framing.

@@ -7,7 +7,7 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// a peer (two instances forwarding to each other would otherwise wait on each other's slots).
 /// <para>
 /// Batches asked directly are also admitted, before their body is read, at most <see cref="InFlight"/> at once (four per
-/// slot), each until it is answered: a body of up to 4 MiB takes about 20 MB of heap while it is read, parsed and
+/// slot), each until its answer is written, its client held to <see cref="MinBytesPerSecond"/> both ways: a body of up to 4 MiB takes about 20 MB of heap while it is read, parsed and
 /// answered, and 128 of them at once ran a 1.2 GB heap out of memory. A part forwarded by a peer is bounded by the peer's
 /// admission instead (taking one here could leave two instances waiting on each other).
 /// </para>
@@ -20,6 +20,23 @@ public sealed class BatchSlots(int slots, TimeSpan wait) : IDisposable
     public BatchSlots()
         : this(Math.Max(1, Environment.ProcessorCount / 2), TimeSpan.FromSeconds(10))
     {
+    }
+
+    /// <summary>The least a batch's client must send and read, once a grace of 5 s has passed (Kestrel's default is 240 B/s).</summary>
+    public const int MinBytesPerSecond = 64 * 1024;
+
+    /// <summary>Holds an admitted batch's client to <see cref="MinBytesPerSecond"/>, both ways.</summary>
+    public static void RequireDataRate(HttpContext http)
+    {
+        var rate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(MinBytesPerSecond, TimeSpan.FromSeconds(5));
+        if (http.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } body)
+        {
+            body.MinDataRate = rate;
+        }
+        if (http.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinResponseDataRateFeature>() is { } answer)
+        {
+            answer.MinDataRate = rate;
+        }
     }
 
     /// <summary>Batches asked directly that may be read, parsed and answered at once.</summary>

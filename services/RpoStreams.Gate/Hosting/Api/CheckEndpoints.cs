@@ -84,10 +84,16 @@ public static class CheckEndpoints
     private static async Task<IResult> BatchAsync(HttpContext http, CheckService checks, PeerDirectory peers, GateRuntime runtime, ApiSettings settings, GateConfiguration config, ClientErrors errors, BatchSlots slots, CancellationToken cancel)
     {
         var forwardedBatch = PeerCredentials.IsVerified(http);
-        using var admission = forwardedBatch ? null : await slots.AdmitAsync(cancel);
-        if (!forwardedBatch && admission is null)
+        if (!forwardedBatch)
         {
-            return Unavailable($"too many batches are in flight (at most {slots.InFlight} at once): none was answered within {(int)slots.Wait.TotalSeconds} s; retry");
+            // Held until the answer is written (the response disposes it), and a client that sends or reads slowly
+            // holds it for bounded time: a body or an answer of 4 MiB at 64 KB/s takes about a minute.
+            if (await slots.AdmitAsync(cancel) is not { } admission)
+            {
+                return Unavailable($"too many batches are in flight (at most {slots.InFlight} at once): none was answered within {(int)slots.Wait.TotalSeconds} s; retry");
+            }
+            http.Response.RegisterForDispose(admission);
+            BatchSlots.RequireDataRate(http);
         }
         var (request, bodyProblem) = await BatchBody.ReadAsync(http, settings, errors, cancel);
         if (bodyProblem != null)
