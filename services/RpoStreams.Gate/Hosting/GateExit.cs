@@ -1,8 +1,45 @@
+using System.Runtime.InteropServices;
+
 namespace RpoStreams.Gate.Hosting;
 
-/// <summary>How the gate exits when its host fails to start (docs/operations.md, exit codes).</summary>
-public static class GateExit
+/// <summary>How the gate exits when its host fails to start or the gate fails (docs/operations.md, exit codes).</summary>
+public static partial class GateExit
 {
+    /// <summary>
+    /// After a failure the host stops, and waits for Streamiz to close the stream: a close that hangs (as after an
+    /// OutOfMemoryException) would keep the process alive for good, which Kubernetes' liveness probe ends but compose's
+    /// restart policy never does. Armed at the failure, this ends the process with <paramref name="code"/> once
+    /// <paramref name="after"/> has passed (the host's 25 s shutdown timeout and some), unless it ended first.
+    /// <paramref name="exit"/> replaces the exit itself (tests).
+    /// </summary>
+    public static void ArmHardExit(int code, TimeSpan after, Action<int>? exit = null)
+    {
+        var thread = new Thread(() =>
+        {
+            Thread.Sleep(after);
+            (exit ?? HardExit)(code);
+        })
+        {
+            IsBackground = true,
+            Name = "rpo-hard-exit",
+        };
+        thread.Start();
+    }
+
+    /// <summary>Ends the process now with <paramref name="code"/>, running nothing more (the host's shutdown hangs).</summary>
+    private static void HardExit(int code)
+    {
+        Console.Error.WriteLine($"rpo-gate: the stream did not close within the shutdown timeout; exiting with {code}");
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            Exit(code);
+        }
+        Environment.FailFast($"the stream did not close within the shutdown timeout (exit {code})");
+    }
+
+    [LibraryImport("libc", EntryPoint = "_exit")]
+    private static partial void Exit(int status);
+
     /// <summary>
     /// The exit code and the one stderr line for an exception the host threw while starting: 2 when Kestrel could not
     /// listen where <c>Urls</c> says (an address in use, a port out of range, not a URL), as for any bad setting;

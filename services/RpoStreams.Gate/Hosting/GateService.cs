@@ -193,6 +193,9 @@ public sealed class GateService : BackgroundService
 
     private int stopping;
 
+    /// <summary>How long a failed gate's stop may take before the process ends anyway (<see cref="GateExit.ArmHardExit"/>): the host's 25 s and 10 s more, within Kubernetes' 45 s grace.</summary>
+    public static readonly TimeSpan HardExitAfter = TimeSpan.FromSeconds(35);
+
     private void Stop(string reason, int exitCode)
     {
         if (Interlocked.Exchange(ref stopping, 1) == 1)
@@ -203,6 +206,7 @@ public sealed class GateService : BackgroundService
         // The exit code and the failure first: the reason is written after, and may not be (out of memory, say).
         Environment.ExitCode = exitCode;
         runtime.Fail("stopping: see the log");
+        GateExit.ArmHardExit(exitCode, HardExitAfter);
         try
         {
             // Reasons can carry an exception's message (a failed revocation's, say); what health and stderr show is masked.
