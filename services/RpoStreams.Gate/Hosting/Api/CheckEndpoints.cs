@@ -159,19 +159,13 @@ public static class CheckEndpoints
                 }
             }
         }
-        // The slot is given back before the peers are asked (see BatchSlots). The owners are asked at once, so an
-        // unresponsive one costs a batch one peer timeout, not one per partition it would have owned.
-        var forwarded = await Task.WhenAll(remote.Select(async kv =>
+        // The slot is given back before the peers are asked (see BatchSlots).
+        foreach (var (partition, indexes) in remote)
         {
-            var (partition, indexes) = kv;
             // Answered for this batch's time, which the answer reports, not for the peer's own now.
             var part = request with { CompanyId = template.CompanyId, At = request.At ?? CheckService.TimeOf(template), Subjects = indexes.Select(i => subjects[i]).ToList() };
             var reply = await peers.ForwardAsync(
                 partition, owner => new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = JsonContent.Create(part) }, ApiKeyOf(http), cancel);
-            return (partition, indexes, reply);
-        }));
-        foreach (var (partition, indexes, reply) in forwarded)
-        {
             var answer = reply.As<BatchAnswer>();
             for (var j = 0; j < indexes.Count; j++)
             {
