@@ -14,10 +14,23 @@ public static partial class GateExit
     /// </summary>
     public static void ArmHardExit(int code, TimeSpan after, Action<int>? exit = null)
     {
+        var line = $"rpo-gate: the gate did not stop within {after.TotalSeconds:0} s of its failure; exiting with {code}";
         var thread = new Thread(() =>
         {
             Thread.Sleep(after);
-            (exit ?? HardExit)(code);
+            if (exit is not null)
+            {
+                exit(code);
+                return;
+            }
+            try
+            {
+                Console.Error.WriteLine(line);
+            }
+            finally
+            {
+                HardExit(code);
+            }
         })
         {
             IsBackground = true,
@@ -26,15 +39,14 @@ public static partial class GateExit
         thread.Start();
     }
 
-    /// <summary>Ends the process now with <paramref name="code"/>, running nothing more (the host's shutdown hangs).</summary>
+    /// <summary>Ends the process now with <paramref name="code"/>, running nothing more (the host's shutdown hangs). Linux and macOS; elsewhere a fail-fast, whose code is the platform's.</summary>
     private static void HardExit(int code)
     {
-        Console.Error.WriteLine($"rpo-gate: the stream did not close within the shutdown timeout; exiting with {code}");
         if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
         {
             Exit(code);
         }
-        Environment.FailFast($"the stream did not close within the shutdown timeout (exit {code})");
+        Environment.FailFast($"the gate did not stop within the time after its failure (exit {code})");
     }
 
     [LibraryImport("libc", EntryPoint = "_exit")]

@@ -206,7 +206,6 @@ public sealed class GateService : BackgroundService
         // The exit code and the failure first: the reason is written after, and may not be (out of memory, say).
         Environment.ExitCode = exitCode;
         runtime.Fail("stopping: see the log");
-        GateExit.ArmHardExit(exitCode, HardExitAfter);
         try
         {
             // Reasons can carry an exception's message (a failed revocation's, say); what health and stderr show is masked.
@@ -218,6 +217,14 @@ public sealed class GateService : BackgroundService
         finally
         {
             lifetime.StopApplication();
+            try
+            {
+                GateExit.ArmHardExit(exitCode, HardExitAfter);
+            }
+            catch (OutOfMemoryException)
+            {
+                // No thread to spare: the liveness probe ends a stop that hangs.
+            }
         }
     }
 }

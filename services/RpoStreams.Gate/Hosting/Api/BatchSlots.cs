@@ -25,9 +25,13 @@ public sealed class BatchSlots(int slots, TimeSpan wait) : IDisposable
     /// <summary>The least a batch's client must send and read, once a grace of 5 s has passed (Kestrel's default is 240 B/s).</summary>
     public const int MinBytesPerSecond = 64 * 1024;
 
-    /// <summary>Holds an admitted batch's client to <see cref="MinBytesPerSecond"/>, both ways.</summary>
+    /// <summary>Holds an admitted batch's client to <see cref="MinBytesPerSecond"/>, both ways (HTTP/1.1: Kestrel sets HTTP/2's per connection only).</summary>
     public static void RequireDataRate(HttpContext http)
     {
+        if (!HttpProtocol.IsHttp11(http.Request.Protocol) && !HttpProtocol.IsHttp10(http.Request.Protocol))
+        {
+            return;
+        }
         var rate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(MinBytesPerSecond, TimeSpan.FromSeconds(5));
         if (http.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } body)
         {
