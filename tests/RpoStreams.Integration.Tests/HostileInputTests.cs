@@ -431,32 +431,29 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
     public async Task The_path_of_a_refused_request_is_not_written_to_the_log()
     {
         // Given requests refused at the door (a made-up peer header), whose paths hold a number written with spaces and
-        // an address: the refusals' log line was written in the request's scope, which added its path unmasked
-        foreach (var path in new[] { "/336%20000%200017", "/Via%20Garibaldi%2017%2C%2000187%20Roma" })
+        // an address: the refusals' log line (at most one per 10 s) was written in the scope of the request that came
+        // when it was due, which added that request's path unmasked
+        string[] paths = ["/336%20000%200017", "/Via%20Garibaldi%2017%2C%2000187%20Roma"];
+        int Refusals() => gate.Log().Split('\n').Count(l => l.Contains("HTTP requests as client errors", StringComparison.Ordinal));
+        var before = Refusals();
+        var sent = 0;
+
+        // When such requests come until the next such line is written (this class's tests run one at a time: it is theirs)
+        using (var tick = RpoStreams.Testing.Signal.Every(TimeSpan.FromMilliseconds(250)))
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, gate.Url(path));
-            request.Headers.TryAddWithoutValidation(PeerCredentials.Header, "made-up");
-            var (status, _, _, _) = await HostileGate.SendAsync(request, Cancel);
-            Assert.Equal(401, status);
-        }
-        await Task.Delay(ClientErrors.LogEvery + TimeSpan.FromSeconds(1), Cancel);
-        using (var again = new HttpRequestMessage(HttpMethod.Get, gate.Url("/336%20000%200017")))
-        {
-            again.Headers.TryAddWithoutValidation(PeerCredentials.Header, "made-up");
-            await HostileGate.SendAsync(again, Cancel);
+            await RpoStreams.Testing.Wait.UntilAsync(
+                async () =>
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, gate.Url(paths[sent++ % paths.Length]));
+                    request.Headers.TryAddWithoutValidation(PeerCredentials.Header, "made-up");
+                    Assert.Equal(401, (await HostileGate.SendAsync(request, Cancel)).Status);
+                    return Refusals() > before;
+                },
+                tick, ClientErrors.LogEvery * 3, "a line counting the refusals", Cancel);
         }
 
         // Then no log line holds either path, however written
-        string log;
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        do
-        {
-            await Task.Delay(100, Cancel);
-            log = gate.Log();
-        }
-        while (!log.Split('\n').Any(l => l.Contains("HTTP requests as client errors", StringComparison.Ordinal) && l.Contains("peer-", StringComparison.Ordinal))
-            && waited.Elapsed < TimeSpan.FromSeconds(10));
-        Assert.Contains("peer-", log, StringComparison.Ordinal);
+        var log = gate.Log();
         foreach (var seen in new[] { "336%20000%200017", "336 000 0017", "Garibaldi" })
         {
             Assert.DoesNotContain(seen, log, StringComparison.Ordinal);

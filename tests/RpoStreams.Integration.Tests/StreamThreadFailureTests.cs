@@ -3,6 +3,7 @@ using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Topology;
 using RpoStreams.Records.Internal;
+using RpoStreams.Testing;
 
 namespace RpoStreams.Integration.Tests;
 
@@ -53,12 +54,10 @@ public sealed class StreamThreadFailureTests
         }
 
         // Then the gate is told, once, to stop, with the reason
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (gate.StoppedThreads.Count == 0 && DateTime.UtcNow < deadline)
+        using (var poll = Signal.Every(TimeSpan.FromMilliseconds(50)))
         {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
+            await Wait.UntilAsync(() => gate.StoppedThreads.Count > 0, poll, TimeSpan.FromSeconds(60), "the gate told to stop", TestContext.Current.CancellationToken);
         }
-        await Task.Delay(500, TestContext.Current.CancellationToken);
         Assert.Contains(reason, Assert.Single(gate.StoppedThreads), StringComparison.Ordinal);
     }
 }
