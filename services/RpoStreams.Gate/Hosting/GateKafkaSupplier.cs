@@ -17,10 +17,9 @@ namespace RpoStreams.Gate.Hosting;
 /// <param name="config">The stream's configuration.</param>
 /// <param name="metrics">Counts failed revocations, or null.</param>
 /// <param name="threadStopped">Told, with the reason, when a stream thread stops after a failed revocation, or null.</param>
-/// <param name="consumerClosed">Told when a stream thread's consumer is closed while <paramref name="stopping"/> is false (the thread stopped by itself), or null.</param>
-/// <param name="stopping">Whether the stream is being stopped (its threads' consumers then close), or null.</param>
+/// <param name="consumerClosed">Told when a stream thread's consumer is closed, which Streamiz does only as the thread stops (by itself, or as the stream stops), or null.</param>
 public sealed class GateKafkaSupplier(
-    IStreamConfig config, GateMetrics? metrics = null, Action<string>? threadStopped = null, Action<string>? consumerClosed = null, Func<bool>? stopping = null) : IKafkaSupplier
+    IStreamConfig config, GateMetrics? metrics = null, Action<string>? threadStopped = null, Action<string>? consumerClosed = null) : IKafkaSupplier
 {
     private readonly DefaultKafkaClientSupplier clients = new(new KafkaLoggerAdapter(config), config);
     private readonly ILogger logger = (config.Logger ?? NullLoggerFactory.Instance).CreateLogger<RevocationGuard>();
@@ -40,13 +39,8 @@ public sealed class GateKafkaSupplier(
     {
         var guard = new RevocationGuard(rebalanceListener, metrics, logger, threadStopped);
         var consumer = clients.GetConsumer(config, guard);
-        var handed = new StreamConsumer(atLeastOnce ? new RevocationCommitConsumer(consumer, guard) : consumer, guard, () =>
-        {
-            if (stopping?.Invoke() == false)
-            {
-                consumerClosed?.Invoke("a stream thread stopped by itself (see the log above)");
-            }
-        });
+        var handed = new StreamConsumer(
+            atLeastOnce ? new RevocationCommitConsumer(consumer, guard) : consumer, guard, () => consumerClosed?.Invoke("a stream thread stopped by itself (see the log above)"));
         lock (consumers)
         {
             consumers.Add(handed);

@@ -88,7 +88,8 @@ public sealed class StreamingGate : IDisposable
             return response;
         };
         tune?.Invoke(streamConfig);
-        kafkaClients = new GateKafkaSupplier(streamConfig, metrics, reason => ThreadStopped(reason, evenWhileStopping: true), reason => ThreadStopped(reason), () => Stopping);
+        // A consumer closing is a thread's stop only while the gate is not stopping (ThreadStopped tells them apart).
+        kafkaClients = new GateKafkaSupplier(streamConfig, metrics, reason => ThreadStopped(reason, evenWhileStopping: true), reason => ThreadStopped(reason));
         var topology = GateTopology.Build(Options);
         lock (StreamizStateDirectory)
         {
