@@ -159,22 +159,31 @@ public static class CheckEndpoints
                 }
             }
         }
-        // The slot is given back before the peers are asked (see BatchSlots).
-        foreach (var (partition, indexes) in remote)
+        // The slot is given back before the peers are asked (see BatchSlots); each owner gets one part, all at once.
+        if (remote.Count > 0)
         {
-            // Answered for this batch's time, which the answer reports, not for the peer's own now.
-            var part = request with { CompanyId = template.CompanyId, At = request.At ?? CheckService.TimeOf(template), Subjects = indexes.Select(i => subjects[i]).ToList() };
-            var reply = await peers.ForwardAsync(
-                partition, owner => new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = JsonContent.Create(part) }, ApiKeyOf(http), cancel);
-            var answer = reply.As<BatchAnswer>();
-            for (var j = 0; j < indexes.Count; j++)
+            var replies = await peers.ForwardToOwnersAsync(remote.Keys, (owner, partitions) =>
             {
-                var i = indexes[j];
-                results[i] = answer?.Results is { } r && j < r.Count
-                    ? r[j] with { Index = i }
-                    : new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, null, reply.Problem is null
-                        ? $"the instance owning partition {partition} answered {reply.Status}"
-                        : $"no instance answered for partition {partition}");
+                // Answered for this batch's time, which the answer reports, not for the peer's own now.
+                var part = request with { CompanyId = template.CompanyId, At = request.At ?? CheckService.TimeOf(template), Subjects = [.. partitions.SelectMany(p => remote[p]).Select(i => subjects[i])] };
+                return new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = JsonContent.Create(part) };
+            }, ApiKeyOf(http), cancel);
+            foreach (var (partitions, reply) in replies)
+            {
+                var answer = reply.As<BatchAnswer>();
+                var j = 0;
+                foreach (var partition in partitions)
+                {
+                    foreach (var i in remote[partition])
+                    {
+                        results[i] = answer?.Results is { } r && j < r.Count
+                            ? r[j] with { Index = i }
+                            : new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, null, reply.Problem is null
+                                ? $"the instance owning partition {partition} answered {reply.Status}"
+                                : $"no instance answered for partition {partition}");
+                        j++;
+                    }
+                }
             }
         }
         var items = results.Select(r => r!).ToList();

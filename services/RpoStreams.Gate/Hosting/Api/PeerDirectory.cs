@@ -8,7 +8,7 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// the partitions its tasks run; peers come from <c>Api:Peers</c> or the addresses of <c>Api:PeerDns</c>
 /// (a headless service). Answers are cached for a few seconds; a miss asks every peer again. Queries for a
 /// partition owned elsewhere go to its owner through <see cref="ForwardAsync"/>; every request to a peer goes
-/// through <see cref="PeerClient"/> (signed); an instance without <c>Api:PeerSecret</c> has no peers.
+/// through <see cref="PeerClient"/> (signed); an instance without <c>Api:PeerSecret</c> has no peers. A batch sends each owner one part, all owners at once.
 /// </summary>
 public sealed class PeerDirectory
 {
@@ -34,28 +34,28 @@ public sealed class PeerDirectory
     public bool HasPeers => settings.HasPeers && !credentials.IsEphemeral;
 
     /// <summary>The base URL of the peer that owns <paramref name="partition"/>, or null when none says so.</summary>
-    public async Task<Uri?> OwnerOfAsync(int partition, CancellationToken cancel)
+    public async Task<Uri?> OwnerOfAsync(int partition, CancellationToken cancel) =>
+        (await OwnersOfAsync([partition], cancel))[partition];
+
+    /// <summary>
+    /// The owner of each of <paramref name="partitions"/> (null: none says so). A miss asks every peer once, all
+    /// of them at once, so a peer that does not answer costs one timeout, not one per peer or per partition.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<int, Uri?>> OwnersOfAsync(IReadOnlyCollection<int> partitions, CancellationToken cancel)
     {
-        if (owners.TryGetValue(partition, out var cached) && cached.Until > DateTimeOffset.UtcNow)
+        if (partitions.Any(p => Cached(p) is null))
         {
-            return cached.Peer;
-        }
-        var until = DateTimeOffset.UtcNow + CacheFor;
-        foreach (var peer in await PeersAsync(cancel))
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer, PartitionsPath));
-            var reply = await peers.SendAsync(request, apiKey: null, cancel);
-            if (reply.As<PartitionsAnswer>() is not { } answer)
+            var until = DateTimeOffset.UtcNow + CacheFor;
+            var answers = await Task.WhenAll((await PeersAsync(cancel)).Select(peer => PartitionsOfAsync(peer, cancel)));
+            foreach (var (peer, owned) in answers)
             {
-                logger.LogDebug("Peer {Peer} did not say which partitions it owns: {Reason}", peer, reply.Problem ?? $"status {reply.Status}");
-                continue;
-            }
-            foreach (var p in answer.Partitions ?? [])
-            {
-                owners[p] = (peer, until);
+                foreach (var p in owned)
+                {
+                    owners[p] = (peer, until);
+                }
             }
         }
-        return owners.TryGetValue(partition, out var found) && found.Until > DateTimeOffset.UtcNow ? found.Peer : null;
+        return partitions.Distinct().ToDictionary(p => p, Cached);
     }
 
     /// <summary>
@@ -69,17 +69,66 @@ public sealed class PeerDirectory
         {
             return PeerReply.Failed($"no instance owns partition {partition} right now (a rebalance may be in progress)");
         }
+        return await ForwardToAsync(owner, [partition], build, apiKey, cancel);
+    }
+
+    /// <summary>
+    /// Sends each owner of <paramref name="partitions"/> one request, the one <paramref name="build"/> makes for it
+    /// and the partitions it owns, and every owner at once: a peer that does not answer costs one timeout. The
+    /// replies, each with the partitions it is for; a partition no instance owns gets one with a problem.
+    /// </summary>
+    public async Task<IReadOnlyList<(IReadOnlyList<int> Partitions, PeerReply Reply)>> ForwardToOwnersAsync(
+        IReadOnlyCollection<int> partitions, Func<Uri, IReadOnlyList<int>, HttpRequestMessage> build, string apiKey, CancellationToken cancel)
+    {
+        var owned = await OwnersOfAsync(partitions, cancel);
+        var asked = await Task.WhenAll(owned.Where(o => o.Value is not null).GroupBy(o => o.Value!, o => o.Key).Select(async group =>
+        {
+            IReadOnlyList<int> theirs = [.. group];
+            return (theirs, await ForwardToAsync(group.Key, theirs, owner => build(owner, theirs), apiKey, cancel));
+        }));
+        return [
+            .. owned.Where(o => o.Value is null).Select(o => ((IReadOnlyList<int>)[o.Key], PeerReply.Failed($"no instance owns partition {o.Key} right now (a rebalance may be in progress)"))),
+            .. asked];
+    }
+
+    /// <summary>
+    /// Sends what <paramref name="build"/> makes to <paramref name="owner"/>, which <see cref="OwnersOfAsync"/> said owns
+    /// <paramref name="partitions"/>. If it does not answer, it is forgotten as their owner.
+    /// </summary>
+    private async Task<PeerReply> ForwardToAsync(Uri owner, IReadOnlyCollection<int> partitions, Func<Uri, HttpRequestMessage> build, string apiKey, CancellationToken cancel)
+    {
         using var request = build(owner);
         var reply = await peers.SendAsync(request, apiKey, cancel);
         if (reply.Problem is { } problem)
         {
             if (!reply.SignatureRefused)
             {
-                owners.TryRemove(partition, out _);
+                foreach (var p in partitions)
+                {
+                    if (owners.TryGetValue(p, out var entry) && entry.Peer == owner)
+                    {
+                        owners.TryRemove(KeyValuePair.Create(p, entry));
+                    }
+                }
             }
-            return reply with { Problem = $"the owner of partition {partition} {problem}" };
+            return reply with { Problem = $"the owner of partition{(partitions.Count == 1 ? "" : "s")} {string.Join(", ", partitions)} {problem}" };
         }
         return reply;
+    }
+
+    private Uri? Cached(int partition) =>
+        owners.TryGetValue(partition, out var cached) && cached.Until > DateTimeOffset.UtcNow ? cached.Peer : null;
+
+    private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> PartitionsOfAsync(Uri peer, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer, PartitionsPath));
+        var reply = await peers.SendAsync(request, apiKey: null, cancel);
+        if (reply.As<PartitionsAnswer>() is not { } answer)
+        {
+            logger.LogDebug("Peer {Peer} did not say which partitions it owns: {Reason}", peer, reply.Problem ?? $"status {reply.Status}");
+            return (peer, []);
+        }
+        return (peer, answer.Partitions ?? []);
     }
 
     private async Task<IReadOnlyList<Uri>> PeersAsync(CancellationToken cancel)
