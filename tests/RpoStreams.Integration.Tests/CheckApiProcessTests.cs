@@ -164,6 +164,10 @@ public sealed class CheckApiProcessTests(CheckApiRig rig) : IClassFixture<CheckA
 
         Assert.Contains("\"/v1/check\"", document, StringComparison.Ordinal);
         Assert.Contains("\"/v1/check/batch\"", document, StringComparison.Ordinal);
+        var batch = JsonDocument.Parse(document).RootElement.GetProperty("paths").GetProperty("/v1/check/batch").GetProperty("post");
+        Assert.True(batch.GetProperty("responses").TryGetProperty("408", out _));
+        Assert.Equal(["companyId", "channel", "purpose", "at", "callerId"],
+            batch.GetProperty("parameters").EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!));
     }
 
     [Fact]

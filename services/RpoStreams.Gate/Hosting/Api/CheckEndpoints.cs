@@ -30,13 +30,29 @@ public static class CheckEndpoints
         api.MapPost("/check/batch", BatchAsync)
             .WithName("CheckBatch")
             .WithSummary("Scrub a call list of up to Api:MaxBatchSubjects subjects")
-            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415. Without callerId a PHONE batch leaves CALLER_ID_INVALID unevaluated (listed in notEvaluated, for every answer). An instance answers batches on half its cores at most; one that waits 10 s for its turn is 503.")
+            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415. Without callerId a PHONE batch leaves CALLER_ID_INVALID unevaluated (listed in notEvaluated, for every answer). An instance answers batches on half its cores at most and holds four in flight for each, from before the body is read; one that waits 10 s for its turn is 503. After 5 s a client must send the body and read the answer at 64 KB/s at least (HTTP/1.1), else 408.")
             .Accepts<BatchRequest>("application/json", "text/csv")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.Parameters ??= [];
+                foreach (var name in (string[])["companyId", "channel", "purpose", "at", "callerId"])
+                {
+                    operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+                    {
+                        Name = name,
+                        In = Microsoft.OpenApi.ParameterLocation.Query,
+                        Description = "text/csv bodies only: as the JSON body's field of that name",
+                        Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
+                    });
+                }
+                return Task.CompletedTask;
+            })
             .Produces<BatchAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
