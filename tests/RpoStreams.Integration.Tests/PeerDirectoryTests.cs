@@ -1,40 +1,66 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using RpoStreams.Gate.Hosting.Api;
 
 namespace RpoStreams.Integration.Tests;
 
 /// <summary>
-/// How a batch's parts reach other instances: the owners learnt in one round, every peer asked at once, one part
-/// per owner, every owner at once; an owner that does not answer is forgotten. The peers are an in-memory handler
-/// that holds each request until the others it expects have arrived, so asking one after another never completes.
+/// How a batch's subjects reach the instances that own them (<see cref="BatchParts"/>): the owners learnt in one
+/// round that asks every peer at once, one part per owner, every owner at once, answers put back in the batch's
+/// order; an owner that does not answer is forgotten. The peers are an in-memory handler that holds each request
+/// until the others it expects have arrived, so asking one after another never completes.
 /// </summary>
 public class PeerDirectoryTests
 {
     private const string Secret = "peer-directory-tests-secret-0123456789";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly Dictionary<string, int[]> Owned = new() { ["peer-a"] = [0, 1], ["peer-b"] = [2, 3], ["peer-c"] = [] };
+    private static readonly CheckEndpoints.BatchRequest Template = new("ACME", "PHONE", null, "2026-12-05T10:00:00Z", null, null);
 
     [Fact]
-    public async Task Each_owner_gets_one_part_and_every_peer_is_asked_at_once()
+    public async Task Each_owner_gets_one_part_every_peer_is_asked_at_once_and_answers_keep_the_batch_order()
     {
         var cancel = TestContext.Current.CancellationToken;
         var peers = new Peers(partitionsTogether: 3, batchesTogether: 2);
         var directory = Directory(peers);
+        string[] subjects = ["s0", "s1", "s2", "s3", "s4", "s5", "s6"];
+        var remote = new Dictionary<int, List<int>> { [0] = [0, 4], [3] = [1], [1] = [2], [2] = [3, 5], [4] = [6] };
+        var results = new CheckEndpoints.BatchItem?[subjects.Length];
 
-        var replies = await directory.ForwardToOwnersAsync([0, 3, 1, 2, 4], Part, apiKey: "k", cancel);
+        await BatchParts.AskOwnersAsync(directory, Template, subjects, remote, results, maxBytes: 4096, apiKey: "k", cancel);
 
-        // One round of partition questions, one part per owner with every partition it owns
+        // One round of partition questions, one part per owner holding every partition it owns
         Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
-        Assert.Equal(["peer-a 0,1", "peer-b 3,2"], peers.Asked.Where(a => a.Method == "POST").Select(a => a.What).Order());
-        Assert.Equal(3, replies.Count);
-        Assert.Contains(replies, r => r.Partitions.SequenceEqual([0, 1]) && r.Reply.IsSuccess && r.Reply.Body == "peer-a answered 0,1");
-        Assert.Contains(replies, r => r.Partitions.SequenceEqual([3, 2]) && r.Reply.IsSuccess && r.Reply.Body == "peer-b answered 3,2");
-        Assert.Contains(replies, r => r.Partitions.SequenceEqual([4]) && r.Reply.Problem == "no instance owns partition 4 right now (a rebalance may be in progress)");
+        Assert.Equal(["peer-a s0,s4,s2", "peer-b s1,s3,s5"], peers.Asked.Where(a => a.Method == "POST").Select(a => a.What).Order());
+        // Each answer where its subject was, from its owner; partition 4's owner is unknown
+        Assert.Equal(subjects, results.Select(r => r!.Subject));
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6], results.Select(r => r!.Index));
+        Assert.Equal(["peer-a", "peer-b", "peer-a", "peer-b", "peer-a", "peer-b", null], results.Select(r => r!.Basis));
+        Assert.Equal("UNAVAILABLE", results[6]!.Outcome);
+        Assert.Equal("no instance owns partition 4 right now (a rebalance may be in progress)", results[6]!.Error);
 
-        // And the owners are remembered: a second batch asks no peer which partitions it owns
-        await directory.ForwardToOwnersAsync([1, 2], Part, apiKey: "k", cancel);
+        // And the owners are remembered: the next question about them asks no peer
+        Assert.Equal(new Uri("http://peer-b:8080/"), await directory.OwnerOfAsync(2, cancel));
+        Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
+    }
+
+    [Fact]
+    public async Task A_peer_that_times_out_does_not_expire_what_the_others_said()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var clock = new ManualTime();
+        // peer-c takes longer than the owners are cached for
+        var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { SlowPartitions = ("peer-c", () => clock.Now += TimeSpan.FromSeconds(6)) };
+        var directory = Directory(peers, clock);
+
+        var owners = await directory.OwnersOfAsync([0, 2], cancel);
+
+        Assert.Equal(new Uri("http://peer-a:8080/"), owners[0]);
+        Assert.Equal(new Uri("http://peer-b:8080/"), owners[2]);
+        Assert.Equal(new Uri("http://peer-a:8080/"), await directory.OwnerOfAsync(1, cancel));
         Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
     }
 
@@ -44,47 +70,104 @@ public class PeerDirectoryTests
         var cancel = TestContext.Current.CancellationToken;
         var peers = new Peers(partitionsTogether: 3, batchesTogether: 1) { Down = "peer-b" };
         var directory = Directory(peers);
+        string[] subjects = ["s0", "s1", "s2"];
+        var results = new CheckEndpoints.BatchItem?[subjects.Length];
 
-        var replies = await directory.ForwardToOwnersAsync([0, 2, 3], Part, apiKey: "k", cancel);
+        await BatchParts.AskOwnersAsync(directory, Template, subjects, new Dictionary<int, List<int>> { [0] = [0], [2] = [1], [3] = [2] }, results, 4096, "k", cancel);
 
-        Assert.True(replies.Single(r => r.Partitions.Contains(0)).Reply.IsSuccess);
-        var failed = replies.Single(r => r.Partitions.Contains(2));
-        Assert.Equal([2, 3], failed.Partitions);
-        Assert.StartsWith("the owner of partitions 2, 3 did not answer", failed.Reply.Problem, StringComparison.Ordinal);
+        Assert.Equal("peer-a", results[0]!.Basis);
+        Assert.Equal(["no instance answered for partition 2", "no instance answered for partition 3"], results[1..].Select(r => r!.Error));
 
-        // Then the next query for either partition asks the peers again, and partition 0's owner is still known
+        // Then partition 0's owner is still known, and a question about either of the others asks the peers again
+        Assert.Equal(new Uri("http://peer-a:8080/"), await directory.OwnerOfAsync(0, cancel));
+        Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
         peers.Down = null;
         peers.PartitionsTogether = 3;
         Assert.Equal(new Uri("http://peer-b:8080/"), await directory.OwnerOfAsync(3, cancel));
         Assert.Equal(6, peers.Asked.Count(a => a.Method == "GET"));
-        Assert.Equal(new Uri("http://peer-a:8080/"), await directory.OwnerOfAsync(0, cancel));
-        Assert.Equal(6, peers.Asked.Count(a => a.Method == "GET"));
     }
 
-    private static HttpRequestMessage Part(Uri owner, IReadOnlyList<int> partitions) =>
-        new(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = new StringContent(string.Join(",", partitions)) };
+    [Fact]
+    public async Task A_part_larger_than_a_batch_body_may_be_is_split_and_after_one_not_answered_the_rest_are_not_sent()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var peers = new Peers(partitionsTogether: 3, batchesTogether: 1);
+        var directory = Directory(peers);
+        var subjects = Enumerable.Range(0, 8).Select(i => $"VIA ROMA {i} " + new string('X', 60)).ToArray();
+        var results = new CheckEndpoints.BatchItem?[subjects.Length];
+        var remote = new Dictionary<int, List<int>> { [0] = [0, 2, 4, 6], [1] = [1, 3, 5, 7] };
 
-    private static PeerDirectory Directory(Peers peers) =>
+        await BatchParts.AskOwnersAsync(directory, Template, subjects, remote, results, maxBytes: 300, "k", cancel);
+
+        var parts = peers.Bodies.ToList();
+        Assert.True(parts.Count >= 3, $"{parts.Count} parts");
+        Assert.All(parts, body => Assert.True(body.Length <= 300, $"a part of {body.Length} bytes"));
+        Assert.Equal(subjects.Length, parts.Sum(SubjectsIn));
+        Assert.Equal(subjects, results.Select(r => r!.Subject));
+        Assert.All(results, r => Assert.Equal("peer-a", r!.Basis));
+
+        // When the owner stops answering after the first part
+        peers.Bodies.Clear();
+        peers.DownAfter = 1;
+        Array.Clear(results);
+        await BatchParts.AskOwnersAsync(directory, Template, subjects, remote, results, maxBytes: 300, "k", cancel);
+
+        // Then the second is answered for as not answered, and the rest are not sent
+        var sent = peers.Bodies.ToList();
+        Assert.Equal(2, sent.Count);
+        Assert.Equal(SubjectsIn(sent[0]), results.Count(r => r!.Basis == "peer-a"));
+        Assert.Equal(SubjectsIn(sent[1]), results.Count(r => r!.Error?.StartsWith("no instance answered for partition", StringComparison.Ordinal) == true));
+        Assert.Equal(subjects.Length - SubjectsIn(sent[0]) - SubjectsIn(sent[1]), results.Count(r => r!.Error?.StartsWith("not asked: an earlier part", StringComparison.Ordinal) == true));
+        Assert.Equal(subjects, results.Select(r => r!.Subject));
+    }
+
+    private static int SubjectsIn(byte[] body) => JsonSerializer.Deserialize<CheckEndpoints.BatchRequest>(body, Json)!.Subjects!.Count;
+
+    private static PeerDirectory Directory(Peers peers, TimeProvider? time = null) =>
         new(new ApiSettings { Peers = string.Join(",", Owned.Keys.Select(p => $"http://{p}:8080")), PeerSecret = Secret },
-            peers, new PeerCredentials(Secret), NullLogger<PeerDirectory>.Instance);
+            peers, new PeerCredentials(Secret), NullLogger<PeerDirectory>.Instance, time);
+
+    private sealed class ManualTime : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch.AddYears(56);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 
     /// <summary>
     /// Three instances behind one handler. A partitions question is answered once <see cref="PartitionsTogether"/> of
     /// them are waiting, a batch part once <c>batchesTogether</c> are: asked one after another, the first waits for
-    /// the peers' timeout (5 s) and fails.
+    /// the peers' timeout (5 s) and fails. A part is answered ALLOWED for each subject, the basis naming the peer.
     /// </summary>
     private sealed class Peers(int partitionsTogether, int batchesTogether) : HttpMessageHandler, IHttpClientFactory
     {
         private readonly Rendezvous batches = new(batchesTogether);
         private Rendezvous partitions = new(partitionsTogether);
+        private int posts;
 
         public ConcurrentQueue<(string Method, string What)> Asked { get; } = new();
 
+        public ConcurrentQueue<byte[]> Bodies { get; } = new();
+
         public string? Down { get; set; }
+
+        /// <summary>After this many more parts every part fails.</summary>
+        public int DownAfter
+        {
+            set
+            {
+                posts = 0;
+                downAfter = value;
+            }
+        }
+
+        private int downAfter = int.MaxValue;
+
+        public (string Peer, Action Delay)? SlowPartitions { get; init; }
 
         public int PartitionsTogether { set => partitions = new Rendezvous(value); }
 
-        public HttpClient CreateClient(string name) => new(this, disposeHandler: false) { Timeout = PeerClient.Timeout };
+        public HttpClient CreateClient(string name) => new(this, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -92,17 +175,28 @@ public class PeerDirectoryTests
             if (request.Method == HttpMethod.Get)
             {
                 Asked.Enqueue(("GET", peer));
+                if (SlowPartitions is { } slow && slow.Peer == peer)
+                {
+                    slow.Delay();
+                    throw new HttpRequestException("timed out");
+                }
                 await partitions.ArriveAsync(cancellationToken);
                 return new HttpResponseMessage(HttpStatusCode.OK) { Content = JsonContent.Create(new PeerDirectory.PartitionsAnswer(peer, Owned[peer], "RUNNING")) };
             }
-            var asked = await request.Content!.ReadAsStringAsync(cancellationToken);
-            Asked.Enqueue(("POST", $"{peer} {asked}"));
-            if (peer == Down)
+            var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
+            Bodies.Enqueue(body);
+            var part = JsonSerializer.Deserialize<CheckEndpoints.BatchRequest>(body, Json)!;
+            Asked.Enqueue(("POST", $"{peer} {string.Join(",", part.Subjects!)}"));
+            if (peer == Down || Interlocked.Increment(ref posts) > downAfter)
             {
                 throw new HttpRequestException("connection refused");
             }
             await batches.ArriveAsync(cancellationToken);
-            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent($"{peer} answered {asked}") };
+            var items = part.Subjects!.Select((s, j) => new CheckEndpoints.BatchItem(j, s, "ALLOWED", [], peer, null, null)).ToList();
+            return new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                Content = JsonContent.Create(new CheckEndpoints.BatchAnswer(items.Count, items.Count, 0, 0, "test", part.At!, [], items)),
+            };
         }
     }
 

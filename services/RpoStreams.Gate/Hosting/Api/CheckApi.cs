@@ -21,7 +21,7 @@ public static class CheckApi
         services.AddSingleton<CheckService>();
         services.AddSingleton<BatchSlots>();
         services.AddSingleton<PeerDirectory>();
-        services.AddHttpClient(PeerClient.HttpClientName, c => c.Timeout = PeerClient.Timeout);
+        services.AddHttpClient(PeerClient.HttpClientName, c => c.Timeout = System.Threading.Timeout.InfiniteTimeSpan);
         // No `servers` in the document: it would echo the Host header of whoever asked.
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {

@@ -30,7 +30,7 @@ public static class CheckEndpoints
         api.MapPost("/check/batch", BatchAsync)
             .WithName("CheckBatch")
             .WithSummary("Scrub a call list of up to Api:MaxBatchSubjects subjects")
-            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415. Without callerId a PHONE batch leaves CALLER_ID_INVALID unevaluated (listed in notEvaluated, for every answer). An instance answers batches on half its cores at most and holds four in flight for each, from before the body is read; one that waits 10 s for its turn is 503. After 5 s a client must send the body and read the answer at 64 KB/s at least (HTTP/1.1), else 408.")
+            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415. Without callerId a PHONE batch leaves CALLER_ID_INVALID unevaluated (listed in notEvaluated, for every answer). An instance answers batches on half its cores at most and holds four in flight for each, from before the body is read; one that waits 10 s for its turn is 503. Over HTTP/1.1, after 5 s, a client must send the body at 64 KB/s at least, else 408, and read the answer as fast, else its connection is closed.")
             .Accepts<BatchRequest>("application/json", "text/csv")
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
@@ -175,32 +175,13 @@ public static class CheckEndpoints
                 }
             }
         }
-        // The slot is given back before the peers are asked (see BatchSlots); each owner gets one part, all at once.
+        // The slot is given back before the peers are asked (see BatchSlots). Answered for this batch's time, which the
+        // answer reports, not for the peer's own now.
         if (remote.Count > 0)
         {
-            var replies = await peers.ForwardToOwnersAsync(remote.Keys, (owner, partitions) =>
-            {
-                // Answered for this batch's time, which the answer reports, not for the peer's own now.
-                var part = request with { CompanyId = template.CompanyId, At = request.At ?? CheckService.TimeOf(template), Subjects = [.. partitions.SelectMany(p => remote[p]).Select(i => subjects[i])] };
-                return new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "v1/check/batch")) { Content = JsonContent.Create(part) };
-            }, ApiKeyOf(http), cancel);
-            foreach (var (partitions, reply) in replies)
-            {
-                var answer = reply.As<BatchAnswer>();
-                var j = 0;
-                foreach (var partition in partitions)
-                {
-                    foreach (var i in remote[partition])
-                    {
-                        results[i] = answer?.Results is { } r && j < r.Count
-                            ? r[j] with { Index = i }
-                            : new BatchItem(i, subjects[i], "UNAVAILABLE", [], null, null, reply.Problem is null
-                                ? $"the instance owning partition {partition} answered {reply.Status}"
-                                : $"no instance answered for partition {partition}");
-                        j++;
-                    }
-                }
-            }
+            await BatchParts.AskOwnersAsync(
+                peers, request with { CompanyId = template.CompanyId, At = request.At ?? CheckService.TimeOf(template), Subjects = null },
+                subjects, remote, results, settings.MaxBatchBytes, ApiKeyOf(http), cancel);
         }
         var items = results.Select(r => r!).ToList();
         return Results.Ok(new BatchAnswer(

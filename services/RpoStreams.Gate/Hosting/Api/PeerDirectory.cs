@@ -8,7 +8,7 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// the partitions its tasks run; peers come from <c>Api:Peers</c> or the addresses of <c>Api:PeerDns</c>
 /// (a headless service). Answers are cached for a few seconds; a miss asks every peer again. Queries for a
 /// partition owned elsewhere go to its owner through <see cref="ForwardAsync"/>; every request to a peer goes
-/// through <see cref="PeerClient"/> (signed); an instance without <c>Api:PeerSecret</c> has no peers. A batch sends each owner one part, all owners at once.
+/// through <see cref="PeerClient"/> (signed); an instance without <c>Api:PeerSecret</c> has no peers. A batch's parts: <see cref="BatchParts"/>.
 /// </summary>
 public sealed class PeerDirectory
 {
@@ -21,10 +21,12 @@ public sealed class PeerDirectory
     private readonly PeerClient peers;
     private readonly PeerCredentials credentials;
     private readonly ILogger<PeerDirectory> logger;
+    private readonly TimeProvider time;
     private readonly ConcurrentDictionary<int, (Uri Peer, DateTimeOffset Until)> owners = new();
 
-    public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, PeerCredentials credentials, ILogger<PeerDirectory> logger)
+    public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, PeerCredentials credentials, ILogger<PeerDirectory> logger, TimeProvider? time = null)
     {
+        this.time = time ?? TimeProvider.System;
         this.settings = settings;
         this.credentials = credentials;
         peers = new PeerClient(clients, credentials);
@@ -43,19 +45,25 @@ public sealed class PeerDirectory
     /// </summary>
     public async Task<IReadOnlyDictionary<int, Uri?>> OwnersOfAsync(IReadOnlyCollection<int> partitions, CancellationToken cancel)
     {
-        if (partitions.Any(p => Cached(p) is null))
+        var found = partitions.Distinct().ToDictionary(p => p, Cached);
+        if (found.Values.Any(owner => owner is null))
         {
-            var until = DateTimeOffset.UtcNow + CacheFor;
             var answers = await Task.WhenAll((await PeersAsync(cancel)).Select(peer => PartitionsOfAsync(peer, cancel)));
+            // Dated when the round ends: a peer that timed out must not leave what the others said already expired.
+            var until = time.GetUtcNow() + CacheFor;
             foreach (var (peer, owned) in answers)
             {
                 foreach (var p in owned)
                 {
                     owners[p] = (peer, until);
+                    if (found.ContainsKey(p))
+                    {
+                        found[p] = peer;
+                    }
                 }
             }
         }
-        return partitions.Distinct().ToDictionary(p => p, Cached);
+        return found;
     }
 
     /// <summary>
@@ -69,36 +77,18 @@ public sealed class PeerDirectory
         {
             return PeerReply.Failed($"no instance owns partition {partition} right now (a rebalance may be in progress)");
         }
-        return await ForwardToAsync(owner, [partition], build, apiKey, cancel);
-    }
-
-    /// <summary>
-    /// Sends each owner of <paramref name="partitions"/> one request, the one <paramref name="build"/> makes for it
-    /// and the partitions it owns, and every owner at once: a peer that does not answer costs one timeout. The
-    /// replies, each with the partitions it is for; a partition no instance owns gets one with a problem.
-    /// </summary>
-    public async Task<IReadOnlyList<(IReadOnlyList<int> Partitions, PeerReply Reply)>> ForwardToOwnersAsync(
-        IReadOnlyCollection<int> partitions, Func<Uri, IReadOnlyList<int>, HttpRequestMessage> build, string apiKey, CancellationToken cancel)
-    {
-        var owned = await OwnersOfAsync(partitions, cancel);
-        var asked = await Task.WhenAll(owned.Where(o => o.Value is not null).GroupBy(o => o.Value!, o => o.Key).Select(async group =>
-        {
-            IReadOnlyList<int> theirs = [.. group];
-            return (theirs, await ForwardToAsync(group.Key, theirs, owner => build(owner, theirs), apiKey, cancel));
-        }));
-        return [
-            .. owned.Where(o => o.Value is null).Select(o => ((IReadOnlyList<int>)[o.Key], PeerReply.Failed($"no instance owns partition {o.Key} right now (a rebalance may be in progress)"))),
-            .. asked];
+        return await ForwardToAsync(owner, [partition], build, apiKey, timeout: null, cancel);
     }
 
     /// <summary>
     /// Sends what <paramref name="build"/> makes to <paramref name="owner"/>, which <see cref="OwnersOfAsync"/> said owns
-    /// <paramref name="partitions"/>. If it does not answer, it is forgotten as their owner.
+    /// <paramref name="partitions"/>, giving it <paramref name="timeout"/> (<see cref="PeerClient.Timeout"/>). If it does
+    /// not answer, it is forgotten as their owner.
     /// </summary>
-    private async Task<PeerReply> ForwardToAsync(Uri owner, IReadOnlyCollection<int> partitions, Func<Uri, HttpRequestMessage> build, string apiKey, CancellationToken cancel)
+    public async Task<PeerReply> ForwardToAsync(Uri owner, IReadOnlyCollection<int> partitions, Func<Uri, HttpRequestMessage> build, string apiKey, TimeSpan? timeout, CancellationToken cancel)
     {
         using var request = build(owner);
-        var reply = await peers.SendAsync(request, apiKey, cancel);
+        var reply = await peers.SendAsync(request, apiKey, cancel, timeout);
         if (reply.Problem is { } problem)
         {
             if (!reply.SignatureRefused)
@@ -117,7 +107,7 @@ public sealed class PeerDirectory
     }
 
     private Uri? Cached(int partition) =>
-        owners.TryGetValue(partition, out var cached) && cached.Until > DateTimeOffset.UtcNow ? cached.Peer : null;
+        owners.TryGetValue(partition, out var cached) && cached.Until > time.GetUtcNow() ? cached.Peer : null;
 
     private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> PartitionsOfAsync(Uri peer, CancellationToken cancel)
     {
