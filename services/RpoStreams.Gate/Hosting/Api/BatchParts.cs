@@ -9,7 +9,7 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// (<see cref="PeerDirectory.OwnersOfAsync"/>), then one part per owner, every owner at once, so a peer that does not
 /// answer costs the batch one timeout per round, not one per partition. A part is split only where its body would
 /// pass <c>Api:MaxBatchBytes</c> (the peer's limit, as this instance's); an owner's parts go one after another, and
-/// after one that is not answered the rest are not sent. A part may take <see cref="PeerClient.PartTimeout"/>.
+/// after one without an answer (none, or a refusal) the rest are not sent. A part may take <see cref="PeerClient.PartTimeout"/>.
 /// </summary>
 internal static class BatchParts
 {
@@ -36,17 +36,8 @@ internal static class BatchParts
         {
             IReadOnlyList<int> partitions = [.. owned];
             var asked = partitions.SelectMany(p => remote[p].Select(i => (Index: i, Partition: p))).ToList();
-            string? notAsked = null;
             foreach (var (part, body) in Fit(asked, template, subjects, maxBytes))
             {
-                if (notAsked != null)
-                {
-                    foreach (var (i, _) in part)
-                    {
-                        results[i] = Unavailable(i, subjects[i], notAsked);
-                    }
-                    continue;
-                }
                 var reply = await peers.ForwardToAsync(owned.Key, partitions, owner => Request(owner, body), apiKey, PeerClient.PartTimeout(part.Count), cancel);
                 var answer = reply.As<CheckEndpoints.BatchAnswer>();
                 for (var j = 0; j < part.Count; j++)
@@ -60,7 +51,14 @@ internal static class BatchParts
                 }
                 if (answer is null)
                 {
-                    notAsked = $"not asked: an earlier part for the instance owning partition {part[0].Partition} was not answered";
+                    var why = reply.Problem is null
+                        ? $"not asked: the instance owning partition {part[0].Partition} answered an earlier part {reply.Status}"
+                        : $"not asked: the instance owning partition {part[0].Partition} did not answer an earlier part";
+                    foreach (var (i, _) in asked.Where(a => results[a.Index] is null))
+                    {
+                        results[i] = Unavailable(i, subjects[i], why);
+                    }
+                    break;
                 }
             }
         }));
@@ -86,7 +84,7 @@ internal static class BatchParts
     private static HttpRequestMessage Request(Uri owner, byte[] body) =>
         new(HttpMethod.Post, new Uri(owner, "v1/check/batch"))
         {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
+            Content = new PeerBody(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
         };
 
     private static CheckEndpoints.BatchItem Unavailable(int index, string subject, string why) => new(index, subject, "UNAVAILABLE", [], null, null, why);

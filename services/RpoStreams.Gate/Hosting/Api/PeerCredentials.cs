@@ -89,7 +89,7 @@ public sealed class PeerCredentials
     public async Task SignAsync(HttpRequestMessage request, CancellationToken cancel)
     {
         var apiKey = request.Headers.TryGetValues(CheckEndpoints.ApiKeyHeader, out var keys) ? keys.FirstOrDefault() : null;
-        var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancel);
+        var body = request.Content switch { null => [], PeerBody known => known.Bytes, var content => await content.ReadAsByteArrayAsync(cancel) };
         request.Headers.Remove(Header);
         request.Headers.Remove(BodyHeader);
         request.Headers.Add(Header, Sign(request.Method.Method, request.RequestUri!.PathAndQuery, apiKey, body));
@@ -154,4 +154,10 @@ public sealed class PeerCredentials
             }
         }
     }
+}
+
+/// <summary>A request body already in memory, signed as it is (<see cref="PeerCredentials.SignAsync"/> copies any other into a buffer first).</summary>
+public sealed class PeerBody(byte[] bytes) : ByteArrayContent(bytes)
+{
+    public byte[] Bytes { get; } = bytes;
 }
