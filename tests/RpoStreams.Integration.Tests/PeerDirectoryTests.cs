@@ -48,19 +48,46 @@ public class PeerDirectoryTests
     }
 
     [Fact]
-    public async Task A_peer_that_times_out_does_not_expire_what_the_others_said()
+    public async Task A_peer_that_does_not_answer_delays_no_question_the_others_answer()
     {
         var cancel = TestContext.Current.CancellationToken;
-        var clock = new ManualTime();
-        // peer-c takes longer than the owners are cached for
-        var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { SlowPartitions = ("peer-c", () => clock.Now += TimeSpan.FromSeconds(6)) };
-        var directory = Directory(peers, clock);
+        var silent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Held = ("peer-c", silent.Task) };
+        var directory = Directory(peers);
+        try
+        {
+            // peer-c holds its answer (past any deadline): the owners of 0 and 2 are known without it
+            var owners = await directory.OwnersOfAsync([0, 2], cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel);
+            Assert.Equal(new Uri("http://peer-a:8080/"), owners[0]);
+            Assert.Equal(new Uri("http://peer-b:8080/"), owners[2]);
 
-        var owners = await directory.OwnersOfAsync([0, 2], cancel);
+            // A partition only peer-c could own waits for its answer, in the same round
+            var waiting = directory.OwnersOfAsync([4], cancel);
+            Assert.False(waiting.IsCompleted);
+            silent.SetResult();
+            Assert.Null((await waiting)[4]);
+            Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
+        }
+        finally
+        {
+            silent.TrySetResult();
+        }
+    }
 
-        Assert.Equal(new Uri("http://peer-a:8080/"), owners[0]);
-        Assert.Equal(new Uri("http://peer-b:8080/"), owners[2]);
-        Assert.Equal(new Uri("http://peer-a:8080/"), await directory.OwnerOfAsync(1, cancel));
+    [Fact]
+    public async Task Questions_asked_while_a_round_is_under_way_join_it()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Held = (null, hold.Task) };
+        var directory = Directory(peers);
+
+        var first = directory.OwnersOfAsync([4], cancel);
+        var second = directory.OwnersOfAsync([0, 4], cancel);
+        hold.SetResult();
+
+        Assert.Null((await first)[4]);
+        Assert.Equal(new Uri("http://peer-a:8080/"), (await second)[0]);
         Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
     }
 
@@ -124,16 +151,14 @@ public class PeerDirectoryTests
 
     private static int SubjectsIn(byte[] body) => JsonSerializer.Deserialize<CheckEndpoints.BatchRequest>(body, Json)!.Subjects!.Count;
 
-    /// <summary>A directory on a clock that moves only when a test moves it, so what it caches stays cached.</summary>
+    /// <summary>A directory on a clock that stands still, so what it caches stays cached.</summary>
     private static PeerDirectory Directory(Peers peers, TimeProvider? time = null) =>
         new(new ApiSettings { Peers = string.Join(",", Owned.Keys.Select(p => $"http://{p}:8080")), PeerSecret = Secret },
             peers, new PeerCredentials(Secret), NullLogger<PeerDirectory>.Instance, time ?? new ManualTime());
 
     private sealed class ManualTime : TimeProvider
     {
-        public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch.AddYears(56);
-
-        public override DateTimeOffset GetUtcNow() => Now;
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UnixEpoch.AddYears(56);
     }
 
     /// <summary>
@@ -165,7 +190,8 @@ public class PeerDirectoryTests
 
         private int downAfter = int.MaxValue;
 
-        public (string Peer, Action Delay)? SlowPartitions { get; init; }
+        /// <summary>Partitions questions to this peer (null: every peer) are answered once <c>Release</c> completes.</summary>
+        public (string? Peer, Task Release)? Held { get; init; }
 
         public HttpClient CreateClient(string name) => new(this, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
 
@@ -175,10 +201,10 @@ public class PeerDirectoryTests
             if (request.Method == HttpMethod.Get)
             {
                 Asked.Enqueue(("GET", peer));
-                if (SlowPartitions is { } slow && slow.Peer == peer)
+                if (Held is { } held && (held.Peer is null || held.Peer == peer))
                 {
-                    slow.Delay();
-                    throw new HttpRequestException("timed out");
+                    // Past the request's deadline too: a peer that has stopped reading.
+                    await held.Release.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
                 }
                 await partitions.ArriveAsync(cancellationToken);
                 return new HttpResponseMessage(HttpStatusCode.OK) { Content = JsonContent.Create(new PeerDirectory.PartitionsAnswer(peer, Owned[peer], "RUNNING")) };

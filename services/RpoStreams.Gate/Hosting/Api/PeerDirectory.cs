@@ -23,6 +23,8 @@ public sealed class PeerDirectory
     private readonly ILogger<PeerDirectory> logger;
     private readonly TimeProvider time;
     private readonly ConcurrentDictionary<int, (Uri Peer, DateTimeOffset Until)> owners = new();
+    private readonly Lock rounds = new();
+    private Task<IReadOnlyList<Task<(Uri Peer, IReadOnlyList<int> Partitions)>>>? round;
 
     public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, PeerCredentials credentials, ILogger<PeerDirectory> logger, TimeProvider? time = null)
     {
@@ -40,30 +42,54 @@ public sealed class PeerDirectory
         (await OwnersOfAsync([partition], cancel))[partition];
 
     /// <summary>
-    /// The owner of each of <paramref name="partitions"/> (null: none says so). A miss asks every peer once, all
-    /// of them at once, so a peer that does not answer costs one timeout, not one per peer or per partition.
+    /// The owner of each of <paramref name="partitions"/> (null: none says so). A miss joins the round of questions in
+    /// progress or starts one, which asks every peer at once, and returns as soon as every partition asked is found: a
+    /// peer that does not answer delays only a question about a partition no other peer owns, by one timeout.
     /// </summary>
     public async Task<IReadOnlyDictionary<int, Uri?>> OwnersOfAsync(IReadOnlyCollection<int> partitions, CancellationToken cancel)
     {
         var found = partitions.Distinct().ToDictionary(p => p, Cached);
-        if (found.Values.Any(owner => owner is null))
+        if (!found.ContainsValue(null))
         {
-            var answers = await Task.WhenAll((await PeersAsync(cancel)).Select(peer => PartitionsOfAsync(peer, cancel)));
-            // Dated when the round ends: a peer that timed out must not leave what the others said already expired.
-            var until = time.GetUtcNow() + CacheFor;
-            foreach (var (peer, owned) in answers)
+            return found;
+        }
+        var pending = (await Round().WaitAsync(cancel)).ToList();
+        while (pending.Count > 0 && found.ContainsValue(null))
+        {
+            var answered = await Task.WhenAny(pending).WaitAsync(cancel);
+            pending.Remove(answered);
+            var (peer, owned) = await answered;
+            foreach (var p in owned.Where(found.ContainsKey))
             {
-                foreach (var p in owned)
-                {
-                    owners[p] = (peer, until);
-                    if (found.ContainsKey(p))
-                    {
-                        found[p] = peer;
-                    }
-                }
+                found[p] = peer;
             }
         }
         return found;
+    }
+
+    /// <summary>The round of questions in progress, or a new one: one per peer, each answer cached, dated, as it comes.</summary>
+    private Task<IReadOnlyList<Task<(Uri Peer, IReadOnlyList<int> Partitions)>>> Round()
+    {
+        lock (rounds)
+        {
+            if (round is { IsCompleted: false } || round is { IsCompletedSuccessfully: true } && round.Result.Any(a => !a.IsCompleted))
+            {
+                return round;
+            }
+            // Not the caller's cancellation: others may be waiting for the same round (each question has its timeout).
+            return round = Task.Run(async () => (IReadOnlyList<Task<(Uri, IReadOnlyList<int>)>>)[.. (await PeersAsync(CancellationToken.None)).Select(AskAsync)]);
+        }
+    }
+
+    private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> AskAsync(Uri peer)
+    {
+        var (_, owned) = await PartitionsOfAsync(peer, CancellationToken.None);
+        var until = time.GetUtcNow() + CacheFor;
+        foreach (var p in owned)
+        {
+            owners[p] = (peer, until);
+        }
+        return (peer, owned);
     }
 
     /// <summary>
