@@ -92,6 +92,31 @@ public class PeerDirectoryTests
     }
 
     [Fact]
+    public async Task An_owner_forgotten_is_not_taken_again_from_the_round_it_came_from()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var silent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Held = ("peer-c", silent.Task), Down = "peer-b" };
+        var directory = Directory(peers);
+        try
+        {
+            // Given peer-b, named owner of partition 2 in a round peer-c keeps open, does not answer a part
+            var results = new CheckEndpoints.BatchItem?[1];
+            await BatchParts.AskOwnersAsync(directory, Template, ["s0"], new Dictionary<int, List<int>> { [2] = [0] }, results, 4096, "k", cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel);
+            Assert.Equal("no instance answered for partition 2", results[0]!.Error);
+            Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
+
+            // Then the next question about partition 2 asks the peers again
+            await directory.OwnerOfAsync(2, cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel);
+            Assert.Equal(6, peers.Asked.Count(a => a.Method == "GET"));
+        }
+        finally
+        {
+            silent.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task An_owner_that_does_not_answer_is_forgotten_for_every_partition_it_was_asked_for()
     {
         var cancel = TestContext.Current.CancellationToken;

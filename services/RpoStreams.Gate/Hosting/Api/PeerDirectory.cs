@@ -6,7 +6,8 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// <summary>
 /// Which instance owns which subject partition. Every instance answers GET /internal/v1/partitions with
 /// the partitions its tasks run; peers come from <c>Api:Peers</c> or the addresses of <c>Api:PeerDns</c>
-/// (a headless service). Answers are cached for a few seconds; a miss asks every peer again. Queries for a
+/// (a headless service). Answers are cached for a few seconds; a miss asks every peer again, or joins a round of
+/// questions begun within the last second. Queries for a
 /// partition owned elsewhere go to its owner through <see cref="ForwardAsync"/>; every request to a peer goes
 /// through <see cref="PeerClient"/> (signed); an instance without <c>Api:PeerSecret</c> has no peers. A batch's parts: <see cref="BatchParts"/>.
 /// </summary>
@@ -17,6 +18,9 @@ public sealed class PeerDirectory
 
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long after its start a round is joined rather than a new one begun: answers it gave are that fresh.</summary>
+    private static readonly TimeSpan JoinFor = TimeSpan.FromSeconds(1);
+
     private readonly ApiSettings settings;
     private readonly PeerClient peers;
     private readonly PeerCredentials credentials;
@@ -25,6 +29,7 @@ public sealed class PeerDirectory
     private readonly ConcurrentDictionary<int, (Uri Peer, DateTimeOffset Until)> owners = new();
     private readonly Lock rounds = new();
     private Task<IReadOnlyList<Task<(Uri Peer, IReadOnlyList<int> Partitions)>>>? round;
+    private DateTimeOffset roundBegan;
 
     public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, PeerCredentials credentials, ILogger<PeerDirectory> logger, TimeProvider? time = null)
     {
@@ -42,9 +47,9 @@ public sealed class PeerDirectory
         (await OwnersOfAsync([partition], cancel))[partition];
 
     /// <summary>
-    /// The owner of each of <paramref name="partitions"/> (null: none says so). A miss joins the round of questions in
-    /// progress or starts one, which asks every peer at once, and returns as soon as every partition asked is found: a
-    /// peer that does not answer delays only a question about a partition no other peer owns, by one timeout.
+    /// The owner of each of <paramref name="partitions"/> (null: none says so). A miss joins the round of questions under
+    /// way (<see cref="Round"/>) or starts one, which asks every peer at once, and returns as soon as every partition asked
+    /// is found: a peer that does not answer delays only a question about a partition no other peer owns, by one timeout.
     /// </summary>
     public async Task<IReadOnlyDictionary<int, Uri?>> OwnersOfAsync(IReadOnlyCollection<int> partitions, CancellationToken cancel)
     {
@@ -67,23 +72,38 @@ public sealed class PeerDirectory
         return found;
     }
 
-    /// <summary>The round of questions in progress, or a new one: one per peer, each answer cached, dated, as it comes.</summary>
+    /// <summary>
+    /// The round of questions under way, when it began less than <see cref="JoinFor"/> ago and no owner was forgotten
+    /// since, or a new one: one question per peer, each answer cached, dated, as it comes.
+    /// </summary>
     private Task<IReadOnlyList<Task<(Uri Peer, IReadOnlyList<int> Partitions)>>> Round()
     {
         lock (rounds)
         {
-            if (round is { IsCompleted: false } || round is { IsCompletedSuccessfully: true } && round.Result.Any(a => !a.IsCompleted))
+            var now = time.GetUtcNow();
+            if (round is { } current && now - roundBegan < JoinFor
+                && (current is { IsCompleted: false } || current is { IsCompletedSuccessfully: true } && current.Result.Any(a => !a.IsCompleted)))
             {
-                return round;
+                return current;
             }
+            roundBegan = now;
             // Not the caller's cancellation: others may be waiting for the same round (each question has its timeout).
-            return round = Task.Run(async () => (IReadOnlyList<Task<(Uri, IReadOnlyList<int>)>>)[.. (await PeersAsync(CancellationToken.None)).Select(AskAsync)]);
+            return round = Task.Run(async () => (IReadOnlyList<Task<(Uri, IReadOnlyList<int>)>>)[.. (await PeersAsync()).Select(AskAsync)]);
+        }
+    }
+
+    /// <summary>Forgets the round under way: what it says of an owner just forgotten is not to be believed.</summary>
+    private void LeaveRound()
+    {
+        lock (rounds)
+        {
+            round = null;
         }
     }
 
     private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> AskAsync(Uri peer)
     {
-        var (_, owned) = await PartitionsOfAsync(peer, CancellationToken.None);
+        var (_, owned) = await PartitionsOfAsync(peer);
         var until = time.GetUtcNow() + CacheFor;
         foreach (var p in owned)
         {
@@ -126,6 +146,7 @@ public sealed class PeerDirectory
                         owners.TryRemove(KeyValuePair.Create(p, entry));
                     }
                 }
+                LeaveRound();
             }
             return reply with { Problem = $"the owner of partition{(partitions.Count == 1 ? "" : "s")} {string.Join(", ", partitions)} {problem}" };
         }
@@ -135,19 +156,29 @@ public sealed class PeerDirectory
     private Uri? Cached(int partition) =>
         owners.TryGetValue(partition, out var cached) && cached.Until > time.GetUtcNow() ? cached.Peer : null;
 
-    private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> PartitionsOfAsync(Uri peer, CancellationToken cancel)
+    /// <summary>What <paramref name="peer"/> says it owns; nothing when it does not say (logged), never an exception.</summary>
+    private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> PartitionsOfAsync(Uri peer)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer, PartitionsPath));
-        var reply = await peers.SendAsync(request, apiKey: null, cancel);
-        if (reply.As<PartitionsAnswer>() is not { } answer)
+        try
         {
-            logger.LogDebug("Peer {Peer} did not say which partitions it owns: {Reason}", peer, reply.Problem ?? $"status {reply.Status}");
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer, PartitionsPath));
+            var reply = await peers.SendAsync(request, apiKey: null, CancellationToken.None);
+            if (reply.As<PartitionsAnswer>() is not { } answer)
+            {
+                logger.LogDebug("Peer {Peer} did not say which partitions it owns: {Reason}", peer, reply.Problem ?? $"status {reply.Status}");
+                return (peer, []);
+            }
+            return (peer, answer.Partitions ?? []);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Asking peer {Peer} which partitions it owns failed: {Reason}", peer, e.Message);
             return (peer, []);
         }
-        return (peer, answer.Partitions ?? []);
     }
 
-    private async Task<IReadOnlyList<Uri>> PeersAsync(CancellationToken cancel)
+    /// <summary>The peers: <c>Api:Peers</c> and the addresses of <c>Api:PeerDns</c> (looked up within <see cref="PeerClient.Timeout"/>).</summary>
+    private async Task<IReadOnlyList<Uri>> PeersAsync()
     {
         var peers = (settings.Peers ?? string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -157,13 +188,14 @@ public sealed class PeerDirectory
         {
             try
             {
-                foreach (var address in await Dns.GetHostAddressesAsync(settings.PeerDns, cancel))
+                using var lookup = new CancellationTokenSource(PeerClient.Timeout);
+                foreach (var address in await Dns.GetHostAddressesAsync(settings.PeerDns, lookup.Token))
                 {
                     var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
                     peers.Add(new Uri($"http://{host}:{settings.PeerPort}/"));
                 }
             }
-            catch (System.Net.Sockets.SocketException e)
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
             {
                 logger.LogWarning("Api:PeerDns {Name} does not resolve: {Reason}", settings.PeerDns, e.Message);
             }
