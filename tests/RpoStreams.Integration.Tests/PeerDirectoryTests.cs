@@ -33,7 +33,7 @@ public class PeerDirectoryTests
         await BatchParts.AskOwnersAsync(directory, Template, subjects, remote, results, maxBytes: 4096, apiKey: "k", cancel);
 
         // One round of partition questions, one part per owner holding every partition it owns
-        Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
+        Assert.Equal(3, peers.Questions);
         Assert.Equal(["peer-a s0,s4,s2", "peer-b s1,s3,s5"], peers.Asked.Where(a => a.Method == "POST").Select(a => a.What).Order());
         // Each answer where its subject was, from its owner; partition 4's owner is unknown
         Assert.Equal(subjects, results.Select(r => r!.Subject));
@@ -44,76 +44,61 @@ public class PeerDirectoryTests
 
         // And the owners are remembered: the next question about them asks no peer
         Assert.Equal(new Uri("http://peer-b:8080/"), await directory.OwnerOfAsync(2, cancel));
-        Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
+        Assert.Equal(3, peers.Questions);
     }
 
     [Fact]
     public async Task A_peer_that_does_not_answer_delays_no_question_the_others_answer()
     {
         var cancel = TestContext.Current.CancellationToken;
-        var silent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Held = ("peer-c", silent.Task) };
+        using var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Holds = peer => peer == "peer-c" };
         var directory = Directory(peers);
-        try
-        {
-            // peer-c holds its answer (past any deadline): the owners of 0 and 2 are known without it
-            var owners = await directory.OwnersOfAsync([0, 2], cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel);
-            Assert.Equal(new Uri("http://peer-a:8080/"), owners[0]);
-            Assert.Equal(new Uri("http://peer-b:8080/"), owners[2]);
 
-            // A partition only peer-c could own waits for its answer, in the same round
-            var waiting = directory.OwnersOfAsync([4], cancel);
-            Assert.False(waiting.IsCompleted);
-            silent.SetResult();
-            Assert.Null((await waiting)[4]);
-            Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
-        }
-        finally
-        {
-            silent.TrySetResult();
-        }
+        // peer-c holds its answer (past any deadline): the owners of 0 and 2 are known without it
+        var owners = await directory.OwnersOfAsync([0, 2], cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel);
+        Assert.Equal(new Uri("http://peer-a:8080/"), owners[0]);
+        Assert.Equal(new Uri("http://peer-b:8080/"), owners[2]);
+
+        // A partition only peer-c could own waits for its answer, in the same round
+        var waiting = directory.OwnersOfAsync([4], cancel);
+        Assert.False(waiting.IsCompleted);
+        peers.Release();
+        Assert.Null((await waiting)[4]);
+        Assert.Equal(3, peers.Questions);
     }
 
     [Fact]
     public async Task Questions_asked_while_a_round_is_under_way_join_it()
     {
         var cancel = TestContext.Current.CancellationToken;
-        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Held = (null, hold.Task) };
+        using var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Holds = _ => true };
         var directory = Directory(peers);
 
         var first = directory.OwnersOfAsync([4], cancel);
         var second = directory.OwnersOfAsync([0, 4], cancel);
-        hold.SetResult();
+        peers.Release();
 
         Assert.Null((await first)[4]);
         Assert.Equal(new Uri("http://peer-a:8080/"), (await second)[0]);
-        Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
+        Assert.Equal(3, peers.Questions);
     }
 
     [Fact]
     public async Task An_owner_forgotten_is_not_taken_again_from_the_round_it_came_from()
     {
         var cancel = TestContext.Current.CancellationToken;
-        var silent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Held = ("peer-c", silent.Task), Down = "peer-b" };
+        using var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Holds = peer => peer == "peer-c", Down = "peer-b" };
         var directory = Directory(peers);
-        try
-        {
-            // Given peer-b, named owner of partition 2 in a round peer-c keeps open, does not answer a part
-            var results = new CheckEndpoints.BatchItem?[1];
-            await BatchParts.AskOwnersAsync(directory, Template, ["s0"], new Dictionary<int, List<int>> { [2] = [0] }, results, 4096, "k", cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel);
-            Assert.Equal("no instance answered for partition 2", results[0]!.Error);
-            Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
 
-            // Then the next question about partition 2 asks the peers again
-            await directory.OwnerOfAsync(2, cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel);
-            Assert.Equal(6, peers.Asked.Count(a => a.Method == "GET"));
-        }
-        finally
-        {
-            silent.TrySetResult();
-        }
+        // Given peer-b, named owner of partition 2 in a round peer-c keeps open, does not answer a part
+        var results = new CheckEndpoints.BatchItem?[1];
+        await BatchParts.AskOwnersAsync(directory, Template, ["s0"], new Dictionary<int, List<int>> { [2] = [0] }, results, 4096, "k", cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel);
+        Assert.Equal("no instance answered for partition 2", results[0]!.Error);
+        Assert.Equal(3, peers.Questions);
+
+        // Then the next question about partition 2 asks the peers again
+        await directory.OwnerOfAsync(2, cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel);
+        Assert.Equal(6, peers.Questions);
     }
 
     [Fact]
@@ -132,12 +117,12 @@ public class PeerDirectoryTests
 
         // Then partition 0's owner is still known, and a question about either of the others asks the peers again
         Assert.Equal(new Uri("http://peer-a:8080/"), await directory.OwnerOfAsync(0, cancel));
-        Assert.Equal(3, peers.Asked.Count(a => a.Method == "GET"));
+        Assert.Equal(3, peers.Questions);
         Assert.Equal(new Uri("http://peer-b:8080/"), await directory.OwnerOfAsync(2, cancel));
-        Assert.Equal(6, peers.Asked.Count(a => a.Method == "GET"));
+        Assert.Equal(6, peers.Questions);
         await BatchParts.AskOwnersAsync(directory, Template, subjects, new Dictionary<int, List<int>> { [2] = [1], [3] = [2] }, results, 4096, "k", cancel);
         Assert.Equal(new Uri("http://peer-b:8080/"), await directory.OwnerOfAsync(3, cancel));
-        Assert.Equal(9, peers.Asked.Count(a => a.Method == "GET"));
+        Assert.Equal(9, peers.Questions);
     }
 
     [Fact]
@@ -215,8 +200,21 @@ public class PeerDirectoryTests
 
         private int downAfter = int.MaxValue;
 
-        /// <summary>Partitions questions to this peer (null: every peer) are answered once <c>Release</c> completes.</summary>
-        public (string? Peer, Task Release)? Held { get; init; }
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The peers whose answers to partitions questions wait for <see cref="Release"/> (or the handler's disposal).</summary>
+        public Func<string, bool>? Holds { get; init; }
+
+        /// <summary>Partitions questions asked so far.</summary>
+        public int Questions => Asked.Count(a => a.Method == "GET");
+
+        public void Release() => released.TrySetResult();
+
+        protected override void Dispose(bool disposing)
+        {
+            Release();
+            base.Dispose(disposing);
+        }
 
         public HttpClient CreateClient(string name) => new(this, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
 
@@ -226,10 +224,10 @@ public class PeerDirectoryTests
             if (request.Method == HttpMethod.Get)
             {
                 Asked.Enqueue(("GET", peer));
-                if (Held is { } held && (held.Peer is null || held.Peer == peer))
+                if (Holds?.Invoke(peer) == true)
                 {
                     // Past the request's deadline too: a peer that has stopped reading.
-                    await held.Release.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+                    await released.Task.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
                 }
                 await partitions.ArriveAsync(cancellationToken);
                 return new HttpResponseMessage(HttpStatusCode.OK) { Content = JsonContent.Create(new PeerDirectory.PartitionsAnswer(peer, Owned[peer], "RUNNING")) };

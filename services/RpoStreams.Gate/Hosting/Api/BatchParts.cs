@@ -7,9 +7,10 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// <summary>
 /// The subjects of a batch that other instances own, asked of them: the owners found in one round
 /// (<see cref="PeerDirectory.OwnersOfAsync"/>), then one part per owner, every owner at once, so a peer that does not
-/// answer costs the batch at most one timeout in finding the owners and one for its part, not one per partition. A part is split only where its body would
-/// pass <c>Api:MaxBatchBytes</c> (the peer's limit, as this instance's); an owner's parts go one after another, and
-/// after one without an answer (none, or a refusal) the rest are not sent. A part may take <see cref="PeerClient.PartTimeout"/>.
+/// answer costs the batch at most one timeout in finding the owners and one for its part, not one per partition. A
+/// part is split only where its body would pass <c>Api:MaxBatchBytes</c> (the peer's limit, as this instance's); an
+/// owner's parts go one after another, and after one without an answer (none, or a refusal) the rest are not sent. A
+/// part may take <see cref="PeerClient.PartTimeout"/>.
 /// </summary>
 internal static class BatchParts
 {

@@ -7,15 +7,18 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// a peer (two instances forwarding to each other would otherwise wait on each other's slots).
 /// <para>
 /// Batches asked directly are also admitted, before their body is read, at most <see cref="InFlight"/> at once (four per
-/// slot), each until its answer is written, its client held to <see cref="MinBytesPerSecond"/> both ways: a body of up to 4 MiB takes about 20 MB of heap while it is read, parsed and
-/// answered, and 128 of them at once ran a 1.2 GB heap out of memory. A part forwarded by a peer is bounded by the peer's
-/// admission instead (taking one here could leave two instances waiting on each other).
+/// slot), each until its answer is written, its client held to <see cref="MinBytesPerSecond"/> both ways: a body of up
+/// to 4 MiB takes about 20 MB of heap while it is read, parsed and answered, and 128 of them at once ran a 1.2 GB heap
+/// out of memory. A part forwarded by a peer is bounded by the peer's admission instead (taking one here could leave two
+/// instances waiting on each other).
 /// </para>
 /// </summary>
 public sealed class BatchSlots(int slots, TimeSpan wait) : IDisposable
 {
     private readonly SemaphoreSlim free = new(slots, slots);
-    private readonly SemaphoreSlim admitted = new(4 * slots, 4 * slots);
+    private readonly SemaphoreSlim admitted = new(AdmittedPerSlot * slots, AdmittedPerSlot * slots);
+
+    private const int AdmittedPerSlot = 4;
 
     public BatchSlots()
         : this(Math.Max(1, Environment.ProcessorCount / 2), TimeSpan.FromSeconds(10))
@@ -44,7 +47,7 @@ public sealed class BatchSlots(int slots, TimeSpan wait) : IDisposable
     }
 
     /// <summary>Batches asked directly that may be read, parsed and answered at once.</summary>
-    public int InFlight => 4 * slots;
+    public int InFlight => AdmittedPerSlot * slots;
 
     /// <summary>Admission for a batch asked directly, released when disposed; null when none came free within <see cref="Wait"/>.</summary>
     public async Task<IDisposable?> AdmitAsync(CancellationToken cancel) =>

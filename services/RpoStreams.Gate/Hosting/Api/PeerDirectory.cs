@@ -7,9 +7,9 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// Which instance owns which subject partition. Every instance answers GET /internal/v1/partitions with
 /// the partitions its tasks run; peers come from <c>Api:Peers</c> or the addresses of <c>Api:PeerDns</c>
 /// (a headless service). Answers are cached for a few seconds; a miss asks every peer again, or joins a round of
-/// questions begun within the last second. Queries for a
-/// partition owned elsewhere go to its owner through <see cref="ForwardAsync"/>; every request to a peer goes
-/// through <see cref="PeerClient"/> (signed); an instance without <c>Api:PeerSecret</c> has no peers. A batch's parts: <see cref="BatchParts"/>.
+/// questions begun within the last second. Queries for a partition owned elsewhere go to its owner through
+/// <see cref="ForwardAsync"/>; every request to a peer goes through <see cref="PeerClient"/> (signed); an instance
+/// without <c>Api:PeerSecret</c> has no peers. A batch's parts: <see cref="BatchParts"/>.
 /// </summary>
 public sealed class PeerDirectory
 {
