@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using RpoStreams.Gate.Hosting.Api;
+using RpoStreams.Testing;
 
 namespace RpoStreams.Integration.Tests;
 
@@ -65,6 +66,33 @@ public class PeerDirectoryTests
         peers.Release();
         Assert.Null((await waiting)[4]);
         Assert.Equal(3, peers.Questions);
+    }
+
+    [Fact]
+    public async Task A_peer_that_did_not_answer_its_last_question_is_asked_but_not_waited_for_until_it_answers()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Refuses = peer => peer == "peer-c" };
+        var directory = Directory(peers);
+        Assert.Null((await directory.OwnersOfAsync([4], cancel))[4]);
+
+        // Given peer-c, which did not answer, now holds its answer: a partition no other peer owns is not waited for
+        peers.Refuses = null;
+        peers.Holds = peer => peer == "peer-c";
+        Assert.Null((await directory.OwnersOfAsync([4], cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel))[4]);
+        Assert.Equal(6, peers.Questions);
+
+        // When it has answered again, it is waited for again: here it takes partition 4 and holds the answer that says so
+        peers.Release();
+        await Wait.UntilAsync(() => peers.Answered.Contains("peer-c"), peers.Changed, TimeSpan.FromSeconds(30), "peer-c's answer", cancel);
+        peers.Owns["peer-c"] = [4];
+        peers.Hold();
+        var waiting = directory.OwnersOfAsync([4], cancel);
+        // (a second for the query to end without it, as it would if peer-c were still not waited for)
+        await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(1), cancel));
+        peers.Release();
+        Assert.Equal(new Uri("http://peer-c:8080/"), (await waiting)[4]);
+        Assert.Equal(9, peers.Questions);
     }
 
     [Fact]
@@ -200,19 +228,35 @@ public class PeerDirectoryTests
 
         private int downAfter = int.MaxValue;
 
-        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>The peers whose answers to partitions questions wait for <see cref="Release"/> (or the handler's disposal).</summary>
-        public Func<string, bool>? Holds { get; init; }
+        public Func<string, bool>? Holds { get; set; }
+
+        /// <summary>The peers whose partitions questions fail at once, as a connection refused.</summary>
+        public Func<string, bool>? Refuses { get; set; }
 
         /// <summary>Partitions questions asked so far.</summary>
         public int Questions => Asked.Count(a => a.Method == "GET");
 
+        /// <summary>What each peer says it owns.</summary>
+        public ConcurrentDictionary<string, int[]> Owns { get; } = new(Owned);
+
+        /// <summary>The peers, one per partitions question answered so far.</summary>
+        public ConcurrentQueue<string> Answered { get; } = new();
+
+        /// <summary>Fires at each answer to a partitions question.</summary>
+        public Signal Changed { get; } = new();
+
         public void Release() => released.TrySetResult();
+
+        /// <summary>Holds the answers of <see cref="Holds"/> again, until the next <see cref="Release"/>.</summary>
+        public void Hold() => released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         protected override void Dispose(bool disposing)
         {
             Release();
+            Changed.Dispose();
             base.Dispose(disposing);
         }
 
@@ -224,13 +268,19 @@ public class PeerDirectoryTests
             if (request.Method == HttpMethod.Get)
             {
                 Asked.Enqueue(("GET", peer));
+                if (Refuses?.Invoke(peer) == true)
+                {
+                    throw new HttpRequestException("connection refused");
+                }
                 if (Holds?.Invoke(peer) == true)
                 {
                     // Past the request's deadline too: a peer that has stopped reading.
                     await released.Task.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
                 }
                 await partitions.ArriveAsync(cancellationToken);
-                return new HttpResponseMessage(HttpStatusCode.OK) { Content = JsonContent.Create(new PeerDirectory.PartitionsAnswer(peer, Owned[peer], "RUNNING")) };
+                Answered.Enqueue(peer);
+                Changed.Pulse();
+                return new HttpResponseMessage(HttpStatusCode.OK) { Content = JsonContent.Create(new PeerDirectory.PartitionsAnswer(peer, Owns[peer], "RUNNING")) };
             }
             var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
             Bodies.Enqueue(body);

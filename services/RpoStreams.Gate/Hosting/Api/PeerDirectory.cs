@@ -7,7 +7,8 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// Which instance owns which subject partition. Every instance answers GET /internal/v1/partitions with
 /// the partitions its tasks run; peers come from <c>Api:Peers</c> or the addresses of <c>Api:PeerDns</c>
 /// (a headless service). Answers are cached for a few seconds; a miss asks every peer again, or joins a round of
-/// questions begun within the last second. Queries for a partition owned elsewhere go to its owner through
+/// questions begun within the last second. A peer that did not answer its last question is still asked, but no
+/// longer waited for: its answer, if it comes, is cached for the next query. Queries for a partition owned elsewhere go to its owner through
 /// <see cref="ForwardAsync"/>; every request to a peer goes through <see cref="PeerClient"/> (signed); an instance
 /// without <c>Api:PeerSecret</c> has no peers. A batch's parts: <see cref="BatchParts"/>.
 /// </summary>
@@ -27,8 +28,11 @@ public sealed class PeerDirectory
     private readonly ILogger<PeerDirectory> logger;
     private readonly TimeProvider time;
     private readonly ConcurrentDictionary<int, (Uri Peer, DateTimeOffset Until)> owners = new();
+
+    /// <summary>The peers whose last partitions question went unanswered.</summary>
+    private readonly ConcurrentDictionary<Uri, bool> silent = new();
     private readonly Lock rounds = new();
-    private Task<IReadOnlyList<Task<(Uri Peer, IReadOnlyList<int> Partitions)>>>? round;
+    private Task<IReadOnlyList<Question>>? round;
     private DateTimeOffset roundBegan;
 
     public PeerDirectory(ApiSettings settings, IHttpClientFactory clients, PeerCredentials credentials, ILogger<PeerDirectory> logger, TimeProvider? time = null)
@@ -49,7 +53,8 @@ public sealed class PeerDirectory
     /// <summary>
     /// The owner of each of <paramref name="partitions"/> (null: none says so). A miss joins the round of questions under
     /// way (<see cref="Round"/>) or starts one, which asks every peer at once, and returns as soon as every partition asked
-    /// is found: a peer that does not answer delays only a question about a partition no other peer owns, by one timeout.
+    /// is found, or only peers that did not answer their last question are left to answer: a peer that does not answer
+    /// delays only questions about a partition no other peer owns, by one timeout, until it answers again.
     /// </summary>
     public async Task<IReadOnlyDictionary<int, Uri?>> OwnersOfAsync(IReadOnlyCollection<int> partitions, CancellationToken cancel)
     {
@@ -59,10 +64,10 @@ public sealed class PeerDirectory
             return found;
         }
         var pending = (await Round().WaitAsync(cancel)).ToList();
-        while (pending.Count > 0 && found.ContainsValue(null))
+        while (found.ContainsValue(null) && pending.Any(q => !silent.ContainsKey(q.Peer)))
         {
-            var answered = await Task.WhenAny(pending).WaitAsync(cancel);
-            pending.Remove(answered);
+            var answered = await Task.WhenAny(pending.Select(q => q.Answer)).WaitAsync(cancel);
+            pending.RemoveAll(q => q.Answer == answered);
             var (peer, owned) = await answered;
             foreach (var p in owned.Where(found.ContainsKey))
             {
@@ -76,19 +81,27 @@ public sealed class PeerDirectory
     /// The round of questions under way, when it began less than <see cref="JoinFor"/> ago and no owner was forgotten
     /// since, or a new one: one question per peer, each answer cached, dated, as it comes.
     /// </summary>
-    private Task<IReadOnlyList<Task<(Uri Peer, IReadOnlyList<int> Partitions)>>> Round()
+    private Task<IReadOnlyList<Question>> Round()
     {
         lock (rounds)
         {
             var now = time.GetUtcNow();
             if (round is { } current && now - roundBegan < JoinFor
-                && (current is { IsCompleted: false } || current is { IsCompletedSuccessfully: true } && current.Result.Any(a => !a.IsCompleted)))
+                && (current is { IsCompleted: false } || current is { IsCompletedSuccessfully: true } && current.Result.Any(q => !q.Answer.IsCompleted)))
             {
                 return current;
             }
             roundBegan = now;
             // Not the caller's cancellation: others may be waiting for the same round (each question has its timeout).
-            return round = Task.Run(async () => (IReadOnlyList<Task<(Uri, IReadOnlyList<int>)>>)[.. (await PeersAsync()).Select(AskAsync)]);
+            return round = Task.Run(async () =>
+            {
+                var peers = await PeersAsync();
+                foreach (var gone in silent.Keys.Except(peers))
+                {
+                    silent.TryRemove(gone, out _);
+                }
+                return (IReadOnlyList<Question>)[.. peers.Select(p => new Question(p, AskAsync(p)))];
+            });
         }
     }
 
@@ -103,7 +116,15 @@ public sealed class PeerDirectory
 
     private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> AskAsync(Uri peer)
     {
-        var (_, owned) = await PartitionsOfAsync(peer);
+        var (answered, owned) = await PartitionsOfAsync(peer);
+        if (answered)
+        {
+            silent.TryRemove(peer, out _);
+        }
+        else
+        {
+            silent[peer] = true;
+        }
         var until = time.GetUtcNow() + CacheFor;
         foreach (var p in owned)
         {
@@ -156,8 +177,8 @@ public sealed class PeerDirectory
     private Uri? Cached(int partition) =>
         owners.TryGetValue(partition, out var cached) && cached.Until > time.GetUtcNow() ? cached.Peer : null;
 
-    /// <summary>What <paramref name="peer"/> says it owns; nothing when it does not say (logged), never an exception.</summary>
-    private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> PartitionsOfAsync(Uri peer)
+    /// <summary>What <paramref name="peer"/> says it owns; not answered, and nothing, when it does not say (logged), never an exception.</summary>
+    private async Task<(bool Answered, IReadOnlyList<int> Partitions)> PartitionsOfAsync(Uri peer)
     {
         try
         {
@@ -166,14 +187,14 @@ public sealed class PeerDirectory
             if (reply.As<PartitionsAnswer>() is not { } answer)
             {
                 logger.LogDebug("Peer {Peer} did not say which partitions it owns: {Reason}", peer, reply.Problem ?? $"status {reply.Status}");
-                return (peer, []);
+                return (false, []);
             }
-            return (peer, answer.Partitions ?? []);
+            return (true, answer.Partitions ?? []);
         }
         catch (Exception e)
         {
             logger.LogWarning("Asking peer {Peer} which partitions it owns failed: {Reason}", peer, e.Message);
-            return (peer, []);
+            return (false, []);
         }
     }
 
@@ -202,6 +223,9 @@ public sealed class PeerDirectory
         }
         return peers;
     }
+
+    /// <summary>A partitions question to <paramref name="Peer"/> in a round, and its answer to come.</summary>
+    private sealed record Question(Uri Peer, Task<(Uri Peer, IReadOnlyList<int> Partitions)> Answer);
 
     /// <summary>What GET /internal/v1/partitions answers.</summary>
     public sealed record PartitionsAnswer(string Instance, IReadOnlyList<int> Partitions, string State);
