@@ -405,6 +405,29 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         Assert.Contains("HTTP requests as client errors", log, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Batches asked directly are admitted before their body is read, four per batch slot (one slot per two cores): a
+    /// burst of large bodies once ran the heap out of memory. Here one more batch than that is sent at once, each body
+    /// taking 12 s (at 128 KB/s, above the least rate a client must keep): whichever came last waits 10 s for one of the
+    /// others to be answered, then gets a 503; the others are answered.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_past_those_admitted_at_once_waits_and_is_refused_while_they_are_read()
+    {
+        var admitted = 4 * Math.Max(1, Environment.ProcessorCount / 2);
+        var json = Encoding.UTF8.GetBytes("""{"companyId":"ACME","subjectType":"PHONE","callerId":"+390212345678","subjects":["+393331234567"]}""");
+        var pieces = Enumerable.Repeat(new string(' ', 32 * 1024), 48).Select(p => (ReadOnlyMemory<byte>)Encoding.ASCII.GetBytes(p)).Append(json).ToList();
+        var head = $"POST /v1/check/batch HTTP/1.1\nHost: 127.0.0.1\nX-Api-Key: {HostileGate.Key}\nContent-Type: application/json\nContent-Length: {pieces.Sum(p => p.Length)}\n";
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, admitted + 1).Select(_ =>
+            RawHttp.SendAsync(gate.Port, head, pieces, TimeSpan.FromSeconds(60), Cancel, pace: TimeSpan.FromMilliseconds(250))));
+
+        Assert.True(answers.Count(a => a.Status == 200) == admitted, string.Join("\n", answers.Select(a => a.Text[..Math.Min(a.Text.Length, 300)])));
+        var refused = Assert.Single(answers, a => a.Status != 200);
+        Assert.Equal(503, refused.Status);
+        Assert.Contains($"too many batches are in flight (at most {admitted} at once)", refused.Text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Metrics_answer_a_get_and_no_other_method()
     {

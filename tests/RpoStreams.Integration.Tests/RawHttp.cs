@@ -15,7 +15,8 @@ internal static class RawHttp
     /// <summary>The status code (0 when none came), the whole answer as text, and the time to the answer.</summary>
     public sealed record Answer(int Status, string Text, TimeSpan Took);
 
-    public static async Task<Answer> SendAsync(int port, string head, IEnumerable<ReadOnlyMemory<byte>> body, TimeSpan timeout, CancellationToken cancel)
+    /// <summary>Sends <paramref name="head"/> and <paramref name="body"/>, waiting <paramref name="pace"/> after each piece of it (none when null).</summary>
+    public static async Task<Answer> SendAsync(int port, string head, IEnumerable<ReadOnlyMemory<byte>> body, TimeSpan timeout, CancellationToken cancel, TimeSpan? pace = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(System.Net.IPAddress.Loopback, port, cancel);
@@ -34,6 +35,10 @@ internal static class RawHttp
                     break;
                 }
                 await stream.WriteAsync(chunk, deadline.Token);
+                if (pace is { } wait)
+                {
+                    await Task.WhenAny(reading, Task.Delay(wait, deadline.Token));
+                }
             }
         }
         catch (IOException)
