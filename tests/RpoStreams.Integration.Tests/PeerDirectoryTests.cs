@@ -69,22 +69,27 @@ public class PeerDirectoryTests
     }
 
     [Fact]
-    public async Task A_peer_that_did_not_answer_its_last_question_is_asked_but_not_waited_for_until_it_answers()
+    public async Task A_peer_that_did_not_answer_its_last_question_in_time_is_asked_but_not_waited_for_until_it_answers()
     {
         var cancel = TestContext.Current.CancellationToken;
-        using var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { Refuses = peer => peer == "peer-c" };
+        using var peers = new Peers(partitionsTogether: 1, batchesTogether: 1) { TimesOut = peer => peer == "peer-c" };
         var directory = Directory(peers);
         Assert.Null((await directory.OwnersOfAsync([4], cancel))[4]);
 
-        // Given peer-c, which did not answer, now holds its answer: a partition no other peer owns is not waited for
-        peers.Refuses = null;
+        // Given peer-c, which did not answer in time, now holds its answer: a partition no other peer owns is not waited for
+        peers.TimesOut = null;
         peers.Holds = peer => peer == "peer-c";
         Assert.Null((await directory.OwnersOfAsync([4], cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel))[4]);
         Assert.Equal(6, peers.Questions);
 
-        // When it has answered again, it is waited for again: here it takes partition 4 and holds the answer that says so
+        // When it has answered again (partition 5, known once its answer is), it is waited for again: here it takes
+        // partition 4 and holds the answer that says so
+        peers.Owns["peer-c"] = [5];
         peers.Release();
-        await Wait.UntilAsync(() => peers.Answered.Contains("peer-c"), peers.Changed, TimeSpan.FromSeconds(30), "peer-c's answer", cancel);
+        using (var tick = Signal.Every(TimeSpan.FromMilliseconds(20)))
+        {
+            await Wait.UntilAsync(async () => (await directory.OwnersOfAsync([5], cancel))[5] is not null, tick, TimeSpan.FromSeconds(30), "peer-c's answer", cancel);
+        }
         peers.Owns["peer-c"] = [4];
         peers.Hold();
         var waiting = directory.OwnersOfAsync([4], cancel);
@@ -93,6 +98,82 @@ public class PeerDirectoryTests
         peers.Release();
         Assert.Equal(new Uri("http://peer-c:8080/"), (await waiting)[4]);
         Assert.Equal(9, peers.Questions);
+    }
+
+    [Fact]
+    public async Task A_query_waiting_for_a_peer_goes_on_once_an_earlier_question_finds_it_silent()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        // Given a query waiting for peer-c's first answer, and a later one, in a round of its own, for its second (held)
+        var (peers, directory, _, first, deadline) = await FirstQuestionToPeerCOpenAsync(holdFrom: 2, cancel);
+        using var _ = peers;
+        var second = directory.OwnersOfAsync([4], cancel);
+        using var tick = Signal.Every(TimeSpan.FromMilliseconds(20));
+        await Wait.UntilAsync(() => peers.Questions == 6, tick, TimeSpan.FromSeconds(30), "the second round", cancel);
+
+        // When its first question times out
+        deadline.SetResult();
+
+        // Then both go on, the second without waiting for the answer peer-c holds
+        Assert.Null((await first.WaitAsync(TimeSpan.FromSeconds(30), cancel))[4]);
+        Assert.Null((await second.WaitAsync(TimeSpan.FromSeconds(30), cancel))[4]);
+    }
+
+    [Fact]
+    public async Task A_question_that_times_out_after_a_later_one_was_answered_does_not_silence_the_peer()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        // Given peer-c's first question still open when its second, in a round of its own, is answered
+        var (peers, directory, time, first, deadline) = await FirstQuestionToPeerCOpenAsync(holdFrom: 3, cancel);
+        using var _ = peers;
+        Assert.Null((await directory.OwnersOfAsync([4], cancel).WaitAsync(TimeSpan.FromSeconds(30), cancel))[4]);
+
+        // When the first times out
+        deadline.SetResult();
+        Assert.Null((await first.WaitAsync(TimeSpan.FromSeconds(30), cancel))[4]);
+
+        // Then the later answer stands: peer-c, which now takes partition 4 and holds the answer that says so, is waited for
+        peers.Owns["peer-c"] = [4];
+        time.Advance(TimeSpan.FromSeconds(2));
+        var third = directory.OwnersOfAsync([4], cancel);
+        // (a second for the query to end without it, as it would if peer-c were silent)
+        await Task.WhenAny(third, Task.Delay(TimeSpan.FromSeconds(1), cancel));
+        peers.Release();
+        Assert.Equal(new Uri("http://peer-c:8080/"), (await third)[4]);
+        Assert.Equal(9, peers.Questions);
+    }
+
+    /// <summary>
+    /// A query for partition 4 (no peer's) waiting for peer-c's first partitions question, which times out when
+    /// <c>Deadline</c> is set; peer-c holds its answers from the <paramref name="holdFrom"/>th question on. The clock has
+    /// moved past the round's second, so the next query begins a round of its own.
+    /// </summary>
+    private static async Task<(Peers Peers, PeerDirectory Directory, ManualTime Time, Task<IReadOnlyDictionary<int, Uri?>> First, TaskCompletionSource Deadline)> FirstQuestionToPeerCOpenAsync(
+        int holdFrom, CancellationToken cancel)
+    {
+        var deadline = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var questionsToC = 0;
+        var peers = new Peers(partitionsTogether: 1, batchesTogether: 1)
+        {
+            Answering = async peer =>
+            {
+                if (peer == "peer-c" && Interlocked.Increment(ref questionsToC) == 1)
+                {
+                    await deadline.Task;
+                    throw new TaskCanceledException("the request's deadline passed");
+                }
+            },
+            Holds = peer => peer == "peer-c" && Volatile.Read(ref questionsToC) >= holdFrom,
+        };
+        var time = new ManualTime();
+        var directory = Directory(peers, time);
+        var first = directory.OwnersOfAsync([4], cancel);
+        using (var tick = Signal.Every(TimeSpan.FromMilliseconds(20)))
+        {
+            await Wait.UntilAsync(() => peers.Questions == 3, tick, TimeSpan.FromSeconds(30), "the first round", cancel);
+        }
+        time.Advance(TimeSpan.FromSeconds(2));
+        return (peers, directory, time, first, deadline);
     }
 
     [Fact]
@@ -194,9 +275,14 @@ public class PeerDirectoryTests
         new(new ApiSettings { Peers = string.Join(",", Owned.Keys.Select(p => $"http://{p}:8080")), PeerSecret = Secret },
             peers, new PeerCredentials(Secret), NullLogger<PeerDirectory>.Instance, time ?? new ManualTime());
 
+    /// <summary>A clock that moves only when told.</summary>
     private sealed class ManualTime : TimeProvider
     {
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UnixEpoch.AddYears(56);
+        private DateTimeOffset now = DateTimeOffset.UnixEpoch.AddYears(56);
+
+        public override DateTimeOffset GetUtcNow() => now;
+
+        public void Advance(TimeSpan by) => now += by;
     }
 
     /// <summary>
@@ -233,20 +319,17 @@ public class PeerDirectoryTests
         /// <summary>The peers whose answers to partitions questions wait for <see cref="Release"/> (or the handler's disposal).</summary>
         public Func<string, bool>? Holds { get; set; }
 
-        /// <summary>The peers whose partitions questions fail at once, as a connection refused.</summary>
-        public Func<string, bool>? Refuses { get; set; }
+        /// <summary>The peers whose partitions questions fail at once, as at the request's deadline.</summary>
+        public Func<string, bool>? TimesOut { get; set; }
+
+        /// <summary>Awaited before a partitions question is answered (or held).</summary>
+        public Func<string, Task>? Answering { get; init; }
 
         /// <summary>Partitions questions asked so far.</summary>
         public int Questions => Asked.Count(a => a.Method == "GET");
 
         /// <summary>What each peer says it owns.</summary>
         public ConcurrentDictionary<string, int[]> Owns { get; } = new(Owned);
-
-        /// <summary>The peers, one per partitions question answered so far.</summary>
-        public ConcurrentQueue<string> Answered { get; } = new();
-
-        /// <summary>Fires at each answer to a partitions question.</summary>
-        public Signal Changed { get; } = new();
 
         public void Release() => released.TrySetResult();
 
@@ -256,7 +339,6 @@ public class PeerDirectoryTests
         protected override void Dispose(bool disposing)
         {
             Release();
-            Changed.Dispose();
             base.Dispose(disposing);
         }
 
@@ -268,9 +350,13 @@ public class PeerDirectoryTests
             if (request.Method == HttpMethod.Get)
             {
                 Asked.Enqueue(("GET", peer));
-                if (Refuses?.Invoke(peer) == true)
+                if (TimesOut?.Invoke(peer) == true)
                 {
-                    throw new HttpRequestException("connection refused");
+                    throw new TaskCanceledException("the request's deadline passed");
+                }
+                if (Answering is { } answering)
+                {
+                    await answering(peer);
                 }
                 if (Holds?.Invoke(peer) == true)
                 {
@@ -278,8 +364,6 @@ public class PeerDirectoryTests
                     await released.Task.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
                 }
                 await partitions.ArriveAsync(cancellationToken);
-                Answered.Enqueue(peer);
-                Changed.Pulse();
                 return new HttpResponseMessage(HttpStatusCode.OK) { Content = JsonContent.Create(new PeerDirectory.PartitionsAnswer(peer, Owns[peer], "RUNNING")) };
             }
             var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);

@@ -23,7 +23,7 @@ internal static class CheckInput
     /// <summary>
     /// How far a check asked directly is kept from the bound on <c>at</c> beyond what the instance owning the subject
     /// allows a forwarded one: the clock difference and transit a peer signature may carry (<see cref="PeerCredentials.ClockWindow"/>)
-    /// and as long again for finding that instance and forwarding (a batch forwards its partitions one after another).
+    /// and as long again for finding that instance and forwarding (the pieces of a large batch for one owner go one after another).
     /// </summary>
     internal static readonly Duration PeerMargin = Duration.FromTimeSpan(PeerCredentials.ClockWindow) * 2;
 

@@ -13,6 +13,9 @@ public sealed record PeerReply(int Status, string? ContentType, string Body, str
     /// <summary>The other instance refused this one's signature: a configuration problem, not a dead peer.</summary>
     public bool SignatureRefused { get; init; }
 
+    /// <summary>No answer came within the request's deadline.</summary>
+    public bool TimedOut { get; init; }
+
     /// <summary>The body of a successful reply as <typeparamref name="T"/>, or null.</summary>
     public T? As<T>() where T : class
     {
@@ -70,9 +73,9 @@ public sealed class PeerClient(IHttpClientFactory clients, PeerCredentials crede
         }
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
         {
-            return PeerReply.Failed(e is OperationCanceledException
-                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"did not answer within {(timeout ?? Timeout).TotalSeconds:0.#} s")
-                : $"did not answer: {e.Message}");
+            return e is OperationCanceledException
+                ? PeerReply.Failed(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"did not answer within {(timeout ?? Timeout).TotalSeconds:0.#} s")) with { TimedOut = true }
+                : PeerReply.Failed($"did not answer: {e.Message}");
         }
     }
 }

@@ -7,8 +7,8 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// Which instance owns which subject partition. Every instance answers GET /internal/v1/partitions with
 /// the partitions its tasks run; peers come from <c>Api:Peers</c> or the addresses of <c>Api:PeerDns</c>
 /// (a headless service). Answers are cached for a few seconds; a miss asks every peer again, or joins a round of
-/// questions begun within the last second. A peer that did not answer its last question is still asked, but no
-/// longer waited for: its answer, if it comes, is cached for the next query. Queries for a partition owned elsewhere go to its owner through
+/// questions begun within the last second. A peer whose last question went unanswered within its deadline is still
+/// asked, but no longer waited for: its answer, if it comes, is cached for the next query. Queries for a partition owned elsewhere go to its owner through
 /// <see cref="ForwardAsync"/>; every request to a peer goes through <see cref="PeerClient"/> (signed); an instance
 /// without <c>Api:PeerSecret</c> has no peers. A batch's parts: <see cref="BatchParts"/>.
 /// </summary>
@@ -29,8 +29,12 @@ public sealed class PeerDirectory
     private readonly TimeProvider time;
     private readonly ConcurrentDictionary<int, (Uri Peer, DateTimeOffset Until)> owners = new();
 
-    /// <summary>The peers whose last partitions question went unanswered.</summary>
-    private readonly ConcurrentDictionary<Uri, bool> silent = new();
+    /// <summary>Per peer, the last of its partitions questions to be settled (they are numbered as asked), and whether it went unanswered within its deadline.</summary>
+    private readonly ConcurrentDictionary<Uri, (long Question, bool Silent)> heard = new();
+    private long asked;
+
+    /// <summary>Completed, and replaced, when a peer goes silent: queries waiting only for it go on.</summary>
+    private TaskCompletionSource silenced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock rounds = new();
     private Task<IReadOnlyList<Question>>? round;
     private DateTimeOffset roundBegan;
@@ -53,8 +57,8 @@ public sealed class PeerDirectory
     /// <summary>
     /// The owner of each of <paramref name="partitions"/> (null: none says so). A miss joins the round of questions under
     /// way (<see cref="Round"/>) or starts one, which asks every peer at once, and returns as soon as every partition asked
-    /// is found, or only peers that did not answer their last question are left to answer: a peer that does not answer
-    /// delays only questions about a partition no other peer owns, by one timeout, until it answers again.
+    /// is found, or only silent peers are left to answer: a peer that does not answer delays only questions about a
+    /// partition no other peer owns, by one timeout, until it answers again.
     /// </summary>
     public async Task<IReadOnlyDictionary<int, Uri?>> OwnersOfAsync(IReadOnlyCollection<int> partitions, CancellationToken cancel)
     {
@@ -64,15 +68,30 @@ public sealed class PeerDirectory
             return found;
         }
         var pending = (await Round().WaitAsync(cancel)).ToList();
-        while (found.ContainsValue(null) && pending.Any(q => !silent.ContainsKey(q.Peer)))
+        while (true)
         {
-            var answered = await Task.WhenAny(pending.Select(q => q.Answer)).WaitAsync(cancel);
-            pending.RemoveAll(q => q.Answer == answered);
-            var (peer, owned) = await answered;
+            var wake = Volatile.Read(ref silenced).Task;
+            if (!found.ContainsValue(null) || pending.All(q => IsSilent(q.Peer)))
+            {
+                break;
+            }
+            var done = await Task.WhenAny(pending.Select(q => (Task)q.Answer).Append(wake)).WaitAsync(cancel);
+            if (done == wake)
+            {
+                continue;
+            }
+            var answered = pending.First(q => q.Answer == done);
+            pending.Remove(answered);
+            var (peer, owned) = await answered.Answer;
             foreach (var p in owned.Where(found.ContainsKey))
             {
                 found[p] = peer;
             }
+        }
+        // A silent peer's answer may have come in meanwhile.
+        foreach (var p in found.Where(f => f.Value is null).Select(f => f.Key).ToList())
+        {
+            found[p] = Cached(p);
         }
         return found;
     }
@@ -96,9 +115,9 @@ public sealed class PeerDirectory
             return round = Task.Run(async () =>
             {
                 var peers = await PeersAsync();
-                foreach (var gone in silent.Keys.Except(peers))
+                foreach (var gone in heard.Keys.Except(peers))
                 {
-                    silent.TryRemove(gone, out _);
+                    heard.TryRemove(gone, out _);
                 }
                 return (IReadOnlyList<Question>)[.. peers.Select(p => new Question(p, AskAsync(p)))];
             });
@@ -116,14 +135,13 @@ public sealed class PeerDirectory
 
     private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> AskAsync(Uri peer)
     {
-        var (answered, owned) = await PartitionsOfAsync(peer);
-        if (answered)
+        var question = Interlocked.Increment(ref asked);
+        var (timedOut, owned) = await PartitionsOfAsync(peer);
+        // An answer to an earlier question, settled after a later one, says nothing new.
+        var latest = heard.AddOrUpdate(peer, (question, timedOut), (_, last) => last.Question > question ? last : (question, timedOut));
+        if (latest == (question, true))
         {
-            silent.TryRemove(peer, out _);
-        }
-        else
-        {
-            silent[peer] = true;
+            Interlocked.Exchange(ref silenced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
         var until = time.GetUtcNow() + CacheFor;
         foreach (var p in owned)
@@ -174,11 +192,13 @@ public sealed class PeerDirectory
         return reply;
     }
 
+    private bool IsSilent(Uri peer) => heard.TryGetValue(peer, out var last) && last.Silent;
+
     private Uri? Cached(int partition) =>
         owners.TryGetValue(partition, out var cached) && cached.Until > time.GetUtcNow() ? cached.Peer : null;
 
-    /// <summary>What <paramref name="peer"/> says it owns; not answered, and nothing, when it does not say (logged), never an exception.</summary>
-    private async Task<(bool Answered, IReadOnlyList<int> Partitions)> PartitionsOfAsync(Uri peer)
+    /// <summary>What <paramref name="peer"/> says it owns; nothing when it does not say (logged), and whether it gave no answer within its deadline; never an exception.</summary>
+    private async Task<(bool TimedOut, IReadOnlyList<int> Partitions)> PartitionsOfAsync(Uri peer)
     {
         try
         {
@@ -187,9 +207,9 @@ public sealed class PeerDirectory
             if (reply.As<PartitionsAnswer>() is not { } answer)
             {
                 logger.LogDebug("Peer {Peer} did not say which partitions it owns: {Reason}", peer, reply.Problem ?? $"status {reply.Status}");
-                return (false, []);
+                return (reply.TimedOut, []);
             }
-            return (true, answer.Partitions ?? []);
+            return (false, answer.Partitions ?? []);
         }
         catch (Exception e)
         {
