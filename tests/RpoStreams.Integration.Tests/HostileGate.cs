@@ -20,6 +20,12 @@ public sealed class HostileGate : IAsyncLifetime
 
     public const int RequestsPerSecond = 50;
 
+    /// <summary>
+    /// Batches the gate admits at once: four per batch slot, a slot per two cores, and the gate is told it has two
+    /// (<c>DOTNET_PROCESSOR_COUNT</c>), whatever the machine.
+    /// </summary>
+    public const int BatchesAdmitted = 4;
+
     /// <summary>Api:MaxBatchBytes, the default.</summary>
     public const int MaxBatchBytes = 4 * 1024 * 1024;
 
@@ -51,6 +57,7 @@ public sealed class HostileGate : IAsyncLifetime
         Gate.Environment[$"Api__Keys__{RateKey}"] = "ACME";
         Gate.Environment["Api__RequestsPerSecond"] = RequestsPerSecond.ToString(CultureInfo.InvariantCulture);
         Gate.Environment["Api__PeerSecret"] = PeerSecret;
+        Gate.Environment["DOTNET_PROCESSOR_COUNT"] = "2";
         Gate.Start();
         await Gate.WaitRunningAsync(TimeSpan.FromSeconds(120), cancel);
         // Before any request: what a scrape right after start-up sees.

@@ -99,6 +99,10 @@ internal static class RawHttp
         return text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal);
     }
 
+    /// <summary><paramref name="data"/> as one chunk of chunked transfer encoding (empty: the last chunk).</summary>
+    public static byte[] Chunk(ReadOnlySpan<byte> data) =>
+        [.. Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"), .. data, .. "\r\n"u8];
+
     /// <summary><paramref name="total"/> bytes of <paramref name="fill"/> in 64 KB pieces, produced as they are sent.</summary>
     public static IEnumerable<ReadOnlyMemory<byte>> Repeat(byte fill, long total)
     {
