@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using NodaTime;
 using NodaTime.Text;
 
@@ -38,17 +39,21 @@ public static class PolicyTime
         return ticks < MinTicks || ticks > MaxTicks ? null : zoned.ToInstant();
     }
 
+    private static readonly Regex BeyondNanoseconds =
+        new(@"(?<=T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9})[0-9]+", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
     private static readonly OffsetDateTimePattern WithoutSeconds = OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mmo<G>");
 
     /// <summary>
     /// An ISO-8601 date and time with an offset (<c>Z</c> or <c>±HH[:mm]</c>), its seconds and their fraction optional:
-    /// <c>2026-03-10T10:00:00+01:00</c>, <c>2026-03-10T10:00:00.5+01:00</c>, <c>2026-03-10T10:00+01:00</c>.
+    /// <c>2026-03-10T10:00:00+01:00</c>, <c>2026-03-10T10:00:00.5+01:00</c>, <c>2026-03-10T10:00+01:00</c>. ISO-8601 puts no
+    /// bound on the fraction's digits; those past the ninth (below a nanosecond) are cut, never rounded up across a boundary.
     /// </summary>
     public static ParseResult<OffsetDateTime> ParseOffsetTime(string text)
     {
         // NodaTime's parser reads a NUL as the end of the text, so "…+01:00\0anything" parsed as the time before it: a NUL
         // is read as a character no time holds, and the text fails as any other.
-        text = text.Replace('\0', '\uFFFD');
+        text = BeyondNanoseconds.Replace(text.Replace('\0', '\uFFFD'), string.Empty, 1);
         var parsed = OffsetDateTimePattern.ExtendedIso.Parse(text);
         return parsed.Success ? parsed : WithoutSeconds.Parse(text) is { Success: true } shorter ? shorter : parsed;
     }

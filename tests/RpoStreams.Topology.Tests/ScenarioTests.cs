@@ -118,6 +118,8 @@ public class ScenarioTests
     [InlineData("2026-03-10T10:00", "deadletter 2")]
     [InlineData("2026-03-10T08:59:59.9999999+01:00", "decision i-1", "BLOCKED")]
     [InlineData("2026-03-10T09:00:00.0009+01:00", "decision i-1")]
+    [InlineData("2026-03-10T08:59:59.9999999999+01:00", "decision i-1", "BLOCKED")]
+    [InlineData("2026-03-10T09:00:00.00000000001+01:00", "decision i-1")]
     public void Replay_reads_timestamps_with_or_without_seconds(string scheduledAt, string expected, string outcome = "ALLOWED")
     {
         string[] lines =
