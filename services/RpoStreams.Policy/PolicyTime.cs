@@ -10,7 +10,7 @@ namespace RpoStreams.Policy;
 /// in a zone falls outside the years -9998 to 9999 (the last hour of 9999 in Rome). Real decision times are
 /// nowhere near; intake and the check API refuse times outside their documented range before the policy runs.
 /// </summary>
-public static class PolicyTime
+public static partial class PolicyTime
 {
     private static readonly long MinTicks = Instant.MinValue.ToUnixTimeTicks();
     private static readonly long MaxTicks = Instant.MaxValue.ToUnixTimeTicks();
@@ -39,8 +39,9 @@ public static class PolicyTime
         return ticks < MinTicks || ticks > MaxTicks ? null : zoned.ToInstant();
     }
 
-    private static readonly Regex BeyondNanoseconds =
-        new(@"(?<=T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9})[0-9]+", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    /// <summary>Fraction digits past the ninth.</summary>
+    [GeneratedRegex(@"(?<=T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9})[0-9]+", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex BeyondNanoseconds();
 
     private static readonly OffsetDateTimePattern WithoutSeconds = OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mmo<G>");
 
@@ -53,7 +54,7 @@ public static class PolicyTime
     {
         // NodaTime's parser reads a NUL as the end of the text, so "…+01:00\0anything" parsed as the time before it: a NUL
         // is read as a character no time holds, and the text fails as any other.
-        text = BeyondNanoseconds.Replace(text.Replace('\0', '\uFFFD'), string.Empty, 1);
+        text = BeyondNanoseconds().Replace(text.Replace('\0', '\uFFFD'), string.Empty, 1);
         var parsed = OffsetDateTimePattern.ExtendedIso.Parse(text);
         return parsed.Success ? parsed : WithoutSeconds.Parse(text) is { Success: true } shorter ? shorter : parsed;
     }

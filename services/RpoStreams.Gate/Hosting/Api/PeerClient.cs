@@ -59,8 +59,9 @@ public sealed class PeerClient(IHttpClientFactory clients, PeerCredentials crede
             request.Headers.Add(CheckEndpoints.ApiKeyHeader, apiKey);
         }
         await credentials.SignAsync(request, cancel);
+        var within = timeout ?? Timeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        deadline.CancelAfter(timeout ?? Timeout);
+        deadline.CancelAfter(within);
         try
         {
             using var response = await clients.CreateClient(HttpClientName).SendAsync(request, deadline.Token);
@@ -74,7 +75,7 @@ public sealed class PeerClient(IHttpClientFactory clients, PeerCredentials crede
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
         {
             return e is OperationCanceledException
-                ? PeerReply.Failed(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"did not answer within {(timeout ?? Timeout).TotalSeconds:0.#} s")) with { TimedOut = true }
+                ? PeerReply.Failed(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"did not answer within {within.TotalSeconds:0.#} s")) with { TimedOut = true }
                 : PeerReply.Failed($"did not answer: {e.Message}");
         }
     }

@@ -8,9 +8,10 @@ namespace RpoStreams.Gate.Hosting.Api;
 /// the partitions its tasks run; peers come from <c>Api:Peers</c> or the addresses of <c>Api:PeerDns</c>
 /// (a headless service). Answers are cached for a few seconds; a miss asks every peer again, or joins a round of
 /// questions begun within the last second. A peer whose last question went unanswered within its deadline is still
-/// asked, but no longer waited for: its answer, if it comes, is cached for the next query. Queries for a partition owned elsewhere go to its owner through
-/// <see cref="ForwardAsync"/>; every request to a peer goes through <see cref="PeerClient"/> (signed); an instance
-/// without <c>Api:PeerSecret</c> has no peers. A batch's parts: <see cref="BatchParts"/>.
+/// asked, but no longer waited for: its answer, if it comes, is cached for the next query. Queries for a partition
+/// owned elsewhere go to its owner through <see cref="ForwardAsync"/>; every request to a peer goes through
+/// <see cref="PeerClient"/> (signed); an instance without <c>Api:PeerSecret</c> has no peers. A batch's parts:
+/// <see cref="BatchParts"/>.
 /// </summary>
 public sealed class PeerDirectory
 {
@@ -82,10 +83,9 @@ public sealed class PeerDirectory
             }
             var answered = pending.First(q => q.Answer == done);
             pending.Remove(answered);
-            var (peer, owned) = await answered.Answer;
-            foreach (var p in owned.Where(found.ContainsKey))
+            foreach (var p in (await answered.Answer).Where(found.ContainsKey))
             {
-                found[p] = peer;
+                found[p] = answered.Peer;
             }
         }
         // A silent peer's answer may have come in meanwhile.
@@ -133,7 +133,7 @@ public sealed class PeerDirectory
         }
     }
 
-    private async Task<(Uri Peer, IReadOnlyList<int> Partitions)> AskAsync(Uri peer)
+    private async Task<IReadOnlyList<int>> AskAsync(Uri peer)
     {
         var question = Interlocked.Increment(ref asked);
         var (timedOut, owned) = await PartitionsOfAsync(peer);
@@ -148,7 +148,7 @@ public sealed class PeerDirectory
         {
             owners[p] = (peer, until);
         }
-        return (peer, owned);
+        return owned;
     }
 
     /// <summary>
@@ -245,7 +245,7 @@ public sealed class PeerDirectory
     }
 
     /// <summary>A partitions question to <paramref name="Peer"/> in a round, and its answer to come.</summary>
-    private sealed record Question(Uri Peer, Task<(Uri Peer, IReadOnlyList<int> Partitions)> Answer);
+    private sealed record Question(Uri Peer, Task<IReadOnlyList<int>> Answer);
 
     /// <summary>What GET /internal/v1/partitions answers.</summary>
     public sealed record PartitionsAnswer(string Instance, IReadOnlyList<int> Partitions, string State);
