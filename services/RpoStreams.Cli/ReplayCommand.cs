@@ -15,7 +15,9 @@ internal static class ReplayCommand
             var path = parse.GetValue(file)!;
             if (!path.Exists)
             {
-                Console.Error.WriteLine($"rpo replay: file not found: {path.FullName}");
+                Console.Error.WriteLine(Directory.Exists(path.FullName)
+                    ? $"rpo replay: a directory, not a scenario file: {path.FullName}"
+                    : $"rpo replay: file not found: {path.FullName}");
                 return 2;
             }
             var stdout = Console.Out;

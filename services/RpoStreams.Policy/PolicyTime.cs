@@ -39,6 +39,12 @@ public static partial class PolicyTime
         return ticks < MinTicks || ticks > MaxTicks ? null : zoned.ToInstant();
     }
 
+    /// <summary>
+    /// An instant as a message shows it: ISO-8601 in UTC, with its fraction of a second when it has one, so that a text
+    /// saying one time is past another never shows the two alike (NodaTime's own text drops the fraction).
+    /// </summary>
+    public static string Text(Instant instant) => InstantPattern.ExtendedIso.Format(instant);
+
     /// <summary>Fraction digits past the ninth.</summary>
     [GeneratedRegex(@"(?<=T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9})[0-9]+", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex BeyondNanoseconds();

@@ -56,6 +56,15 @@ public sealed class CliErrorTests
         AssertOneReason(run.Stderr, "rpo replay: ");
     }
 
+    [Fact]
+    public async Task A_directory_given_to_replay_is_named_as_one()
+    {
+        var run = await RpoAsync([], "replay", AppContext.BaseDirectory);
+
+        Assert.Equal(2, run.ExitCode);
+        AssertOneReason(run.Stderr, "rpo replay: a directory, not a scenario file: ");
+    }
+
     private static void AssertOneReason(string stderr, string reason)
     {
         Assert.Contains(reason, stderr, StringComparison.Ordinal);

@@ -157,6 +157,27 @@ public class ScenarioTests
         Assert.Contains(output, o => (string?)o["intentId"] == "i-1" && (string?)o["outcome"] == "BLOCKED");
     }
 
+    /// <summary>
+    /// A text that says one time is past another shows both to the millisecond: without the fraction, a consultation
+    /// 5 minutes and 1 ms ahead read as exactly 5 minutes ahead, an arrival 15 days and 1 ms after a consultation as
+    /// exactly 15 days after it, and an event 366 days and 1 ms back as a whole second earlier than it was.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"type":"consultation","consultedAt":"2026-03-10T10:05:00.001+01:00","arrivedAt":"2026-03-10T10:00:00+01:00"}""",
+        "consultedAt 2026-03-10T09:05:00.001Z is more than 5 minutes after the record was produced (2026-03-10T09:00:00Z)")]
+    [InlineData("""{"type":"intent","intentId":"i-1","companyId":"ACME","callCenterId":"CC-1","channel":"PHONE","subject":"+393331234567","callerId":"+390212345678","purpose":"PROMOTIONAL","scheduledAt":"2025-03-08T09:59:59.999+01:00","arrivedAt":"2026-03-09T10:00:00+01:00"}""",
+        "event time 2025-03-08T08:59:59.999Z is more than 366 days before the record was produced")]
+    [InlineData("""{"type":"intent","intentId":"i-1","companyId":"ACME","callCenterId":"CC-1","channel":"PHONE","subject":"+393331234567","callerId":"+390212345678","purpose":"PROMOTIONAL","scheduledAt":"2026-03-24T10:00:00.001+01:00"}""",
+        "(2026-03-09T09:00:00Z) was more than 15 days old when intent i-1 arrived (2026-03-24T09:00:00.001Z)")]
+    public void Texts_that_compare_two_times_show_their_milliseconds(string line, string text)
+    {
+        string[] lines = ["""{"type":"consultation","consultedAt":"2026-03-09T10:00:00+01:00"}""", line];
+        var output = new List<JsonObject>();
+        new ScenarioReplay().Run(lines, output.Add);
+
+        Assert.Contains(output, o => ((string?)o["error"] ?? (string?)o["details"] ?? string.Empty).Contains(text, StringComparison.Ordinal));
+    }
+
     /// <summary>An unknown type or enum value is repeated only when it could be a misspelt one: a value in the wrong field can be a number.</summary>
     [Theory]
     [InlineData("PHONEE", "'channel' has unknown value 'PHONEE' (expected PHONE, POSTAL_MAIL)")]

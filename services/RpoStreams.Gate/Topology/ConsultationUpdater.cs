@@ -2,6 +2,7 @@ using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Policy.Subjects;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
@@ -56,7 +57,7 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
         var at = consultation.consultedAt.ToInstant();
         if (at < options.Intake.Earliest || at >= options.Intake.Latest)
         {
-            DeadLetter(record, $"consultation: consultedAt {at} is outside the accepted range");
+            DeadLetter(record, $"consultation: consultedAt {PolicyTime.Text(at)} is outside the accepted range");
             return;
         }
         // A consultation dated after its own report would keep the register fresh for as long: fail closed instead.
@@ -66,7 +67,7 @@ public sealed class ConsultationUpdater : IProcessor<string, byte[]>
         var produced = options.Intake.ProducedAt(record.Timestamp, options.WallClock?.GetCurrentInstant());
         if (produced is { } sent && at - sent > Duration.FromMinutes(options.Intake.MaxClockAheadMinutes))
         {
-            DeadLetter(record, $"consultation: consultedAt {at} is more than {options.Intake.MaxClockAheadMinutes} minutes after the record was produced ({sent}): a consultation cannot be reported before it happens (Intake:MaxClockAheadMinutes)");
+            DeadLetter(record, $"consultation: consultedAt {PolicyTime.Text(at)} is more than {options.Intake.MaxClockAheadMinutes} minutes after the record was produced ({PolicyTime.Text(sent)}): a consultation cannot be reported before it happens (Intake:MaxClockAheadMinutes)");
             return;
         }
         var feed = string.IsNullOrEmpty(record.Key) ? consultation.feedId ?? "default" : record.Key;

@@ -4,6 +4,7 @@ using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Policy.Subjects;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 using Streamiz.Kafka.Net.Processors.Public;
@@ -150,7 +151,7 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         var (earliest, latest) = (Options.Intake.Earliest, Options.Intake.Latest);
         if (eventTime < earliest || eventTime >= latest)
         {
-            return $"event time {eventTime} is outside the accepted range [{earliest}, {latest}) (Intake:EarliestEventTime, Intake:LatestEventTime)";
+            return $"event time {PolicyTime.Text(eventTime)} is outside the accepted range [{PolicyTime.Text(earliest)}, {PolicyTime.Text(latest)}) (Intake:EarliestEventTime, Intake:LatestEventTime)";
         }
         if (recordTimestamp.Type != TimestampType.NotAvailable && recordTimestamp.UnixTimestampMs > Instant.MaxValue.ToUnixTimeMilliseconds())
         {
@@ -162,11 +163,11 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         }
         if (Options.Intake.TooFarAhead(eventTime, produced))
         {
-            return $"event time {eventTime} is more than {Options.Intake.MaxFutureSkewDays} days after the record was produced (Intake:MaxFutureSkewDays)";
+            return $"event time {PolicyTime.Text(eventTime)} is more than {Options.Intake.MaxFutureSkewDays} days after the record was produced (Intake:MaxFutureSkewDays)";
         }
         if (BoundPastSkew && Options.Intake.TooFarBehind(eventTime, produced))
         {
-            return $"event time {eventTime} is more than {Options.Intake.MaxPastSkewDays} days before the record was produced (Intake:MaxPastSkewDays)";
+            return $"event time {PolicyTime.Text(eventTime)} is more than {Options.Intake.MaxPastSkewDays} days before the record was produced (Intake:MaxPastSkewDays)";
         }
         return null;
     }

@@ -1,4 +1,5 @@
 using NodaTime;
+using RpoStreams.Policy;
 using RpoStreams.Records;
 using RpoStreams.Records.Internal;
 using Streamiz.Kafka.Net.Processors.Public;
@@ -113,5 +114,5 @@ public sealed class RegisterFreshnessMonitor : ITransformer<string, StaleNotice,
 
     private string Describe(Instant? latest, Instant at, string when) => latest is null
         ? "The register has never been consulted: every promotional contact is blocked until a consultation arrives."
-        : $"The latest register consultation ({latest}) was more than {options.Rules.Settings.ConsultationValidityDays} days old {when} ({at}): promotional contacts are blocked until the register is consulted again.";
+        : $"The latest register consultation ({PolicyTime.Text(latest.Value)}) was more than {options.Rules.Settings.ConsultationValidityDays} days old {when} ({PolicyTime.Text(at)}): promotional contacts are blocked until the register is consulted again.";
 }
