@@ -27,6 +27,8 @@ public sealed class GateService : BackgroundService
     /// <summary>Held for the life of the service so the embedded broker is never collected while it serves (see StopAsync).</summary>
     private EmbeddedKafka? embedded;
     private SchemaRegistryEndpoint? registryEndpoint;
+    /// <summary>This run's state directory on the embedded broker (<see cref="EmbeddedState"/>), deleted at stop.</summary>
+    private string? embeddedStateDir;
     private StreamingGate? gate;
 
     public GateService(GateConfiguration config, GateRuntime runtime, GateMetrics metrics, RecordSerdes serdes, KafkaClientFactory clients, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
@@ -69,6 +71,7 @@ public sealed class GateService : BackgroundService
         bool developmentBroker;
         if (config.Kafka.UseEmbedded)
         {
+            config.Streams.StateDir = embeddedStateDir = EmbeddedState.Claim(config.Streams.StateDir, logger);
             embedded = EmbeddedKafka.Start();
             embedded.CreateTopics(GateTopology.AllTopics(config.Streams.ApplicationId, config.Kafka.Partitions));
             bootstrap = embedded.BootstrapServers;
@@ -181,6 +184,10 @@ public sealed class GateService : BackgroundService
             logger.LogInformation("Stopping: committing and closing the stream");
             gate.Stop(failed: runtime.HasFailed);
             runtime.Stream = null;
+        }
+        if (embeddedStateDir is not null)
+        {
+            EmbeddedState.Delete(embeddedStateDir, logger);
         }
         if (registryEndpoint is not null)
         {
