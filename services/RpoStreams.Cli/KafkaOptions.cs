@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Hosting.Settings;
 
 namespace RpoStreams.Cli;
 
@@ -35,6 +36,11 @@ internal sealed class KafkaOptions
         if (string.IsNullOrWhiteSpace(value))
         {
             Console.Error.WriteLine($"rpo {command}: --bootstrap HOST:PORT is required (or set Kafka__BootstrapServers)");
+            return null;
+        }
+        if (SettingsProblem() is { } shape)
+        {
+            Console.Error.WriteLine($"rpo {command}: {shape}");
             return null;
         }
         var settings = Settings();
@@ -89,6 +95,15 @@ internal sealed class KafkaOptions
             clients.Dispose();
             return null;
         }
+    }
+
+    /// <summary>The first of the environment's Kafka and registry settings given in a shape the gate refuses too (<see cref="SettingShapes"/>).</summary>
+    public static string? SettingsProblem()
+    {
+        var environment = FromEnvironment();
+        return SettingShapes.Problems(environment, "Kafka", typeof(KafkaSettings))
+            .Concat(SettingShapes.Problems(environment, "SchemaRegistry", typeof(SchemaRegistrySettings)))
+            .FirstOrDefault();
     }
 
     private static KafkaSettings Settings() => FromEnvironment().GetSection("Kafka").Get<KafkaSettings>() ?? new KafkaSettings();

@@ -17,13 +17,18 @@ internal static class SchemasCommand
         var kafka = new KafkaOptions();
         var applicationId = new Option<string>("--application-id") { Description = "The gate's Streams:ApplicationId (its internal topics' prefix)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Streams__ApplicationId") ?? "rpo-gate" };
         var register = new Option<bool>("--register") { Description = "Register the schemas the registry lacks (it refuses one incompatible with a subject's versions)" };
-        var command = new Command("schemas", "Check that a Schema Registry holds the producers' input schemas and every schema the gate writes, one line per subject; --register registers the missing ones; exit 1 unless all are there") { applicationId, register };
+        var command = new Command("schemas", "Check that a Schema Registry holds the producers' input schemas and every schema the gate writes, one line per subject; --register registers the missing ones; exit 1 unless all are there, 2 when the registry cannot be asked") { applicationId, register };
         command.Options.Add(kafka.SchemaRegistry);
         command.SetAction(async (parse, cancel) =>
         {
             if (string.IsNullOrWhiteSpace(parse.GetValue(kafka.SchemaRegistry)))
             {
                 Console.Error.WriteLine("rpo schemas: --schema-registry URL is required (or set SchemaRegistry__Url)");
+                return 2;
+            }
+            if (KafkaOptions.SettingsProblem() is { } shape)
+            {
+                Console.Error.WriteLine($"rpo schemas: {shape}");
                 return 2;
             }
             IReadOnlyList<SchemaPreflight.Subject> subjects;

@@ -34,6 +34,16 @@ public sealed class CliErrorTests
         AssertOneReason(run.Stderr, reason);
     }
 
+    /// <summary>A list given for a text threw past the command ("Cannot create instance of type 'System.String'", exit 1).</summary>
+    [Fact]
+    public async Task A_setting_given_as_a_list_is_named_as_the_gate_names_it()
+    {
+        var run = await RpoAsync([("Kafka__SaslPassword__0", "x")], "lag", "--bootstrap", $"127.0.0.1:{LocalPorts.Next()}");
+
+        Assert.Equal(2, run.ExitCode);
+        AssertOneReason(run.Stderr, "rpo lag: Kafka:SaslPassword is one value, not a list");
+    }
+
     [Theory]
     [InlineData("NaN")]
     [InlineData("1e-300")]

@@ -22,6 +22,11 @@ public class FailFastTests
         { "a switch that is not true or false", ["Kafka__BootstrapServers=127.0.0.1:1", "SchemaRegistry__AutoRegisterSchemas=no", "Subjects__HashSecret=fail-fast-tests-secret"], "SchemaRegistry:AutoRegisterSchemas 'no' must be true or false" },
         { "a number read before validation that is not one", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__PeerPort=x", "Subjects__HashSecret=fail-fast-tests-secret"], "Api:PeerPort 'x' must be a whole number" },
         { "unknown log format", ["Kafka__BootstrapServers=127.0.0.1:1", "Logging__Format=xml", "Subjects__HashSecret=fail-fast-tests-secret"], "Logging:Format 'xml' must be text, json or auto" },
+        // A list for a text threw with no setting named (exit 134); a list for the bootstrap servers started the embedded
+        // broker; one value for the holidays was read as none.
+        { "a list for a text", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__Peers__0=http://127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], "Api:Peers is one value, not a list (given as Api:Peers:0, Api__Peers__0)" },
+        { "a list for the bootstrap servers", ["Kafka__BootstrapServers__0=127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:BootstrapServers is one value, not a list" },
+        { "one value for a list", ["Kafka__BootstrapServers=127.0.0.1:1", "Policy__Holidays=01-01", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:Holidays is a list: give its entries as Policy:Holidays:0, Policy:Holidays:1" },
         { "unknown guarantee", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
     };
 

@@ -23,7 +23,7 @@ public static partial class GateSettingsRegistration
         services.AddSection<ApiSettings>(configuration, "Api", validator);
         services.AddSingleton<IValidateOptions<PolicySettings>>(validator);
         services.AddOptions<PolicySettings>().Configure(policy => BindPolicy(configuration.GetSection("Policy"), policy)).ValidateOnStart();
-        services.AddSingleton(new SectionCheck(Check<PolicySettings>));
+        services.AddSingleton(new SectionCheck((sp, problems) => Check<PolicySettings>(sp, problems, "Policy")));
         services.AddSingleton(sp => new GateConfiguration
         {
             Kafka = Value<KafkaSettings>(sp),
@@ -70,9 +70,16 @@ public static partial class GateSettingsRegistration
     /// <summary>Reads one section's settings and adds what is wrong with them; one is registered with each section.</summary>
     private delegate void SectionCheck(IServiceProvider services, List<string> problems);
 
-    private static void Check<T>(IServiceProvider services, List<string> problems)
+    private static void Check<T>(IServiceProvider services, List<string> problems, string section)
         where T : class
     {
+        // Bound in the wrong shape, a setting throws with no name or is left at its default: said first, and alone.
+        var shapes = SettingShapes.Problems(services.GetRequiredService<IConfiguration>(), section, typeof(T)).ToList();
+        if (shapes.Count > 0)
+        {
+            problems.AddRange(shapes);
+            return;
+        }
         try
         {
             _ = services.GetRequiredService<IOptions<T>>().Value;
@@ -104,7 +111,7 @@ public static partial class GateSettingsRegistration
     {
         services.AddSingleton(validator);
         services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
-        services.AddSingleton(new SectionCheck(Check<T>));
+        services.AddSingleton(new SectionCheck((sp, problems) => Check<T>(sp, problems, section)));
     }
 
     /// <summary>A configured holiday list replaces the default instead of being appended to it.</summary>
