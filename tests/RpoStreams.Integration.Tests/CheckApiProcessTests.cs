@@ -57,6 +57,42 @@ public sealed class CheckApiProcessTests(CheckApiRig rig) : IClassFixture<CheckA
         Assert.Equal(HttpStatusCode.Unauthorized, none.Status);
         Assert.Equal("application/problem+json", none.ContentType);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.Status);
+        await AssertCountedAsync(first, 401, "no-key");
+        await AssertCountedAsync(first, 401, "unknown-key");
+    }
+
+    /// <summary>Every refusal the client causes is counted (401, 403 and 429 were not).</summary>
+    private static async Task AssertCountedAsync(GateProcess gate, int status, string reason)
+    {
+        var metrics = await Http.GetStringAsync(Url(gate, "/metrics"), TestContext.Current.CancellationToken);
+        Assert.Matches($"rpo_api_refused_total\\{{(?=[^}}]*reason=\"{reason}\")(?=[^}}]*status=\"{status}\")[^}}]*\\}} [1-9]", metrics);
+    }
+
+    /// <summary>A companyId longer than any company's is a bad parameter, not another company (it was 403, repeating it).</summary>
+    [Fact]
+    public async Task A_company_id_past_the_length_of_any_is_400()
+    {
+        var answer = await GetAsync(CheckUrl(first, free[0], company: new string('A', InputLimits.Id + 1)), BetaKey);
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal($"'companyId' is {InputLimits.Id + 1} characters long; at most {InputLimits.Id} are accepted", answer.Body.GetProperty("detail").GetString());
+    }
+
+    /// <summary>The query string is read for CSV bodies only: with a JSON body its purpose was ignored and its companyId was not.</summary>
+    [Fact]
+    public async Task A_json_batch_with_its_fields_in_the_query_string_is_400()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using var json = new HttpRequestMessage(HttpMethod.Post, Url(first, "/v1/check/batch?purpose=SERVICE"))
+        {
+            Content = JsonContent.Create(new { companyId = "ACME", callerId = "+390212345678", at, subjects = new[] { free[0] } }),
+        };
+        json.Headers.Add("X-Api-Key", AcmeKey);
+        using var response = await Http.SendAsync(json, cancel);
+        var text = await response.Content.ReadAsStringAsync(cancel);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'purpose' is in the query string", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,6 +102,7 @@ public sealed class CheckApiProcessTests(CheckApiRig rig) : IClassFixture<CheckA
 
         Assert.Equal(HttpStatusCode.Forbidden, answer.Status);
         Assert.Equal("application/problem+json", answer.ContentType);
+        await AssertCountedAsync(first, 403, "other-company");
     }
 
     [Fact]
@@ -155,6 +192,7 @@ public sealed class CheckApiProcessTests(CheckApiRig rig) : IClassFixture<CheckA
         var statuses = await Task.WhenAll(Enumerable.Range(0, 120).Select(_ => GetAsync(CheckUrl(first, free[1], company: "BETA"), CheckApiRig.LimitKey)));
 
         Assert.Contains(statuses, s => s.Status == HttpStatusCode.TooManyRequests && s.ContentType == "application/problem+json");
+        await AssertCountedAsync(first, 429, "rate-limited");
     }
 
     [Fact]

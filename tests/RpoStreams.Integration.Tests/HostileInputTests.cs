@@ -391,6 +391,7 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
 
         Assert.True(chunked.Status == 413, $"a chunked body past Api:MaxBatchBytes: {chunked.Text}");
         Assert.True(slow.Status == 408, $"a body that stops: {slow.Text}");
+        Assert.Contains("\"title\":\"Request Timeout\"", slow.Text, StringComparison.Ordinal);
         AssertNoStackTrace("413", chunked.Text);
         AssertNoStackTrace("408", slow.Text);
         var metrics = await HostileGate.Http.GetStringAsync(gate.Url("/metrics"), Cancel);

@@ -24,10 +24,9 @@ public sealed class ApiKeyFilter : IEndpointFilter
         if (string.IsNullOrEmpty(key) || !settings.Keys.TryGetValue(key, out var company))
         {
             http.Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\"";
-            return Results.Problem(
-                title: "Unauthorized",
-                detail: string.IsNullOrEmpty(key) ? "send an API key in the X-Api-Key header" : "this API key is not known (Api:Keys)",
-                statusCode: StatusCodes.Status401Unauthorized);
+            return string.IsNullOrEmpty(key)
+                ? errors.Refuse(StatusCodes.Status401Unauthorized, ClientErrors.NoKey, "Unauthorized", "send an API key in the X-Api-Key header")
+                : errors.Refuse(StatusCodes.Status401Unauthorized, ClientErrors.UnknownKey, "Unauthorized", "this API key is not known (Api:Keys)");
         }
         if (CheckInput.Repeated(http.Request.Query) is { } repeated)
         {
@@ -36,7 +35,7 @@ public sealed class ApiKeyFilter : IEndpointFilter
         var asked = http.Request.Query["companyId"].ToString();
         if (asked.Length > 0 && !string.Equals(asked, company, StringComparison.Ordinal))
         {
-            return CheckEndpoints.Forbidden(asked);
+            return CheckEndpoints.OtherCompany(asked, errors);
         }
         http.Items[CompanyItem] = company;
         return await next(context);

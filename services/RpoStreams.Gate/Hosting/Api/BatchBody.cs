@@ -20,6 +20,9 @@ internal static class BatchBody
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
+    /// <summary>The fields a CSV body takes from the query string.</summary>
+    private static readonly string[] CsvFields = ["companyId", "channel", "purpose", "at", "callerId"];
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The request, or null and the refusal.</summary>
@@ -46,6 +49,13 @@ internal static class BatchBody
             return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, ClientErrors.Charset, "Unsupported Media Type",
                 "the body must be UTF-8 (charset=utf-8, or no charset)"));
         }
+        // A JSON body carries its own fields; read from the query string for CSV only, they were ignored for JSON, all but
+        // the companyId a key may ask about.
+        if (isJson && CsvFields.FirstOrDefault(http.Request.Query.ContainsKey) is { } misplaced)
+        {
+            return (null, errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request",
+                $"'{misplaced}' is in the query string: a JSON body gives its fields itself (the query string is read for text/csv bodies only)"));
+        }
         if (http.Request.ContentLength > settings.MaxBatchBytes)
         {
             return (null, TooLarge(errors, settings));
@@ -68,7 +78,8 @@ internal static class BatchBody
                 // Kestrel's own limit on a body without a length (chunked) is the same refusal as a declared length past it.
                 return (null, e.StatusCode == StatusCodes.Status413PayloadTooLarge
                     ? TooLarge(errors, settings)
-                    : errors.Refuse(e.StatusCode, BadRequestExceptionHandler.ReasonOf(e.StatusCode), "Bad request", BadRequestExceptionHandler.DetailOf(e.StatusCode)));
+                    : errors.Refuse(e.StatusCode, BadRequestExceptionHandler.ReasonOf(e.StatusCode),
+                        e.StatusCode == StatusCodes.Status408RequestTimeout ? "Request Timeout" : "Bad request", BadRequestExceptionHandler.DetailOf(e.StatusCode)));
             }
             catch (IOException e) when (e is not Microsoft.AspNetCore.Connections.ConnectionResetException && !http.RequestAborted.IsCancellationRequested)
             {

@@ -93,6 +93,7 @@ public static class CheckApi
         });
         limiter.OnRejected = async (context, cancel) =>
         {
+            context.HttpContext.RequestServices.GetRequiredService<ClientErrors>().Count(StatusCodes.Status429TooManyRequests, ClientErrors.RateLimited);
             context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             context.HttpContext.Response.Headers.RetryAfter = "1";
             await Results.Problem(

@@ -30,7 +30,7 @@ public static class CheckEndpoints
         api.MapPost("/check/batch", BatchAsync)
             .WithName("CheckBatch")
             .WithSummary("Scrub a call list of up to Api:MaxBatchSubjects subjects")
-            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]}, or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415. Without callerId a PHONE batch leaves CALLER_ID_INVALID unevaluated (listed in notEvaluated, for every answer). An instance answers batches on half its cores at most and holds four in flight for each, from before the body is read; one that waits 10 s to be admitted, or then 10 s for its turn, is 503. Over HTTP/1.1, after 5 s, a client must send the body at 64 KB/s at least, else 408, and read the answer as fast, else its connection is closed.")
+            .WithDescription("Body (UTF-8, uncompressed, at most Api:MaxBatchBytes): JSON {companyId, channel, purpose, at, callerId, subjects: [...]} (no query string; companyId defaults to the key's company), or text/csv with one subject per line (an optional header line 'subject'; companyId, channel, purpose, at and callerId then come from the query string). Each field within the limits of GET /v1/check. Any other Content-Type, charset or Content-Encoding is 415. Without callerId a PHONE batch leaves CALLER_ID_INVALID unevaluated (listed in notEvaluated, for every answer). An instance answers batches on half its cores at most and holds four in flight for each, from before the body is read; one that waits 10 s to be admitted, or then 10 s for its turn, is 503. Over HTTP/1.1, after 5 s, a client must send the body at 64 KB/s at least, else 408, and read the answer as fast, else its connection is closed.")
             .Accepts<BatchRequest>("application/json", "text/csv")
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
@@ -126,7 +126,7 @@ public static class CheckEndpoints
         }
         if (http.Items[ApiKeyFilter.CompanyItem] is string keyCompany && request.CompanyId is { } asked && asked != keyCompany)
         {
-            return Forbidden(asked);
+            return OtherCompany(asked, errors);
         }
         var template = CheckInput.Parse("x", request.CompanyId ?? http.Items[ApiKeyFilter.CompanyItem] as string, request.Channel, request.At, request.Purpose, request.CallerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), forwardedBatch, out var problem);
         for (var i = 0; template != null && problem is null && i < subjects.Count; i++)
@@ -197,11 +197,11 @@ public static class CheckEndpoints
 
     private static BatchItem Item(int index, string subject, CheckAnswer a) => new(index, subject, a.Outcome, a.Reasons, a.Basis, a.SubjectRef, null);
 
-    internal static IResult Forbidden(string companyId) =>
-        Results.Problem(
-            title: "Forbidden",
-            detail: $"this API key does not answer for company '{(companyId.Length > InputLimits.Id ? companyId[..InputLimits.Id] + "..." : companyId)}'",
-            statusCode: StatusCodes.Status403Forbidden);
+    /// <summary>A companyId that is not the key's: 403, or 400 when no company could have it (too long).</summary>
+    internal static IResult OtherCompany(string companyId, ClientErrors errors) =>
+        InputLimits.TooLong("companyId", companyId, InputLimits.Id) is { } tooLong
+            ? errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", tooLong)
+            : errors.Refuse(StatusCodes.Status403Forbidden, ClientErrors.OtherCompany, "Forbidden", $"this API key does not answer for company '{companyId}'");
 
     private static string ApiKeyOf(HttpContext http) => http.Request.Headers[ApiKeyHeader].ToString();
 

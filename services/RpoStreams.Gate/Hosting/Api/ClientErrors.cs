@@ -6,7 +6,8 @@ using RpoStreams.Gate.Topology;
 namespace RpoStreams.Gate.Hosting.Api;
 
 /// <summary>
-/// Requests refused as the client's fault (a bad, oversized, slow or mislabelled body, a forged peer header):
+/// Requests refused as the client's fault (no key or an unknown one, another company's, over the key's rate, a bad,
+/// oversized, slow or mislabelled body, a forged peer header):
 /// each is counted in <c>rpo_api_refused_total{status,reason}</c>, and the log gets at most one Warning line per
 /// <see cref="LogEvery"/> saying how many there were, with no stack trace, so that no client can fill the log.
 /// </summary>
@@ -31,6 +32,10 @@ public sealed class ClientErrors
     public const string ContentEncoding = "content-encoding";
     public const string ContentType = "content-type";
     public const string Charset = "charset";
+    public const string NoKey = "no-key";
+    public const string UnknownKey = "unknown-key";
+    public const string OtherCompany = "other-company";
+    public const string RateLimited = "rate-limited";
 
     /// <summary>Every status and reason a refusal is counted under (each exported at 0 from the start).</summary>
     public static readonly IReadOnlyList<(int Status, string Reason)> Known =
@@ -40,13 +45,17 @@ public sealed class ClientErrors
         (StatusCodes.Status400BadRequest, BadJson),
         (StatusCodes.Status400BadRequest, BadCsv),
         (StatusCodes.Status400BadRequest, BadFraming),
+        (StatusCodes.Status401Unauthorized, NoKey),
+        (StatusCodes.Status401Unauthorized, UnknownKey),
         .. Enum.GetValues<PeerVerdict>().Where(v => v != PeerVerdict.Valid).Select(v => (StatusCodes.Status401Unauthorized, PeerReason(v))),
+        (StatusCodes.Status403Forbidden, OtherCompany),
         (StatusCodes.Status408RequestTimeout, BodyTooSlow),
         (StatusCodes.Status413PayloadTooLarge, BodyTooLarge),
         (StatusCodes.Status413PayloadTooLarge, BatchTooLarge),
         (StatusCodes.Status415UnsupportedMediaType, ContentEncoding),
         (StatusCodes.Status415UnsupportedMediaType, ContentType),
         (StatusCodes.Status415UnsupportedMediaType, Charset),
+        (StatusCodes.Status429TooManyRequests, RateLimited),
     ];
 
     public ClientErrors(ILogger<ClientErrors> logger, IMeterFactory? meters = null)
