@@ -34,7 +34,7 @@ public class FailFastTests
     [MemberData(nameof(Cases))]
     public async Task Gate_exits_non_zero_within_30_seconds_naming_the_problem(string name, string[] environment, string expected)
     {
-        var (_, line) = await StoppingLineAsync(name, environment);
+        var (_, line, _) = await StoppingLineAsync(name, environment);
 
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
@@ -48,16 +48,18 @@ public class FailFastTests
         // Each was an unhandled exception: a stack trace and exit 134 (SIGABRT) instead of a line naming the setting.
         foreach (var (urls, expected) in new[] { (inUse, "address already in use"), ("http://127.0.0.1:70000", "'port'"), ("notaurl", "Invalid url") })
         {
-            var (code, line) = await StoppingLineAsync(urls, ["Kafka__BootstrapServers=127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], urls);
+            var (code, line, log) = await StoppingLineAsync(urls, ["Kafka__BootstrapServers=127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], urls);
 
             Assert.Equal(2, code);
             Assert.StartsWith("rpo-gate: Urls: ", line, StringComparison.Ordinal);
             Assert.Contains(expected, line, StringComparison.Ordinal);
+            // Nor does the log repeat it with the host's stack trace.
+            Assert.DoesNotContain("   at ", log, StringComparison.Ordinal);
         }
     }
 
     /// <summary>Starts the gate in Production with <paramref name="environment"/> (NAME=value), asserts it exits non-zero within 30 s, and returns its exit code and its one <c>rpo-gate: </c> line.</summary>
-    internal static async Task<(int ExitCode, string Line)> StoppingLineAsync(string name, IEnumerable<string> environment, string urls = "http://127.0.0.1:0")
+    internal static async Task<(int ExitCode, string Line, string Log)> StoppingLineAsync(string name, IEnumerable<string> environment, string urls = "http://127.0.0.1:0")
     {
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RpoStreams.Gate.dll"));
@@ -77,6 +79,6 @@ public class FailFastTests
         var errors = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.NotEqual(0, run.ExitCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
-        return (run.ExitCode, Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal)));
+        return (run.ExitCode, Assert.Single(errors, l => l.StartsWith("rpo-gate: ", StringComparison.Ordinal)), run.Stdout);
     }
 }

@@ -31,9 +31,20 @@ public static class GateLogging
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .MinimumLevel.Override("Streamiz", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
+                .Filter.ByExcluding(IsBadUrls)
                 .WriteTo.Sink(new MaskingSink(ConsoleSink(json ? new CompactJsonFormatter() : null)));
         });
     }
+
+    /// <summary>
+    /// The host's "Hosting failed to start" for an address Kestrel cannot listen on: a bad setting, which Program says in
+    /// one line naming <c>Urls</c> (exit 2), as it says any other; the log would repeat it with a stack trace.
+    /// </summary>
+    private static bool IsBadUrls(LogEvent e) =>
+        e.Exception is { } failure && e.Level == LogEventLevel.Error
+        && e.Properties.TryGetValue(Serilog.Core.Constants.SourceContextPropertyName, out var source)
+        && source is ScalarValue { Value: "Microsoft.Extensions.Hosting.Internal.Host" }
+        && GateExit.OfHostFailure(failure).Code == 2;
 
     private static Logger ConsoleSink(Serilog.Formatting.ITextFormatter? formatter)
     {
