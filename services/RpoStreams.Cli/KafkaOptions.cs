@@ -9,7 +9,7 @@ using RpoStreams.Gate.Hosting.Settings;
 namespace RpoStreams.Cli;
 
 /// <summary>The options every Kafka-facing command shares, defined once.</summary>
-internal sealed class KafkaOptions
+internal sealed partial class KafkaOptions
 {
     public Option<string> Bootstrap { get; } = new("--bootstrap")
     {
@@ -117,8 +117,11 @@ internal sealed class KafkaOptions
     private static readonly ILoggerFactory StderrLog =
         LoggerFactory.Create(log => log.SetMinimumLevel(LogLevel.Warning).AddProvider(new DistinctLines()));
 
-    private sealed class DistinctLines : ILoggerProvider, ILogger
+    private sealed partial class DistinctLines : ILoggerProvider, ILogger
     {
+        [System.Text.RegularExpressions.GeneratedRegex(@" \(repeated [0-9]+ times since it was last written\)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+        private static partial System.Text.RegularExpressions.Regex RepeatCount();
+
         /// <summary>Lines remembered; past them, lines are written again rather than remembered without bound.</summary>
         private const int Remembered = 1000;
 
@@ -137,7 +140,8 @@ internal sealed class KafkaOptions
                 return;
             }
             var line = Contracts.LogSafe.Text(formatter(state, exception));
-            if (written.Count >= Remembered || written.TryAdd(line, 0))
+            // The Kafka log bridge's count of a line's repeats makes it a line of its own, written once already.
+            if (written.Count >= Remembered || written.TryAdd(RepeatCount().Replace(line, string.Empty), 0))
             {
                 Console.Error.WriteLine($"{(logLevel >= LogLevel.Error ? "error" : "warning")}: {line}");
             }
