@@ -61,11 +61,17 @@ public sealed class CheckApiProcessTests(CheckApiRig rig) : IClassFixture<CheckA
         await AssertCountedAsync(first, 401, "unknown-key");
     }
 
-    /// <summary>Every refusal the client causes is counted (401, 403 and 429 were not).</summary>
+    /// <summary>
+    /// Every refusal the client causes is counted (401, 403 and 429 were not). Waited for: the exporter answers a scrape
+    /// within 300 ms of another from what it collected then.
+    /// </summary>
     private static async Task AssertCountedAsync(GateProcess gate, int status, string reason)
     {
-        var metrics = await Http.GetStringAsync(Url(gate, "/metrics"), TestContext.Current.CancellationToken);
-        Assert.Matches($"rpo_api_refused_total\\{{(?=[^}}]*reason=\"{reason}\")(?=[^}}]*status=\"{status}\")[^}}]*\\}} [1-9]", metrics);
+        var counted = new System.Text.RegularExpressions.Regex($"rpo_api_refused_total\\{{(?=[^}}]*reason=\"{reason}\")(?=[^}}]*status=\"{status}\")[^}}]*\\}} [1-9]");
+        using var tick = Signal.Every(TimeSpan.FromMilliseconds(200));
+        await Wait.UntilAsync(
+            async () => counted.IsMatch(await Http.GetStringAsync(Url(gate, "/metrics"), TestContext.Current.CancellationToken)),
+            tick, TimeSpan.FromSeconds(10), $"rpo_api_refused_total{{reason=\"{reason}\",status=\"{status}\"}} above 0", TestContext.Current.CancellationToken);
     }
 
     /// <summary>A companyId longer than any company's is a bad parameter, not another company (it was 403, repeating it).</summary>
