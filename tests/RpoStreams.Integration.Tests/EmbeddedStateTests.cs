@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using RpoStreams.Gate.Hosting;
 
@@ -14,39 +13,30 @@ public sealed class EmbeddedStateTests : IDisposable
 
     public void Dispose() => Directory.Delete(stateDir, recursive: true);
 
-    private string RunDir(int pid)
-    {
-        var dir = Directory.CreateDirectory(Path.Combine(stateDir, $"embedded-{pid}")).FullName;
-        File.WriteAllText(Path.Combine(dir, "000001.sst"), "x");
-        return dir;
-    }
-
     [Fact]
-    public async Task A_run_gets_an_empty_directory_of_its_own_and_those_of_ended_runs_are_deleted()
+    public void A_run_gets_an_empty_directory_of_its_own_and_those_of_ended_runs_are_deleted()
     {
-        using var running = Process.Start(new ProcessStartInfo("sleep", "60"))!;
-        using var ended = Process.Start(new ProcessStartInfo("true"))!;
-        await ended.WaitForExitAsync(TestContext.Current.CancellationToken);
-        var ofRunning = RunDir(running.Id);
-        var ofEnded = RunDir(ended.Id);
-        var formerOwn = RunDir(Environment.ProcessId);
+        // An ended run: its lock file is there, held by no one (a crash lets go of it as a stop does).
+        var ended = Directory.CreateDirectory(Path.Combine(stateDir, "embedded-ended")).FullName;
+        File.WriteAllText(Path.Combine(ended, ".lock"), string.Empty);
+        File.WriteAllText(Path.Combine(ended, "000001.sst"), "x");
+        // A run making its directory right now, before its lock; and what is not a run's.
+        var making = Directory.CreateDirectory(Path.Combine(stateDir, "embedded-making")).FullName;
         var other = Directory.CreateDirectory(Path.Combine(stateDir, "rpo-gate")).FullName;
-        try
-        {
-            var own = EmbeddedState.Claim(stateDir, NullLogger.Instance);
 
-            Assert.Equal(formerOwn, own);
-            Assert.Empty(Directory.EnumerateFileSystemEntries(own));
-            Assert.False(Directory.Exists(ofEnded));
-            Assert.True(File.Exists(Path.Combine(ofRunning, "000001.sst")));
-            Assert.True(Directory.Exists(other));
+        using var running = EmbeddedState.Claim(stateDir, NullLogger.Instance);
+        File.WriteAllText(Path.Combine(running.Directory, "000001.sst"), "x");
+        var second = EmbeddedState.Claim(stateDir, NullLogger.Instance);
 
-            EmbeddedState.Delete(own, NullLogger.Instance);
-            Assert.False(Directory.Exists(own));
-        }
-        finally
-        {
-            running.Kill();
-        }
+        Assert.NotEqual(running.Directory, second.Directory);
+        Assert.Equal([".lock"], Directory.EnumerateFileSystemEntries(second.Directory).Select(Path.GetFileName));
+        Assert.False(Directory.Exists(ended));
+        Assert.True(File.Exists(Path.Combine(running.Directory, "000001.sst")));
+        Assert.True(Directory.Exists(making));
+        Assert.True(Directory.Exists(other));
+
+        second.Dispose();
+        Assert.False(Directory.Exists(second.Directory));
+        Assert.True(Directory.Exists(running.Directory));
     }
 }

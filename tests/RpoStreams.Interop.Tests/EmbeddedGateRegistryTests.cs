@@ -96,6 +96,13 @@ public sealed partial class EmbeddedGateRegistryTests : IDisposable
         var decision = Assert.Single(watch.DecisionsOf("embedded-v2"));
         Assert.Equal((Outcome.ALLOWED, Basis.NOT_PROMOTIONAL), (decision.outcome, decision.basis));
         Assert.Equal([1, 2], await client.GetSubjectVersionsAsync(TopicNames.Intents + "-value"));
+
+        // Its state is this run's alone, gone with the run: the embedded broker's topics are (EmbeddedState).
+        var state = Path.Combine(folder, "state");
+        var run = Assert.Single(Directory.GetDirectories(state, "embedded-*"));
+        Assert.True(Directory.Exists(Path.Combine(run, "rpo-gate")), $"the stores are not in {run}");
+        Assert.True(await gate.TerminateAsync(TimeSpan.FromSeconds(60)), "the gate did not stop on SIGTERM");
+        Assert.Empty(Directory.GetDirectories(state, "embedded-*"));
     }
 
     [GeneratedRegex(@"embedded broker \(librdkafka mock cluster, development only\) at (\S+) with")]

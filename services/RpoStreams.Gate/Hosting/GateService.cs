@@ -27,8 +27,8 @@ public sealed class GateService : BackgroundService
     /// <summary>Held for the life of the service so the embedded broker is never collected while it serves (see StopAsync).</summary>
     private EmbeddedKafka? embedded;
     private SchemaRegistryEndpoint? registryEndpoint;
-    /// <summary>This run's state directory on the embedded broker (<see cref="EmbeddedState"/>), deleted at stop.</summary>
-    private string? embeddedStateDir;
+    /// <summary>This run's state directory on the embedded broker, deleted once the stream has stopped.</summary>
+    private EmbeddedState? embeddedState;
     private StreamingGate? gate;
 
     public GateService(GateConfiguration config, GateRuntime runtime, GateMetrics metrics, RecordSerdes serdes, KafkaClientFactory clients, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
@@ -71,7 +71,8 @@ public sealed class GateService : BackgroundService
         bool developmentBroker;
         if (config.Kafka.UseEmbedded)
         {
-            config.Streams.StateDir = embeddedStateDir = EmbeddedState.Claim(config.Streams.StateDir, logger);
+            embeddedState = EmbeddedState.Claim(config.Streams.StateDir, logger);
+            config.Streams.StateDir = embeddedState.Directory;
             embedded = EmbeddedKafka.Start();
             embedded.CreateTopics(GateTopology.AllTopics(config.Streams.ApplicationId, config.Kafka.Partitions));
             bootstrap = embedded.BootstrapServers;
@@ -170,7 +171,9 @@ public sealed class GateService : BackgroundService
             logger.LogInformation("Gate stream state {State}", now.ToString());
             if (now == KafkaStream.State.ERROR)
             {
-                Stop("the stream processor stopped with an error (see the log above); restart it on the same state dir to resume", exitCode: 4);
+                Stop(embeddedState is null
+                    ? "the stream processor stopped with an error (see the log above); restart it on the same state dir to resume"
+                    : "the stream processor stopped with an error (see the log above); on the embedded broker a restart starts empty", exitCode: 4);
             }
         };
         return built;
@@ -184,10 +187,8 @@ public sealed class GateService : BackgroundService
             logger.LogInformation("Stopping: committing and closing the stream");
             gate.Stop(failed: runtime.HasFailed);
             runtime.Stream = null;
-        }
-        if (embeddedStateDir is not null)
-        {
-            EmbeddedState.Delete(embeddedStateDir, logger);
+            // Kept while a stream may still be starting in it: its lock goes with the process, and the next run deletes it.
+            embeddedState?.Dispose();
         }
         if (registryEndpoint is not null)
         {
