@@ -32,15 +32,15 @@ internal sealed partial class KafkaOptions
     /// <summary>The bootstrap servers, or null after saying what is missing or wrong (the environment's Kafka settings too, as the gate checks them).</summary>
     public string? BootstrapOf(ParseResult parse, string command)
     {
+        if (SettingsProblem() is { } shape)
+        {
+            Console.Error.WriteLine($"rpo {command}: {shape}");
+            return null;
+        }
         var value = parse.GetValue(Bootstrap);
         if (string.IsNullOrWhiteSpace(value))
         {
             Console.Error.WriteLine($"rpo {command}: --bootstrap HOST:PORT is required (or set Kafka__BootstrapServers)");
-            return null;
-        }
-        if (SettingsProblem() is { } shape)
-        {
-            Console.Error.WriteLine($"rpo {command}: {shape}");
             return null;
         }
         var settings = Settings();
@@ -97,11 +97,14 @@ internal sealed partial class KafkaOptions
         }
     }
 
-    /// <summary>The first of the environment's Kafka and registry settings given in a shape the gate refuses too (<see cref="SettingShapes"/>).</summary>
-    public static string? SettingsProblem()
+    /// <summary>
+    /// The first of the environment's registry settings, and Kafka settings unless <paramref name="kafka"/> is false, that
+    /// the gate would refuse too: misspelt or given in the wrong shape (<see cref="SettingShapes"/>).
+    /// </summary>
+    public static string? SettingsProblem(bool kafka = true)
     {
         var environment = FromEnvironment();
-        return SettingShapes.Problems(environment, "Kafka", typeof(KafkaSettings))
+        return (kafka ? SettingShapes.Problems(environment, "Kafka", typeof(KafkaSettings)) : [])
             .Concat(SettingShapes.Problems(environment, "SchemaRegistry", typeof(SchemaRegistrySettings)))
             .FirstOrDefault();
     }

@@ -21,14 +21,14 @@ internal static class SchemasCommand
         command.Options.Add(kafka.SchemaRegistry);
         command.SetAction(async (parse, cancel) =>
         {
+            if (KafkaOptions.SettingsProblem(kafka: false) is { } shape)
+            {
+                Console.Error.WriteLine($"rpo schemas: {shape}");
+                return 2;
+            }
             if (string.IsNullOrWhiteSpace(parse.GetValue(kafka.SchemaRegistry)))
             {
                 Console.Error.WriteLine("rpo schemas: --schema-registry URL is required (or set SchemaRegistry__Url)");
-                return 2;
-            }
-            if (KafkaOptions.SettingsProblem() is { } shape)
-            {
-                Console.Error.WriteLine($"rpo schemas: {shape}");
                 return 2;
             }
             IReadOnlyList<SchemaPreflight.Subject> subjects;

@@ -27,6 +27,8 @@ public class FailFastTests
         { "a list for a text", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__Peers__0=http://127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], "Api:Peers is one value, not a list (given as Api:Peers:0, Api__Peers__0)" },
         { "a list for the bootstrap servers", ["Kafka__BootstrapServers__0=127.0.0.1:1", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:BootstrapServers is one value, not a list" },
         { "one value for a list", ["Kafka__BootstrapServers=127.0.0.1:1", "Policy__Holidays=01-01", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:Holidays is a list: give its entries as Policy:Holidays:0, Policy:Holidays:1" },
+        { "a misspelt name", ["Kafka__BootstrapServers=127.0.0.1:1", "Kafka__SaslMechanisms=PLAIN", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:SaslMechanisms is not a setting (did you mean Kafka:SaslMechanism?)" },
+        { "a key's company given as a list", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__Keys__fail-fast-secret-key__0=ACME", "Subjects__HashSecret=fail-fast-tests-secret"], "an entry of Api:Keys is given as a list (Api__Keys__…__0): each is one value" },
         { "unknown guarantee", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
     };
 

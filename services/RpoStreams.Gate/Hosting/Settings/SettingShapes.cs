@@ -4,32 +4,48 @@ using System.Reflection;
 namespace RpoStreams.Gate.Hosting.Settings;
 
 /// <summary>
-/// A setting given in a shape its property cannot take. The configuration binder throws on a list given for a text
+/// A setting with no property to take it, or given in a shape its property cannot take. The configuration binder throws on a list given for a text
 /// ("Cannot create instance of type 'System.String'", naming no setting), ignores a list given for a number, and reads
 /// one value given for a list as no list at all: the gate stopped with a stack trace, or started on a default (an
 /// embedded broker for <c>Kafka__BootstrapServers__0</c>; no holidays for <c>Policy__Holidays=01-01</c>).
 /// </summary>
 public static class SettingShapes
 {
-    /// <summary>One line per property of <paramref name="settings"/> given under <paramref name="section"/> in the wrong shape.</summary>
+    /// <summary>
+    /// One line per setting under <paramref name="section"/> that <paramref name="settings"/> has no property for (a
+    /// misspelt name was ignored, leaving the default), or that is given in the wrong shape, its entries' too.
+    /// </summary>
     public static IEnumerable<string> Problems(IConfiguration configuration, string section, Type settings)
     {
-        foreach (var property in settings.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        var properties = settings.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true }).ToList();
+        foreach (var given in configuration.GetSection(section).GetChildren())
         {
-            if (property.SetMethod is not { IsPublic: true })
+            if (!properties.Any(p => p.Name.Equals(given.Key, StringComparison.OrdinalIgnoreCase)))
             {
-                continue;
+                var near = Nearest(given.Key, properties.Select(p => p.Name));
+                yield return near is null ? $"{given.Path} is not a setting" : $"{given.Path} is not a setting (did you mean {section}:{near}?)";
             }
+        }
+        foreach (var property in properties)
+        {
             var given = configuration.GetSection($"{section}:{property.Name}");
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             var first = given.GetChildren().FirstOrDefault();
             if (type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type))
             {
+                var named = typeof(IDictionary).IsAssignableFrom(type);
                 if (first is null && !string.IsNullOrEmpty(given.Value))
                 {
-                    yield return typeof(IDictionary).IsAssignableFrom(type)
+                    yield return named
                         ? $"{given.Path} is a set of names: give each as {given.Path}:NAME ({Environment(given.Path)}__NAME)"
                         : $"{given.Path} is a list: give its entries as {given.Path}:0, {given.Path}:1, … ({Environment(given.Path)}__0, …)";
+                }
+                else if (given.GetChildren().FirstOrDefault(entry => entry.GetChildren().Any()) is { } nested)
+                {
+                    // An entry's name can be a secret (an API key): named by its place only.
+                    yield return named
+                        ? $"an entry of {given.Path} is given as a list ({Environment(given.Path)}__…__0): each is one value"
+                        : $"{nested.Path} is one value, not a list (given as {nested.GetChildren().First().Path})";
                 }
             }
             else if (first is not null && IsValue(type))
@@ -37,6 +53,31 @@ public static class SettingShapes
                 yield return $"{given.Path} is one value, not a list (given as {first.Path}, {Environment(first.Path)})";
             }
         }
+    }
+
+    /// <summary>The name within two edits of <paramref name="key"/>, or that contains it or is contained in it.</summary>
+    private static string? Nearest(string key, IEnumerable<string> names) =>
+        names.Select(n => (Name: n, Distance: Distance(key.ToUpperInvariant(), n.ToUpperInvariant())))
+            .Where(c => c.Distance <= 2 || c.Name.Contains(key, StringComparison.OrdinalIgnoreCase) || key.Contains(c.Name, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(c => c.Distance)
+            .Select(c => c.Name)
+            .FirstOrDefault();
+
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var diagonal = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.Length];
     }
 
     private static string Environment(string path) => path.Replace(":", "__", StringComparison.Ordinal);
