@@ -143,8 +143,8 @@ internal sealed partial class KafkaOptions
                 return;
             }
             var line = Contracts.LogSafe.Text(formatter(state, exception));
-            // The Kafka log bridge's count of a line's repeats makes it a line of its own, written once already.
-            if (written.Count >= Remembered || written.TryAdd(RepeatCount().Replace(line, string.Empty), 0))
+            // The same line as the Kafka log bridge reads it, without its count of repeats: written once already.
+            if (written.Count >= Remembered || written.TryAdd(KafkaLogText.WithoutTiming(RepeatCount().Replace(line, string.Empty)), 0))
             {
                 Console.Error.WriteLine($"{(logLevel >= LogLevel.Error ? "error" : "warning")}: {line}");
             }

@@ -24,10 +24,6 @@ internal sealed partial class KafkaLogBridge : IDisposable
     private readonly Task pump;
     private long dropped;
 
-    /// <summary>librdkafka's note of how long a connection took and in which state ("(after 0ms in state CONNECT)"): not part of what a line says.</summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"\(after \d+ms in state [^)]*\)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex Timing();
-
     /// <summary>How long a line written is not written again, and how many distinct lines are remembered for that.</summary>
     internal static readonly TimeSpan RepeatWindow = TimeSpan.FromSeconds(10);
     private const int Remembered = 1_000;
@@ -77,7 +73,7 @@ internal sealed partial class KafkaLogBridge : IDisposable
     {
         await foreach (var line in lines.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            var key = (line.Client, line.Facility, Timing().Replace(line.Message, ""));
+            var key = (line.Client, line.Facility, KafkaLogText.WithoutTiming(line.Message));
             var now = Environment.TickCount64;
             if (recent.TryGetValue(key, out var seen) && now - seen.At < RepeatWindow.TotalMilliseconds)
             {
@@ -111,4 +107,17 @@ internal sealed partial class KafkaLogBridge : IDisposable
         lines.Writer.TryComplete();
         pump.Wait(TimeSpan.FromSeconds(2));
     }
+}
+
+/// <summary>librdkafka's log text as the gate and <c>rpo</c> compare lines.</summary>
+public static partial class KafkaLogText
+{
+    [System.Text.RegularExpressions.GeneratedRegex(@"\(after \d+ms in state [A-Za-z_-]+(?:, \d+ identical error\(s\) suppressed)?\)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Timing();
+
+    /// <summary>
+    /// A line without librdkafka's note of how long a connection took and in which state ("(after 0ms in state CONNECT, 3
+    /// identical error(s) suppressed)"), which changes as the line repeats and is not part of what it says.
+    /// </summary>
+    public static string WithoutTiming(string line) => Timing().Replace(line, string.Empty);
 }
