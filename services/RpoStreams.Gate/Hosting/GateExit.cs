@@ -6,15 +6,16 @@ namespace RpoStreams.Gate.Hosting;
 public static partial class GateExit
 {
     /// <summary>
-    /// After a failure the host stops, and waits for Streamiz to close the stream: a close that hangs (as after an
-    /// OutOfMemoryException) would keep the process alive for good, which Kubernetes' liveness probe ends but compose's
-    /// restart policy never does. Armed at the failure, this ends the process with <paramref name="code"/> once
-    /// <paramref name="after"/> has passed (the host's 25 s shutdown timeout and some), unless it ended first.
+    /// After a failure or a SIGTERM the host stops, and waits for Streamiz to close the stream, whatever its shutdown
+    /// timeout: a close that hangs (as after an OutOfMemoryException) would keep the process alive for good, which
+    /// Kubernetes' liveness probe or SIGKILL ends but compose's restart policy never does. Armed when the stop begins,
+    /// this ends the process with <paramref name="code"/> once <paramref name="after"/> has passed (the host's 25 s
+    /// shutdown timeout and some), unless it ended first.
     /// <paramref name="exit"/> replaces the exit itself (tests).
     /// </summary>
-    public static void ArmHardExit(int code, TimeSpan after, Action<int>? exit = null)
+    public static void ArmHardExit(int code, TimeSpan after, Action<int>? exit = null, string cause = "its failure")
     {
-        var line = $"rpo-gate: the gate did not stop within {after.TotalSeconds:0} s of its failure; exiting with {code}";
+        var line = $"rpo-gate: the gate did not stop within {after.TotalSeconds:0} s of {cause}; exiting with {code}";
         var thread = new Thread(() =>
         {
             Thread.Sleep(after);

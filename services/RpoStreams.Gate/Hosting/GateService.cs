@@ -181,6 +181,17 @@ public sealed class GateService : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref stopping) == 0)
+        {
+            // A stop asked for (SIGTERM, Ctrl+C): the close is not bounded by the host's timeout either.
+            try
+            {
+                GateExit.ArmHardExit(StopTimedOut, HardExitAfter, cause: "the request to stop");
+            }
+            catch (OutOfMemoryException)
+            {
+            }
+        }
         await base.StopAsync(cancellationToken);
         if (gate is not null)
         {
@@ -201,8 +212,11 @@ public sealed class GateService : BackgroundService
 
     private int stopping;
 
-    /// <summary>How long a failed gate's stop may take before the process ends anyway (<see cref="GateExit.ArmHardExit"/>): the host's 25 s and 10 s more, within Kubernetes' 45 s grace.</summary>
+    /// <summary>How long a stop may take before the process ends anyway (<see cref="GateExit.ArmHardExit"/>): the host's 25 s and 10 s more, within Kubernetes' 45 s grace.</summary>
     public static readonly TimeSpan HardExitAfter = TimeSpan.FromSeconds(35);
+
+    /// <summary>The exit code of a stop asked for whose close did not end within <see cref="HardExitAfter"/>.</summary>
+    public const int StopTimedOut = 6;
 
     private void Stop(string reason, int exitCode)
     {
