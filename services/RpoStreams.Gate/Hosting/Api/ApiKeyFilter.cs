@@ -1,8 +1,8 @@
 namespace RpoStreams.Gate.Hosting.Api;
 
 /// <summary>
-/// 401 without a known X-Api-Key, 403 when it asks about another company, 400 when a query parameter is given
-/// twice (which one counts would be a guess); all as problem+json.
+/// 401 without a known X-Api-Key, 403 when it asks about another company (400 for a companyId no company can have), 400
+/// when a query parameter is given twice (which one counts would be a guess); all as problem+json, counted.
 /// </summary>
 public sealed class ApiKeyFilter : IEndpointFilter
 {
