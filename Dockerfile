@@ -3,7 +3,7 @@
 # RpoStreams: the gate (ASP.NET Core, port 8080) and the `rpo` command line in one image.
 #
 #   docker build -t rpostreams:dev .
-#   docker run --memory 4g --read-only --tmpfs /tmp -v rpo-state:/var/lib/rpo/state -p 8080:8080 \
+#   docker run --memory 5g --read-only --tmpfs /tmp -v rpo-state:/var/lib/rpo/state -p 8080:8080 \
 #     -e Kafka__BootstrapServers=broker:9092 -e SchemaRegistry__Url=http://registry:8081 \
 #     -e Subjects__HashSecret=... rpostreams:dev
 #   docker run --rm --read-only --tmpfs /tmp --entrypoint rpo rpostreams:dev simulate --bootstrap broker:9092 ...
@@ -77,7 +77,7 @@ LABEL org.opencontainers.image.title="rpostreams" \
 # every interface (either variable alone is enough).
 # The image runs as Production (no ASPNETCORE_ENVIRONMENT), so the gate logs JSON lines (Logging__Format=text for text).
 # Memory: the gate's runtimeconfig caps the GC heap at 60 % of the container's memory limit
-# (System.GC.HeapHardLimitPercent), so give the container one (docker run --memory 4g, the Kubernetes
+# (System.GC.HeapHardLimitPercent), so give the container one (docker run --memory 5g, the Kubernetes
 # limit in k8s/base/statefulset.yaml); RocksDB and librdkafka use the rest (docs/operations.md, "Memory").
 # ASPNETCORE_HTTP_PORTS, which the base image sets, is cleared: with the URLs set too, ASP.NET Core warns at every start.
 ENV DOTNET_RUNNING_IN_CONTAINER=true \

@@ -20,23 +20,35 @@ public sealed class EmbeddedStateTests : IDisposable
         var ended = Directory.CreateDirectory(Path.Combine(stateDir, "embedded-ended")).FullName;
         File.WriteAllText(Path.Combine(ended, ".lock"), string.Empty);
         File.WriteAllText(Path.Combine(ended, "000001.sst"), "x");
-        // A run making its directory right now, before its lock; and what is not a run's.
-        var making = Directory.CreateDirectory(Path.Combine(stateDir, "embedded-making")).FullName;
+        // One whose run died before its lock; and what is not a run's.
+        var unlocked = Directory.CreateDirectory(Path.Combine(stateDir, "embedded-unlocked")).FullName;
         var other = Directory.CreateDirectory(Path.Combine(stateDir, "rpo-gate")).FullName;
 
-        using var running = EmbeddedState.Claim(stateDir, NullLogger.Instance);
+        using var running = EmbeddedState.Claim(stateDir, NullLogger.Instance, TimeSpan.Zero);
         File.WriteAllText(Path.Combine(running.Directory, "000001.sst"), "x");
-        var second = EmbeddedState.Claim(stateDir, NullLogger.Instance);
+        var second = EmbeddedState.Claim(stateDir, NullLogger.Instance, TimeSpan.Zero);
 
         Assert.NotEqual(running.Directory, second.Directory);
         Assert.Equal([".lock"], Directory.EnumerateFileSystemEntries(second.Directory).Select(Path.GetFileName));
         Assert.False(Directory.Exists(ended));
+        Assert.False(Directory.Exists(unlocked));
         Assert.True(File.Exists(Path.Combine(running.Directory, "000001.sst")));
-        Assert.True(Directory.Exists(making));
         Assert.True(Directory.Exists(other));
 
         second.Dispose();
         Assert.False(Directory.Exists(second.Directory));
         Assert.True(Directory.Exists(running.Directory));
+    }
+
+    /// <summary>A file is made before it is locked: a directory younger than that takes is never judged ended.</summary>
+    [Fact]
+    public void A_directory_just_made_is_left_to_the_run_making_it()
+    {
+        var making = Directory.CreateDirectory(Path.Combine(stateDir, "embedded-making")).FullName;
+        File.WriteAllText(Path.Combine(making, ".lock"), string.Empty);
+
+        using var run = EmbeddedState.Claim(stateDir, NullLogger.Instance);
+
+        Assert.True(Directory.Exists(making));
     }
 }

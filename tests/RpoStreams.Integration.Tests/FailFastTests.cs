@@ -41,6 +41,21 @@ public class FailFastTests
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
+    /// <summary>An API key written one level too high is named by its place only: its name is the secret.</summary>
+    [Fact]
+    public async Task An_api_key_out_of_place_is_refused_without_being_written()
+    {
+        const string Key = "fail-fast-secret-key-0123456789";
+        foreach (var name in new[] { $"Api__{Key}", $"Api__Keys_{Key}" })
+        {
+            var (code, line, log) = await StoppingLineAsync(name, ["Kafka__BootstrapServers=127.0.0.1:1", $"{name}=ACME", "Subjects__HashSecret=fail-fast-tests-secret"]);
+
+            Assert.Equal(2, code);
+            Assert.Equal("rpo-gate: a name under Api is not a setting (Api__…; API keys go under Api__Keys__<key>)", line);
+            Assert.DoesNotContain(Key, log, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_url_the_gate_cannot_listen_on_stops_it_with_exit_2_naming_Urls()
     {

@@ -30,50 +30,52 @@ public sealed class EmbeddedState : IDisposable
     public string Directory { get; }
 
     /// <summary>A new state directory under <paramref name="stateDir"/> for this run, those of ended runs deleted.</summary>
-    public static EmbeddedState Claim(string stateDir, ILogger logger)
+    public static EmbeddedState Claim(string stateDir, ILogger logger) => Claim(stateDir, logger, Making);
+
+    /// <summary>As above, a directory counted as being made for <paramref name="making"/> (tests).</summary>
+    internal static EmbeddedState Claim(string stateDir, ILogger logger, TimeSpan making)
     {
         System.IO.Directory.CreateDirectory(stateDir);
         foreach (var dir in System.IO.Directory.EnumerateDirectories(stateDir, Prefix + "*"))
         {
-            if (Ended(dir))
+            if (Ended(dir, making))
             {
                 Delete(dir, logger);
             }
         }
         var own = System.IO.Directory.CreateDirectory(Path.Combine(stateDir, Prefix + Guid.NewGuid().ToString("N")[..12])).FullName;
-        return new EmbeddedState(own, Lock(Path.Combine(own, LockFile), FileMode.CreateNew)!, logger);
+        return new EmbeddedState(own, new FileStream(Path.Combine(own, LockFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None), logger);
     }
 
-    /// <summary>Deletes the directory and lets go of its lock. Never throws.</summary>
+    /// <summary>Lets go of the lock and deletes the directory. Never throws.</summary>
     public void Dispose()
     {
-        Delete(Directory, logger);
         held.Dispose();
+        Delete(Directory, logger);
     }
 
-    private static bool Ended(string dir)
+    /// <summary>
+    /// Whether a directory's run has ended: no one holds its lock, or it has none, and it is older than a run takes to
+    /// lock it (a file is made before it is locked). One another user's lock cannot be opened for is left alone.
+    /// </summary>
+    private static bool Ended(string dir, TimeSpan making)
     {
+        if (DateTime.UtcNow - System.IO.Directory.GetCreationTimeUtc(dir) <= making)
+        {
+            return false;
+        }
         try
         {
-            using var free = Lock(Path.Combine(dir, LockFile), FileMode.Open);
-            return free is not null;
+            using var free = new FileStream(Path.Combine(dir, LockFile), FileMode.Open, FileAccess.Read, FileShare.None);
+            return true;
         }
         catch (FileNotFoundException)
         {
-            return DateTime.UtcNow - System.IO.Directory.GetCreationTimeUtc(dir) > Making;
+            return true;
         }
-    }
-
-    /// <summary>The file held exclusively, or null when another process holds it.</summary>
-    private static FileStream? Lock(string path, FileMode mode)
-    {
-        try
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new FileStream(path, mode, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e) when (e is not FileNotFoundException && mode == FileMode.Open)
-        {
-            return null;
+            return false;
         }
     }
 

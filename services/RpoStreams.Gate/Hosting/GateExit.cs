@@ -15,7 +15,11 @@ public static partial class GateExit
     /// </summary>
     public static void ArmHardExit(int code, TimeSpan after, Action<int>? exit = null, string cause = "its failure")
     {
-        var line = $"rpo-gate: the gate did not stop within {after.TotalSeconds:0} s of {cause}; exiting with {code}";
+        // Armed again (a failure while a requested stop goes on), it keeps the first deadline and takes the new code.
+        if (exit is null && Interlocked.Exchange(ref armedCode, code) != NotArmed)
+        {
+            return;
+        }
         var thread = new Thread(() =>
         {
             Thread.Sleep(after);
@@ -24,9 +28,10 @@ public static partial class GateExit
                 exit(code);
                 return;
             }
+            code = Volatile.Read(ref armedCode);
             try
             {
-                Console.Error.WriteLine(line);
+                Console.Error.WriteLine($"rpo-gate: the gate did not stop within {after.TotalSeconds:0} s of {cause}; exiting with {code}");
             }
             finally
             {
@@ -39,6 +44,11 @@ public static partial class GateExit
         };
         thread.Start();
     }
+
+    private const int NotArmed = -1;
+
+    /// <summary>The code the armed hard exit ends the process with.</summary>
+    private static int armedCode = NotArmed;
 
     /// <summary>Ends the process now with <paramref name="code"/>, running nothing more (the host's shutdown hangs). Linux and macOS; elsewhere a fail-fast, whose code is the platform's.</summary>
     private static void HardExit(int code)

@@ -39,6 +39,21 @@ public sealed class GateService : BackgroundService
         this.serdes = serdes;
         this.clients = clients;
         this.lifetime = lifetime;
+        // A stop asked for (SIGTERM, Ctrl+C) is not bounded by the host's timeout either (it waits for Streamiz's close):
+        // armed from the moment it is asked, before the HTTP server and the other services stop.
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            if (Volatile.Read(ref stopping) == 0)
+            {
+                try
+                {
+                    GateExit.ArmHardExit(StopTimedOut, HardExitAfter, cause: "the request to stop");
+                }
+                catch (OutOfMemoryException)
+                {
+                }
+            }
+        });
         this.loggerFactory = loggerFactory;
         logger = loggerFactory.CreateLogger<GateService>();
     }
@@ -181,17 +196,6 @@ public sealed class GateService : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref stopping) == 0)
-        {
-            // A stop asked for (SIGTERM, Ctrl+C): the close is not bounded by the host's timeout either.
-            try
-            {
-                GateExit.ArmHardExit(StopTimedOut, HardExitAfter, cause: "the request to stop");
-            }
-            catch (OutOfMemoryException)
-            {
-            }
-        }
         await base.StopAsync(cancellationToken);
         if (gate is not null)
         {

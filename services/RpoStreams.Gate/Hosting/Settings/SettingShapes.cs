@@ -23,6 +23,12 @@ public static class SettingShapes
             if (!properties.Any(p => p.Name.Equals(given.Key, StringComparison.OrdinalIgnoreCase)))
             {
                 var near = Nearest(given.Key, properties.Select(p => p.Name));
+                if (section == SecretNames && (near is null || Distance(given.Key.ToUpperInvariant(), near.ToUpperInvariant()) > 2))
+                {
+                    // Not a misspelt setting: perhaps an API key written one level too high (Api__<key>, Api__Keys_<key>).
+                    yield return $"a name under {section} is not a setting ({section}__…; API keys go under {section}__Keys__<key>)";
+                    continue;
+                }
                 yield return near is null ? $"{given.Path} is not a setting" : $"{given.Path} is not a setting (did you mean {section}:{near}?)";
             }
         }
@@ -79,6 +85,9 @@ public static class SettingShapes
         }
         return row[b.Length];
     }
+
+    /// <summary>The section whose names can be secrets (API keys): a name in it is written only when it is a misspelt setting.</summary>
+    private const string SecretNames = "Api";
 
     private static string Environment(string path) => path.Replace(":", "__", StringComparison.Ordinal);
 
