@@ -9,7 +9,7 @@ using RpoStreams.Gate.Hosting.Settings;
 namespace RpoStreams.Cli;
 
 /// <summary>The options every Kafka-facing command shares, defined once.</summary>
-internal sealed partial class KafkaOptions
+internal sealed class KafkaOptions
 {
     public Option<string> Bootstrap { get; } = new("--bootstrap")
     {
@@ -120,11 +120,8 @@ internal sealed partial class KafkaOptions
     private static readonly ILoggerFactory StderrLog =
         LoggerFactory.Create(log => log.SetMinimumLevel(LogLevel.Warning).AddProvider(new DistinctLines()));
 
-    private sealed partial class DistinctLines : ILoggerProvider, ILogger
+    private sealed class DistinctLines : ILoggerProvider, ILogger
     {
-        [System.Text.RegularExpressions.GeneratedRegex(@" \(repeated [0-9]+ times since it was last written\)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-        private static partial System.Text.RegularExpressions.Regex RepeatCount();
-
         /// <summary>Lines remembered; past them, lines are written again rather than remembered without bound.</summary>
         private const int Remembered = 1000;
 
@@ -144,7 +141,7 @@ internal sealed partial class KafkaOptions
             }
             var line = Contracts.LogSafe.Text(formatter(state, exception));
             // The same line as the Kafka log bridge reads it, without its count of repeats: written once already.
-            if (written.Count >= Remembered || written.TryAdd(KafkaLogText.WithoutTiming(RepeatCount().Replace(line, string.Empty)), 0))
+            if (written.Count >= Remembered || written.TryAdd(KafkaLogText.WithoutTiming(KafkaLogText.WithoutRepeats(line)), 0))
             {
                 Console.Error.WriteLine($"{(logLevel >= LogLevel.Error ? "error" : "warning")}: {line}");
             }

@@ -87,7 +87,7 @@ internal sealed partial class KafkaLogBridge : IDisposable
             recent[key] = (now, 0);
             if (seen.Repeats > 0)
             {
-                logger.Log(line.Level, "{KafkaClient} {Facility}: {KafkaMessage} (repeated {Repeats} times since it was last written)", line.Client, line.Facility, line.Message, seen.Repeats);
+                logger.Log(line.Level, "{KafkaClient} {Facility}: {KafkaMessage}" + KafkaLogText.RepeatsNote, line.Client, line.Facility, line.Message, seen.Repeats);
             }
             else
             {
@@ -120,4 +120,13 @@ public static partial class KafkaLogText
     /// identical error(s) suppressed)"), which changes as the line repeats and is not part of what it says.
     /// </summary>
     public static string WithoutTiming(string line) => Timing().Replace(line, string.Empty);
+
+    /// <summary>What the log bridge adds to a line it writes again after holding back its repeats.</summary>
+    internal const string RepeatsNote = " (repeated {Repeats} times since it was last written)";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@" \(repeated [0-9]+ times since it was last written\)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Repeats();
+
+    /// <summary>A line the log bridge wrote, without its note of the repeats held back (<see cref="RepeatsNote"/>).</summary>
+    public static string WithoutRepeats(string line) => Repeats().Replace(line, string.Empty);
 }

@@ -56,7 +56,8 @@ public sealed class EmbeddedState : IDisposable
 
     /// <summary>
     /// Whether a directory's run has ended: no one holds its lock, or it has none, and it is older than a run takes to
-    /// lock it (a file is made before it is locked). One another user's lock cannot be opened for is left alone.
+    /// lock it (a file is made before it is locked). A directory whose lock this process may not open (another user's) is
+    /// left alone.
     /// </summary>
     private static bool Ended(string dir, TimeSpan making)
     {

@@ -11,7 +11,7 @@ public static partial class GateExit
     /// Kubernetes' liveness probe or SIGKILL ends but compose's restart policy never does. Armed when the stop begins,
     /// this ends the process with <paramref name="code"/> once <paramref name="after"/> has passed (the host's 25 s
     /// shutdown timeout and some), unless it ended first.
-    /// <paramref name="exit"/> replaces the exit itself (tests).
+    /// <paramref name="exit"/> replaces the exit itself (tests). Never throws.
     /// </summary>
     public static void ArmHardExit(int code, TimeSpan after, Action<int>? exit = null, string cause = "its failure")
     {
@@ -20,29 +20,36 @@ public static partial class GateExit
         {
             return;
         }
-        var thread = new Thread(() =>
+        try
         {
-            Thread.Sleep(after);
-            if (exit is not null)
+            var thread = new Thread(() =>
             {
-                exit(code);
-                return;
-            }
-            code = Volatile.Read(ref armedCode);
-            try
+                Thread.Sleep(after);
+                if (exit is not null)
+                {
+                    exit(code);
+                    return;
+                }
+                code = Volatile.Read(ref armedCode);
+                try
+                {
+                    Console.Error.WriteLine($"rpo-gate: the gate did not stop within {after.TotalSeconds:0} s of {cause}; exiting with {code}");
+                }
+                finally
+                {
+                    HardExit(code);
+                }
+            })
             {
-                Console.Error.WriteLine($"rpo-gate: the gate did not stop within {after.TotalSeconds:0} s of {cause}; exiting with {code}");
-            }
-            finally
-            {
-                HardExit(code);
-            }
-        })
+                IsBackground = true,
+                Name = "rpo-hard-exit",
+            };
+            thread.Start();
+        }
+        catch (OutOfMemoryException)
         {
-            IsBackground = true,
-            Name = "rpo-hard-exit",
-        };
-        thread.Start();
+            // No thread to spare: the liveness probe ends a stop that hangs.
+        }
     }
 
     private const int NotArmed = -1;

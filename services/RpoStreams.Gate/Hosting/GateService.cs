@@ -45,13 +45,7 @@ public sealed class GateService : BackgroundService
         {
             if (Volatile.Read(ref stopping) == 0)
             {
-                try
-                {
-                    GateExit.ArmHardExit(StopTimedOut, HardExitAfter, cause: "the request to stop");
-                }
-                catch (OutOfMemoryException)
-                {
-                }
+                GateExit.ArmHardExit(StopTimedOut, HardExitAfter, cause: "the request to stop");
             }
         });
         this.loggerFactory = loggerFactory;
@@ -186,9 +180,7 @@ public sealed class GateService : BackgroundService
             logger.LogInformation("Gate stream state {State}", now.ToString());
             if (now == KafkaStream.State.ERROR)
             {
-                Stop(embeddedState is null
-                    ? "the stream processor stopped with an error (see the log above); restart it on the same state dir to resume"
-                    : "the stream processor stopped with an error (see the log above); on the embedded broker a restart starts empty", exitCode: 4);
+                Stop($"the stream processor stopped with an error (see the log above); {(embeddedState is null ? "restart it on the same state dir to resume" : "on the embedded broker a restart starts empty")}", exitCode: 4);
             }
         };
         return built;
@@ -243,14 +235,7 @@ public sealed class GateService : BackgroundService
         finally
         {
             lifetime.StopApplication();
-            try
-            {
-                GateExit.ArmHardExit(exitCode, HardExitAfter);
-            }
-            catch (OutOfMemoryException)
-            {
-                // No thread to spare: the liveness probe ends a stop that hangs.
-            }
+            GateExit.ArmHardExit(exitCode, HardExitAfter);
         }
     }
 }

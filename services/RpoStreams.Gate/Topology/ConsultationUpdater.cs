@@ -1,8 +1,8 @@
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
-using RpoStreams.Policy.Subjects;
 using RpoStreams.Policy;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;

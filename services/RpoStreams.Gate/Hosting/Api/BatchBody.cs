@@ -78,8 +78,7 @@ internal static class BatchBody
                 // Kestrel's own limit on a body without a length (chunked) is the same refusal as a declared length past it.
                 return (null, e.StatusCode == StatusCodes.Status413PayloadTooLarge
                     ? TooLarge(errors, settings)
-                    : errors.Refuse(e.StatusCode, BadRequestExceptionHandler.ReasonOf(e.StatusCode),
-                        e.StatusCode == StatusCodes.Status408RequestTimeout ? "Request Timeout" : "Bad request", BadRequestExceptionHandler.DetailOf(e.StatusCode)));
+                    : errors.Refuse(e.StatusCode, BadRequestExceptionHandler.ReasonOf(e.StatusCode), BadRequestExceptionHandler.TitleOf(e.StatusCode), BadRequestExceptionHandler.DetailOf(e.StatusCode)));
             }
             catch (IOException e) when (e is not Microsoft.AspNetCore.Connections.ConnectionResetException && !http.RequestAborted.IsCancellationRequested)
             {

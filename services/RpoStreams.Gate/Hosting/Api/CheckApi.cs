@@ -93,13 +93,10 @@ public static class CheckApi
         });
         limiter.OnRejected = async (context, cancel) =>
         {
-            context.HttpContext.RequestServices.GetRequiredService<ClientErrors>().Count(StatusCodes.Status429TooManyRequests, ClientErrors.RateLimited);
-            context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             context.HttpContext.Response.Headers.RetryAfter = "1";
-            await Results.Problem(
-                title: "Too many requests",
-                detail: $"This API key may make {requestsPerSecond} requests per second (Api:RequestsPerSecond).",
-                statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context.HttpContext);
+            await context.HttpContext.RequestServices.GetRequiredService<ClientErrors>().Refuse(
+                StatusCodes.Status429TooManyRequests, ClientErrors.RateLimited, "Too many requests",
+                $"This API key may make {requestsPerSecond} requests per second (Api:RequestsPerSecond).").ExecuteAsync(context.HttpContext);
         };
     }
 

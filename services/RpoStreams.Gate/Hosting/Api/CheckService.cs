@@ -60,7 +60,7 @@ public sealed class CheckService
         query.Channel == Channel.PHONE && query.CallerId is null ? [nameof(Reason.CALLER_ID_INVALID)] : [];
 
     /// <summary>The time a query is answered for, ISO-8601 in UTC to the fraction of a second given.</summary>
-    public static string TimeOf(CheckQuery query) => NodaTime.Text.InstantPattern.ExtendedIso.Format(query.At);
+    public static string TimeOf(CheckQuery query) => Policy.PolicyTime.Text(query.At);
 
     /// <summary>The version of the policy the answers come from.</summary>
     public string PolicyVersion => rules.Version;

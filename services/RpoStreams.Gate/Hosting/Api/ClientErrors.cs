@@ -127,6 +127,8 @@ public sealed class BadRequestExceptionHandler(ClientErrors errors, IProblemDeta
         _ => ClientErrors.BadFraming,
     };
 
+    internal static string TitleOf(int status) => status == StatusCodes.Status408RequestTimeout ? "Request Timeout" : "Bad request";
+
     internal static string DetailOf(int status) => status switch
     {
         StatusCodes.Status408RequestTimeout => "the request body arrived too slowly",

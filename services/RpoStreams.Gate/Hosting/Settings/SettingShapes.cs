@@ -23,13 +23,13 @@ public static class SettingShapes
             if (!properties.Any(p => p.Name.Equals(given.Key, StringComparison.OrdinalIgnoreCase)))
             {
                 var near = Nearest(given.Key, properties.Select(p => p.Name));
-                if (section == SecretNames && (near is null || Distance(given.Key.ToUpperInvariant(), near.ToUpperInvariant()) > 2))
+                if (section == SecretNames && near is not { Distance: <= 2 })
                 {
                     // Not a misspelt setting: perhaps an API key written one level too high (Api__<key>, Api__Keys_<key>).
                     yield return $"a name under {section} is not a setting ({section}__…; API keys go under {section}__Keys__<key>)";
                     continue;
                 }
-                yield return near is null ? $"{given.Path} is not a setting" : $"{given.Path} is not a setting (did you mean {section}:{near}?)";
+                yield return near is { } name ? $"{given.Path} is not a setting (did you mean {section}:{name.Name}?)" : $"{given.Path} is not a setting";
             }
         }
         foreach (var property in properties)
@@ -43,30 +43,30 @@ public static class SettingShapes
                 if (first is null && !string.IsNullOrEmpty(given.Value))
                 {
                     yield return named
-                        ? $"{given.Path} is a set of names: give each as {given.Path}:NAME ({Environment(given.Path)}__NAME)"
-                        : $"{given.Path} is a list: give its entries as {given.Path}:0, {given.Path}:1, … ({Environment(given.Path)}__0, …)";
+                        ? $"{given.Path} is a set of names: give each as {given.Path}:NAME ({AsVariable(given.Path)}__NAME)"
+                        : $"{given.Path} is a list: give its entries as {given.Path}:0, {given.Path}:1, … ({AsVariable(given.Path)}__0, …)";
                 }
                 else if (given.GetChildren().FirstOrDefault(entry => entry.GetChildren().Any()) is { } nested)
                 {
                     // An entry's name can be a secret (an API key): named by its place only.
                     yield return named
-                        ? $"an entry of {given.Path} is given as a list ({Environment(given.Path)}__…__0): each is one value"
+                        ? $"an entry of {given.Path} is given as a list ({AsVariable(given.Path)}__…__0): each is one value"
                         : $"{nested.Path} is one value, not a list (given as {nested.GetChildren().First().Path})";
                 }
             }
             else if (first is not null && IsValue(type))
             {
-                yield return $"{given.Path} is one value, not a list (given as {first.Path}, {Environment(first.Path)})";
+                yield return $"{given.Path} is one value, not a list (given as {first.Path}, {AsVariable(first.Path)})";
             }
         }
     }
 
-    /// <summary>The name within two edits of <paramref name="key"/>, or that contains it or is contained in it.</summary>
-    private static string? Nearest(string key, IEnumerable<string> names) =>
+    /// <summary>The name within two edits of <paramref name="key"/>, or that contains it or is contained in it, and how far it is.</summary>
+    private static (string Name, int Distance)? Nearest(string key, IEnumerable<string> names) =>
         names.Select(n => (Name: n, Distance: Distance(key.ToUpperInvariant(), n.ToUpperInvariant())))
             .Where(c => c.Distance <= 2 || c.Name.Contains(key, StringComparison.OrdinalIgnoreCase) || key.Contains(c.Name, StringComparison.OrdinalIgnoreCase))
             .OrderBy(c => c.Distance)
-            .Select(c => c.Name)
+            .Select(c => ((string Name, int Distance)?)c)
             .FirstOrDefault();
 
     private static int Distance(string a, string b)
@@ -89,7 +89,7 @@ public static class SettingShapes
     /// <summary>The section whose names can be secrets (API keys): a name in it is written only when it is a misspelt setting.</summary>
     private const string SecretNames = "Api";
 
-    private static string Environment(string path) => path.Replace(":", "__", StringComparison.Ordinal);
+    private static string AsVariable(string path) => path.Replace(":", "__", StringComparison.Ordinal);
 
     private static bool IsValue(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan)
