@@ -25,7 +25,12 @@ for project in tests/*/*.Tests.csproj; do
   echo "== $name"
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
-    --results-directory "$results" || true
+    --results-directory "$results"
+  status=$?
+  # A failed test is counted from the TRX; a project that wrote none (its host did not start) is counted here.
+  if [ ! -s "$results/$name.trx" ]; then
+    echo "failed run $name (dotnet test exit $status, no results written)" >> "$extra"
+  fi
 done
 
 echo "== deployment validation"
@@ -39,6 +44,10 @@ fi
 if [ -x ../shared/scenarios/check ]; then
   echo "== public scenarios (../shared/scenarios/check)"
   python3 ../shared/scenarios/check --rpo "dotnet services/RpoStreams.Cli/bin/Release/net10.0/rpo.dll" | tee "$results/scenarios.log"
+  status=${PIPESTATUS[0]}
+  if [ "$status" -ne 0 ] && ! grep -q '^FAIL ' "$results/scenarios.log"; then
+    echo "failed scenarios check (exit $status with no failed scenario: it stopped early)" >> "$extra"
+  fi
   grep -E '^(ok|FAIL) ' "$results/scenarios.log" | sed -E 's/^ok +/passed scenario /; s/^FAIL +/failed scenario /' | cut -d: -f1 >> "$extra"
 else
   echo "== public scenarios: ../shared/scenarios/check is not next to this checkout (their copies run in RpoStreams.Topology.Tests)"

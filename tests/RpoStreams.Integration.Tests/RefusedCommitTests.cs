@@ -1,7 +1,9 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
 using NodaTime;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Gate.Hosting;
 using RpoStreams.Policy;
 using RpoStreams.Simulation;
 
@@ -83,6 +85,31 @@ public sealed class RefusedCommitTests
         Assert.Equal(1, first.Metrics.RevocationFailures);
         Assert.True(second.Metrics.DecisionCount >= Batch, $"the second gate decided {second.Metrics.DecisionCount} intents");
         Assert.DoesNotContain(Directory.EnumerateDirectories(firstTasks), task => Directory.Exists(Path.Combine(task, "rocksdb")));
+    }
+
+    [Fact]
+    public async Task A_stop_whose_final_commit_succeeds_is_marked_clean_so_the_next_exactly_once_start_keeps_its_state()
+    {
+        await using var broker = await TestBroker.StartAsync(TestBroker.Embedded);
+        var appId = "close-clean-" + Guid.NewGuid().ToString("N")[..8];
+        await broker.CreateGateTopicsAsync(appId, Partitions);
+        using var stateDir = new TempDirectory("rpo-it-close-");
+        var serdes = RecordSerdes.Local();
+
+        // Given an exactly-once gate that has decided a batch it has not committed yet
+        using (var gate = await RunningGate.StartAsync(broker.BootstrapServers, appId, Partitions, stateDir.Path, developmentBroker: false, Streams))
+        {
+            Send(broker, serdes, 1, PolicyRules.Default.Window.NextOpen(SystemClock.Instance.GetCurrentInstant()));
+            ReadDecisions(broker, serdes, Batch);
+        }
+
+        // When it stops and nothing refuses its final commit
+        // Then the stop is marked clean (the control of the test below: without it, every restart would rebuild its state)
+        var marker = Path.Combine(stateDir.Path, appId, ".clean-shutdown");
+        Assert.True(File.Exists(marker), "a clean stop was not marked clean");
+        Assert.False(CleanShutdownMarker.PrepareForStart(stateDir.Path, appId, exactlyOnce: true, NullLogger.Instance),
+            "the start after a clean stop wiped its state");
+        Assert.Contains(Directory.EnumerateDirectories(Path.Combine(stateDir.Path, appId)), task => Directory.Exists(Path.Combine(task, "rocksdb")));
     }
 
     [Theory]

@@ -103,16 +103,20 @@ public sealed class RunningGate : IDisposable
 /// <summary>Follows a topic from the beginning with read_committed until a condition holds or a deadline passes (records still arriving count).</summary>
 public static class TopicFollower
 {
+    /// <summary>
+    /// Every record until <paramref name="done"/> holds, and then what is already there after them (until a read finds
+    /// nothing for half a second): a duplicate written after the records the condition needed is still seen.
+    /// </summary>
     public static List<(byte[]? Key, T Value)> ReadUntil<T>(
         string bootstrap, string topic, Func<byte[], T> decode, Func<IReadOnlyList<(byte[]? Key, T Value)>, bool> done, TimeSpan timeout) =>
-        Follow(bootstrap, topic, r => (r.Message.Key, decode(r.Message.Value)), done, timeout);
+        Follow(bootstrap, topic, r => (r.Message.Key, decode(r.Message.Value)), done, timeout, readOn: true);
 
     /// <summary>The first <paramref name="count"/> records of a topic (fewer if the deadline passes), headers included.</summary>
     public static List<Message<byte[]?, byte[]>> Records(string bootstrap, string topic, int count, TimeSpan timeout) =>
         Follow(bootstrap, topic, r => r.Message, seen => seen.Count >= count, timeout);
 
     private static List<TKept> Follow<TKept>(
-        string bootstrap, string topic, Func<ConsumeResult<byte[]?, byte[]>, TKept> keep, Func<IReadOnlyList<TKept>, bool> done, TimeSpan timeout)
+        string bootstrap, string topic, Func<ConsumeResult<byte[]?, byte[]>, TKept> keep, Func<IReadOnlyList<TKept>, bool> done, TimeSpan timeout, bool readOn = false)
     {
         using var consumer = KafkaClientFactory.Unconfigured.CreateConsumer<byte[]?, byte[]>(new ConsumerConfig
         {
@@ -131,6 +135,13 @@ public static class TopicFollower
             if (result?.Message?.Value is not null)
             {
                 seen.Add(keep(result));
+            }
+        }
+        while (readOn && done(seen) && clock.Elapsed < timeout + TimeSpan.FromSeconds(10) && consumer.Consume(TimeSpan.FromMilliseconds(500)) is { } more)
+        {
+            if (more.Message?.Value is not null)
+            {
+                seen.Add(keep(more));
             }
         }
         consumer.Close();

@@ -27,6 +27,9 @@ public class AlertCampaignTests(ITestOutputHelper output)
 
         var alerts = gate.Alerts();
         foreach (var a in alerts) output.WriteLine($"{a.type} {a.attemptId} company={a.companyId} campaign={a.campaignId}");
-        Assert.All(alerts, a => Assert.False(a.companyId == "GLOBEX" && a.campaignId == "ACME-SECRET-LAUNCH", $"{a.type} for GLOBEX names ACME's campaign"));
+        // Both calls are alerts about GLOBEX (an intent of another company clears nothing), and neither names ACME's campaign
+        Assert.Equal([("a-1", AlertType.CALL_WITHOUT_CLEARANCE), ("a-2", AlertType.CALL_AFTER_BLOCK)], alerts.Select(a => (a.attemptId, a.type)).Order());
+        Assert.All(alerts, a => Assert.Equal("GLOBEX", a.companyId));
+        Assert.All(alerts, a => Assert.Null(a.campaignId));
     }
 }

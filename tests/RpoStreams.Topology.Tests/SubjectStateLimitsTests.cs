@@ -111,7 +111,9 @@ public class SubjectStateLimitsTests
         {
             gate.Intent(Make.Intent("i-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), "+393331234567", monday, company: "C" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
-        Assert.All(gate.Decisions(), d => Assert.Equal(Outcome.ALLOWED, d.outcome));
+        var filling = gate.Decisions();
+        Assert.Equal(SubjectStateRules.MaxContacts, filling.Count);
+        Assert.All(filling, d => Assert.Equal(Outcome.ALLOWED, d.outcome));
 
         gate.Intent(Make.Intent("i-full", "+393331234567", monday + Duration.FromMinutes(5), company: "NEW"));
         Assert.Equal([Reason.FREQUENCY_CAP], gate.SingleDecision().reasons);

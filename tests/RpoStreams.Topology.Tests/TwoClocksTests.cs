@@ -93,7 +93,7 @@ public class TwoClocksTests
         gate.Intent(Intent("i-now", "+393401000001", Tuesday10), arrivedAt: Tuesday10 + Duration.FromSeconds(20));
 
         Assert.Empty(gate.Alerts());
-        Assert.All(gate.Decisions(), d => Assert.Equal(Outcome.ALLOWED, d.outcome));
+        Assert.Equal([(Outcome.ALLOWED, "i-next-week"), (Outcome.ALLOWED, "i-now")], gate.Decisions().Select(d => (d.outcome, d.intentId)));
     }
 
     [Fact]
@@ -111,6 +111,38 @@ public class TwoClocksTests
         var alert = Assert.Single(gate.Alerts());
         Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, alert.type);
         Assert.Equal("a-1", alert.attemptId);
+    }
+
+    [Theory]
+    [InlineData(30, true)]
+    [InlineData(0, false)]
+    public void On_a_partition_that_goes_quiet_a_waiting_attempt_expires_on_the_wall_clock_after_the_idle_time(int idleAdvanceSeconds, bool expires)
+    {
+        // Given the last call of the day: an attempt whose intent never comes, and then nothing more on its partition
+        var clock = new FakeClock(Tuesday10);
+        using var gate = new GateHarness(clock, alertSettings: new AlertSettings { IdleAdvanceSeconds = idleAdvanceSeconds });
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Attempt(Attempt("a-last", "i-never", "+393401000001", Tuesday10));
+
+        // When two minutes of wall clock pass, ten seconds at a time (the gate looks at the clock every ten)
+        for (var i = 0; i < 12; i++)
+        {
+            gate.AdvanceWallClock(Duration.FromSeconds(10));
+        }
+
+        // Then the partition's stream time followed the clock and the attempt was judged; with the setting at 0 it waits for a record
+        var alerts = gate.Alerts();
+        if (expires)
+        {
+            var alert = Assert.Single(alerts);
+            Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, alert.type);
+            Assert.Equal("a-last", alert.attemptId);
+        }
+        else
+        {
+            Assert.Empty(alerts);
+            Assert.Single(gate.PendingAttempts());
+        }
     }
 
     [Fact]

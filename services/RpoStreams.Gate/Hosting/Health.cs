@@ -22,7 +22,10 @@ public static class Health
     }
 
     /// <summary>Ready when the stream is RUNNING (tasks assigned and restored) and the register consultation is within its validity.</summary>
-    public static IResult Ready(GateRuntime runtime, GateConfiguration config, Instant now)
+    public static IResult Ready(GateRuntime runtime, GateConfiguration config, Instant now) => Ready(runtime, config, now, runtime.LatestConsultation());
+
+    /// <summary><see cref="Ready(GateRuntime, GateConfiguration, Instant)"/> with the latest consultation given (null for none).</summary>
+    internal static IResult Ready(GateRuntime runtime, GateConfiguration config, Instant now, Instant? latest)
     {
         var reasons = new List<string>();
         if (!runtime.IsRunning)
@@ -39,7 +42,6 @@ public static class Health
         {
             reasons.Add($"restoring state from the changelogs: {string.Join(", ", runtime.Restoring.Take(5))}{(runtime.Restoring.Count > 5 ? ", ..." : string.Empty)}");
         }
-        var latest = runtime.LatestConsultation();
         if (runtime.IsRunning && latest is null)
         {
             reasons.Add("no register consultation yet: every promotional contact is blocked (REGISTER_STALE)");
