@@ -41,33 +41,49 @@ public class WireFormatTests
     }
 
     [Fact]
-    public void A_field_is_rewritten_in_the_producers_own_schema_under_its_own_id()
+    public void A_record_is_scrubbed_in_the_producers_own_schema_under_its_own_id()
     {
-        // Given an intent written by a producer with a schema of its own (one field more than the gate's)
+        // Given an intent written by a producer with a schema of its own: fields the gate does not read, one a timestamp
+        // past any date (Java's Long.MAX_VALUE "never"), one a record
         var registry = new LocalSchemaRegistry();
         var json = System.Text.Json.Nodes.JsonNode.Parse(CallIntent._SCHEMA.ToString())!;
         json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"crmTag","type":["null","string"],"default":null}"""));
+        json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"notes","type":"string","default":""}"""));
+        json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"callBackBy","type":{"type":"long","logicalType":"timestamp-millis"},"default":0}"""));
+        json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"lead","type":{"type":"record","name":"Lead","fields":[{"name":"phone","type":"string"},{"name":"kind","type":{"type":"enum","name":"LeadKind","symbols":["WARM","COLD"]}},{"name":"tags","type":{"type":"array","items":"string"}}]},"default":{"phone":"","kind":"WARM","tags":[]}}"""));
         var producers = (Avro.RecordSchema)Avro.Schema.Parse(json.ToJsonString());
         var id = registry.Add(json.ToJsonString());
         var serdes = new AvroSerDes<CallIntent>(registry);
         var gates = serdes.Serialize(Intent(), IntentsContext);
-        var record = new GenericDatumReader<GenericRecord>(CallIntent._SCHEMA, producers).Read(null!, new BinaryDecoder(new MemoryStream(gates, 5, gates.Length - 5)));
-        record.Add("crmTag", "lead-7");
-        var written = new MemoryStream();
-        written.Write([0, 0, 0, 0, 0]);
-        BinaryPrimitives.WriteInt32BigEndian(written.GetBuffer().AsSpan(1, 4), id);
-        new GenericDatumWriter<GenericRecord>(producers).Write(record, new BinaryEncoder(written));
+        var w = new AvroWriter();
+        var header = gates[..5];
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(1), id);
+        w.Raw(header);
+        w.Raw(gates.AsSpan(5));
+        w.Index(1);
+        w.Text("lead-7", "crmTag");
+        w.Text("call back on +393331234567", "notes");
+        w.Number(long.MaxValue);
+        w.Text("+393331234567", "phone");
+        w.Index(1);
+        w.Array<string>(["vip"], "tags", (a, t) => a.Text(t, "tags"));
+        var written = w.ToArray();
+        Assert.Equal("i-1", serdes.Deserialize(written, IntentsContext).intentId);
 
-        // When its subject is blanked
-        var rewritten = serdes.WithString(written.ToArray(), "subject", string.Empty);
+        // When its subject is blanked on its way to the subject's partition
+        var rewritten = serdes.Scrubbed(written, "subject", string.Empty);
 
-        // Then it keeps the producer's schema id and every other field, its own included
-        Assert.Equal(written.ToArray()[..5], rewritten[..5]);
+        // Then it keeps the producer's schema id and every field the gate reads, and the producer's own fields are empty
+        Assert.Equal(written[..5], rewritten[..5]);
         var read = new GenericDatumReader<GenericRecord>(producers, producers).Read(null!, new BinaryDecoder(new MemoryStream(rewritten, 5, rewritten.Length - 5)));
         Assert.Equal(string.Empty, read["subject"]);
-        Assert.Equal("lead-7", read["crmTag"]);
+        Assert.Null(read["crmTag"]);
+        Assert.Equal(string.Empty, read["notes"]);
+        Assert.Equal(DateTime.UnixEpoch, read["callBackBy"]);
+        var lead = (GenericRecord)read["lead"];
+        Assert.Equal((string.Empty, "WARM", 0), ((string)lead["phone"], ((GenericEnum)lead["kind"]).Value, ((object[])lead["tags"]).Length));
         var intent = serdes.Deserialize(rewritten, IntentsContext);
-        Assert.Equal(("i-1", "+390212345678", string.Empty), (intent.intentId, intent.callerId, intent.subject));
+        Assert.Equal(("i-1", "+390212345678", string.Empty, "SPRING"), (intent.intentId, intent.callerId, intent.subject, intent.campaignId));
     }
 
     [Fact]

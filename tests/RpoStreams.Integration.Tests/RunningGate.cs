@@ -45,7 +45,7 @@ public sealed class RunningGate : IDisposable
 
     public static async Task<RunningGate> StartAsync(
         string bootstrap, string applicationId, int partitions, string stateDir, bool developmentBroker = false, Action<StreamsSettings>? streams = null,
-        Action<StreamConfig>? tune = null)
+        Action<StreamConfig>? tune = null, RecordSerdes? serdes = null)
     {
         var config = Configuration(bootstrap, applicationId, partitions, stateDir);
         streams?.Invoke(config.Streams);
@@ -59,7 +59,7 @@ public sealed class RunningGate : IDisposable
             // As the service starts it (GateService), a start lost to Streamiz's global-store race tried again.
             started = await StreamingGate.StartAsync(() =>
             {
-                gate = new StreamingGate(config, bootstrap, developmentBroker, RecordSerdes.Local(), metrics, KafkaClientFactory.Unconfigured, Loggers, tune: tune);
+                gate = new StreamingGate(config, bootstrap, developmentBroker, serdes ?? RecordSerdes.Local(), metrics, KafkaClientFactory.Unconfigured, Loggers, tune: tune);
                 gate.StreamThreadStopped += stoppedThreads.Enqueue;
                 var state = running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 gate.Stream.StateChanged += (_, now) =>

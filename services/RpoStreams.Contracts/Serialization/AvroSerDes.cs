@@ -32,8 +32,8 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
     private readonly ConcurrentDictionary<string, int> idsByTopic = new(StringComparer.Ordinal);
     /// <summary>Per writer schema id: Avro's resolving reader, or null when the codec reads it directly.</summary>
     private readonly ConcurrentDictionary<int, SpecificDatumReader<T>?> readers = new();
-    /// <summary>Per writer schema id: a reader and a writer of that schema, for <see cref="WithString"/>.</summary>
-    private readonly ConcurrentDictionary<int, (GenericDatumReader<GenericRecord>, GenericDatumWriter<GenericRecord>)> rewriters = new();
+    /// <summary>Per writer schema id: a reader and a writer of that schema without its logical types, and its fields the gate does not read, for <see cref="Scrubbed"/>.</summary>
+    private readonly ConcurrentDictionary<int, (GenericDatumReader<GenericRecord> Read, GenericDatumWriter<GenericRecord> Write, Avro.Field[] Unread)> rewriters = new();
     private readonly Avro.Schema readerSchema;
     private readonly string readerForm;
     private readonly IAvroCodec<T>? codec;
@@ -127,27 +127,89 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
     }
 
     /// <summary>
-    /// <paramref name="data"/> (the wire format) with its string field <paramref name="field"/> set to
-    /// <paramref name="value"/>, written in the writer's own schema under the same id: the registry is asked
-    /// for nothing but that id's schema (already known after a read), and no subject is registered or looked up.
+    /// <paramref name="data"/> (the wire format, already read by this serde) with its string field <paramref name="field"/>
+    /// set to <paramref name="value"/> and every field the gate does not read (a newer producer schema's own) set to an
+    /// empty value of its type, written in the writer's own schema under the same id: the registry is asked for nothing
+    /// but that id's schema (already known after a read), and no subject is registered or looked up. Read without its
+    /// logical types, so a value of a field the gate does not read is never converted (a timestamp past year 9999 was).
     /// </summary>
-    public byte[] WithString(byte[] data, string field, string value)
+    public byte[] Scrubbed(byte[] data, string field, string value)
     {
         var id = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(1, 4));
-        var (read, write) = rewriters.GetOrAdd(id, RewriterFor);
+        var (read, write, unread) = rewriters.GetOrAdd(id, RewriterFor);
         using var input = new MemoryStream(data, 5, data.Length - 5, writable: false);
         var record = read.Read(null!, new BinaryDecoder(input));
         record.Add(field, value);
+        foreach (var other in unread)
+        {
+            record.Add(other.Name, Empty(other.Schema));
+        }
         using var output = new MemoryStream(data.Length);
         output.Write(data.AsSpan(0, 5));
         write.Write(record, new BinaryEncoder(output));
         return output.ToArray();
     }
 
-    private (GenericDatumReader<GenericRecord>, GenericDatumWriter<GenericRecord>) RewriterFor(int id)
+    private (GenericDatumReader<GenericRecord>, GenericDatumWriter<GenericRecord>, Avro.Field[]) RewriterFor(int id)
     {
-        var schema = Avro.Schema.Parse(Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult().SchemaString);
-        return (new GenericDatumReader<GenericRecord>(schema, schema), new GenericDatumWriter<GenericRecord>(schema));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult().SchemaString)!;
+        WithoutLogicalTypes(json);
+        var schema = (Avro.RecordSchema)Avro.Schema.Parse(json.ToJsonString());
+        var read = ((Avro.RecordSchema)readerSchema).Fields.SelectMany(f => (f.Aliases ?? []).Prepend(f.Name)).ToHashSet(StringComparer.Ordinal);
+        return (new GenericDatumReader<GenericRecord>(schema, schema), new GenericDatumWriter<GenericRecord>(schema), [.. schema.Fields.Where(f => !read.Contains(f.Name))]);
+    }
+
+    /// <summary>Removes every <c>logicalType</c>: the same bytes, read as the plain types they annotate.</summary>
+    private static void WithoutLogicalTypes(System.Text.Json.Nodes.JsonNode? node)
+    {
+        switch (node)
+        {
+            case System.Text.Json.Nodes.JsonObject o:
+                o.Remove("logicalType");
+                foreach (var (_, child) in o.ToList())
+                {
+                    WithoutLogicalTypes(child);
+                }
+                break;
+            case System.Text.Json.Nodes.JsonArray a:
+                foreach (var child in a)
+                {
+                    WithoutLogicalTypes(child);
+                }
+                break;
+        }
+    }
+
+    /// <summary>An empty value of <paramref name="schema"/>: null where a union allows it, else nothing, zero or the first symbol.</summary>
+    private static object? Empty(Avro.Schema schema) => schema switch
+    {
+        Avro.UnionSchema u => u.Schemas.Any(b => b.Tag == Avro.Schema.Type.Null) ? null : Empty(u.Schemas[0]),
+        Avro.RecordSchema r => EmptyRecord(r),
+        Avro.EnumSchema e => new GenericEnum(e, e.Symbols[0]),
+        Avro.FixedSchema f => new GenericFixed(f),
+        Avro.ArraySchema => Array.Empty<object>(),
+        Avro.MapSchema => new Dictionary<string, object>(),
+        _ => schema.Tag switch
+        {
+            Avro.Schema.Type.String => string.Empty,
+            Avro.Schema.Type.Bytes => Array.Empty<byte>(),
+            Avro.Schema.Type.Int => 0,
+            Avro.Schema.Type.Long => 0L,
+            Avro.Schema.Type.Float => 0f,
+            Avro.Schema.Type.Double => 0d,
+            Avro.Schema.Type.Boolean => false,
+            _ => null,
+        },
+    };
+
+    private static GenericRecord EmptyRecord(Avro.RecordSchema schema)
+    {
+        var record = new GenericRecord(schema);
+        foreach (var f in schema.Fields)
+        {
+            record.Add(f.Name, Empty(f.Schema));
+        }
+        return record;
     }
 
     private SpecificDatumReader<T>? ReaderFor(int id)

@@ -50,7 +50,25 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
     protected static NormalizedSubject? Normalize(string? raw, SubjectType type) =>
         SubjectNormalizer.TryNormalize(raw, type, out var subject) ? subject : null;
 
+    /// <summary>
+    /// One input record to one event or one dead letter. Whatever fails here concerns this record alone, so a failure the
+    /// checks did not foresee makes it a dead letter too: thrown out of the task, it would stop the partition, and every
+    /// restart would read it again.
+    /// </summary>
     public Record<string, SubjectInput>? Process(Record<byte[], byte[]> record)
+    {
+        try
+        {
+            return Intake(record);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The type only: an exception's message may quote the record.
+            return Dead(record, $"{What}: could not be read ({e.GetType().Name})");
+        }
+    }
+
+    private Record<string, SubjectInput>? Intake(Record<byte[], byte[]> record)
     {
         var value = decoder.TryDecode(record.Value, Topic, out var error);
         if (value is null)
@@ -92,9 +110,10 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         {
             Options.Metrics?.Relocated(Topic);
             // subject-events is a topic like any other: what crosses it names its subject by subjectRef alone (the subject
-            // task never reads the subject itself), so no internal topic holds a raw number or address. The record keeps
-            // its producer's schema and id: nothing is registered under, or looked up in, the producers' subjects.
-            ev.payload = SerDes.WithString(record.Value, "subject", string.Empty);
+            // task never reads the subject itself), and holds none of the fields a newer producer schema adds, so no
+            // internal topic holds a raw number or address. The record keeps its producer's schema and id: nothing is
+            // registered under, or looked up in, the producers' subjects.
+            ev.payload = SerDes.Scrubbed(record.Value, "subject", string.Empty);
         }
         return Record<string, SubjectInput>.Create(subjectRef ?? placementKey ?? string.Empty, new SubjectInput { Event = ev, Record = value, Here = here }, InputHeaders.TraceOnly(record.Headers));
     }
