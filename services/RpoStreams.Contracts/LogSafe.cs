@@ -6,8 +6,10 @@ namespace RpoStreams.Contracts;
 /// <summary>
 /// Masks phone numbers in text that may reach a log or an output topic: whatever libphonenumber finds
 /// as a valid number (default region IT, any writing: <c>333 123 4567</c>, <c>0039 333-1234567</c>,
-/// <c>+39 3331234567</c>, <c>333–123–4567</c>, <c>333_123_4567</c>), and any <c>+</c> followed by 8 to 15 digits.
-/// Addresses, ids, ports and timestamps stay readable.
+/// <c>+39 3331234567</c>, <c>333–123–4567</c>, <c>333_123_4567</c>), any <c>+</c> followed by 8 to 15 digits, and a run of
+/// 9 to 13 digits glued to letters (<c>ACME3331234567</c>, <c>3331234567abc</c>) that is a valid number on its own;
+/// digits outside the Basic Multilingual Plane (<c>𝟑𝟑𝟑…</c>) count as digits. Addresses, ids, ports, timestamps and
+/// hashes (a run of 32 or more hexadecimal characters) stay readable.
 /// </summary>
 public static partial class LogSafe
 {
@@ -30,10 +32,18 @@ public static partial class LogSafe
         }
         // Looked for in a copy of the same length whose unusual separators (other dashes, soft hyphens, zero-width
         // characters, underscores, commas, dots in the middle) read as '-', so "333–123–4567" is found as "333-123-4567".
-        var seen = text.AsSpan().IndexOfAny(OddSeparators) < 0 ? text : string.Create(text.Length, text, static (span, source) =>
+        // A digit outside the BMP (mathematical digits: a surrogate pair) reads as its ASCII digit and a separator.
+        var seen = text.AsSpan().IndexOfAny(OddSeparators) < 0 && text.AsSpan().IndexOfAnyInRange('\uD800', '\uDBFF') < 0 ? text : string.Create(text.Length, text, static (span, source) =>
         {
             for (var i = 0; i < span.Length; i++)
             {
+                if (char.IsHighSurrogate(source[i]) && i + 1 < source.Length && System.Text.Rune.TryCreate(source[i], source[i + 1], out var rune)
+                    && System.Text.Rune.IsDigit(rune) && System.Text.Rune.GetNumericValue(rune) is >= 0 and <= 9 and var digit)
+                {
+                    span[i] = (char)('0' + (int)digit);
+                    span[++i] = '-';
+                    continue;
+                }
                 span[i] = OddSeparators.Contains(source[i]) ? '-' : source[i];
             }
         });
@@ -43,8 +53,17 @@ public static partial class LogSafe
         }
         var found = International().Matches(seen).Select(m => (Start: m.Index, End: m.Index + m.Length))
             .Concat(Phones.FindNumbers(seen, "IT", PhoneNumberUtil.Leniency.VALID, long.MaxValue).Select(m => (Start: m.Start, End: m.Start + m.Length)))
-            .OrderBy(r => r.Start)
             .ToList();
+        // libphonenumber passes over a number that touches a letter: a run of digits that is a valid number on its own is one.
+        foreach (Match run in DigitRun().Matches(seen))
+        {
+            if (!found.Any(r => r.Start < run.Index + run.Length && run.Index < r.End) && IsNumberAlone(seen, run))
+            {
+                found.Add((run.Index, run.Index + run.Length));
+            }
+        }
+        // A range never ends inside a surrogate pair (a digit outside the BMP is two chars).
+        found = [.. found.Select(r => r.End < text.Length && char.IsLowSurrogate(text[r.End]) ? (r.Start, r.End + 1) : r).OrderBy(r => r.Start)];
         if (found.Count == 0)
         {
             return text;
@@ -64,6 +83,43 @@ public static partial class LogSafe
             at = end;
         }
         return sb.Append(text, at, text.Length - at).ToString();
+    }
+
+    private static bool IsNumberAlone(string seen, Match run)
+    {
+        var digits = new string([.. run.Value.Where(char.IsAsciiDigit)]);
+        if (digits.Length is < 9 or > 13 || InHash(seen, run.Index, run.Index + run.Length))
+        {
+            return false;
+        }
+        foreach (var candidate in (ReadOnlySpan<string>)[digits, "+" + digits])
+        {
+            try
+            {
+                if (Phones.IsValidNumber(Phones.Parse(candidate, "IT")))
+                {
+                    return true;
+                }
+            }
+            catch (NumberParseException)
+            {
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether [start, end) lies in a run of 32 or more hexadecimal characters (a subjectRef, a hash).</summary>
+    private static bool InHash(string text, int start, int end)
+    {
+        while (start > 0 && char.IsAsciiHexDigit(text[start - 1]))
+        {
+            start--;
+        }
+        while (end < text.Length && char.IsAsciiHexDigit(text[end]))
+        {
+            end++;
+        }
+        return end - start >= 32;
     }
 
     private static readonly System.Buffers.SearchValues<char> OddSeparators = System.Buffers.SearchValues.Create(

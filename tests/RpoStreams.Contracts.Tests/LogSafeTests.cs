@@ -24,6 +24,7 @@ public class LogSafeTests
     [InlineData("333~123~4567")]
     [InlineData("333\uFF0F123\uFF0F4567")]
     [InlineData("333\u30FC123\u30FC4567")]
+    [InlineData("\U0001D7D1\U0001D7D1\U0001D7D1\U0001D7CF\U0001D7D0\U0001D7D1\U0001D7D2\U0001D7D3\U0001D7D4\U0001D7D5")]
     public void Log_text_masks_phone_numbers_in_any_writing(string number)
     {
         // Given a log line with a number in it
@@ -49,6 +50,19 @@ public class LogSafeTests
     public void Log_text_leaves_addresses_ids_ports_and_timestamps_readable(string text)
     {
         Assert.Equal(text, LogSafe.Text(text));
+    }
+
+    [Theory]
+    [InlineData("ACME3331234567", "ACME[number]")]
+    [InlineData("IT3331234567", "IT[number]")]
+    [InlineData("3331234567abc", "[number]abc")]
+    [InlineData("campaign IT0612345678-spring", "campaign IT[number]-spring")]
+    [InlineData("lead_39_3331234567x", "lead_[number]x")]
+    [InlineData("ref 3f2a9c0d1e4b5a3331234567b8877665544332211aa", "ref 3f2a9c0d1e4b5a3331234567b8877665544332211aa")]
+    [InlineData("order A2026031012 shipped", "order A2026031012 shipped")]
+    public void A_number_glued_to_letters_is_masked_and_a_hash_is_not(string text, string expected)
+    {
+        Assert.Equal(expected, LogSafe.Text(text));
     }
 
     [Fact]

@@ -102,12 +102,15 @@ public sealed class CheckApiProcessTests(CheckApiRig rig) : IClassFixture<CheckA
     }
 
     [Fact]
-    public async Task A_key_asking_about_another_company_gets_403()
+    public async Task A_key_asking_about_another_company_gets_403_that_does_not_repeat_it()
     {
         var answer = await GetAsync(CheckUrl(first, free[0], company: "ACME"), BetaKey);
+        var number = await GetAsync(CheckUrl(first, free[0], company: "%2B393339990000"), BetaKey);
 
         Assert.Equal(HttpStatusCode.Forbidden, answer.Status);
         Assert.Equal("application/problem+json", answer.ContentType);
+        Assert.Equal(HttpStatusCode.Forbidden, number.Status);
+        Assert.DoesNotContain("3339990000", number.Body.GetRawText(), StringComparison.Ordinal);
         await AssertCountedAsync(first, 403, "other-company");
     }
 

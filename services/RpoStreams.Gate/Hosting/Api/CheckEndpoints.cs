@@ -197,11 +197,11 @@ public static class CheckEndpoints
 
     private static BatchItem Item(int index, string subject, CheckAnswer a) => new(index, subject, a.Outcome, a.Reasons, a.Basis, a.SubjectRef, null);
 
-    /// <summary>A companyId that is not the key's: 403, or 400 when no company could have it (too long).</summary>
+    /// <summary>A companyId that is not the key's: 403, or 400 when no company could have it (too long). Neither repeats it (it may be anything, a number too).</summary>
     internal static IResult OtherCompany(string companyId, ClientErrors errors) =>
         InputLimits.TooLong("companyId", companyId, InputLimits.Id) is { } tooLong
             ? errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", tooLong)
-            : errors.Refuse(StatusCodes.Status403Forbidden, ClientErrors.OtherCompany, "Forbidden", $"this API key does not answer for company '{companyId}'");
+            : errors.Refuse(StatusCodes.Status403Forbidden, ClientErrors.OtherCompany, "Forbidden", "this API key does not answer for the companyId asked about");
 
     private static string ApiKeyOf(HttpContext http) => http.Request.Headers[ApiKeyHeader].ToString();
 
