@@ -29,6 +29,12 @@ public class FailFastTests
         { "one value for a list", ["Kafka__BootstrapServers=127.0.0.1:1", "Policy__Holidays=01-01", "Subjects__HashSecret=fail-fast-tests-secret"], "Policy:Holidays is a list: give its entries as Policy:Holidays:0, Policy:Holidays:1" },
         { "a misspelt name", ["Kafka__BootstrapServers=127.0.0.1:1", "Kafka__SaslMechanisms=PLAIN", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:SaslMechanisms is not a setting (did you mean Kafka:SaslMechanism?)" },
         { "a key's company given as a list", ["Kafka__BootstrapServers=127.0.0.1:1", "Api__Keys__fail-fast-secret-key__0=ACME", "Subjects__HashSecret=fail-fast-tests-secret"], "an entry of Api:Keys is given as a list (Api__Keys__…__0): each is one value" },
+        // A log level Serilog cannot read aborted the process with a stack trace (exit 134); a state directory that cannot
+        // be written and SASL without its credentials failed after start with no setting named.
+        { "a log level that is not one", ["Kafka__BootstrapServers=127.0.0.1:1", "Serilog__MinimumLevel__Override__Kafka=Loud", "Subjects__HashSecret=fail-fast-tests-secret"], "Serilog:MinimumLevel:Override:Kafka 'Loud' must be one of Verbose, Debug, Information, Warning, Error, Fatal" },
+        { "a state directory that is a file", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__StateDir=/etc/hostname", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:StateDir '/etc/hostname' is a file, not a directory" },
+        { "a state directory that cannot be made", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__StateDir=/proc/rpo-state", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:StateDir '/proc/rpo-state' cannot be written" },
+        { "SASL PLAIN without credentials", ["Kafka__BootstrapServers=127.0.0.1:1", "Kafka__SecurityProtocol=SaslPlaintext", "Kafka__SaslMechanism=Plain", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:SaslUsername and Kafka:SaslPassword are required with Kafka:SaslMechanism Plain" },
         { "unknown guarantee", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
     };
 

@@ -97,6 +97,12 @@ public sealed class KafkaSettings
         {
             yield return $"Kafka:SaslMechanism '{SaslMechanism}' must be one of {string.Join(", ", Enum.GetNames<SaslMechanism>())} (or as Kafka writes them: SCRAM-SHA-512, ...)";
         }
+        if (TryRead<SecurityProtocol>(SecurityProtocol, out var sasl) && sasl is Confluent.Kafka.SecurityProtocol.SaslPlaintext or Confluent.Kafka.SecurityProtocol.SaslSsl
+            && TryRead<SaslMechanism>(SaslMechanism, out var withPassword) && withPassword is Confluent.Kafka.SaslMechanism.Plain or Confluent.Kafka.SaslMechanism.ScramSha256 or Confluent.Kafka.SaslMechanism.ScramSha512
+            && (string.IsNullOrWhiteSpace(SaslUsername) || string.IsNullOrWhiteSpace(SaslPassword)))
+        {
+            yield return $"Kafka:SaslUsername and Kafka:SaslPassword are required with Kafka:SaslMechanism {SaslMechanism}";
+        }
         if (!UseEmbedded)
         {
             foreach (var server in BootstrapServers!.Split(',', StringSplitOptions.TrimEntries))

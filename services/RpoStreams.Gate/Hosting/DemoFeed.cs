@@ -81,11 +81,12 @@ public sealed class DemoFeed : BackgroundService
         }
         while (!runtime.IsRunning)
         {
-            if (runtime.HasFailed)
+            if (runtime.HasFailed || stoppingToken.IsCancellationRequested)
             {
+                // A stop before the stream ran (a bad --urls, say) is no failure of the demo's.
                 return;
             }
-            await Task.Delay(200, stoppingToken);
+            await Task.Delay(200, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         using var producer = new TrafficProducer(clients, new ProducerConfig { BootstrapServers = runtime.BootstrapServers, ClientId = "rpo-demo-feed" }, serdes);
         var traffic = new SyntheticTraffic(seed: 2026, config.Rules, RegisterShare, runId: "demo-" + DateTimeOffset.UtcNow.ToUnixTimeSeconds());

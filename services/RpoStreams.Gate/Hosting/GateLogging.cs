@@ -22,10 +22,16 @@ public static class GateLogging
         var json = format is null || format.Equals("auto", StringComparison.OrdinalIgnoreCase)
             ? !builder.Environment.IsDevelopment()
             : format.Equals("json", StringComparison.OrdinalIgnoreCase);
+        // A level Serilog cannot read throws while the logger is built, before the settings are checked: then the
+        // configured levels are left out, and the check names the setting (LevelProblems).
+        var levelsReadable = !LevelProblems(builder.Configuration).Any();
         builder.Services.AddSerilog((services, logger) =>
         {
+            if (levelsReadable)
+            {
+                logger.ReadFrom.Configuration(builder.Configuration);
+            }
             logger
-                .ReadFrom.Configuration(builder.Configuration)
                 .MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
@@ -34,6 +40,21 @@ public static class GateLogging
                 .Filter.ByExcluding(IsBadUrls)
                 .WriteTo.Sink(new MaskingSink(ConsoleSink(json ? new CompactJsonFormatter() : null)));
         });
+    }
+
+    /// <summary>Each <c>Serilog:MinimumLevel</c> value (itself, <c>Default</c> or an <c>Override</c>) that is not a level, as one line naming it.</summary>
+    public static IEnumerable<string> LevelProblems(IConfiguration configuration)
+    {
+        var levels = configuration.GetSection("Serilog:MinimumLevel");
+        var entries = new List<IConfigurationSection> { levels, levels.GetSection("Default") };
+        entries.AddRange(levels.GetSection("Override").GetChildren());
+        foreach (var entry in entries)
+        {
+            if (entry.Value is { } value && !value.StartsWith('$') && !Enum.TryParse<LogEventLevel>(value, ignoreCase: true, out _))
+            {
+                yield return $"{entry.Path} '{value}' must be one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}";
+            }
+        }
     }
 
     /// <summary>

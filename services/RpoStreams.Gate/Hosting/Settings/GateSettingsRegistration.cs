@@ -54,9 +54,15 @@ public static partial class GateSettingsRegistration
         {
             check(services, problems);
         }
-        if (services.GetRequiredService<IConfiguration>()["Logging:Format"] is { } format && !LogFormats.Contains(format, StringComparer.OrdinalIgnoreCase))
+        var configuration = services.GetRequiredService<IConfiguration>();
+        if (configuration["Logging:Format"] is { } format && !LogFormats.Contains(format, StringComparer.OrdinalIgnoreCase))
         {
             problems.Add($"Logging:Format '{format}' must be text, json or auto");
+        }
+        problems.AddRange(GateLogging.LevelProblems(configuration));
+        if (problems.Count == 0 && StateDirProblem(services.GetRequiredService<GateConfiguration>().Streams.StateDir) is { } stateDir)
+        {
+            problems.Add(stateDir);
         }
         foreach (var problem in problems)
         {
@@ -66,6 +72,28 @@ public static partial class GateSettingsRegistration
     }
 
     private static readonly string[] LogFormats = ["text", "json", "auto"];
+
+    /// <summary>Whether the state directory can be made and written (a file, or a place the gate may not write, failed later with no setting named).</summary>
+    internal static string? StateDirProblem(string path)
+    {
+        if (File.Exists(path))
+        {
+            return $"Streams:StateDir '{path}' is a file, not a directory";
+        }
+        try
+        {
+            Directory.CreateDirectory(path);
+            var probe = Path.Combine(path, $".rpo-write-check-{Guid.NewGuid():N}");
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"Streams:StateDir '{path}' cannot be written: {e.Message}";
+        }
+    }
 
     /// <summary>Reads one section's settings and adds what is wrong with them; one is registered with each section.</summary>
     private delegate void SectionCheck(IServiceProvider services, List<string> problems);
