@@ -9,21 +9,30 @@ public class BatchSlotsTests
     public async Task A_batch_waits_for_a_free_slot_and_is_refused_when_none_comes_free_in_time()
     {
         var cancel = TestContext.Current.CancellationToken;
-        using var slots = new BatchSlots(1, TimeSpan.FromMilliseconds(200));
-
-        using (var first = await slots.EnterAsync(cancel))
+        using (var refusing = new BatchSlots(1, TimeSpan.FromMilliseconds(200)))
+        using (var held = await refusing.EnterAsync(cancel))
         {
-            Assert.NotNull(first);
-            Assert.Null(await slots.EnterAsync(cancel));
-            var waiting = slots.EnterAsync(cancel);
-            first!.Dispose();
-            first.Dispose();
-            using var second = await waiting;
-            Assert.NotNull(second);
+            Assert.NotNull(held);
+            Assert.Null(await refusing.EnterAsync(cancel));
         }
 
-        using var third = await slots.EnterAsync(cancel);
-        Assert.NotNull(third);
+        // A wait long enough that no pause of a busy machine between asking and giving back ends it
+        using var slots = new BatchSlots(1, TimeSpan.FromSeconds(60));
+        var first = await slots.EnterAsync(cancel);
+        Assert.NotNull(first);
+        var waiting = slots.EnterAsync(cancel);
+        first!.Dispose();
+        first.Dispose();
+        using var second = await waiting;
+        Assert.NotNull(second);
+
+        // The slot given back twice freed one: a third waits while the second holds it
+        var third = slots.EnterAsync(cancel);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), cancel);
+        Assert.False(third.IsCompleted, "a slot given back twice was freed twice");
+        second!.Dispose();
+        using var admitted = await third;
+        Assert.NotNull(admitted);
     }
 
     [Fact]

@@ -24,10 +24,10 @@ public sealed class CliErrorTests
         Assert.DoesNotContain(lines, l => l.Contains("since it was last written", StringComparison.Ordinal));
     }
 
-    /// <summary>Kafka's spelling is taken (librdkafka then asks for the credentials); a wrong one is named before any client is made.</summary>
+    /// <summary>Kafka's spelling is taken (and then the credentials it needs are asked for, by the settings' names); a wrong one is named before any client is made.</summary>
     [Theory]
     [InlineData("bogus", 2, "rpo lag: Kafka:SecurityProtocol 'bogus' must be one of")]
-    [InlineData("SASL_SSL", 1, "rpo lag: sasl.username and sasl.password must be set")]
+    [InlineData("SASL_SSL", 2, "rpo lag: Kafka:SaslUsername and Kafka:SaslPassword are required with Kafka:SaslMechanism SCRAM-SHA-512")]
     public async Task The_environments_kafka_settings_are_checked_as_the_gate_checks_them(string protocol, int exitCode, string reason)
     {
         var run = await RpoAsync([("Kafka__SecurityProtocol", protocol), ("Kafka__SaslMechanism", "SCRAM-SHA-512")], "lag", "--bootstrap", $"127.0.0.1:{LocalPorts.Next()}");

@@ -84,6 +84,20 @@ public class SecuritySettingsTests
         Assert.Contains(problems, p => p.StartsWith("Kafka:SecurityProtocol 'Tls' must be one of", StringComparison.Ordinal));
     }
 
+    /// <summary>A password mechanism without its credentials is named before librdkafka refuses it in its own words; OAUTHBEARER and GSSAPI need none here.</summary>
+    [Theory]
+    [InlineData("SaslSsl", "ScramSha512", null, "secret", false)]
+    [InlineData("SASL_PLAINTEXT", "PLAIN", "gate", null, false)]
+    [InlineData("SaslSsl", "OAuthBearer", null, null, true)]
+    [InlineData("Ssl", "Plain", null, null, true)]
+    public void A_password_mechanism_needs_a_username_and_a_password(string protocol, string mechanism, string? username, string? password, bool valid)
+    {
+        var problems = new KafkaSettings { BootstrapServers = "b:9092", SecurityProtocol = protocol, SaslMechanism = mechanism, SaslUsername = username, SaslPassword = password }.Validate(development: false).ToList();
+
+        Assert.Equal(valid, problems.Count == 0);
+        Assert.All(problems, p => Assert.Equal($"Kafka:SaslUsername and Kafka:SaslPassword are required with Kafka:SaslMechanism {mechanism}", p));
+    }
+
     /// <summary>Kafka's own spellings work as the .NET names do; a number is not a protocol.</summary>
     [Theory]
     [InlineData("SASL_SSL", "SCRAM-SHA-512", true)]
@@ -95,7 +109,7 @@ public class SecuritySettingsTests
     [InlineData("+3", "Plain", false)]
     public void Kafkas_spellings_of_the_security_settings_are_read(string protocol, string mechanism, bool valid)
     {
-        var settings = new KafkaSettings { BootstrapServers = "b:9092", SecurityProtocol = protocol, SaslMechanism = mechanism };
+        var settings = new KafkaSettings { BootstrapServers = "b:9092", SecurityProtocol = protocol, SaslMechanism = mechanism, SaslUsername = "gate", SaslPassword = "secret" };
 
         Assert.Equal(valid, !settings.Validate(development: false).Any());
         if (valid)
