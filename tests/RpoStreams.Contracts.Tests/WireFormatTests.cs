@@ -45,29 +45,23 @@ public class WireFormatTests
     {
         // Given an intent written by a producer with a schema of its own: fields the gate does not read, one a timestamp
         // past any date (Java's Long.MAX_VALUE "never"), one a record
-        var registry = new LocalSchemaRegistry();
-        var json = System.Text.Json.Nodes.JsonNode.Parse(CallIntent._SCHEMA.ToString())!;
-        json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"crmTag","type":["null","string"],"default":null}"""));
-        json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"notes","type":"string","default":""}"""));
-        json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"callBackBy","type":{"type":"long","logicalType":"timestamp-millis"},"default":0}"""));
-        json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"lead","type":{"type":"record","name":"Lead","fields":[{"name":"phone","type":"string"},{"name":"kind","type":{"type":"enum","name":"LeadKind","symbols":["WARM","COLD"]}},{"name":"tags","type":{"type":"array","items":"string"}}]},"default":{"phone":"","kind":"WARM","tags":[]}}"""));
-        var producers = (Avro.RecordSchema)Avro.Schema.Parse(json.ToJsonString());
-        var id = registry.Add(json.ToJsonString());
-        var serdes = new AvroSerDes<CallIntent>(registry);
-        var gates = serdes.Serialize(Intent(), IntentsContext);
-        var w = new AvroWriter();
-        var header = gates[..5];
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(1), id);
-        w.Raw(header);
-        w.Raw(gates.AsSpan(5));
-        w.Index(1);
-        w.Text("lead-7", "crmTag");
-        w.Text("call back on +393331234567", "notes");
-        w.Number(long.MaxValue);
-        w.Text("+393331234567", "phone");
-        w.Index(1);
-        w.Array<string>(["vip"], "tags", (a, t) => a.Text(t, "tags"));
-        var written = w.ToArray();
+        var (serdes, producers, written) = Newer(
+            [
+                """{"name":"crmTag","type":["null","string"],"default":null}""",
+                """{"name":"notes","type":"string","default":""}""",
+                """{"name":"callBackBy","type":{"type":"long","logicalType":"timestamp-millis"},"default":0}""",
+                """{"name":"lead","type":{"type":"record","name":"Lead","fields":[{"name":"phone","type":"string"},{"name":"kind","type":{"type":"enum","name":"LeadKind","symbols":["WARM","COLD"]}},{"name":"tags","type":{"type":"array","items":"string"}}]},"default":{"phone":"","kind":"WARM","tags":[]}}""",
+            ],
+            w =>
+            {
+                w.Index(1);
+                w.Text("lead-7", "crmTag");
+                w.Text("call back on +393331234567", "notes");
+                w.Number(long.MaxValue);
+                w.Text("+393331234567", "phone");
+                w.Index(1);
+                w.Array<string>(["vip"], "tags", (a, t) => a.Text(t, "tags"));
+            });
         Assert.Equal("i-1", serdes.Deserialize(written, IntentsContext).intentId);
 
         // When its subject is blanked on its way to the subject's partition
@@ -84,6 +78,44 @@ public class WireFormatTests
         Assert.Equal((string.Empty, "WARM", 0), ((string)lead["phone"], ((GenericEnum)lead["kind"]).Value, ((object[])lead["tags"]).Length));
         var intent = serdes.Deserialize(rewritten, IntentsContext);
         Assert.Equal(("i-1", "+390212345678", string.Empty, "SPRING"), (intent.intentId, intent.callerId, intent.subject, intent.campaignId));
+    }
+
+    [Theory]
+    [InlineData("""["null",{"type":"record","name":"Link","fields":[{"name":"next","type":["null","Link"]}]}]""", "null")]
+    [InlineData("""{"type":"record","name":"Tree","fields":[{"name":"kids","type":{"type":"array","items":["string","Tree"]}}]}""", """{"kids":[]}""")]
+    public void A_newer_schema_with_a_type_that_contains_itself_is_a_dead_letter_not_a_stack_overflow(string type, string defaultValue)
+    {
+        // Given an intent whose producer's schema adds a field of a recursive type (Apache.Avro builds its skippers without end)
+        var (serdes, _, written) = Newer([$$"""{"name":"chain","type":{{type}},"default":{{defaultValue}}}"""], w => w.Raw([0])); // the first branch, or an empty array
+
+        // When it is read, or made ready for its subject's partition
+        var value = new RecordDecoder<CallIntent>(serdes, 64 * 1024).TryDecode(written, TopicNames.Intents, out var error);
+
+        // Then it is refused with a reason
+        Assert.Null(value);
+        Assert.Contains("contains itself", error, StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => serdes.Scrubbed(written, "subject", string.Empty));
+    }
+
+    /// <summary>An intent as a producer on a newer CallIntent writes it: the gate's fields, then <paramref name="fields"/> written by <paramref name="extras"/>.</summary>
+    private static (AvroSerDes<CallIntent> Serdes, Avro.RecordSchema Producers, byte[] Written) Newer(string[] fields, Action<AvroWriter> extras)
+    {
+        var registry = new LocalSchemaRegistry();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(CallIntent._SCHEMA.ToString())!;
+        foreach (var field in fields)
+        {
+            json["fields"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse(field));
+        }
+        var id = registry.Add(json.ToJsonString());
+        var serdes = new AvroSerDes<CallIntent>(registry);
+        var gates = serdes.Serialize(Intent(), IntentsContext);
+        var w = new AvroWriter();
+        var header = gates[..5];
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(1), id);
+        w.Raw(header);
+        w.Raw(gates.AsSpan(5));
+        extras(w);
+        return (serdes, (Avro.RecordSchema)Avro.Schema.Parse(json.ToJsonString()), w.ToArray());
     }
 
     [Fact]

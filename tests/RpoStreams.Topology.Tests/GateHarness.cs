@@ -30,9 +30,9 @@ public sealed class GateHarness : IDisposable
     private readonly TestOutputTopic<byte[], DeadLetter> deadLetters;
     private readonly Dictionary<string, TestInputTopic<byte[], byte[]>> raw = new();
 
-    public GateHarness(FakeClock? clock = null, PolicySettings? policy = null, AlertSettings? alertSettings = null, IntakeSettings? intake = null, IPublishedDecisions? published = null, IPartitionOwnership? ownership = null)
+    public GateHarness(FakeClock? clock = null, PolicySettings? policy = null, AlertSettings? alertSettings = null, IntakeSettings? intake = null, IPublishedDecisions? published = null, IPartitionOwnership? ownership = null, Confluent.SchemaRegistry.ISchemaRegistryClient? registry = null)
     {
-        Serdes = RecordSerdes.Local();
+        Serdes = registry is null ? RecordSerdes.Local() : new RecordSerdes(registry);
         Clock = clock;
         Options = new GateTopologyOptions
         {

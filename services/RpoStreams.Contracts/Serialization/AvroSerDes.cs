@@ -152,9 +152,19 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
 
     private (GenericDatumReader<GenericRecord>, GenericDatumWriter<GenericRecord>, Avro.Field[]) RewriterFor(int id)
     {
-        var json = System.Text.Json.Nodes.JsonNode.Parse(Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult().SchemaString)!;
+        string text;
+        try
+        {
+            text = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult().SchemaString;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Read already (so known, and cached by the registry client): a failure here is the registry's.
+            throw new SchemaRegistryUnreachableException(id, e);
+        }
+        var json = System.Text.Json.Nodes.JsonNode.Parse(text)!;
         WithoutLogicalTypes(json);
-        var schema = (Avro.RecordSchema)Avro.Schema.Parse(json.ToJsonString());
+        var schema = (Avro.RecordSchema)NotRecursive(Avro.Schema.Parse(json.ToJsonString()), id);
         var read = ((Avro.RecordSchema)readerSchema).Fields.SelectMany(f => (f.Aliases ?? []).Prepend(f.Name)).ToHashSet(StringComparer.Ordinal);
         return (new GenericDatumReader<GenericRecord>(schema, schema), new GenericDatumWriter<GenericRecord>(schema), [.. schema.Fields.Where(f => !read.Contains(f.Name))]);
     }
@@ -212,10 +222,46 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
         return record;
     }
 
+    /// <summary>
+    /// <paramref name="schema"/>, unless a type of it contains itself (a linked list, a tree): Apache.Avro 1.12 builds a
+    /// resolving reader's skippers, and this class its empty values, without end for one, and a stack overflow ends the
+    /// process, whose every restart would read the record again. Such a record is refused (a dead letter) instead.
+    /// </summary>
+    private static Avro.Schema NotRecursive(Avro.Schema schema, int id)
+    {
+        var path = new HashSet<Avro.Schema>(ReferenceEqualityComparer.Instance);
+        var done = new HashSet<Avro.Schema>(ReferenceEqualityComparer.Instance);
+        bool Recursive(Avro.Schema s)
+        {
+            if (done.Contains(s))
+            {
+                return false;
+            }
+            if (!path.Add(s))
+            {
+                return true;
+            }
+            var found = s switch
+            {
+                Avro.RecordSchema r => r.Fields.Any(f => Recursive(f.Schema)),
+                Avro.UnionSchema u => u.Schemas.Any(Recursive),
+                Avro.ArraySchema a => Recursive(a.ItemSchema),
+                Avro.MapSchema m => Recursive(m.ValueSchema),
+                _ => false,
+            };
+            path.Remove(s);
+            done.Add(s);
+            return found;
+        }
+        return Recursive(schema)
+            ? throw new InvalidDataException($"schema id {id} has a type that contains itself, which the gate does not read")
+            : schema;
+    }
+
     private SpecificDatumReader<T>? ReaderFor(int id)
     {
         var schema = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
-        var writerSchema = WriterNames.Aligned(Avro.Schema.Parse(schema.SchemaString), readerSchema);
+        var writerSchema = WriterNames.Aligned(NotRecursive(Avro.Schema.Parse(schema.SchemaString), id), readerSchema);
         var direct = codec is not null && Avro.SchemaNormalization.ToParsingForm(writerSchema) == readerForm;
         return direct ? null : new SpecificDatumReader<T>(writerSchema, readerSchema);
     }

@@ -79,6 +79,10 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
             {
                 return $"unknown schema id {id} ({LogSafe.Text(Innermost(e).Message)})";
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new SchemaRegistryUnreachableException(id, Innermost(e));
+            }
         }
         // By short name, as Avro's compatibility check: a producer's own namespace is read (WriterNames).
         if (!string.Equals(WriterNames.ShortName(writerName), WriterNames.ShortName(serdes.FullName), StringComparison.Ordinal))

@@ -53,7 +53,8 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
     /// <summary>
     /// One input record to one event or one dead letter. Whatever fails here concerns this record alone, so a failure the
     /// checks did not foresee makes it a dead letter too: thrown out of the task, it would stop the partition, and every
-    /// restart would read it again.
+    /// restart would read it again. A schema registry that cannot be asked is not the record's fault: that stops the
+    /// task, which reads the record again after a restart (docs/reliability.md).
     /// </summary>
     public Record<string, SubjectInput>? Process(Record<byte[], byte[]> record)
     {
@@ -61,7 +62,7 @@ public abstract class IntakeTransformer<T> : ITransformer<byte[], byte[], string
         {
             return Intake(record);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or SchemaRegistryUnreachableException))
         {
             // The type only: an exception's message may quote the record.
             return Dead(record, $"{What}: could not be read ({e.GetType().Name})");
