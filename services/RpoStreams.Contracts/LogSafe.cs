@@ -9,7 +9,7 @@ namespace RpoStreams.Contracts;
 /// <c>+39 3331234567</c>, <c>333–123–4567</c>, <c>333_123_4567</c>), any <c>+</c> followed by 8 to 15 digits, and a run of
 /// 9 to 13 digits glued to letters (<c>ACME3331234567</c>, <c>3331234567abc</c>) that is a valid number on its own;
 /// digits outside the Basic Multilingual Plane (<c>𝟑𝟑𝟑…</c>) count as digits. Addresses, ids, ports, timestamps and
-/// hashes (a run of 32 or more hexadecimal characters) stay readable.
+/// hashes (a word of exactly 32 or 64 lowercase hexadecimal characters) stay readable.
 /// </summary>
 public static partial class LogSafe
 {
@@ -87,7 +87,7 @@ public static partial class LogSafe
 
     private static bool IsNumberAlone(string seen, Match run)
     {
-        var digits = new string([.. run.Value.Where(char.IsAsciiDigit)]);
+        var digits = new string([.. run.Value.Where(char.IsDigit).Select(c => (char)('0' + (int)char.GetNumericValue(c)))]);
         if (digits.Length is < 9 or > 13 || InHash(seen, run.Index, run.Index + run.Length))
         {
             return false;
@@ -108,19 +108,24 @@ public static partial class LogSafe
         return false;
     }
 
-    /// <summary>Whether [start, end) lies in a run of 32 or more hexadecimal characters (a subjectRef, a hash).</summary>
+    /// <summary>
+    /// Whether [start, end) lies in a hash: a word of exactly 32 or 64 lowercase hexadecimal characters (a subjectRef, a
+    /// trace id, a SHA-256), which a run of digits inside it does not make a number.
+    /// </summary>
     private static bool InHash(string text, int start, int end)
     {
-        while (start > 0 && char.IsAsciiHexDigit(text[start - 1]))
+        while (start > 0 && char.IsAsciiLetterOrDigit(text[start - 1]))
         {
             start--;
         }
-        while (end < text.Length && char.IsAsciiHexDigit(text[end]))
+        while (end < text.Length && char.IsAsciiLetterOrDigit(text[end]))
         {
             end++;
         }
-        return end - start >= 32;
+        return end - start is 32 or 64 && text.AsSpan(start, end - start).IndexOfAnyExcept(LowerHex) < 0;
     }
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     private static readonly System.Buffers.SearchValues<char> OddSeparators = System.Buffers.SearchValues.Create(
         // Besides libphonenumber's own punctuation (fullwidth, tildes, brackets, ideographic space).

@@ -58,7 +58,10 @@ public class LogSafeTests
     [InlineData("3331234567abc", "[number]abc")]
     [InlineData("campaign IT0612345678-spring", "campaign IT[number]-spring")]
     [InlineData("lead_39_3331234567x", "lead_[number]x")]
-    [InlineData("ref 3f2a9c0d1e4b5a3331234567b8877665544332211aa", "ref 3f2a9c0d1e4b5a3331234567b8877665544332211aa")]
+    [InlineData("ref 3f2a9c0d1e4b5a3331234567b8877665 at", "ref 3f2a9c0d1e4b5a3331234567b8877665 at")]
+    [InlineData("x\uFF13\uFF13\uFF13\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17y", "x[number]y")]
+    [InlineData("x\u0663\u0663\u0663\u0661\u0662\u0663\u0664\u0665\u0666\u0667y", "x[number]y")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3331234567", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa[number]")]
     [InlineData("order A2026031012 shipped", "order A2026031012 shipped")]
     public void A_number_glued_to_letters_is_masked_and_a_hash_is_not(string text, string expected)
     {

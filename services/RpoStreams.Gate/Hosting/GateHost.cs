@@ -29,9 +29,10 @@ public static class GateHost
             var registry = sp.GetRequiredService<GateConfiguration>().SchemaRegistry;
             return new RecordSerdes(SchemaRegistries.Create(registry), registry.IsRemote && registry.AutoRegisterSchemas);
         });
+        // The counters' zeros first: hosted services start in this order, and the gate's start lasts until it runs.
+        services.AddHostedService<CounterBaseline>();
         services.AddHostedService<GateService>();
         services.AddHostedService<DemoFeed>();
-        services.AddHostedService<CounterBaseline>();
         services.AddSingleton<GateObservations>();
         services.AddHostedService(sp => sp.GetRequiredService<GateObservations>());
         services.AddDashboard();

@@ -23,8 +23,8 @@ public static class GateLogging
             ? !builder.Environment.IsDevelopment()
             : format.Equals("json", StringComparison.OrdinalIgnoreCase);
         // A level Serilog cannot read throws while the logger is built, before the settings are checked: then the
-        // configured levels are left out, and the check names the setting (LevelProblems).
-        var levelsReadable = !LevelProblems(builder.Configuration).Any();
+        // configured levels are left out, and the check names the setting (SerilogProblem).
+        var levelsReadable = SerilogProblem(builder.Configuration) is null;
         builder.Services.AddSerilog((services, logger) =>
         {
             if (levelsReadable)
@@ -42,18 +42,29 @@ public static class GateLogging
         });
     }
 
-    /// <summary>Each <c>Serilog:MinimumLevel</c> value (itself, <c>Default</c> or an <c>Override</c>) that is not a level, as one line naming it.</summary>
-    public static IEnumerable<string> LevelProblems(IConfiguration configuration)
+    /// <summary>
+    /// What Serilog cannot read in the <c>Serilog</c> section (a level that is not one, a switch never declared, ...), as one
+    /// line; null when it reads it. Found by reading it as the gate does, so Serilog's own rules decide.
+    /// </summary>
+    public static string? SerilogProblem(IConfiguration configuration)
     {
-        var levels = configuration.GetSection("Serilog:MinimumLevel");
-        var entries = new List<IConfigurationSection> { levels, levels.GetSection("Default") };
-        entries.AddRange(levels.GetSection("Override").GetChildren());
-        foreach (var entry in entries)
+        if (!configuration.GetSection("Serilog").Exists())
         {
-            if (entry.Value is { } value && !value.StartsWith('$') && !Enum.TryParse<LogEventLevel>(value, ignoreCase: true, out _))
+            return null;
+        }
+        try
+        {
+            using var trial = new LoggerConfiguration().ReadFrom.Configuration(configuration).CreateLogger();
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var innermost = e;
+            while (innermost.InnerException is { } inner)
             {
-                yield return $"{entry.Path} '{value}' must be one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}";
+                innermost = inner;
             }
+            return $"Serilog (its configuration section) cannot be read: {innermost.Message}";
         }
     }
 

@@ -52,17 +52,21 @@ public sealed class GateObservations : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (!runtime.IsRunning || runtime.BootstrapServers is null)
+                if (runtime.BootstrapServers is null)
                 {
                     continue;
                 }
+                // Lag is the group's, measured in a rebalance too (when it grows); stores only while this instance runs.
+                // What cannot be measured now is not exported, rather than the last figure kept.
+                var entries = runtime.IsRunning ? StoreEntries() : new Dictionary<string, long>();
                 try
                 {
                     admin ??= clients.CreateAdmin(new AdminClientConfig { BootstrapServers = runtime.BootstrapServers, ClientId = config.Streams.ApplicationId + "-observer" });
-                    current = new Snapshot(await LagAsync(admin), StoreEntries());
+                    current = new Snapshot(await LagAsync(admin), entries);
                 }
                 catch (Exception e) when (e is KafkaException or InvalidOperationException or TimeoutException)
                 {
+                    current = new Snapshot([], entries);
                     logger.LogDebug("Could not observe the gate: {Reason}", e.Message);
                 }
             }

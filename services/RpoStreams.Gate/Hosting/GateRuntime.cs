@@ -84,25 +84,31 @@ public sealed class GateRuntime : IPartitionOwnership
         }
     }
 
-    /// <summary>The latest register consultation, read from the global store; null when none or not running.</summary>
+    /// <summary>
+    /// The latest register consultation, read from the global store while the stream runs; in a rebalance (its stores
+    /// cannot be asked then) the latest read before it, so the register's age is not lost while partitions move. Null
+    /// before the first one.
+    /// </summary>
     public Instant? LatestConsultation()
     {
         try
         {
             if (Stream is not { } stream || Serdes is null || !IsRunning)
             {
-                return null;
+                return lastConsultation;
             }
             consultations ??= new ConsultationReader(
                 stream.Store(StoreQueryParameters.FromNameAndType(StoreNames.Consultations, QueryableStoreTypes.KeyValueStore<string, byte[]>())),
                 Serdes);
-            return consultations.LatestAt();
+            return lastConsultation = consultations.LatestAt();
         }
         catch (Streamiz.Kafka.Net.Errors.InvalidStateStoreException)
         {
-            return null;
+            return lastConsultation;
         }
     }
+
+    private Instant? lastConsultation;
 
     private readonly ConcurrentDictionary<string, object> queryStores = new();
     private KafkaStream? queryStoresOf;

@@ -59,8 +59,12 @@ public static partial class GateSettingsRegistration
         {
             problems.Add($"Logging:Format '{format}' must be text, json or auto");
         }
-        problems.AddRange(GateLogging.LevelProblems(configuration));
-        if (problems.Count == 0 && StateDirProblem(services.GetRequiredService<GateConfiguration>().Streams.StateDir) is { } stateDir)
+        if (GateLogging.SerilogProblem(configuration) is { } logging)
+        {
+            problems.Add(logging);
+        }
+        if (problems.Count == 0 && services.GetRequiredService<GateConfiguration>() is var gate
+            && StateDirProblem(gate.Streams.StateDir, gate.Kafka.UseEmbedded ? null : gate.Streams.ApplicationId) is { } stateDir)
         {
             problems.Add(stateDir);
         }
@@ -73,15 +77,20 @@ public static partial class GateSettingsRegistration
 
     private static readonly string[] LogFormats = ["text", "json", "auto"];
 
-    /// <summary>Whether the state directory can be made and written (a file, or a place the gate may not write, failed later with no setting named).</summary>
-    internal static string? StateDirProblem(string path)
+    /// <summary>
+    /// Whether the state directory can be made and written where the gate writes: in <c>{StateDir}/{ApplicationId}</c>, or in
+    /// StateDir itself on the embedded broker (<paramref name="applicationId"/> null), whose runs each make a directory there.
+    /// A file, or a place the gate may not write, failed later with no setting named.
+    /// </summary>
+    internal static string? StateDirProblem(string stateDir, string? applicationId)
     {
-        if (File.Exists(path))
+        if (File.Exists(stateDir))
         {
-            return $"Streams:StateDir '{path}' is a file, not a directory";
+            return $"Streams:StateDir '{stateDir}' is a file, not a directory";
         }
         try
         {
+            var path = applicationId is null ? stateDir : Path.Combine(stateDir, applicationId);
             Directory.CreateDirectory(path);
             var probe = Path.Combine(path, $".rpo-write-check-{Guid.NewGuid():N}");
             using (File.Create(probe, 1, FileOptions.DeleteOnClose))
@@ -89,9 +98,9 @@ public static partial class GateSettingsRegistration
             }
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return $"Streams:StateDir '{path}' cannot be written: {e.Message}";
+            return $"Streams:StateDir '{stateDir}' cannot be written: {e.Message}";
         }
     }
 
