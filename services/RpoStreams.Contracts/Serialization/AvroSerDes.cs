@@ -157,9 +157,14 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
         {
             text = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult().SchemaString;
         }
+        catch (Exception e) when (e is Confluent.SchemaRegistry.SchemaRegistryException { Status: System.Net.HttpStatusCode.NotFound })
+        {
+            // Read a moment ago, and gone since (deleted from the registry): the record's, a dead letter.
+            throw new InvalidDataException($"schema id {id} is no longer in the registry");
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Read already (so known, and cached by the registry client): a failure here is the registry's.
+            // Read a moment ago (known, and cached by the registry client): any other failure here is the registry's.
             throw new SchemaRegistryUnreachableException(id, e);
         }
         var json = System.Text.Json.Nodes.JsonNode.Parse(text)!;

@@ -69,11 +69,10 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
         var id = BinaryPrimitives.ReadInt32BigEndian(value.AsSpan(1, 4));
         if (!writerNames.TryGetValue(id, out var writerName))
         {
+            Confluent.SchemaRegistry.Schema schema;
             try
             {
-                var schema = serdes.Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
-                writerName = Avro.Schema.Parse(schema.SchemaString).Fullname;
-                writerNames[id] = writerName;
+                schema = serdes.Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
             }
             catch (Exception e) when (IsUnknownSchema(e))
             {
@@ -81,8 +80,23 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                throw new SchemaRegistryUnreachableException(id, Innermost(e));
+                throw new SchemaRegistryUnreachableException(id, e);
             }
+            // The registry answered: what it answered is the record's producer's, and a schema that is not one the gate
+            // reads (Protobuf, JSON Schema, an Avro schema with references to other subjects) makes the record a dead letter.
+            if (schema.SchemaType != Confluent.SchemaRegistry.SchemaType.Avro)
+            {
+                return $"schema id {id} is a {schema.SchemaType} schema; the gate reads Avro";
+            }
+            try
+            {
+                writerName = Avro.Schema.Parse(schema.SchemaString).Fullname;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return $"schema id {id} is not an Avro schema the gate can read ({LogSafe.Text(Innermost(e).Message)})";
+            }
+            writerNames[id] = writerName;
         }
         // By short name, as Avro's compatibility check: a producer's own namespace is read (WriterNames).
         if (!string.Equals(WriterNames.ShortName(writerName), WriterNames.ShortName(serdes.FullName), StringComparison.Ordinal))

@@ -29,7 +29,7 @@ public static class GateHost
             var registry = sp.GetRequiredService<GateConfiguration>().SchemaRegistry;
             return new RecordSerdes(SchemaRegistries.Create(registry), registry.IsRemote && registry.AutoRegisterSchemas);
         });
-        // The counters' zeros first: hosted services start in this order, and the gate's start lasts until it runs.
+        // The counters' zeros first: hosted services start in this order, so they exist before anything can count.
         services.AddHostedService<CounterBaseline>();
         services.AddHostedService<GateService>();
         services.AddHostedService<DemoFeed>();

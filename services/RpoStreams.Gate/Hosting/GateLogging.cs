@@ -52,9 +52,19 @@ public static class GateLogging
         {
             return null;
         }
+        if (configuration.GetSection("Serilog").AsEnumerable().Any(e => e.Key.Split(':').Any(k => k.Equals("WriteTo", StringComparison.OrdinalIgnoreCase) || k.Equals("AuditTo", StringComparison.OrdinalIgnoreCase))))
+        {
+            // A sink of its own would write past the masking sink, numbers and all.
+            return "Serilog:WriteTo is not a setting of the gate: it logs to stdout only, through the sink that masks numbers";
+        }
         try
         {
-            using var trial = new LoggerConfiguration().ReadFrom.Configuration(configuration).CreateLogger();
+            // Without its sinks: a trial must not open files (nor any other place a sink writes).
+            var withoutSinks = new ConfigurationBuilder()
+                .AddInMemoryCollection(configuration.GetSection("Serilog").AsEnumerable()
+                    .Where(e => !e.Key.Split(':').Contains("WriteTo", StringComparer.OrdinalIgnoreCase)))
+                .Build();
+            using var trial = new LoggerConfiguration().ReadFrom.Configuration(withoutSinks).CreateLogger();
             return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

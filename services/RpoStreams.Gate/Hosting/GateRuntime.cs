@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using NodaTime;
 using RpoStreams.Contracts.Serialization;
@@ -95,20 +96,23 @@ public sealed class GateRuntime : IPartitionOwnership
         {
             if (Stream is not { } stream || Serdes is null || !IsRunning)
             {
-                return lastConsultation;
+                return lastConsultation?.Value;
             }
             consultations ??= new ConsultationReader(
                 stream.Store(StoreQueryParameters.FromNameAndType(StoreNames.Consultations, QueryableStoreTypes.KeyValueStore<string, byte[]>())),
                 Serdes);
-            return lastConsultation = consultations.LatestAt();
+            var latest = consultations.LatestAt();
+            lastConsultation = latest is { } at ? new StrongBox<Instant>(at) : null;
+            return latest;
         }
         catch (Streamiz.Kafka.Net.Errors.InvalidStateStoreException)
         {
-            return lastConsultation;
+            return lastConsultation?.Value;
         }
     }
 
-    private Instant? lastConsultation;
+    /// <summary>Read and written by the metrics, dashboard and API threads: a reference, so never read half-written.</summary>
+    private volatile StrongBox<Instant>? lastConsultation;
 
     private readonly ConcurrentDictionary<string, object> queryStores = new();
     private KafkaStream? queryStoresOf;
