@@ -82,6 +82,80 @@ public class FailFastTests
         }
     }
 
+    /// <summary>
+    /// The counters are on /metrics, at 0, while the gate is still starting: a broker that never answers holds it there
+    /// (their baseline used to start only after the gate's start, so a gate that never ran exported none).
+    /// </summary>
+    [Fact]
+    public async Task Every_counter_is_on_metrics_before_the_stream_starts()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                held.Add(await silent.AcceptTcpClientAsync(cancel));
+            }
+        }, cancel);
+        var port = LocalPorts.Next();
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RpoStreams.Gate.dll"));
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        using var stateDir = new TempDirectory("rpo-failfast-");
+        info.Environment["Streams__StateDir"] = stateDir.Path;
+        info.Environment["Kafka__BootstrapServers"] = $"127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
+        info.Environment["Subjects__HashSecret"] = "fail-fast-tests-secret";
+        using var gate = Process.Start(info)!;
+        gate.OutputDataReceived += (_, _) => { };
+        gate.ErrorDataReceived += (_, _) => { };
+        gate.BeginOutputReadLine();
+        gate.BeginErrorReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            string? metrics = null;
+            string? state = null;
+            using (var tick = Signal.Every(TimeSpan.FromMilliseconds(100)))
+            {
+                await Wait.UntilAsync(
+                    async () =>
+                    {
+                        try
+                        {
+                            state = await http.GetStringAsync($"http://127.0.0.1:{port}/health/live", cancel);
+                            metrics = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics", cancel);
+                            return true;
+                        }
+                        catch (HttpRequestException)
+                        {
+                            return false;
+                        }
+                    },
+                    tick, TimeSpan.FromSeconds(30), "the gate's HTTP endpoints", cancel, abort: () => gate.HasExited ? $"the gate exited with {gate.ExitCode}" : null);
+            }
+
+            Assert.Contains("\"state\":\"STARTING\"", state, StringComparison.Ordinal);
+            Assert.Contains("rpo_decisions_total{", metrics, StringComparison.Ordinal);
+            Assert.Contains("rpo_api_refused_total{", metrics, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!gate.HasExited)
+            {
+                gate.Kill(entireProcessTree: true);
+            }
+            foreach (var client in held)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
     /// <summary>Starts the gate in Production with <paramref name="environment"/> (NAME=value), asserts it exits non-zero within 30 s, and returns its exit code and its one <c>rpo-gate: </c> line.</summary>
     internal static async Task<(int ExitCode, string Line, string Log)> StoppingLineAsync(string name, IEnumerable<string> environment, string urls = "http://127.0.0.1:0")
     {
