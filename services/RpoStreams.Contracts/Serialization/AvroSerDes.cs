@@ -155,17 +155,12 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
         string text;
         try
         {
-            text = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult().SchemaString;
+            text = SchemaLookup.Get(Registry, id).SchemaString;
         }
-        catch (Exception e) when (e is Confluent.SchemaRegistry.SchemaRegistryException { Status: System.Net.HttpStatusCode.NotFound })
+        catch (Exception e) when (SchemaLookup.IsUnknown(e))
         {
             // Read a moment ago, and gone since (deleted from the registry): the record's, a dead letter.
             throw new InvalidDataException($"schema id {id} is no longer in the registry");
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Read a moment ago (known, and cached by the registry client): any other failure here is the registry's.
-            throw new SchemaRegistryUnreachableException(id, e);
         }
         var json = System.Text.Json.Nodes.JsonNode.Parse(text)!;
         WithoutLogicalTypes(json);
@@ -265,7 +260,7 @@ public sealed class AvroSerDes<T> : AbstractSerDes<T> where T : class, ISpecific
 
     private SpecificDatumReader<T>? ReaderFor(int id)
     {
-        var schema = Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
+        var schema = SchemaLookup.Get(Registry, id);
         var writerSchema = WriterNames.Aligned(NotRecursive(Avro.Schema.Parse(schema.SchemaString), id), readerSchema);
         var direct = codec is not null && Avro.SchemaNormalization.ToParsingForm(writerSchema) == readerForm;
         return direct ? null : new SpecificDatumReader<T>(writerSchema, readerSchema);

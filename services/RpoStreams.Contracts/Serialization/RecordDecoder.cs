@@ -72,15 +72,11 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
             Confluent.SchemaRegistry.Schema schema;
             try
             {
-                schema = serdes.Registry.GetSchemaAsync(id).ConfigureAwait(false).GetAwaiter().GetResult();
+                schema = SchemaLookup.Get(serdes.Registry, id);
             }
-            catch (Exception e) when (IsUnknownSchema(e))
+            catch (Exception e) when (SchemaLookup.IsUnknown(e))
             {
                 return $"unknown schema id {id} ({LogSafe.Text(Innermost(e).Message)})";
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw new SchemaRegistryUnreachableException(id, e);
             }
             // The registry answered: what it answered is the record's producer's, and a schema that is not one the gate
             // reads (Protobuf, JSON Schema, an Avro schema with references to other subjects) makes the record a dead letter.
@@ -106,21 +102,5 @@ public sealed class RecordDecoder<T> where T : class, ISpecificRecord
         return null;
     }
 
-    /// <summary>
-    /// Only the registry saying it does not know the id makes a dead letter; a registry that cannot be
-    /// reached is not the record's fault, so that error stops the task (it retries after a restart) rather
-    /// than dead-letter good input.
-    /// </summary>
-    private static bool IsUnknownSchema(Exception e) =>
-        Innermost(e) is Confluent.SchemaRegistry.SchemaRegistryException { Status: System.Net.HttpStatusCode.NotFound }
-        || (e is AggregateException a && a.InnerExceptions.All(IsUnknownSchema));
-
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException != null)
-        {
-            e = e.InnerException;
-        }
-        return e;
-    }
+    private static Exception Innermost(Exception e) => SchemaLookup.Innermost(e);
 }
