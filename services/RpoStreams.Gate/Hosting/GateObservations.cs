@@ -15,7 +15,7 @@ namespace RpoStreams.Gate.Hosting;
 /// </summary>
 public sealed class GateObservations : BackgroundService
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+    private readonly TimeSpan interval;
 
     private readonly GateRuntime runtime;
     private readonly GateConfiguration config;
@@ -28,7 +28,14 @@ public sealed class GateObservations : BackgroundService
     public sealed record Snapshot(IReadOnlyList<(string Topic, int Partition, long Lag)> Lag, IReadOnlyDictionary<string, long> StoreEntries);
 
     public GateObservations(GateRuntime runtime, GateConfiguration config, KafkaClientFactory clients, ILogger<GateObservations> logger, IMeterFactory meters)
+        : this(runtime, config, clients, logger, meters, TimeSpan.FromSeconds(10))
     {
+    }
+
+    /// <summary>Observes every <paramref name="interval"/> (tests; the service observes every 10 s).</summary>
+    internal GateObservations(GateRuntime runtime, GateConfiguration config, KafkaClientFactory clients, ILogger<GateObservations> logger, IMeterFactory meters, TimeSpan interval)
+    {
+        this.interval = interval;
         this.runtime = runtime;
         this.config = config;
         this.clients = clients;
@@ -46,7 +53,7 @@ public sealed class GateObservations : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(interval);
         IAdminClient? admin = null;
         try
         {

@@ -92,16 +92,25 @@ public sealed class GateRuntime : IPartitionOwnership
     /// </summary>
     public Instant? LatestConsultation()
     {
-        try
+        if (Stream is not { } stream || Serdes is null || !IsRunning)
         {
-            if (Stream is not { } stream || Serdes is null || !IsRunning)
-            {
-                return lastConsultation?.Value;
-            }
+            return lastConsultation?.Value;
+        }
+        return ReadConsultation(() =>
+        {
             consultations ??= new ConsultationReader(
                 stream.Store(StoreQueryParameters.FromNameAndType(StoreNames.Consultations, QueryableStoreTypes.KeyValueStore<string, byte[]>())),
                 Serdes);
-            var latest = consultations.LatestAt();
+            return consultations.LatestAt();
+        });
+    }
+
+    /// <summary>The consultation <paramref name="read"/> finds, kept for when the store cannot be asked (a rebalance).</summary>
+    internal Instant? ReadConsultation(Func<Instant?> read)
+    {
+        try
+        {
+            var latest = read();
             lastConsultation = latest is { } at ? new StrongBox<Instant>(at) : null;
             return latest;
         }
