@@ -126,12 +126,12 @@ public static class SubjectStateRules
     }
 
     /// <summary>
-    /// Applies a consent event: per company the latest by <c>at</c> is the consent, ties go to the later arrival. The
-    /// event it follows, and one older than it arriving late, go among the earlier ones. Returns null when there is
-    /// nothing new to store.
-    /// A new company's event is not stored once the subject has no room for it (<see cref="IsFullFor"/>).
+    /// Applies a consent event that arrived at <paramref name="arrival"/>: per company the latest by <c>at</c> is the
+    /// consent, ties go to the later arrival (of equal arrivals, or one unknown, to the event applied last). The event it
+    /// follows, and one older than it arriving late, go among the earlier ones. Returns null when there is nothing new to
+    /// store. A new company's event is not stored once the subject has no room for it (<see cref="IsFullFor"/>).
     /// </summary>
-    public static SubjectConsents? Apply(SubjectConsents? current, ConsentEvent e)
+    public static SubjectConsents? Apply(SubjectConsents? current, ConsentEvent e, Instant? arrival = null)
     {
         var list = current?.consents ?? [];
         var index = -1;
@@ -147,10 +147,10 @@ public static class SubjectStateRules
         {
             return null;
         }
-        var step = new ConsentStep { action = e.action, basis = e.basis, at = e.at.ToInstant().ToAvro(), contractEndedAt = e.contractEndedAt?.ToInstant().ToAvro() };
+        var step = new ConsentStep { action = e.action, basis = e.basis, at = e.at.ToInstant().ToAvro(), contractEndedAt = e.contractEndedAt?.ToInstant().ToAvro(), arrivedAt = arrival?.ToAvro() };
         var history = index < 0
             ? new History<ConsentStep>(step, [], Complete: true)
-            : Advance(HistoryOf(list[index]), step, static s => s.at, static (a, b) => a.action == b.action && a.basis == b.basis && a.contractEndedAt == b.contractEndedAt);
+            : Advance(HistoryOf(list[index]), step, static s => s.at, static (a, b) => a.action == b.action && a.basis == b.basis && a.contractEndedAt == b.contractEndedAt, ArrivesNoEarlier);
         if (history is not { } next)
         {
             return null;
@@ -164,6 +164,7 @@ public static class SubjectStateRules
             contractEndedAt = next.Latest.contractEndedAt,
             earlier = next.Earlier,
             complete = next.Complete,
+            arrivedAt = next.Latest.arrivedAt,
         };
         var consents = new List<CompanyConsent>(list);
         if (index >= 0)
@@ -183,7 +184,11 @@ public static class SubjectStateRules
         && (list.Count >= MaxCompanies || list.Sum(BytesOf) > MaxConsentBytes - EntryRoom);
 
     private static History<ConsentStep> HistoryOf(CompanyConsent c) =>
-        new(new ConsentStep { action = c.action, basis = c.basis, at = c.at, contractEndedAt = c.contractEndedAt }, c.earlier ?? [], c.complete);
+        new(new ConsentStep { action = c.action, basis = c.basis, at = c.at, contractEndedAt = c.contractEndedAt, arrivedAt = c.arrivedAt }, c.earlier ?? [], c.complete);
+
+    /// <summary>Whether a consent event takes the place of one of the same <c>at</c>: it arrived no earlier, or either arrival is unknown.</summary>
+    private static bool ArrivesNoEarlier(ConsentStep incoming, ConsentStep kept) =>
+        incoming.arrivedAt is not { } came || kept.arrivedAt is not { } was || came >= was;
 
     /// <summary>
     /// The consent of <paramref name="companyId"/> as it stood at <paramref name="t"/>: the latest event at or before it.
@@ -217,19 +222,20 @@ public static class SubjectStateRules
 
     /// <summary>
     /// <paramref name="history"/> after <paramref name="incoming"/>: a newer one becomes the latest (the latest joins the
-    /// earlier ones), one of the same time replaces the latest, an older one takes its place among the earlier ones.
-    /// Null when it repeats one kept (<paramref name="same"/>).
+    /// earlier ones), one of the same time replaces the one kept for it unless <paramref name="winsTie"/> says otherwise,
+    /// an older one takes its place among the earlier ones. Null when there is nothing new: it repeats one kept
+    /// (<paramref name="same"/>), or loses its tie.
     /// </summary>
-    private static History<T>? Advance<T>(History<T> history, T incoming, Func<T, DateTime> at, Func<T, T, bool> same)
+    private static History<T>? Advance<T>(History<T> history, T incoming, Func<T, DateTime> at, Func<T, T, bool> same, Func<T, T, bool>? winsTie = null)
     {
         if (at(incoming) < at(history.Latest))
         {
-            var earlier = Insert(history.Earlier, incoming, at, same, out var lost);
+            var earlier = Insert(history.Earlier, incoming, at, same, out var lost, winsTie);
             return earlier is null ? null : history with { Earlier = earlier, Complete = history.Complete && !lost };
         }
         if (at(incoming) == at(history.Latest))
         {
-            return history with { Latest = incoming };
+            return winsTie is null || winsTie(incoming, history.Latest) ? history with { Latest = incoming } : null;
         }
         var kept = Insert(history.Earlier, history.Latest, at, static (_, _) => false, out var dropped)!;
         return new History<T>(incoming, kept, history.Complete && !dropped);
@@ -248,10 +254,10 @@ public static class SubjectStateRules
 
     /// <summary>
     /// <paramref name="earlier"/> (oldest first) with <paramref name="step"/> in its place by time, replacing one of the
-    /// same time, keeping the newest <see cref="MaxEarlier"/> (<paramref name="dropped"/> when one had to go); null for
-    /// a repeat of one kept (<paramref name="same"/>).
+    /// same time unless <paramref name="winsTie"/> says otherwise, keeping the newest <see cref="MaxEarlier"/>
+    /// (<paramref name="dropped"/> when one had to go); null for a repeat of one kept (<paramref name="same"/>) or a tie lost.
     /// </summary>
-    private static List<T>? Insert<T>(IList<T> earlier, T step, Func<T, DateTime> at, Func<T, T, bool> same, out bool dropped)
+    private static List<T>? Insert<T>(IList<T> earlier, T step, Func<T, DateTime> at, Func<T, T, bool> same, out bool dropped, Func<T, T, bool>? winsTie = null)
     {
         dropped = false;
         var next = new List<T>(earlier.Count + 1);
@@ -263,7 +269,7 @@ public static class SubjectStateRules
                 placed = true;
                 if (at(e) == at(step))
                 {
-                    if (same(e, step))
+                    if (same(e, step) || winsTie?.Invoke(step, e) == false)
                     {
                         return null;
                     }

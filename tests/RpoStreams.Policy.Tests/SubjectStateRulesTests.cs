@@ -61,6 +61,37 @@ public class SubjectStateRulesTests
         Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(withdrawn, Company, R + Days(10))!.Action);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Of_two_consent_events_at_the_same_time_the_later_arrival_counts_whatever_order_they_are_applied_in(bool laterFirst)
+    {
+        var withdrawal = (Event: Consent(ConsentAction.WITHDRAWN, R), Arrival: R + Days(1) + OneMs);
+        var grant = (Event: Consent(ConsentAction.GRANTED, R), Arrival: R + Days(1));
+        var (first, second) = laterFirst ? (withdrawal, grant) : (grant, withdrawal);
+
+        var state = SubjectStateRules.Apply(null, first.Event, first.Arrival);
+        state = SubjectStateRules.Apply(state, second.Event, second.Arrival) ?? state;
+
+        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(state, Company, R + Days(2))!.Action);
+        // Also once a newer event has made it an earlier one, and when the loser comes again
+        state = SubjectStateRules.Apply(state, Consent(ConsentAction.GRANTED, R + Days(5)), R + Days(5))!;
+        state = SubjectStateRules.Apply(state, grant.Event, grant.Arrival) ?? state;
+        Assert.Equal(ConsentAction.WITHDRAWN, SubjectStateRules.ConsentOf(state, Company, R + Days(2))!.Action);
+        Assert.Equal(ConsentAction.GRANTED, SubjectStateRules.ConsentOf(state, Company, R + Days(5))!.Action);
+    }
+
+    [Fact]
+    public void Of_two_consent_events_at_the_same_time_and_arrival_or_an_unknown_one_the_one_applied_last_counts()
+    {
+        var same = SubjectStateRules.Apply(SubjectStateRules.Apply(null, Consent(ConsentAction.WITHDRAWN, R), R + Days(1)), Consent(ConsentAction.GRANTED, R), R + Days(1));
+        // State kept before arrivals were recorded has none
+        var unknown = SubjectStateRules.Apply(SubjectStateRules.Apply(null, Consent(ConsentAction.WITHDRAWN, R)), Consent(ConsentAction.GRANTED, R), R + Days(1));
+
+        Assert.Equal(ConsentAction.GRANTED, SubjectStateRules.ConsentOf(same, Company, R)!.Action);
+        Assert.Equal(ConsentAction.GRANTED, SubjectStateRules.ConsentOf(unknown, Company, R)!.Action);
+    }
+
     [Fact]
     public void What_was_known_at_a_late_arrival_is_read_only_when_something_is_dated_after_the_decision_time()
     {

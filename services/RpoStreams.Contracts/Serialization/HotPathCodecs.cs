@@ -121,8 +121,10 @@ public static class HotPathCodecs
                     w.Optional(step.basis, static (w, basis) => w.Index((int)basis));
                     w.Millis(step.at);
                     w.Optional(step.contractEndedAt, Millis);
+                    w.Optional(step.arrivedAt, Millis);
                 });
                 w.Flag(c.complete);
+                w.Optional(c.arrivedAt, Millis);
             }));
             w.Optional(v.contacts, static (w, contacts) => w.Array(contacts.contacts, "contacts", static (w, c) =>
             {
@@ -175,8 +177,10 @@ public static class HotPathCodecs
                             basis = r.Present("basis") ? (ConsentBasis)r.Symbol() : null,
                             at = r.Millis(),
                             contractEndedAt = r.OptionalMillis("contractEndedAt"),
+                            arrivedAt = r.OptionalMillis("arrivedAt"),
                         }),
                         complete = r.Flag(),
+                        arrivedAt = r.OptionalMillis("arrivedAt"),
                     }),
                 };
             }

@@ -116,7 +116,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
                 ApplyRegisterUpdate(ev.subjectRef!, Decode(input, options.Serdes.RegisterUpdate));
                 break;
             case SubjectEventKind.CONSENT:
-                ApplyConsent(ev.subjectRef!, Decode(input, options.Serdes.ConsentEvent));
+                ApplyConsent(ev.subjectRef!, Decode(input, options.Serdes.ConsentEvent), arrival);
                 break;
             case SubjectEventKind.INTENT:
                 Decide(ev, Decode(input, options.Serdes.CallIntent), arrival, record);
@@ -159,14 +159,14 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         }
     }
 
-    private void ApplyConsent(string subjectRef, ConsentEvent consent)
+    private void ApplyConsent(string subjectRef, ConsentEvent consent, Instant arrival)
     {
         var state = subjects.Get(subjectRef);
         if (SubjectStateRules.IsFullFor(state?.consents, consent.companyId))
         {
             options.Metrics?.StateLimited(GateMetrics.ConsentsLimited);
         }
-        if (SubjectStateRules.Apply(state?.consents, consent) is { } next)
+        if (SubjectStateRules.Apply(state?.consents, consent, arrival) is { } next)
         {
             state ??= new SubjectState();
             state.consents = next;

@@ -30,10 +30,19 @@ namespace RpoStreams.Records.Internal
                 "tAction\"},{\"name\":\"basis\",\"default\":null,\"type\":[\"null\",\"RpoStreams.Records.Cons" +
                 "entBasis\"]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}" +
                 "},{\"name\":\"contractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logica" +
-                "lType\":\"timestamp-millis\"}]}]}}},{\"name\":\"complete\",\"doc\":\"True when earlier hol" +
-                "ds every event before the latest one; false once older ones were let go, and in " +
-                "a state written before earlier existed. A decision dated before every event kept" +
-                " then fails closed.\",\"default\":false,\"type\":\"boolean\"}]}"));
+                "lType\":\"timestamp-millis\"}]},{\"name\":\"arrivedAt\",\"doc\":\"When the event arrived (" +
+                "its record\'s timestamp, as the gate capped it): of two events of one company wit" +
+                "h the same at, the later arrival is the consent. Null in state kept before it wa" +
+                "s recorded (then the later one processed wins).\",\"default\":null,\"type\":[\"null\",{" +
+                "\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]}}},{\"name\":\"complete\",\"doc\":\"" +
+                "True when earlier holds every event before the latest one; false once older ones" +
+                " were let go, and in a state written before earlier existed. A decision dated be" +
+                "fore every event kept then fails closed.\",\"default\":false,\"type\":\"boolean\"},{\"na" +
+                "me\":\"arrivedAt\",\"doc\":\"When the event arrived (its record\'s timestamp, as the ga" +
+                "te capped it): of two events of one company with the same at, the later arrival " +
+                "is the consent. Null in state kept before it was recorded (then the later one pr" +
+                "ocessed wins).\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"time" +
+                "stamp-millis\"}]}]}"));
         private string _companyId;
         private RpoStreams.Records.ConsentAction _action;
         private System.Nullable<RpoStreams.Records.ConsentBasis> _basis;
@@ -47,6 +56,10 @@ namespace RpoStreams.Records.Internal
         /// True when earlier holds every event before the latest one; false once older ones were let go, and in a state written before earlier existed. A decision dated before every event kept then fails closed.
         /// </summary>
         private bool _complete;
+        /// <summary>
+        /// When the event arrived (its record's timestamp, as the gate capped it): of two events of one company with the same at, the later arrival is the consent. Null in state kept before it was recorded (then the later one processed wins).
+        /// </summary>
+        private System.Nullable<System.DateTime> _arrivedAt;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -137,6 +150,20 @@ namespace RpoStreams.Records.Internal
                 this._complete = value;
             }
         }
+        /// <summary>
+        /// When the event arrived (its record's timestamp, as the gate capped it): of two events of one company with the same at, the later arrival is the consent. Null in state kept before it was recorded (then the later one processed wins).
+        /// </summary>
+        public System.Nullable<System.DateTime> arrivedAt
+        {
+            get
+            {
+                return this._arrivedAt;
+            }
+            set
+            {
+                this._arrivedAt = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -148,6 +175,7 @@ namespace RpoStreams.Records.Internal
 			case 4: return this.contractEndedAt;
 			case 5: return this.earlier;
 			case 6: return this.complete;
+			case 7: return this.arrivedAt;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -162,6 +190,7 @@ namespace RpoStreams.Records.Internal
 			case 4: this.contractEndedAt = (System.Nullable<System.DateTime>)fieldValue; break;
 			case 5: this.earlier = (IList<RpoStreams.Records.Internal.ConsentStep>)fieldValue; break;
 			case 6: this.complete = (System.Boolean)fieldValue; break;
+			case 7: this.arrivedAt = (System.Nullable<System.DateTime>)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

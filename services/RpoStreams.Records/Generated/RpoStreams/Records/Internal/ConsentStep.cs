@@ -17,11 +17,15 @@ namespace RpoStreams.Records.Internal
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Apache.Avro CodeGen", "1.12")]
     public partial class ConsentStep : global::Avro.Specific.ISpecificRecord
     {
-        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""ConsentStep"",""doc"":""Internal state: an earlier consent event of one subject for one company."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""action"",""type"":{""type"":""enum"",""name"":""ConsentAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""GRANTED"",""WITHDRAWN""]}},{""name"":""basis"",""default"":null,""type"":[""null"",{""type"":""enum"",""name"":""ConsentBasis"",""namespace"":""RpoStreams.Records"",""symbols"":[""EXPLICIT_CONSENT"",""ACTIVE_CONTRACT""]}]},{""name"":""at"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""contractEndedAt"",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}");
+        public static global::Avro.Schema _SCHEMA = global::Avro.Schema.Parse(@"{""type"":""record"",""name"":""ConsentStep"",""doc"":""Internal state: an earlier consent event of one subject for one company."",""namespace"":""RpoStreams.Records.Internal"",""fields"":[{""name"":""action"",""type"":{""type"":""enum"",""name"":""ConsentAction"",""namespace"":""RpoStreams.Records"",""symbols"":[""GRANTED"",""WITHDRAWN""]}},{""name"":""basis"",""default"":null,""type"":[""null"",{""type"":""enum"",""name"":""ConsentBasis"",""namespace"":""RpoStreams.Records"",""symbols"":[""EXPLICIT_CONSENT"",""ACTIVE_CONTRACT""]}]},{""name"":""at"",""type"":{""type"":""long"",""logicalType"":""timestamp-millis""}},{""name"":""contractEndedAt"",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]},{""name"":""arrivedAt"",""doc"":""When the event arrived (its record's timestamp, as the gate capped it): of two events of one company with the same at, the later arrival is the consent. Null in state kept before it was recorded (then the later one processed wins)."",""default"":null,""type"":[""null"",{""type"":""long"",""logicalType"":""timestamp-millis""}]}]}");
         private RpoStreams.Records.ConsentAction _action;
         private System.Nullable<RpoStreams.Records.ConsentBasis> _basis;
         private System.DateTime _at;
         private System.Nullable<System.DateTime> _contractEndedAt;
+        /// <summary>
+        /// When the event arrived (its record's timestamp, as the gate capped it): of two events of one company with the same at, the later arrival is the consent. Null in state kept before it was recorded (then the later one processed wins).
+        /// </summary>
+        private System.Nullable<System.DateTime> _arrivedAt;
         public virtual global::Avro.Schema Schema
         {
             get
@@ -73,6 +77,20 @@ namespace RpoStreams.Records.Internal
                 this._contractEndedAt = value;
             }
         }
+        /// <summary>
+        /// When the event arrived (its record's timestamp, as the gate capped it): of two events of one company with the same at, the later arrival is the consent. Null in state kept before it was recorded (then the later one processed wins).
+        /// </summary>
+        public System.Nullable<System.DateTime> arrivedAt
+        {
+            get
+            {
+                return this._arrivedAt;
+            }
+            set
+            {
+                this._arrivedAt = value;
+            }
+        }
         public virtual object Get(int fieldPos)
         {
             switch (fieldPos)
@@ -81,6 +99,7 @@ namespace RpoStreams.Records.Internal
 			case 1: return this.basis;
 			case 2: return this.at;
 			case 3: return this.contractEndedAt;
+			case 4: return this.arrivedAt;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Get()");
 			};
         }
@@ -92,6 +111,7 @@ namespace RpoStreams.Records.Internal
 			case 1: this.basis = fieldValue == null ? (System.Nullable<RpoStreams.Records.ConsentBasis>)null : (RpoStreams.Records.ConsentBasis)fieldValue; break;
 			case 2: this.at = (System.DateTime)fieldValue; break;
 			case 3: this.contractEndedAt = (System.Nullable<System.DateTime>)fieldValue; break;
+			case 4: this.arrivedAt = (System.Nullable<System.DateTime>)fieldValue; break;
 			default: throw new global::Avro.AvroRuntimeException("Bad index " + fieldPos + " in Put()");
 			};
         }

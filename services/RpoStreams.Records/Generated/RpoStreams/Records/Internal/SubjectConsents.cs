@@ -36,10 +36,19 @@ namespace RpoStreams.Records.Internal
                 "me\":\"basis\",\"default\":null,\"type\":[\"null\",\"RpoStreams.Records.ConsentBasis\"]},{\"" +
                 "name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"con" +
                 "tractEndedAt\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timest" +
-                "amp-millis\"}]}]}}},{\"name\":\"complete\",\"doc\":\"True when earlier holds every event" +
-                " before the latest one; false once older ones were let go, and in a state writte" +
-                "n before earlier existed. A decision dated before every event kept then fails cl" +
-                "osed.\",\"default\":false,\"type\":\"boolean\"}]}}}]}"));
+                "amp-millis\"}]},{\"name\":\"arrivedAt\",\"doc\":\"When the event arrived (its record\'s t" +
+                "imestamp, as the gate capped it): of two events of one company with the same at," +
+                " the later arrival is the consent. Null in state kept before it was recorded (th" +
+                "en the later one processed wins).\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\"," +
+                "\"logicalType\":\"timestamp-millis\"}]}]}}},{\"name\":\"complete\",\"doc\":\"True when earl" +
+                "ier holds every event before the latest one; false once older ones were let go, " +
+                "and in a state written before earlier existed. A decision dated before every eve" +
+                "nt kept then fails closed.\",\"default\":false,\"type\":\"boolean\"},{\"name\":\"arrivedAt" +
+                "\",\"doc\":\"When the event arrived (its record\'s timestamp, as the gate capped it):" +
+                " of two events of one company with the same at, the later arrival is the consent" +
+                ". Null in state kept before it was recorded (then the later one processed wins)." +
+                "\",\"default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}" +
+                "]}]}}}]}"));
         private IList<RpoStreams.Records.Internal.CompanyConsent> _consents;
         public virtual global::Avro.Schema Schema
         {

@@ -60,32 +60,40 @@ namespace RpoStreams.Records.Internal
                 "pe\":\"RpoStreams.Records.ConsentAction\"},{\"name\":\"basis\",\"default\":null,\"type\":[\"" +
                 "null\",\"RpoStreams.Records.ConsentBasis\"]},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"lo" +
                 "gicalType\":\"timestamp-millis\"}},{\"name\":\"contractEndedAt\",\"default\":null,\"type\":" +
-                "[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]}}},{\"name\":\"complete" +
-                "\",\"doc\":\"True when earlier holds every event before the latest one; false once o" +
-                "lder ones were let go, and in a state written before earlier existed. A decision" +
-                " dated before every event kept then fails closed.\",\"default\":false,\"type\":\"boole" +
-                "an\"}]}}}]}]},{\"name\":\"contacts\",\"default\":null,\"type\":[\"null\",{\"type\":\"record\",\"" +
-                "name\":\"ContactHistory\",\"doc\":\"Internal state: decision times of the ALLOWED prom" +
-                "otional phone contacts of one subject, per company, for the frequency cap.\",\"nam" +
-                "espace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"contacts\",\"type\":{\"type" +
-                "\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Contact\",\"namespace\":\"RpoStreams.Reco" +
-                "rds.Internal\",\"fields\":[{\"name\":\"companyId\",\"type\":\"string\"},{\"name\":\"intentId\"," +
-                "\"type\":\"string\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-mil" +
-                "lis\"}}]}}}]}]},{\"name\":\"decisions\",\"doc\":\"Decisions of intents about this subjec" +
-                "t, kept until stream time passes both their decision time and their arrival by t" +
-                "he idempotence window.\",\"default\":null,\"type\":[\"null\",{\"type\":\"array\",\"items\":{\"" +
-                "type\":\"record\",\"name\":\"KnownDecision\",\"namespace\":\"RpoStreams.Records.Internal\"," +
-                "\"fields\":[{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"decision\",\"doc\":\"The Call" +
-                "Decision in Confluent wire format with magic byte 1 and without what the entry a" +
-                "nd its subject hold (intentId, subjectRef, intentPartition, intentOffset): a rep" +
-                "eat gets the bytes first published, those fields put back. Magic byte 0: the who" +
-                "le decision as published.\",\"type\":\"bytes\"},{\"name\":\"keepUntil\",\"doc\":\"Forgotten " +
-                "once stream time passes this: max(decision time, arrival) + the idempotence wind" +
-                "ow.\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"sourcePar" +
-                "tition\",\"doc\":\"Partition of the intent record this answers.\",\"default\":-1,\"type\"" +
-                ":\"int\"},{\"name\":\"sourceOffset\",\"doc\":\"Offset of that record: a redelivery of the" +
-                " same record has the same source, a dialer\'s repeat a new one.\",\"default\":-1,\"ty" +
-                "pe\":\"long\"}]}}]}]}"));
+                "[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]},{\"name\":\"arrivedAt\",\"" +
+                "doc\":\"When the event arrived (its record\'s timestamp, as the gate capped it): of" +
+                " two events of one company with the same at, the later arrival is the consent. N" +
+                "ull in state kept before it was recorded (then the later one processed wins).\",\"" +
+                "default\":null,\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]" +
+                "}}},{\"name\":\"complete\",\"doc\":\"True when earlier holds every event before the lat" +
+                "est one; false once older ones were let go, and in a state written before earlie" +
+                "r existed. A decision dated before every event kept then fails closed.\",\"default" +
+                "\":false,\"type\":\"boolean\"},{\"name\":\"arrivedAt\",\"doc\":\"When the event arrived (its" +
+                " record\'s timestamp, as the gate capped it): of two events of one company with t" +
+                "he same at, the later arrival is the consent. Null in state kept before it was r" +
+                "ecorded (then the later one processed wins).\",\"default\":null,\"type\":[\"null\",{\"ty" +
+                "pe\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]}}}]}]},{\"name\":\"contacts\",\"defau" +
+                "lt\":null,\"type\":[\"null\",{\"type\":\"record\",\"name\":\"ContactHistory\",\"doc\":\"Internal" +
+                " state: decision times of the ALLOWED promotional phone contacts of one subject," +
+                " per company, for the frequency cap.\",\"namespace\":\"RpoStreams.Records.Internal\"," +
+                "\"fields\":[{\"name\":\"contacts\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"na" +
+                "me\":\"Contact\",\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"compa" +
+                "nyId\",\"type\":\"string\"},{\"name\":\"intentId\",\"type\":\"string\"},{\"name\":\"at\",\"type\":{" +
+                "\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}}]}}}]}]},{\"name\":\"decisions\",\"do" +
+                "c\":\"Decisions of intents about this subject, kept until stream time passes both " +
+                "their decision time and their arrival by the idempotence window.\",\"default\":null" +
+                ",\"type\":[\"null\",{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"KnownDecision\"," +
+                "\"namespace\":\"RpoStreams.Records.Internal\",\"fields\":[{\"name\":\"intentId\",\"type\":\"s" +
+                "tring\"},{\"name\":\"decision\",\"doc\":\"The CallDecision in Confluent wire format with" +
+                " magic byte 1 and without what the entry and its subject hold (intentId, subject" +
+                "Ref, intentPartition, intentOffset): a repeat gets the bytes first published, th" +
+                "ose fields put back. Magic byte 0: the whole decision as published.\",\"type\":\"byt" +
+                "es\"},{\"name\":\"keepUntil\",\"doc\":\"Forgotten once stream time passes this: max(deci" +
+                "sion time, arrival) + the idempotence window.\",\"type\":{\"type\":\"long\",\"logicalTyp" +
+                "e\":\"timestamp-millis\"}},{\"name\":\"sourcePartition\",\"doc\":\"Partition of the intent" +
+                " record this answers.\",\"default\":-1,\"type\":\"int\"},{\"name\":\"sourceOffset\",\"doc\":\"" +
+                "Offset of that record: a redelivery of the same record has the same source, a di" +
+                "aler\'s repeat a new one.\",\"default\":-1,\"type\":\"long\"}]}}]}]}"));
         /// <summary>
         /// The latest register update that counts; null when the register never named the subject.
         /// </summary>
