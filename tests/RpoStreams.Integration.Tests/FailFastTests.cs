@@ -35,6 +35,7 @@ public class FailFastTests
         { "a log sink of its own (past the masking)", ["Kafka__BootstrapServers=127.0.0.1:1", "Serilog__WriteTo__0__Name=File", "Serilog__WriteTo__0__Args__path=/tmp/rpo-unmasked.log", "Subjects__HashSecret=fail-fast-tests-secret"], "Serilog:WriteTo is not a setting of the gate" },
         { "a state directory that is a file", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__StateDir=/etc/hostname", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:StateDir '/etc/hostname' is a file, not a directory" },
         { "a state directory that cannot be made", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__StateDir=/proc/rpo-state", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:StateDir '/proc/rpo-state' cannot be written" },
+        { "SASL without a mechanism (librdkafka would try Kerberos)", ["Kafka__BootstrapServers=127.0.0.1:1", "Kafka__SecurityProtocol=SaslSsl", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:SaslMechanism is required with Kafka:SecurityProtocol SaslSsl" },
         { "SASL PLAIN without credentials", ["Kafka__BootstrapServers=127.0.0.1:1", "Kafka__SecurityProtocol=SaslPlaintext", "Kafka__SaslMechanism=Plain", "Subjects__HashSecret=fail-fast-tests-secret"], "Kafka:SaslUsername and Kafka:SaslPassword are required with Kafka:SaslMechanism Plain" },
         { "unknown guarantee", ["Kafka__BootstrapServers=127.0.0.1:1", "Streams__Guarantee=Maybe", "Subjects__HashSecret=fail-fast-tests-secret"], "Streams:Guarantee 'Maybe' must be ExactlyOnce or AtLeastOnce" },
     };

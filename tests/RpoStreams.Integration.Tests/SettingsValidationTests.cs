@@ -31,6 +31,21 @@ public class SettingsValidationTests
             problems);
     }
 
+    /// <summary>A registry's certificate or keystore that is not there is named at start (it failed after start, naming no setting).</summary>
+    [Fact]
+    public void A_schema_registry_certificate_file_must_exist()
+    {
+        var config = new GateConfiguration
+        {
+            SchemaRegistry = new() { Url = "https://registry:8081", SslCaLocation = "/nonexistent/ca.pem", SslKeystoreLocation = "/nonexistent/client.p12" },
+            Development = true,
+        };
+
+        Assert.Equal(
+            ["SchemaRegistry:SslCaLocation '/nonexistent/ca.pem' does not exist", "SchemaRegistry:SslKeystoreLocation '/nonexistent/client.p12' does not exist"],
+            config.Validate());
+    }
+
     [Fact]
     public void The_defaults_are_valid_in_Development()
     {

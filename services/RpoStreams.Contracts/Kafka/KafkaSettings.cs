@@ -97,7 +97,17 @@ public sealed class KafkaSettings
         {
             yield return $"Kafka:SaslMechanism '{SaslMechanism}' must be one of {string.Join(", ", Enum.GetNames<SaslMechanism>())} (or as Kafka writes them: SCRAM-SHA-512, ...)";
         }
-        if (TryRead<SecurityProtocol>(SecurityProtocol, out var sasl) && sasl is Confluent.Kafka.SecurityProtocol.SaslPlaintext or Confluent.Kafka.SecurityProtocol.SaslSsl
+        var saslProtocol = TryRead<SecurityProtocol>(SecurityProtocol, out var sasl) && sasl is Confluent.Kafka.SecurityProtocol.SaslPlaintext or Confluent.Kafka.SecurityProtocol.SaslSsl;
+        if (saslProtocol && string.IsNullOrWhiteSpace(SaslMechanism))
+        {
+            // librdkafka would fall back to GSSAPI, which this build of it cannot do (below).
+            yield return $"Kafka:SaslMechanism is required with Kafka:SecurityProtocol {SecurityProtocol} (Plain, ScramSha256, ScramSha512 or OAuthBearer)";
+        }
+        if (TryRead<SaslMechanism>(SaslMechanism, out var mechanism) && mechanism == Confluent.Kafka.SaslMechanism.Gssapi)
+        {
+            yield return "Kafka:SaslMechanism Gssapi (Kerberos) is not supported by the gate's Kafka client (librdkafka is built without it): use Plain, ScramSha256, ScramSha512 or OAuthBearer";
+        }
+        if (saslProtocol
             && TryRead<SaslMechanism>(SaslMechanism, out var withPassword) && withPassword is Confluent.Kafka.SaslMechanism.Plain or Confluent.Kafka.SaslMechanism.ScramSha256 or Confluent.Kafka.SaslMechanism.ScramSha512
             && (string.IsNullOrWhiteSpace(SaslUsername) || string.IsNullOrWhiteSpace(SaslPassword)))
         {

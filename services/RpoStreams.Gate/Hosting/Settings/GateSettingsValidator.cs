@@ -56,5 +56,12 @@ public sealed class GateSettingsValidator(bool development) :
         {
             yield return $"SchemaRegistry:Url '{settings.Url}' is not an absolute URL";
         }
+        foreach (var (setting, path) in new[] { (nameof(settings.SslCaLocation), settings.SslCaLocation), (nameof(settings.SslKeystoreLocation), settings.SslKeystoreLocation) })
+        {
+            if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+            {
+                yield return $"SchemaRegistry:{setting} '{path}' does not exist";
+            }
+        }
     }
 }
