@@ -254,8 +254,8 @@ public static class SubjectStateRules
 
     /// <summary>
     /// <paramref name="earlier"/> (oldest first) with <paramref name="step"/> in its place by time, replacing one of the
-    /// same time unless <paramref name="winsTie"/> says otherwise, keeping the newest <see cref="MaxEarlier"/>
-    /// (<paramref name="dropped"/> when one had to go); null for a repeat of one kept (<paramref name="same"/>) or a tie lost.
+    /// same time as <paramref name="winsTie"/> says (without it, unless it repeats it: <paramref name="same"/>), keeping the
+    /// newest <see cref="MaxEarlier"/> (<paramref name="dropped"/> when one had to go); null when nothing changes.
     /// </summary>
     private static List<T>? Insert<T>(IList<T> earlier, T step, Func<T, DateTime> at, Func<T, T, bool> same, out bool dropped, Func<T, T, bool>? winsTie = null)
     {
@@ -269,7 +269,9 @@ public static class SubjectStateRules
                 placed = true;
                 if (at(e) == at(step))
                 {
-                    if (same(e, step) || winsTie?.Invoke(step, e) == false)
+                    // With a rule for ties, the one it picks is kept (a repeat that arrived later takes its arrival); without, a
+                    // repeat is nothing new and another event replaces the one kept.
+                    if (winsTie is null ? same(e, step) : !winsTie(step, e))
                     {
                         return null;
                     }

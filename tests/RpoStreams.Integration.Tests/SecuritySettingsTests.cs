@@ -103,14 +103,15 @@ public class SecuritySettingsTests
     /// start, as is GSSAPI itself, rather than failing after the ports open with a stack trace.
     /// </summary>
     [Theory]
-    [InlineData("SaslSsl", null, "Kafka:SaslMechanism is required with Kafka:SecurityProtocol SaslSsl (Plain, ScramSha256, ScramSha512 or OAuthBearer)")]
-    [InlineData("SASL_PLAINTEXT", " ", "Kafka:SaslMechanism is required with Kafka:SecurityProtocol SASL_PLAINTEXT (Plain, ScramSha256, ScramSha512 or OAuthBearer)")]
-    [InlineData("SaslSsl", "GSSAPI", "Kafka:SaslMechanism Gssapi (Kerberos) is not supported by the gate's Kafka client (librdkafka is built without it): use Plain, ScramSha256, ScramSha512 or OAuthBearer")]
-    public void Sasl_needs_a_mechanism_the_client_has(string protocol, string? mechanism, string problem)
+    [InlineData("SaslSsl", null, "Kafka:SaslMechanism is required with Kafka:SecurityProtocol SaslSsl (Plain, ScramSha256 or ScramSha512)")]
+    [InlineData("SASL_PLAINTEXT", " ", "Kafka:SaslMechanism is required with Kafka:SecurityProtocol SASL_PLAINTEXT (Plain, ScramSha256 or ScramSha512)")]
+    [InlineData("SaslSsl", "GSSAPI", "Kafka:SaslMechanism Gssapi (Kerberos) is not supported by the gate's Kafka client (librdkafka is built without it): use Plain, ScramSha256 or ScramSha512")]
+    [InlineData("Ssl", "Gssapi", null)]
+    public void Sasl_needs_a_mechanism_the_client_has(string protocol, string? mechanism, string? problem)
     {
         var problems = new KafkaSettings { BootstrapServers = "b:9092", SecurityProtocol = protocol, SaslMechanism = mechanism }.Validate(development: false).ToList();
 
-        Assert.Equal([problem], problems);
+        Assert.Equal(problem is null ? [] : [problem], problems);
     }
 
     /// <summary>Kafka's own spellings work as the .NET names do; a number is not a protocol.</summary>

@@ -98,6 +98,51 @@ public class SubjectHistoryPropertyTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Consent events with many ties of <c>at</c>, each with an arrival of its own, some resent later, read in any order: at every
+    /// time the consent is the full history's (the latest <c>at</c>, ties to the later arrival; DESIGN).
+    /// </summary>
+    [Fact]
+    public void Consents_read_in_any_order_are_the_latest_at_with_ties_to_the_later_arrival()
+    {
+        var rng = new Random(21);
+        var bad = 0; string? first = null;
+        for (var trial = 0; trial < 3000; trial++)
+        {
+            var events = new List<(ConsentEvent Event, Instant Arrival)>();
+            var n = 1 + rng.Next(6);
+            for (var i = 0; i < n; i++)
+            {
+                // Few distinct times, so many ties; arrivals distinct (the index in milliseconds).
+                var at = R + Duration.FromDays(rng.Next(4));
+                events.Add((Consent((ConsentAction)rng.Next(2), at, ConsentBasis.EXPLICIT_CONSENT, null), at + Duration.FromMinutes(rng.Next(1, 10_000)) + Duration.FromMilliseconds(i)));
+            }
+            for (var i = 0; i < 2; i++)
+            {
+                var (resent, arrival) = events[rng.Next(events.Count)];
+                events.Add((resent, arrival + Duration.FromMinutes(rng.Next(1, 10_000)) + Duration.FromMilliseconds(n + i)));
+            }
+            var order = events.OrderBy(_ => rng.Next()).ToList();
+            SubjectConsents? state = null;
+            foreach (var (e, arrival) in order)
+            {
+                state = SubjectStateRules.Apply(state, e, arrival) ?? state;
+            }
+            for (var d = -1; d < 5; d++)
+            {
+                var t = R + Duration.FromDays(d) + Duration.FromHours(1);
+                var expected = events.Where(x => x.Event.at.ToInstant() <= t).OrderBy(x => x.Event.at.ToInstant()).ThenBy(x => x.Arrival)
+                    .Select(x => (ConsentAction?)x.Event.action).LastOrDefault();
+                var actual = SubjectStateRules.ConsentOf(state, Company, t)?.Action;
+                if (expected == actual) continue;
+                bad++;
+                first ??= $"t={t} expected {expected} got {actual}\n read in order: {string.Join(", ", order.Select(x => $"{x.Event.action}@{x.Event.at.ToInstant()} arrived {x.Arrival}"))}";
+            }
+        }
+        output.WriteLine($"{bad} differences"); if (first != null) output.WriteLine(first);
+        Assert.Equal(0, bad);
+    }
+
     /// <summary>Same updates (distinct times, so no tie-by-arrival), every order: same decisions.</summary>
     [Fact]
     public void Arrival_order_changes_nothing()

@@ -115,6 +115,28 @@ public class IntakeTopologyTests
         Assert.Equal("a-1", Assert.Single(gate.Alerts()).attemptId);
     }
 
+    /// <summary>
+    /// A consent tie goes to the later arrival as stamped, not as capped for stream time (the cap follows the gate's clock, so
+    /// the same records read again after a reset would break the tie otherwise).
+    /// </summary>
+    [Fact]
+    public void Consents_tied_on_their_time_go_to_the_later_stamp_even_past_the_clock_limit()
+    {
+        var clock = new FakeClock(Tuesday10);
+        using var gate = new GateHarness(clock);
+        const string subject = "+393331112277";
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        var at = Tuesday10 - Duration.FromDays(1);
+
+        // A withdrawal from a producer an hour fast, then a grant stamped ten minutes ahead: both past the 5-minute limit,
+        // where stream time puts them alike; the withdrawal was stamped later.
+        gate.Consent(subject, "ACME", ConsentAction.WITHDRAWN, null, at, arrivedAt: Tuesday10 + Duration.FromHours(1));
+        gate.Consent(subject, "ACME", ConsentAction.GRANTED, ConsentBasis.EXPLICIT_CONSENT, at, arrivedAt: Tuesday10 + Duration.FromMinutes(10));
+        gate.Intent(Intent("i-tied", subject, Tuesday10 + Duration.FromHours(2)), arrivedAt: Tuesday10);
+
+        Assert.Equal([Reason.COMPANY_OPT_OUT], gate.SingleDecision().reasons);
+    }
+
     [Fact]
     public void Kafka_timestamps_past_the_years_the_gate_holds_are_not_times()
     {

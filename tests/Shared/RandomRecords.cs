@@ -66,8 +66,10 @@ internal static class RandomRecords
                     basis = r.Next(2) == 0 ? null : Pick<ConsentBasis>(r),
                     at = Time(r),
                     contractEndedAt = r.Next(2) == 0 ? null : Time(r),
+                    arrivedAt = r.Next(2) == 0 ? null : Time(r),
                 })],
                 complete = r.Next(2) == 0,
+                arrivedAt = r.Next(2) == 0 ? null : Time(r),
             })],
         },
         contacts = r.Next(3) == 0 ? null : new ContactHistory

@@ -20,7 +20,7 @@ public sealed class KafkaSettings
     /// <summary>Plaintext, Ssl, SaslPlaintext or SaslSsl.</summary>
     public string? SecurityProtocol { get; set; }
 
-    /// <summary>Plain, ScramSha256, ScramSha512, Gssapi or OAuthBearer.</summary>
+    /// <summary>Plain, ScramSha256, ScramSha512 or OAuthBearer (Gssapi is refused with a SASL protocol: this librdkafka has no Kerberos); required with one.</summary>
     public string? SaslMechanism { get; set; }
 
     public string? SaslUsername { get; set; }
@@ -101,11 +101,11 @@ public sealed class KafkaSettings
         if (saslProtocol && string.IsNullOrWhiteSpace(SaslMechanism))
         {
             // librdkafka would fall back to GSSAPI, which this build of it cannot do (below).
-            yield return $"Kafka:SaslMechanism is required with Kafka:SecurityProtocol {SecurityProtocol} (Plain, ScramSha256, ScramSha512 or OAuthBearer)";
+            yield return $"Kafka:SaslMechanism is required with Kafka:SecurityProtocol {SecurityProtocol} (Plain, ScramSha256 or ScramSha512)";
         }
-        if (TryRead<SaslMechanism>(SaslMechanism, out var mechanism) && mechanism == Confluent.Kafka.SaslMechanism.Gssapi)
+        if (saslProtocol && TryRead<SaslMechanism>(SaslMechanism, out var mechanism) && mechanism == Confluent.Kafka.SaslMechanism.Gssapi)
         {
-            yield return "Kafka:SaslMechanism Gssapi (Kerberos) is not supported by the gate's Kafka client (librdkafka is built without it): use Plain, ScramSha256, ScramSha512 or OAuthBearer";
+            yield return "Kafka:SaslMechanism Gssapi (Kerberos) is not supported by the gate's Kafka client (librdkafka is built without it): use Plain, ScramSha256 or ScramSha512";
         }
         if (saslProtocol
             && TryRead<SaslMechanism>(SaslMechanism, out var withPassword) && withPassword is Confluent.Kafka.SaslMechanism.Plain or Confluent.Kafka.SaslMechanism.ScramSha256 or Confluent.Kafka.SaslMechanism.ScramSha512

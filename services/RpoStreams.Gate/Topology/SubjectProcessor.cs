@@ -116,7 +116,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
                 ApplyRegisterUpdate(ev.subjectRef!, Decode(input, options.Serdes.RegisterUpdate));
                 break;
             case SubjectEventKind.CONSENT:
-                ApplyConsent(ev.subjectRef!, Decode(input, options.Serdes.ConsentEvent), arrival);
+                // Ties go to the later arrival as stamped (DESIGN), not as capped for stream time: the cap follows the gate's
+                // clock, so reading the same records again (after a reset) would not always break a tie the same way.
+                ApplyConsent(ev.subjectRef!, Decode(input, options.Serdes.ConsentEvent), IntakeSettings.InstantOf(record.Timestamp));
                 break;
             case SubjectEventKind.INTENT:
                 Decide(ev, Decode(input, options.Serdes.CallIntent), arrival, record);
@@ -159,14 +161,14 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         }
     }
 
-    private void ApplyConsent(string subjectRef, ConsentEvent consent, Instant arrival)
+    private void ApplyConsent(string subjectRef, ConsentEvent consent, Instant? stamped)
     {
         var state = subjects.Get(subjectRef);
         if (SubjectStateRules.IsFullFor(state?.consents, consent.companyId))
         {
             options.Metrics?.StateLimited(GateMetrics.ConsentsLimited);
         }
-        if (SubjectStateRules.Apply(state?.consents, consent, arrival) is { } next)
+        if (SubjectStateRules.Apply(state?.consents, consent, stamped) is { } next)
         {
             state ??= new SubjectState();
             state.consents = next;

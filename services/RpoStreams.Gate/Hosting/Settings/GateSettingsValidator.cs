@@ -58,7 +58,8 @@ public sealed class GateSettingsValidator(bool development) :
         }
         foreach (var (setting, path) in new[] { (nameof(settings.SslCaLocation), settings.SslCaLocation), (nameof(settings.SslKeystoreLocation), settings.SslKeystoreLocation) })
         {
-            if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+            // Read only by a remote registry's client.
+            if (settings.IsRemote && !string.IsNullOrWhiteSpace(path) && !File.Exists(path))
             {
                 yield return $"SchemaRegistry:{setting} '{path}' does not exist";
             }
