@@ -277,6 +277,24 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         await AssertRefusedAsync(400, "CSV purpose twice", Post(Csv("+393331234567\n"), "?companyId=ACME&purpose=PROMOTIONAL&purpose=SERVICE"));
     }
 
+    /// <summary>A parameter the endpoint does not read was ignored, and the answer given for something else (now, not the scheduledAt meant).</summary>
+    [Fact]
+    public async Task A_parameter_the_check_does_not_read_is_400_naming_it_masked()
+    {
+        var common = $"subject={Phone}&companyId=ACME&callerId={CallerId}";
+
+        await AssertRefusedAsync(400, "scheduledAt for at", Get($"{common}&scheduledAt=2026-12-09T10:30:00%2B01:00"));
+        await AssertRefusedAsync(400, "a number as a name", Get($"{common}&3331234567=1"));
+        await AssertRefusedAsync(400, "CSV batch, a misspelt purpose", Post(Csv("+393331234567\n"), "?companyId=ACME&purpose=PROMOTIONAL&purpse=SERVICE"));
+        var (_, _, body, _) = await HostileGate.SendAsync(Get($"{common}&scheduledAt=x"), Cancel);
+        Assert.Contains("'scheduledAt' is not a parameter of this endpoint", body, StringComparison.Ordinal);
+        var (_, _, masked, _) = await HostileGate.SendAsync(Get($"{common}&3331234567=1"), Cancel);
+        Assert.DoesNotContain("3331234567", masked, StringComparison.Ordinal);
+        // Names bind in any case, as ASP.NET binds them
+        var (status, _, _, _) = await HostileGate.SendAsync(Get($"Subject={Phone}&COMPANYID=ACME&callerId={CallerId}"), Cancel);
+        Assert.Equal(200, status);
+    }
+
     private HttpRequestMessage Partitions(string? peerHeader, string path = PartitionsPath)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, gate.Url(path));

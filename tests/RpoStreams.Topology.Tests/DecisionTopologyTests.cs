@@ -99,6 +99,31 @@ public class DecisionTopologyTests
         Assert.All(decisions, d => Assert.Equal(Outcome.ALLOWED, d.outcome));
     }
 
+    /// <summary>
+    /// Another company's intent under an id already decided for the same number gets no decision (the first one's is not
+    /// its own: a dialer matching by id alone would dial on it) and a dead letter that says why, naming no company.
+    /// </summary>
+    [Fact]
+    public void An_intentId_reused_by_another_company_is_refused_as_a_dead_letter()
+    {
+        using var gate = new GateHarness();
+        const string subject = "+393331112234";
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Consent(subject, "BETA", ConsentAction.WITHDRAWN, null, Tuesday10 - Duration.FromDays(3));
+
+        gate.Intent(Intent("dup-1", subject, Tuesday10));
+        gate.Intent(Intent("dup-1", subject, Tuesday10, company: "BETA"));
+        gate.Intent(Intent("dup-2", subject, Tuesday10, company: "BETA"));
+
+        var decisions = gate.Decisions();
+        Assert.Equal([("dup-1", "ACME", Outcome.ALLOWED), ("dup-2", "BETA", Outcome.BLOCKED)], decisions.Select(d => (d.intentId, d.companyId, d.outcome)));
+        var letter = Assert.Single(gate.DeadLetters());
+        Assert.Equal(TopicNames.Intents, letter.topic);
+        Assert.Contains("decided within Intake:IdempotenceDays for an intent of another company", letter.error, StringComparison.Ordinal);
+        Assert.DoesNotContain("ACME", letter.error, StringComparison.Ordinal);
+        Assert.DoesNotContain("3331112234", letter.error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_intentId_reused_for_another_number_is_decided_for_that_number()
     {

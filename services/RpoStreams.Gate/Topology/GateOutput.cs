@@ -19,6 +19,9 @@ public sealed class GateOutput
 
     public StaleNotice? Stale { get; private init; }
 
+    /// <summary>An intent the subject's task refuses after intake (its id repeats another company's intent).</summary>
+    public DeadLetter? Dead { get; private init; }
+
     public static GateOutput Of(byte[] decision) => new() { Decision = decision };
 
     public static GateOutput Of(ComplianceAlert alert) => new() { Alert = alert };
@@ -26,6 +29,8 @@ public sealed class GateOutput
     public static GateOutput Of(CampaignCount counts) => new() { Counts = counts };
 
     public static GateOutput Of(StaleNotice notice) => new() { Stale = notice };
+
+    public static GateOutput Of(DeadLetter letter) => new() { Dead = letter };
 }
 
 /// <summary>Serializes one part of a <see cref="GateOutput"/> for its sink, so no mapping step sits in between (write only).</summary>

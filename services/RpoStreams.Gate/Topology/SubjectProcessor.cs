@@ -190,6 +190,13 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         var state = subjects.Get(key);
         if (KnownDecisions.Find(state, intent.intentId, streamTime) is { } known)
         {
+            if (DecisionOf(known, subjectRef) is { } first && first.companyId != intent.companyId)
+            {
+                // Another principal's intent under the same id: not this one's decision, and not decided again (a dialer
+                // matching decisions by id alone would take the first one's for its own). Said where producers look.
+                Refuse(ev, record, $"intent: its intentId was decided within Intake:IdempotenceDays for an intent of another company; this one is not decided: give every intent an id of its own (a UUID)");
+                return;
+            }
             // Decided already: exactly one decision per intent, so a dialer's repeat is not answered a second time
             // (the first answer is on the topic) and not counted again. On the development broker the same record
             // read again after a crash publishes the decision kept for it if that never happened.
@@ -385,6 +392,12 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
     }
 
     private void Emit(GateOutput output, string key) => context.Forward(key, output);
+
+    /// <summary>Sends an input record this task will not use to the dead letters, as intake sends one it cannot read.</summary>
+    private void Refuse(SubjectEvent ev, Record<string, SubjectInput> record, string error) =>
+        Emit(GateOutput.Of(options.DeadLetterOf(
+            TopicNames.Intents, ev.sourcePartition, ev.sourceOffset, error, record.Key is { } key ? System.Text.Encoding.UTF8.GetBytes(key) : null, ev.payload,
+            record.Timestamp.UnixTimestampMs, record.Headers)), record.Key ?? string.Empty);
 
     private static Activity? StartTrace(Record<string, SubjectInput> record, string intentId)
     {

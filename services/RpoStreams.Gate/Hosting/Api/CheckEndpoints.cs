@@ -1,3 +1,4 @@
+using RpoStreams.Contracts;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using RpoStreams.Gate.Hosting.Settings;
@@ -73,6 +74,10 @@ public static class CheckEndpoints
         ClientErrors errors,
         CancellationToken cancel)
     {
+        if (UnknownParameter(http.Request.Query, CheckParameters) is { } unknown)
+        {
+            return errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", unknown);
+        }
         var forwarded = PeerCredentials.IsVerified(http);
         var query = CheckInput.Parse(subject, companyId, channel, at, purpose, callerId, config.Intake, SystemClock.Instance.GetCurrentInstant(), forwarded, out var problem);
         if (query is null)
@@ -95,6 +100,26 @@ public static class CheckEndpoints
         return reply.Problem is { } forwardProblem
             ? Unavailable(forwardProblem)
             : Results.Content(reply.Body, reply.ContentType ?? "application/json", statusCode: reply.Status);
+    }
+
+    private static readonly string[] CheckParameters = ["subject", "companyId", "channel", "purpose", "at", "callerId"];
+
+    /// <summary>
+    /// Why the query string is refused when it has a parameter the endpoint does not read (a misspelt or guessed one, such as
+    /// <c>scheduledAt</c> for <c>at</c>, was ignored and the answer given for something else); null when it has none. Names
+    /// are matched as ASP.NET binds them, in any case; an unknown one is named masked and cut short.
+    /// </summary>
+    internal static string? UnknownParameter(IQueryCollection query, IReadOnlyCollection<string> known)
+    {
+        foreach (var name in query.Keys)
+        {
+            if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                var shown = LogSafe.Text(name.Length > 40 ? name[..40] + "…" : name);
+                return $"'{shown}' is not a parameter of this endpoint (it reads {string.Join(", ", known)})";
+            }
+        }
+        return null;
     }
 
     private static async Task<IResult> BatchAsync(HttpContext http, CheckService checks, PeerDirectory peers, GateRuntime runtime, ApiSettings settings, GateConfiguration config, ClientErrors errors, BatchSlots slots, CancellationToken cancel)
