@@ -13,6 +13,9 @@ public class SubjectNormalizationTests
     [InlineData("+39 (333) 123-4567")]
     [InlineData("333.123.4567")]
     [InlineData("  +39 333 123 4567  ")]
+    [InlineData("tel:+39-333-123-4567")]
+    [InlineData("+39 333 123 4567 ext. 12")]
+    [InlineData("\uFF13\uFF13\uFF13\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17")]
     public void Every_writing_of_a_mobile_number_is_one_E164_subject(string raw)
     {
         Assert.True(SubjectNormalizer.TryNormalize(raw, SubjectType.PHONE, out var subject), raw);
@@ -38,6 +41,9 @@ public class SubjectNormalizationTests
     [InlineData("+39 333")]
     [InlineData("+39 333 123 4567 8901 2345")]
     [InlineData("+999 1234567")]
+    [InlineData("3331234abc")]
+    [InlineData("+39 333 CALLNOW")]
+    [InlineData("333 ABC DEFG")]
     public void Number_libphonenumber_does_not_accept_as_valid_is_not_a_subject(string? raw)
     {
         Assert.False(SubjectNormalizer.TryNormalize(raw, SubjectType.PHONE, out _));

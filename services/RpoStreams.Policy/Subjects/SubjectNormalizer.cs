@@ -36,7 +36,9 @@ public static class SubjectNormalizer
 
     /// <summary>
     /// E.164 form of a valid phone number (<c>333 123 4567</c>, <c>0039 333-1234567</c> and <c>+39 3331234567</c>
-    /// are one subject); false for anything longer than <see cref="InputLimits.PhoneSubject"/>.
+    /// are one subject); false for anything longer than <see cref="InputLimits.PhoneSubject"/>, and for a number some of
+    /// whose digits are letters (libphonenumber reads <c>3331234abc</c> as the keypad's <c>3331234222</c>: a mistyped
+    /// list entry would be another person's number).
     /// </summary>
     public static bool TryNormalizePhone(string? raw, out string e164)
     {
@@ -52,6 +54,10 @@ public static class SubjectNormalizer
             {
                 return false;
             }
+            if (HasLetters(raw) && !WrittenInDigits(raw, Phones.GetNationalSignificantNumber(number)))
+            {
+                return false;
+            }
             e164 = Phones.Format(number, PhoneNumberFormat.E164);
             return true;
         }
@@ -59,6 +65,36 @@ public static class SubjectNormalizer
         {
             return false;
         }
+    }
+
+    private static bool HasLetters(string raw)
+    {
+        foreach (var c in raw)
+        {
+            if (char.IsLetter(c))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the digits of <paramref name="national"/> appear, in order, among the decimal digits written in
+    /// <paramref name="raw"/> (any script's): false when libphonenumber made some of them from letters. Letters of a
+    /// <c>tel:</c> prefix or an extension (<c>ext. 12</c>) give no digit, so such a number passes.
+    /// </summary>
+    private static bool WrittenInDigits(string raw, string national)
+    {
+        var next = 0;
+        foreach (var c in raw)
+        {
+            if (next < national.Length && char.IsDigit(c) && (char)('0' + (int)char.GetNumericValue(c)) == national[next])
+            {
+                next++;
+            }
+        }
+        return next == national.Length;
     }
 
     /// <summary>
