@@ -47,7 +47,7 @@ internal static class DeadLettersCommand
             foreach (var (_, value) in TopicReader.ReadToEnd(bootstrap, TopicNames.DeadLetters, "rpo-deadletters", clients).Take(parse.GetValue(max)))
             {
                 var dead = serdes.DeadLetter.Deserialize(value, new SerializationContext(MessageComponentType.Value, TopicNames.DeadLetters));
-                Console.WriteLine($"{dead.failedAt:O} {dead.topic}[{dead.partition}]@{dead.offset} ({dead.valueLength} bytes): {dead.error}");
+                Console.WriteLine($"{dead.failedAt:O} {dead.topic}[{dead.partition}]@{dead.offset} ({(dead.valueLength < 0 ? "no value" : $"{dead.valueLength} bytes")}): {dead.error}");
                 if (seal != null)
                 {
                     Console.WriteLine($"    key:   {Show(seal.Unseal(dead.sealedKey))}");

@@ -7,12 +7,16 @@ using RpoStreams.Contracts.Kafka;
 
 namespace RpoStreams.Simulation;
 
-/// <summary>What <c>rpo audit</c> found.</summary>
-public sealed record AuditResult(long Intents, long Decisions, long Missing, long Duplicated, long DeadLettered)
+/// <summary>
+/// What <c>rpo audit</c> found; <c>Unreadable</c> counts the intents (not dead-lettered) and decisions it could not read
+/// (another registry's schema ids, say): it cannot vouch for them, so the audit is not clean.
+/// </summary>
+public sealed record AuditResult(long Intents, long Decisions, long Missing, long Duplicated, long DeadLettered, long Unreadable = 0)
 {
-    public bool Clean => Missing == 0 && Duplicated == 0;
+    public bool Clean => Missing == 0 && Duplicated == 0 && Unreadable == 0;
 
-    public override string ToString() => $"intents: {Intents} decisions: {Decisions} missing: {Missing} duplicated: {Duplicated}";
+    public override string ToString() =>
+        $"intents: {Intents} decisions: {Decisions} missing: {Missing} duplicated: {Duplicated}" + (Unreadable > 0 ? $" unreadable: {Unreadable}" : string.Empty);
 }
 
 /// <summary>
@@ -38,6 +42,7 @@ public sealed class DecisionAudit
     {
         var intents = new Dictionary<string, int>(StringComparer.Ordinal);
         var deadIntents = new HashSet<(int, long)>();
+        long unreadable = 0;
         foreach (var (tpo, value) in ReadToEnd(TopicNames.DeadLetters))
         {
             var dead = Decode(serdes.DeadLetter, value, TopicNames.DeadLetters);
@@ -57,8 +62,12 @@ public sealed class DecisionAudit
             {
                 intents[intent.intentId] = intents.GetValueOrDefault(intent.intentId) + 1;
             }
+            else
+            {
+                unreadable++;
+            }
         }
-        progress?.Invoke($"read {intents.Count} intents ({deadIntents.Count} dead-lettered)");
+        progress?.Invoke($"read {intents.Count} intents ({deadIntents.Count} dead-lettered{(unreadable > 0 ? $", {unreadable} not readable with this registry" : string.Empty)})");
 
         var decisions = new Dictionary<string, List<CallDecision>>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
@@ -80,6 +89,10 @@ public sealed class DecisionAudit
                         decisions[decision.intentId] = list = [];
                     }
                     list.Add(decision);
+                }
+                else
+                {
+                    unreadable++;
                 }
                 continue;
             }
@@ -107,7 +120,7 @@ public sealed class DecisionAudit
                 duplicated++;
             }
         }
-        return new AuditResult(intents.Count, count, missing, duplicated, deadIntents.Count);
+        return new AuditResult(intents.Count, count, missing, duplicated, deadIntents.Count, unreadable);
     }
 
     private IEnumerable<(TopicPartitionOffset, byte[])> ReadToEnd(string topic) => TopicReader.ReadToEnd(bootstrap, topic, "rpo-audit-" + topic, clients);

@@ -41,7 +41,7 @@ public class OversizedInputTests
             seen => seen.Count > 0, TimeSpan.FromSeconds(10));
 
         Assert.Contains(decisions, d => d.Value.intentId == "big-good");
-        Assert.Contains("only the start of its key (600,000 bytes) is sealed", Assert.Single(dead).Value.error, StringComparison.Ordinal);
+        Assert.Contains("(sealed: only the first 4,096 of the 600,000 bytes of its key)", Assert.Single(dead).Value.error, StringComparison.Ordinal);
         Assert.Empty(gate.StoppedThreads);
     }
 }

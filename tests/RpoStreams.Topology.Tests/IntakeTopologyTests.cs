@@ -303,10 +303,10 @@ public class IntakeTopologyTests
             Assert.True(size < 400_000, $"a dead letter of {size:N0} bytes");
         }
         Assert.Equal(key[..GateTopologyOptions.MaxSealedKeyBytes], gate.Options.Seal.Unseal(letters[0].sealedKey));
-        Assert.Contains("only the start of its key (600,000 bytes) is sealed", letters[0].error, StringComparison.Ordinal);
+        Assert.Contains("(sealed: only the first 4,096 of the 600,000 bytes of its key)", letters[0].error, StringComparison.Ordinal);
         Assert.Equal(900_000, letters[1].valueLength);
         Assert.Equal(value[..GateTopologyOptions.MaxSealedValueBytes], gate.Options.Seal.Unseal(letters[1].sealedValue));
-        Assert.Contains("value (900,000 bytes), headers", letters[1].error, StringComparison.Ordinal);
+        Assert.Contains("(sealed: only the first 262,144 of the 900,000 bytes of its value, the first 16,384 of the ", letters[1].error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -104,7 +104,7 @@ public sealed class GateTopologyOptions
         key = Prefix(key, MaxSealedKeyBytes, "key", cut);
         value = Prefix(value, MaxSealedValueBytes, "value", cut);
         encodedHeaders = Prefix(encodedHeaders, MaxSealedHeaderBytes, "headers", cut);
-        var text = cut.Count == 0 ? error : $"{error} (only the start of its {string.Join(", ", cut)} is sealed)";
+        var text = cut.Count == 0 ? error : $"{error} (sealed: only {string.Join(", ", cut)})";
         return new DeadLetter
         {
             topic = topic,
@@ -139,7 +139,7 @@ public sealed class GateTopologyOptions
         {
             return bytes;
         }
-        cut.Add(FormattableString.Invariant($"{what} ({bytes.Length:N0} bytes)"));
+        cut.Add(FormattableString.Invariant($"the first {max:N0} of the {bytes.Length:N0} bytes of its {what}"));
         return bytes[..max];
     }
 
