@@ -41,16 +41,9 @@ public sealed class DecisionAudit
     public AuditResult Run(TimeSpan wait, Action<string>? progress = null)
     {
         var intents = new Dictionary<string, int>(StringComparer.Ordinal);
-        var deadIntents = new HashSet<(int, long)>();
+        var deadIntents = DeadIntents();
+        var unreadableIntents = new HashSet<(int, long)>();
         long unreadable = 0;
-        foreach (var (tpo, value) in ReadToEnd(TopicNames.DeadLetters))
-        {
-            var dead = Decode(serdes.DeadLetter, value, TopicNames.DeadLetters);
-            if (dead?.topic == TopicNames.Intents)
-            {
-                deadIntents.Add((dead.partition, dead.offset));
-            }
-        }
         foreach (var (tpo, value) in ReadToEnd(TopicNames.Intents))
         {
             if (deadIntents.Contains((tpo.Partition.Value, tpo.Offset.Value)))
@@ -64,10 +57,10 @@ public sealed class DecisionAudit
             }
             else
             {
-                unreadable++;
+                unreadableIntents.Add((tpo.Partition.Value, tpo.Offset.Value));
             }
         }
-        progress?.Invoke($"read {intents.Count} intents ({deadIntents.Count} dead-lettered{(unreadable > 0 ? $", {unreadable} not readable with this registry" : string.Empty)})");
+        progress?.Invoke($"read {intents.Count} intents ({deadIntents.Count} dead-lettered{(unreadableIntents.Count > 0 ? $", {unreadableIntents.Count} not readable with this registry" : string.Empty)})");
 
         var decisions = new Dictionary<string, List<CallDecision>>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
@@ -108,6 +101,12 @@ public sealed class DecisionAudit
             }
         }
         consumer.Close();
+        if (unreadableIntents.Count > 0)
+        {
+            // The gate may have dead-lettered them meanwhile (it was behind, or stopped): those it could not read either.
+            unreadableIntents.ExceptWith(DeadIntents());
+            unreadable += unreadableIntents.Count;
+        }
 
         long missing = intents.Keys.Count(k => !decisions.ContainsKey(k));
         long duplicated = 0;
@@ -121,6 +120,20 @@ public sealed class DecisionAudit
             }
         }
         return new AuditResult(intents.Count, count, missing, duplicated, deadIntents.Count, unreadable);
+    }
+
+    /// <summary>Where the intents the gate dead-lettered are (partition, offset).</summary>
+    private HashSet<(int, long)> DeadIntents()
+    {
+        var dead = new HashSet<(int, long)>();
+        foreach (var (_, value) in ReadToEnd(TopicNames.DeadLetters))
+        {
+            if (Decode(serdes.DeadLetter, value, TopicNames.DeadLetters) is { topic: TopicNames.Intents } letter)
+            {
+                dead.Add((letter.partition, letter.offset));
+            }
+        }
+        return dead;
     }
 
     private IEnumerable<(TopicPartitionOffset, byte[])> ReadToEnd(string topic) => TopicReader.ReadToEnd(bootstrap, topic, "rpo-audit-" + topic, clients);

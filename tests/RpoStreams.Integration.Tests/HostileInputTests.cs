@@ -286,10 +286,14 @@ public sealed class HostileInputTests(HostileGate gate) : IClassFixture<HostileG
         await AssertRefusedAsync(400, "scheduledAt for at", Get($"{common}&scheduledAt=2026-12-09T10:30:00%2B01:00"));
         await AssertRefusedAsync(400, "a number as a name", Get($"{common}&3331234567=1"));
         await AssertRefusedAsync(400, "CSV batch, a misspelt purpose", Post(Csv("+393331234567\n"), "?companyId=ACME&purpose=PROMOTIONAL&purpse=SERVICE"));
+        await AssertRefusedAsync(400, "JSON batch, a parameter in the query string", Post(Json("""{"companyId":"ACME","subjects":["+393331234567"]}"""), "?scheduledAt=2026-12-09T10:30:00%2B01:00"));
         var (_, _, body, _) = await HostileGate.SendAsync(Get($"{common}&scheduledAt=x"), Cancel);
         Assert.Contains("'scheduledAt' is not a parameter of this endpoint", body, StringComparison.Ordinal);
         var (_, _, masked, _) = await HostileGate.SendAsync(Get($"{common}&3331234567=1"), Cancel);
         Assert.DoesNotContain("3331234567", masked, StringComparison.Ordinal);
+        // Masked before it is cut short: a number across the cut would show most of its digits
+        var (_, _, cut, _) = await HostileGate.SendAsync(Get($"{common}&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3331234567=1"), Cancel);
+        Assert.DoesNotContain("333123", cut, StringComparison.Ordinal);
         // Names bind in any case, as ASP.NET binds them
         var (status, _, _, _) = await HostileGate.SendAsync(Get($"Subject={Phone}&COMPANYID=ACME&callerId={CallerId}"), Cancel);
         Assert.Equal(200, status);

@@ -24,6 +24,7 @@ public class SubjectNormalizationTests
 
     [Theory]
     [InlineData("06 1234 5678", "+390612345678")]
+    [InlineData("tel:+54-11-15-1234-5678", "+5491112345678")]
     [InlineData("+39 02 1234 5678", "+390212345678")]
     [InlineData("0039 02 12345678", "+390212345678")]
     public void Landline_numbers_keep_their_leading_zero_in_E164(string raw, string e164)
@@ -44,6 +45,8 @@ public class SubjectNormalizationTests
     [InlineData("3331234abc")]
     [InlineData("+39 333 CALLNOW")]
     [InlineData("333 ABC DEFG")]
+    [InlineData("3331234ABC x222")]
+    [InlineData("3331234abc ext. 222")]
     public void Number_libphonenumber_does_not_accept_as_valid_is_not_a_subject(string? raw)
     {
         Assert.False(SubjectNormalizer.TryNormalize(raw, SubjectType.PHONE, out _));

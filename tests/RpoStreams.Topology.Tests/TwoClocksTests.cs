@@ -337,13 +337,7 @@ public class TwoClocksTests
         using var gate = new GateHarness(published: published);
         gate.Consultation(Tuesday10 - Duration.FromDays(1));
         // Published by an earlier run for the intent record at offset 0, which crashed before keeping it.
-        var earlier = new CallDecision
-        {
-            intentId = "i-1", outcome = Outcome.ALLOWED, reasons = [], basis = Basis.NOT_REGISTERED, companyId = "ACME", callCenterId = "CC-1",
-            campaignId = "C1", channel = Channel.PHONE, purpose = Purpose.PROMOTIONAL, subjectRef = gate.RefOf("+393401000007"),
-            decisionTime = Tuesday10.ToAvro(), decidedAt = Tuesday10.ToAvro(), policyVersion = "it-2024.1", intentPartition = 0, intentOffset = 0,
-        };
-        published.Add(earlier, gate.Encode(gate.Serdes.CallDecision, earlier, TopicNames.Decisions));
+        PublishedBefore(gate, published, "i-1");
 
         gate.Intent(Intent("i-1", "+393401000007", Tuesday10));
         Assert.Empty(gate.Decisions());
@@ -352,6 +346,36 @@ public class TwoClocksTests
         var second = gate.SingleDecision();
         Assert.Equal(Outcome.BLOCKED, second.outcome);
         Assert.Contains(Reason.FREQUENCY_CAP, second.reasons);
+    }
+
+    /// <summary>
+    /// On the development broker, a decision published before a crash and lost from local state is adopted when its intent
+    /// comes again; another company's intent under that id, read first, is not that intent: refused, not adopted as its own.
+    /// </summary>
+    [Fact]
+    public void Another_companys_intent_under_an_adopted_id_is_refused()
+    {
+        var published = new PublishedDecisions();
+        using var gate = new GateHarness(published: published);
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        PublishedBefore(gate, published, "dup-1");
+
+        gate.Intent(Intent("dup-1", "+393401000007", Tuesday10, company: "BETA"));
+
+        Assert.Empty(gate.Decisions());
+        Assert.Contains("for an intent of another company", Assert.Single(gate.DeadLetters()).error, StringComparison.Ordinal);
+    }
+
+    /// <summary>ACME's ALLOWED decision for <paramref name="intentId"/> on +393401000007, published for the intent record at offset 0.</summary>
+    private static void PublishedBefore(GateHarness gate, PublishedDecisions published, string intentId)
+    {
+        var earlier = new CallDecision
+        {
+            intentId = intentId, outcome = Outcome.ALLOWED, reasons = [], basis = Basis.NOT_REGISTERED, companyId = "ACME", callCenterId = "CC-1",
+            campaignId = "C1", channel = Channel.PHONE, purpose = Purpose.PROMOTIONAL, subjectRef = gate.RefOf("+393401000007"),
+            decisionTime = Tuesday10.ToAvro(), decidedAt = Tuesday10.ToAvro(), policyVersion = "it-2024.1", intentPartition = 0, intentOffset = 0,
+        };
+        published.Add(earlier, gate.Encode(gate.Serdes.CallDecision, earlier, TopicNames.Decisions));
     }
 
     /// <summary>A stand-in for the view of calls.decisions.v1 the gate keeps on the development broker.</summary>

@@ -190,11 +190,9 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         var state = subjects.Get(key);
         if (KnownDecisions.Find(state, intent.intentId, streamTime) is { } known)
         {
-            if (DecisionOf(known, subjectRef) is { } first && first.companyId != intent.companyId)
+            if (DecisionOf(known, subjectRef).companyId != intent.companyId)
             {
-                // Another principal's intent under the same id: not this one's decision, and not decided again (a dialer
-                // matching decisions by id alone would take the first one's for its own). Said where producers look.
-                Refuse(ev, record, $"intent: its intentId was decided within Intake:IdempotenceDays for an intent of another company; this one is not decided: give every intent an id of its own (a UUID)");
+                RefuseReused(ev, record);
                 return;
             }
             // Decided already: exactly one decision per intent, so a dialer's repeat is not answered a second time
@@ -212,8 +210,14 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         var keepContactsFrom = KeepContactsFrom();
         if (published?.Adopt(intent.intentId, subjectRef, arrival, streamTime, keepContactsFrom, Duration.FromDays(options.Intake.IdempotenceDays), ref state) is { } adopted)
         {
-            // Published before a crash, lost from local state: kept again, not published a second time.
+            // Published before a crash, lost from local state: kept again, not published a second time (and, should this
+            // be another company's intent under that id, not this one's decision).
             subjects.Put(key, state!);
+            if (DecisionOf(adopted, subjectRef).companyId != intent.companyId)
+            {
+                RefuseReused(ev, record);
+                return;
+            }
             attempts.Resolve(intent.intentId, subjectRef, () => DecisionOf(adopted, subjectRef), DetectedAt());
             return;
         }
@@ -392,6 +396,13 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
     }
 
     private void Emit(GateOutput output, string key) => context.Forward(key, output);
+
+    /// <summary>
+    /// Another principal's intent under an id already decided: not this one's decision, and not decided again (a dialer
+    /// matching decisions by id alone would take the first one's for its own). Said where producers look.
+    /// </summary>
+    private void RefuseReused(SubjectEvent ev, Record<string, SubjectInput> record) =>
+        Refuse(ev, record, "intent: its intentId was decided within Intake:IdempotenceDays for an intent of another company; this one is not decided: give every intent an id of its own (a UUID)");
 
     /// <summary>Sends an input record this task will not use to the dead letters, as intake sends one it cannot read.</summary>
     private void Refuse(SubjectEvent ev, Record<string, SubjectInput> record, string error) =>

@@ -54,7 +54,7 @@ public static class SubjectNormalizer
             {
                 return false;
             }
-            if (HasLetters(raw) && !WrittenInDigits(raw, Phones.GetNationalSignificantNumber(number)))
+            if (HasLetters(raw) && !WrittenInDigits(raw, Phones.GetNationalSignificantNumber(number) + number.Extension))
             {
                 return false;
             }
@@ -67,9 +67,15 @@ public static class SubjectNormalizer
         }
     }
 
+    /// <summary>Letters other than those of a <c>tel:</c> prefix (RFC 3966).</summary>
     private static bool HasLetters(string raw)
     {
-        foreach (var c in raw)
+        var text = raw.AsSpan().TrimStart();
+        if (text.StartsWith("tel:", StringComparison.OrdinalIgnoreCase))
+        {
+            text = text[4..];
+        }
+        foreach (var c in text)
         {
             if (char.IsLetter(c))
             {
@@ -80,9 +86,10 @@ public static class SubjectNormalizer
     }
 
     /// <summary>
-    /// Whether the digits of <paramref name="national"/> appear, in order, among the decimal digits written in
-    /// <paramref name="raw"/> (any script's): false when libphonenumber made some of them from letters. Letters of a
-    /// <c>tel:</c> prefix or an extension (<c>ext. 12</c>) give no digit, so such a number passes.
+    /// Whether the digits of <paramref name="national"/> (with the extension's) appear, in order, among the decimal digits
+    /// written in <paramref name="raw"/> (any script's): false when libphonenumber made some of them from letters. The
+    /// letters of an extension's marker (<c>ext. 12</c>) give no digit, so such a number passes; a national number whose
+    /// digits libphonenumber adds by its region's rules (Argentina's mobile 9) does not, when letters are written.
     /// </summary>
     private static bool WrittenInDigits(string raw, string national)
     {

@@ -56,7 +56,7 @@ internal static class BatchBody
             return (null, errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request",
                 $"'{misplaced}' is in the query string: a JSON body gives its fields itself (the query string is read for text/csv bodies only)"));
         }
-        if (!isJson && CheckEndpoints.UnknownParameter(http.Request.Query, CsvFields) is { } unknown)
+        if (CheckEndpoints.UnknownParameter(http.Request.Query, isJson ? [] : CsvFields) is { } unknown)
         {
             return (null, errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", unknown));
         }

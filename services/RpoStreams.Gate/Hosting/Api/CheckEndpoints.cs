@@ -115,8 +115,12 @@ public static class CheckEndpoints
         {
             if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
-                var shown = LogSafe.Text(name.Length > 40 ? name[..40] + "…" : name);
-                return $"'{shown}' is not a parameter of this endpoint (it reads {string.Join(", ", known)})";
+                // Masked whole, then cut: a number cut first would show most of its digits.
+                var masked = LogSafe.Text(name);
+                var shown = masked.Length > 40 ? masked[..40] + "…" : masked;
+                return known.Count == 0
+                    ? $"'{shown}' is in the query string: with a JSON body this endpoint reads none"
+                    : $"'{shown}' is not a parameter of this endpoint (it reads {string.Join(", ", known)})";
             }
         }
         return null;
