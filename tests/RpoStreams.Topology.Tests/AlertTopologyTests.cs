@@ -284,7 +284,8 @@ public class AlertTopologyTests
         var alert = Assert.Single(gate.Alerts());
         Assert.Equal(AlertType.CALL_WITHOUT_CLEARANCE, alert.type);
         Assert.Equal(("a-1", "BETA"), (alert.attemptId, alert.companyId));
-        Assert.Contains("ACME", alert.details, StringComparison.Ordinal);
+        // BETA's alert does not name the company whose intent it was.
+        Assert.Equal("The intent was decided for another company than the one the call was made for.", alert.details);
     }
 
     [Fact]
@@ -299,6 +300,8 @@ public class AlertTopologyTests
 
         var alert = Assert.Single(gate.Alerts());
         Assert.Equal((AlertType.CALL_AFTER_BLOCK, "BETA"), (alert.type, alert.companyId));
+        // Nor ACME's reasons: they tell of ACME's consents or of the register, ACME's to read.
+        Assert.Equal("The intent was BLOCKED (for another company) and was dialled anyway.", alert.details);
     }
 
     [Fact]

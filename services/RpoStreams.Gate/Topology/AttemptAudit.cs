@@ -156,15 +156,16 @@ public sealed class AttemptAudit
         // unknown: promotional for the calling hours (another company's campaign is not named).
         var sameCall = decision.companyId == p.companyId;
         var intentCampaign = sameCall ? decision.campaignId : null;
+        // An alert goes to the company the call was made for: another company's reasons and name are not its to read.
         if (decision.outcome == Outcome.BLOCKED)
         {
-            var reasons = string.Join(", ", decision.reasons);
-            raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED ({reasons}) and was dialled anyway.", intentCampaign));
+            var reasons = sameCall ? $" ({string.Join(", ", decision.reasons)})" : " (for another company)";
+            raise(AlertFactory.ForPending(AlertType.CALL_AFTER_BLOCK, p, detectedAt, $"The intent was BLOCKED{reasons} and was dialled anyway.", intentCampaign));
         }
         else if (!sameCall)
         {
             // Consents and caps are per company: a decision for one principal clears no call made for another.
-            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, $"The intent was decided for company {decision.companyId}, not for the company the call was made for."));
+            raise(AlertFactory.ForPending(AlertType.CALL_WITHOUT_CLEARANCE, p, detectedAt, "The intent was decided for another company than the one the call was made for."));
         }
         CheckHours(p, promotional: !sameCall || decision.purpose != Purpose.SERVICE, detectedAt, intentCampaign);
     }
