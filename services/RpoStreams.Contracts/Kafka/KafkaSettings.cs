@@ -93,7 +93,8 @@ public sealed class KafkaSettings
         {
             yield return $"Kafka:SecurityProtocol '{SecurityProtocol}' must be one of {string.Join(", ", Enum.GetNames<SecurityProtocol>())} (or as Kafka writes them: SASL_SSL, ...)";
         }
-        if (!string.IsNullOrWhiteSpace(SaslMechanism) && !TryRead<SaslMechanism>(SaslMechanism, out _))
+        var mechanismRead = TryRead<SaslMechanism>(SaslMechanism, out var mechanism);
+        if (!string.IsNullOrWhiteSpace(SaslMechanism) && !mechanismRead)
         {
             yield return $"Kafka:SaslMechanism '{SaslMechanism}' must be one of {string.Join(", ", Enum.GetNames<SaslMechanism>())} (or as Kafka writes them: SCRAM-SHA-512, ...)";
         }
@@ -103,12 +104,12 @@ public sealed class KafkaSettings
             // librdkafka would fall back to GSSAPI, which this build of it cannot do (below).
             yield return $"Kafka:SaslMechanism is required with Kafka:SecurityProtocol {SecurityProtocol} (Plain, ScramSha256 or ScramSha512)";
         }
-        if (saslProtocol && TryRead<SaslMechanism>(SaslMechanism, out var mechanism) && mechanism == Confluent.Kafka.SaslMechanism.Gssapi)
+        if (saslProtocol && mechanismRead && mechanism == Confluent.Kafka.SaslMechanism.Gssapi)
         {
             yield return "Kafka:SaslMechanism Gssapi (Kerberos) is not supported by the gate's Kafka client (librdkafka is built without it): use Plain, ScramSha256 or ScramSha512";
         }
         if (saslProtocol
-            && TryRead<SaslMechanism>(SaslMechanism, out var withPassword) && withPassword is Confluent.Kafka.SaslMechanism.Plain or Confluent.Kafka.SaslMechanism.ScramSha256 or Confluent.Kafka.SaslMechanism.ScramSha512
+            && mechanismRead && mechanism is Confluent.Kafka.SaslMechanism.Plain or Confluent.Kafka.SaslMechanism.ScramSha256 or Confluent.Kafka.SaslMechanism.ScramSha512
             && (string.IsNullOrWhiteSpace(SaslUsername) || string.IsNullOrWhiteSpace(SaslPassword)))
         {
             yield return $"Kafka:SaslUsername and Kafka:SaslPassword are required with Kafka:SaslMechanism {SaslMechanism}";
@@ -125,12 +126,9 @@ public sealed class KafkaSettings
                 }
             }
         }
-        foreach (var (name, path) in new[] { (nameof(SslCaLocation), SslCaLocation), (nameof(SslCertificateLocation), SslCertificateLocation), (nameof(SslKeyLocation), SslKeyLocation) })
+        foreach (var missing in SettingFiles.Missing("Kafka", (nameof(SslCaLocation), SslCaLocation), (nameof(SslCertificateLocation), SslCertificateLocation), (nameof(SslKeyLocation), SslKeyLocation)))
         {
-            if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
-            {
-                yield return $"Kafka:{name} '{path}' does not exist";
-            }
+            yield return missing;
         }
     }
 

@@ -190,7 +190,8 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
         var state = subjects.Get(key);
         if (KnownDecisions.Find(state, intent.intentId, streamTime) is { } known)
         {
-            if (DecisionOf(known, subjectRef).companyId != intent.companyId)
+            var first = DecisionOf(known, subjectRef);
+            if (first.companyId != intent.companyId)
             {
                 RefuseReused(ev, record);
                 return;
@@ -203,7 +204,7 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             {
                 Emit(PublishedOf(known, subjectRef), intent.intentId);
             }
-            attempts.Resolve(intent.intentId, subjectRef, () => DecisionOf(known, subjectRef), DetectedAt());
+            attempts.Resolve(intent.intentId, subjectRef, () => first, DetectedAt());
             return;
         }
         // Stream time does not move within a decision: what the contacts keep is worked out once for it.
@@ -213,12 +214,13 @@ public sealed class SubjectProcessor : ITransformer<string, SubjectInput, string
             // Published before a crash, lost from local state: kept again, not published a second time (and, should this
             // be another company's intent under that id, not this one's decision).
             subjects.Put(key, state!);
-            if (DecisionOf(adopted, subjectRef).companyId != intent.companyId)
+            var adoptedDecision = DecisionOf(adopted, subjectRef);
+            if (adoptedDecision.companyId != intent.companyId)
             {
                 RefuseReused(ev, record);
                 return;
             }
-            attempts.Resolve(intent.intentId, subjectRef, () => DecisionOf(adopted, subjectRef), DetectedAt());
+            attempts.Resolve(intent.intentId, subjectRef, () => adoptedDecision, DetectedAt());
             return;
         }
 

@@ -49,13 +49,8 @@ internal static class BatchBody
             return (null, errors.Refuse(StatusCodes.Status415UnsupportedMediaType, ClientErrors.Charset, "Unsupported Media Type",
                 "the body must be UTF-8 (charset=utf-8, or no charset)"));
         }
-        // A JSON body carries its own fields; read from the query string for CSV only, they were ignored for JSON, all but
-        // the companyId a key may ask about.
-        if (isJson && CsvFields.FirstOrDefault(http.Request.Query.ContainsKey) is { } misplaced)
-        {
-            return (null, errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request",
-                $"'{misplaced}' is in the query string: a JSON body gives its fields itself (the query string is read for text/csv bodies only)"));
-        }
+        // A JSON body carries its own fields: the query string is read for CSV only, and a field there (it was ignored) is
+        // refused, as any parameter the batch does not read.
         if (CheckEndpoints.UnknownParameter(http.Request.Query, isJson ? [] : CsvFields) is { } unknown)
         {
             return (null, errors.Refuse(StatusCodes.Status400BadRequest, ClientErrors.BadParameter, "Bad request", unknown));

@@ -1,6 +1,6 @@
-using RpoStreams.Contracts;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
+using RpoStreams.Contracts;
 using RpoStreams.Gate.Hosting.Settings;
 using RpoStreams.Policy.Subjects;
 
@@ -119,7 +119,7 @@ public static class CheckEndpoints
                 var masked = LogSafe.Text(name);
                 var shown = masked.Length > 40 ? masked[..40] + "…" : masked;
                 return known.Count == 0
-                    ? $"'{shown}' is in the query string: with a JSON body this endpoint reads none"
+                    ? $"'{shown}' is in the query string: a JSON body gives its fields itself (the query string is read for text/csv bodies only)"
                     : $"'{shown}' is not a parameter of this endpoint (it reads {string.Join(", ", known)})";
             }
         }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using RpoStreams.Contracts;
 using RpoStreams.Contracts.Kafka;
 using RpoStreams.Contracts.Serialization;
 using RpoStreams.Gate.Hosting.Api;
@@ -56,13 +57,13 @@ public sealed class GateSettingsValidator(bool development) :
         {
             yield return $"SchemaRegistry:Url '{settings.Url}' is not an absolute URL";
         }
-        foreach (var (setting, path) in new[] { (nameof(settings.SslCaLocation), settings.SslCaLocation), (nameof(settings.SslKeystoreLocation), settings.SslKeystoreLocation) })
+        // Read only by a remote registry's client.
+        var files = settings.IsRemote
+            ? SettingFiles.Missing("SchemaRegistry", (nameof(settings.SslCaLocation), settings.SslCaLocation), (nameof(settings.SslKeystoreLocation), settings.SslKeystoreLocation))
+            : [];
+        foreach (var missing in files)
         {
-            // Read only by a remote registry's client.
-            if (settings.IsRemote && !string.IsNullOrWhiteSpace(path) && !File.Exists(path))
-            {
-                yield return $"SchemaRegistry:{setting} '{path}' does not exist";
-            }
+            yield return missing;
         }
     }
 }
