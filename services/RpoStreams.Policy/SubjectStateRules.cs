@@ -69,7 +69,7 @@ public static class SubjectStateRules
         var step = new RegisterStep { status = update.action, effectiveAt = at };
         var history = current is null
             ? new History<RegisterStep>(step, [], Complete: true)
-            : Advance(new History<RegisterStep>(new RegisterStep { status = current.status, effectiveAt = current.effectiveAt }, current.earlier ?? [], current.complete), step, static s => s.effectiveAt, static (a, b) => a.status == b.status);
+            : Advance(new History<RegisterStep>(new RegisterStep { status = current.status, effectiveAt = current.effectiveAt }, current.earlier ?? [], current.complete), step, static s => s.effectiveAt, static (incoming, kept) => incoming.status == kept.status, replacesLatestTie: true);
         if (history is not { } next)
         {
             return null;
@@ -150,7 +150,7 @@ public static class SubjectStateRules
         var step = new ConsentStep { action = e.action, basis = e.basis, at = e.at.ToInstant().ToAvro(), contractEndedAt = e.contractEndedAt?.ToInstant().ToAvro(), arrivedAt = arrival?.ToAvro() };
         var history = index < 0
             ? new History<ConsentStep>(step, [], Complete: true)
-            : Advance(HistoryOf(list[index]), step, static s => s.at, static (a, b) => a.action == b.action && a.basis == b.basis && a.contractEndedAt == b.contractEndedAt, ArrivesNoEarlier);
+            : Advance(HistoryOf(list[index]), step, static s => s.at, KeptArrivedLater, replacesLatestTie: false);
         if (history is not { } next)
         {
             return null;
@@ -186,9 +186,9 @@ public static class SubjectStateRules
     private static History<ConsentStep> HistoryOf(CompanyConsent c) =>
         new(new ConsentStep { action = c.action, basis = c.basis, at = c.at, contractEndedAt = c.contractEndedAt, arrivedAt = c.arrivedAt }, c.earlier ?? [], c.complete);
 
-    /// <summary>Whether a consent event takes the place of one of the same <c>at</c>: it arrived no earlier, or either arrival is unknown.</summary>
-    private static bool ArrivesNoEarlier(ConsentStep incoming, ConsentStep kept) =>
-        incoming.arrivedAt is not { } came || kept.arrivedAt is not { } was || came >= was;
+    /// <summary>Whether a consent event of the same <c>at</c> as one kept leaves it in place: the kept one arrived later (both arrivals known).</summary>
+    private static bool KeptArrivedLater(ConsentStep incoming, ConsentStep kept) =>
+        incoming.arrivedAt is { } came && kept.arrivedAt is { } was && came < was;
 
     /// <summary>
     /// The consent of <paramref name="companyId"/> as it stood at <paramref name="t"/>: the latest event at or before it.
@@ -222,20 +222,21 @@ public static class SubjectStateRules
 
     /// <summary>
     /// <paramref name="history"/> after <paramref name="incoming"/>: a newer one becomes the latest (the latest joins the
-    /// earlier ones), one of the same time replaces the one kept for it unless <paramref name="winsTie"/> says otherwise,
-    /// an older one takes its place among the earlier ones. Null when there is nothing new: it repeats one kept
-    /// (<paramref name="same"/>), or loses its tie.
+    /// earlier ones), one of the same time replaces the one kept for it unless <paramref name="staysKept"/> (incoming, kept)
+    /// says the kept one stays, an older one takes its place among the earlier ones. The latest itself is replaced by one
+    /// of its time whatever <paramref name="staysKept"/> says when <paramref name="replacesLatestTie"/>. Null when nothing
+    /// changes.
     /// </summary>
-    private static History<T>? Advance<T>(History<T> history, T incoming, Func<T, DateTime> at, Func<T, T, bool> same, Func<T, T, bool>? winsTie = null)
+    private static History<T>? Advance<T>(History<T> history, T incoming, Func<T, DateTime> at, Func<T, T, bool> staysKept, bool replacesLatestTie)
     {
         if (at(incoming) < at(history.Latest))
         {
-            var earlier = Insert(history.Earlier, incoming, at, same, out var lost, winsTie);
+            var earlier = Insert(history.Earlier, incoming, at, staysKept, out var lost);
             return earlier is null ? null : history with { Earlier = earlier, Complete = history.Complete && !lost };
         }
         if (at(incoming) == at(history.Latest))
         {
-            return winsTie is null || winsTie(incoming, history.Latest) ? history with { Latest = incoming } : null;
+            return replacesLatestTie || !staysKept(incoming, history.Latest) ? history with { Latest = incoming } : null;
         }
         var kept = Insert(history.Earlier, history.Latest, at, static (_, _) => false, out var dropped)!;
         return new History<T>(incoming, kept, history.Complete && !dropped);
@@ -254,10 +255,10 @@ public static class SubjectStateRules
 
     /// <summary>
     /// <paramref name="earlier"/> (oldest first) with <paramref name="step"/> in its place by time, replacing one of the
-    /// same time as <paramref name="winsTie"/> says (without it, unless it repeats it: <paramref name="same"/>), keeping the
-    /// newest <see cref="MaxEarlier"/> (<paramref name="dropped"/> when one had to go); null when nothing changes.
+    /// same time unless <paramref name="staysKept"/> (step, kept) says the kept one stays, keeping the newest
+    /// <see cref="MaxEarlier"/> (<paramref name="dropped"/> when one had to go); null when nothing changes.
     /// </summary>
-    private static List<T>? Insert<T>(IList<T> earlier, T step, Func<T, DateTime> at, Func<T, T, bool> same, out bool dropped, Func<T, T, bool>? winsTie = null)
+    private static List<T>? Insert<T>(IList<T> earlier, T step, Func<T, DateTime> at, Func<T, T, bool> staysKept, out bool dropped)
     {
         dropped = false;
         var next = new List<T>(earlier.Count + 1);
@@ -269,9 +270,7 @@ public static class SubjectStateRules
                 placed = true;
                 if (at(e) == at(step))
                 {
-                    // With a rule for ties, the one it picks is kept (a repeat that arrived later takes its arrival); without, a
-                    // repeat is nothing new and another event replaces the one kept.
-                    if (winsTie is null ? same(e, step) : !winsTie(step, e))
+                    if (staysKept(step, e))
                     {
                         return null;
                     }
