@@ -114,6 +114,15 @@ public class SecuritySettingsTests
         Assert.Equal(problem is null ? [] : [problem], problems);
     }
 
+    /// <summary>A malformed bootstrap list is named once, and does not hide a certificate file that is not there.</summary>
+    [Fact]
+    public void A_malformed_bootstrap_list_does_not_hide_a_missing_certificate()
+    {
+        var problems = new KafkaSettings { BootstrapServers = "kafka,also-kafka", SecurityProtocol = "Ssl", SslCaLocation = "/nonexistent/ca.pem" }.Validate(development: false).ToList();
+
+        Assert.Equal(["Kafka:BootstrapServers 'kafka,also-kafka' must be host:port[,host:port]", "Kafka:SslCaLocation '/nonexistent/ca.pem' does not exist"], problems);
+    }
+
     /// <summary>Kafka's own spellings work as the .NET names do; a number is not a protocol.</summary>
     [Theory]
     [InlineData("SASL_SSL", "SCRAM-SHA-512", true)]

@@ -122,7 +122,8 @@ public sealed class KafkaSettings
                 if (colon <= 0 || !int.TryParse(server[(colon + 1)..], out var port) || port is < 1 or > 65535)
                 {
                     yield return $"Kafka:BootstrapServers '{BootstrapServers}' must be host:port[,host:port]";
-                    yield break;
+                    // Said once for the list; the certificate files below are still checked.
+                    break;
                 }
             }
         }
