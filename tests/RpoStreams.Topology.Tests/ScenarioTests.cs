@@ -46,8 +46,10 @@ public class ScenarioTests
         try
         {
             o = string.IsNullOrWhiteSpace(line) ? null : JsonNode.Parse(line) as JsonObject;
+            // A field given twice throws only when the object is first read: such a line stays as it is.
+            _ = o?.ContainsKey("arrivedAt");
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
             o = null;
         }

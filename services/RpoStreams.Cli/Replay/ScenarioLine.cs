@@ -31,21 +31,24 @@ public sealed class ScenarioLineException(string message) : Exception(message);
 
 /// <summary>
 /// Turns a JSON line into the Avro record a producer would have written. A line that is not valid
-/// JSON, has an unknown type, lacks a required field, has an unknown enum value or an unreadable
+/// JSON (a field given twice included), has an unknown type, lacks a required field, has an unknown enum value or an unreadable
 /// timestamp throws <see cref="ScenarioLineException"/> with a message that names the field.
 /// </summary>
 public static class ScenarioLine
 {
+    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
+
     public static ScenarioInput Parse(string line)
     {
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(line);
+            // Strict, as the check API's batches: a field given twice is not a silent choice of the last one.
+            doc = JsonDocument.Parse(line, StrictJson);
         }
         catch (JsonException)
         {
-            throw new ScenarioLineException("line is not valid JSON");
+            throw new ScenarioLineException("line is not valid JSON (or gives a field twice)");
         }
         using (doc)
         {
