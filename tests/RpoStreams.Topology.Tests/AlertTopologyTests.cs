@@ -89,6 +89,22 @@ public class AlertTopologyTests
         Assert.Null(alert.intentId);
     }
 
+    /// <summary>Two companies' dialers that number their calls alike: a consumer dropping repeats by alertId keeps both.</summary>
+    [Fact]
+    public void Attempts_of_two_companies_under_one_attempt_id_raise_alerts_with_distinct_ids()
+    {
+        using var gate = new GateHarness();
+
+        gate.Attempt(Attempt("a-1", null, "+393482000003", Tuesday10, company: "ACME"));
+        gate.Attempt(Attempt("a-1", null, "+393482000004", Tuesday10, company: "BETA"));
+        gate.Attempt(Attempt("ME:a-1", null, "+393482000005", Tuesday10, company: "AC"));
+        gate.Attempt(Attempt("a-1", null, "+393482000006", Tuesday10, company: "AC:ME"));
+
+        Assert.Equal(
+            ["CALL_WITHOUT_CLEARANCE:ACME:a-1", "CALL_WITHOUT_CLEARANCE:BETA:a-1", "CALL_WITHOUT_CLEARANCE:AC:ME:a-1", "CALL_WITHOUT_CLEARANCE:AC%3AME:a-1"],
+            gate.Alerts().Select(a => a.alertId));
+    }
+
     [Fact]
     public void Attempt_whose_intent_is_not_decided_within_sixty_seconds_of_stream_time_raises_call_without_clearance()
     {

@@ -88,13 +88,6 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
     {
     }
 
-    /// <summary>
-    /// An id inside the alert's id, with '%' and ':' escaped as in a URL (%25, %3A), so that ids holding ':' cannot join
-    /// into another company's and campaign's alert id; an id without either is left as it is.
-    /// </summary>
-    private static string IdPart(string? id) =>
-        id is null || id.AsSpan().IndexOfAny('%', ':') < 0 ? id ?? string.Empty : id.Replace("%", "%25", StringComparison.Ordinal).Replace(":", "%3A", StringComparison.Ordinal);
-
     /// <summary>The alert, when this decision made the tally cross the threshold for the first time.</summary>
     private ComplianceAlert? Crossed(CampaignHourTally tally, CampaignCount counts, CampaignEntry? entry)
     {
@@ -110,7 +103,7 @@ public sealed class CampaignMonitor : ITransformer<string, CampaignCount, string
         var hourText = hour.ToString("yyyy-MM-dd HH:00", CultureInfo.InvariantCulture);
         var alert = new ComplianceAlert
         {
-            alertId = $"LIST_NOT_SCRUBBED:{IdPart(counts.companyId)}:{IdPart(counts.campaignId)}:{hour.ToString("yyyyMMddHH", CultureInfo.InvariantCulture)}{hour.Offset.Milliseconds / 3_600_000:+0;-0}",
+            alertId = $"LIST_NOT_SCRUBBED:{AlertFactory.IdPart(counts.companyId)}:{AlertFactory.IdPart(counts.campaignId)}:{hour.ToString("yyyyMMddHH", CultureInfo.InvariantCulture)}{hour.Offset.Milliseconds / 3_600_000:+0;-0}",
             type = AlertType.LIST_NOT_SCRUBBED,
             severity = AlertFactory.SeverityOf(AlertType.LIST_NOT_SCRUBBED),
             companyId = counts.companyId,
