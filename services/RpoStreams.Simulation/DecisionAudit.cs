@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using RpoStreams.Contracts;
 using RpoStreams.Contracts.Serialization;
+using RpoStreams.Policy.Subjects;
 using RpoStreams.Records;
 using RpoStreams.Contracts.Kafka;
 
@@ -11,19 +12,22 @@ namespace RpoStreams.Simulation;
 /// What <c>rpo audit</c> found; <c>Unreadable</c> counts the intents (not dead-lettered) and decisions it could not read
 /// (another registry's schema ids, say): it cannot vouch for them, so the audit is not clean.
 /// </summary>
-public sealed record AuditResult(long Intents, long Decisions, long Missing, long Duplicated, long DeadLettered, long Unreadable = 0)
+public sealed record AuditResult(long Intents, long Decisions, long Missing, long Duplicated, long DeadLettered, long Unreadable = 0, long Reused = 0)
 {
     public bool Clean => Missing == 0 && Duplicated == 0 && Unreadable == 0;
 
     public override string ToString() =>
-        $"intents: {Intents} decisions: {Decisions} missing: {Missing} duplicated: {Duplicated}" + (Unreadable > 0 ? $" unreadable: {Unreadable}" : string.Empty);
+        $"intents: {Intents} decisions: {Decisions} missing: {Missing} duplicated: {Duplicated}" + (Unreadable > 0 ? $" unreadable: {Unreadable}" : string.Empty)
+        + (Reused > 0 ? $" intentIds reused for another number: {Reused}" : string.Empty);
 }
 
 /// <summary>
 /// Checks "exactly one decision per intent" from the outside: reads every intent, decision and dead letter
-/// with read_committed and compares. An intent is missing when it has no decision (dead-lettered intents
-/// excepted: they are not intents the gate could read); duplicated when it has more decisions than it
-/// was sent, or two different decisions.
+/// with read_committed and compares. An intent is an intentId for one subject (as normalized; every invalid subject
+/// counts as one): an intentId a producer used again for another number is another intent, which the gate decides
+/// again (counted in <c>Reused</c>). An intent is missing when it has no decision (dead-lettered intents excepted: they
+/// are not intents the gate could read); an intentId is duplicated when it has more decisions than subjects, or two
+/// different decisions for one subjectRef.
 /// </summary>
 public sealed class DecisionAudit
 {
@@ -40,7 +44,8 @@ public sealed class DecisionAudit
 
     public AuditResult Run(TimeSpan wait, Action<string>? progress = null)
     {
-        var intents = new Dictionary<string, int>(StringComparer.Ordinal);
+        // intentId → the subjects it was sent for (null: not a valid subject).
+        var intents = new Dictionary<string, HashSet<string?>>(StringComparer.Ordinal);
         var deadIntents = DeadIntents();
         var unreadableIntents = new HashSet<(int, long)>();
         long unreadable = 0;
@@ -53,7 +58,11 @@ public sealed class DecisionAudit
             var intent = Decode(serdes.CallIntent, value, TopicNames.Intents);
             if (intent != null)
             {
-                intents[intent.intentId] = intents.GetValueOrDefault(intent.intentId) + 1;
+                if (!intents.TryGetValue(intent.intentId, out var subjects))
+                {
+                    intents[intent.intentId] = subjects = [];
+                }
+                subjects.Add(SubjectOf(intent));
             }
             else
             {
@@ -89,7 +98,7 @@ public sealed class DecisionAudit
                 }
                 continue;
             }
-            var missingNow = intents.Keys.Count(k => !decisions.ContainsKey(k));
+            var missingNow = Missing(intents, decisions);
             if (missingNow == 0 || clock.Elapsed > wait)
             {
                 break;
@@ -108,19 +117,30 @@ public sealed class DecisionAudit
             unreadable += unreadableIntents.Count;
         }
 
-        long missing = intents.Keys.Count(k => !decisions.ContainsKey(k));
+        long missing = Missing(intents, decisions);
         long duplicated = 0;
         foreach (var (intentId, list) in decisions)
         {
-            var sent = intents.GetValueOrDefault(intentId);
-            var distinct = list.Select(d => (d.outcome, string.Join(",", d.reasons), d.basis, d.decidedAt)).Distinct().Count();
-            if (sent > 0 && (list.Count > sent || distinct > 1))
+            if (!intents.TryGetValue(intentId, out var subjects))
+            {
+                continue;
+            }
+            var differing = list.GroupBy(d => d.subjectRef).Any(g => g.Select(d => (d.outcome, string.Join(",", d.reasons), d.basis, d.decidedAt)).Distinct().Count() > 1);
+            if (list.Count > subjects.Count || differing)
             {
                 duplicated++;
             }
         }
-        return new AuditResult(intents.Count, count, missing, duplicated, deadIntents.Count, unreadable);
+        return new AuditResult(intents.Values.Sum(s => (long)s.Count), count, missing, duplicated, deadIntents.Count, unreadable, intents.Values.Count(s => s.Count > 1));
     }
+
+    /// <summary>Intents without a decision: per intentId, its subjects less the subjects its decisions name.</summary>
+    private static int Missing(Dictionary<string, HashSet<string?>> intents, Dictionary<string, List<CallDecision>> decisions) =>
+        intents.Sum(i => Math.Max(0, i.Value.Count - (decisions.TryGetValue(i.Key, out var list) ? list.Select(d => d.subjectRef).Distinct().Count() : 0)));
+
+    /// <summary>The subject an intent is for, as the gate keys it (the audit has no hash secret: the normalized form).</summary>
+    private static string? SubjectOf(CallIntent intent) =>
+        SubjectNormalizer.TryNormalize(intent.subject, SubjectNormalizer.TypeOf(intent.channel), out var subject) ? $"{subject.Type}:{subject.Value}" : null;
 
     /// <summary>Where the intents the gate dead-lettered are (partition, offset).</summary>
     private HashSet<(int, long)> DeadIntents()
