@@ -162,6 +162,25 @@ public class AlertTopologyTests
         Assert.Empty(gate.Alerts());
     }
 
+    /// <summary>
+    /// Two companies' dialers that number their calls and intents alike: both attempts wait, and both raise their alert
+    /// (waiting under one key, the later replaced the earlier, and one company's alert was lost).
+    /// </summary>
+    [Fact]
+    public void Attempts_of_two_companies_under_one_attempt_and_intent_id_both_wait_and_alert()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Attempt(Attempt("a-1", "i-9", "+393482000001", Tuesday10, company: "ACME"));
+        gate.Attempt(Attempt("a-1", "i-9", "+393482000001", Tuesday10 + Duration.FromSeconds(1), company: "BETA"));
+
+        gate.Intent(Intent("i-other", "+393482000001", Tuesday10 + Duration.FromSeconds(62)));
+
+        Assert.Equal(
+            ["CALL_WITHOUT_CLEARANCE:ACME:a-1", "CALL_WITHOUT_CLEARANCE:BETA:a-1"],
+            gate.Alerts().Select(a => a.alertId).Order(StringComparer.Ordinal));
+    }
+
     /// <summary>An attempt is judged once: past its 60 s the call was made without clearance, whatever is decided later.</summary>
     [Fact]
     public void An_intent_decided_blocked_only_after_its_attempts_sixty_seconds_adds_no_second_alert()

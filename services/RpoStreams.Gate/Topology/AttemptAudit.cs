@@ -33,10 +33,11 @@ public sealed class AttemptAudit
     private Duration Grace => Duration.FromSeconds(options.Alerts.ClearanceGraceSeconds);
 
     /// <summary>
-    /// An attempt waits under its attemptId and the intent it names: an attemptId a dialer uses again for another call
-    /// is another wait, each with its own 60 s (and alert).
+    /// An attempt waits under its attemptId, the intent it names and its company: an attemptId a dialer uses again for
+    /// another call is another wait, each with its own 60 s (and alert), and two companies' dialers that number their
+    /// calls and intents alike wait apart (under one key, the later would have replaced the earlier, and its alert).
     /// </summary>
-    private static string KeyOf(PendingAttempt p) => p.attemptId + "\u001f" + p.intentId;
+    private static string KeyOf(PendingAttempt p) => p.attemptId + "\u001f" + p.intentId + "\u001f" + p.companyId;
 
     /// <summary>Rebuilds the deadline index from the pending store; returns the latest arrival among them.</summary>
     public Instant Load()
