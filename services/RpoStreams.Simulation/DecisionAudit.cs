@@ -25,9 +25,11 @@ public sealed record AuditResult(long Intents, long Decisions, long Missing, lon
 /// Checks "exactly one decision per intent" from the outside: reads every intent, decision and dead letter
 /// with read_committed and compares. An intent is an intentId for one subject (as normalized; every invalid subject
 /// counts as one): an intentId a producer used again for another number is another intent, which the gate decides
-/// again (counted in <c>Reused</c>). An intent is missing when it has no decision (dead-lettered intents excepted: they
-/// are not intents the gate could read); an intentId is duplicated when it has more decisions than subjects, or two
-/// different decisions for one subjectRef.
+/// again (counted in <c>Reused</c>). Only decisions of intents it read count (a decision names its intent's record):
+/// on live traffic, one for an intent sent later stands in for none. An intent is missing when it has no decision
+/// (dead-lettered intents excepted: they are not intents the gate could read); an intentId is duplicated when it has
+/// more decisions than subjects, or two for one subjectRef (so is an intentId sent again after Intake:IdempotenceDays,
+/// which the gate decides again).
 /// </summary>
 public sealed class DecisionAudit
 {
@@ -44,8 +46,7 @@ public sealed class DecisionAudit
 
     public AuditResult Run(TimeSpan wait, Action<string>? progress = null)
     {
-        // intentId → the subjects it was sent for (null: not a valid subject).
-        var intents = new Dictionary<string, HashSet<string?>>(StringComparer.Ordinal);
+        var intents = new SentIntents();
         var deadIntents = DeadIntents();
         var unreadableIntents = new HashSet<(int, long)>();
         long unreadable = 0;
@@ -58,11 +59,7 @@ public sealed class DecisionAudit
             var intent = Decode(serdes.CallIntent, value, TopicNames.Intents);
             if (intent != null)
             {
-                if (!intents.TryGetValue(intent.intentId, out var subjects))
-                {
-                    intents[intent.intentId] = subjects = [];
-                }
-                subjects.Add(SubjectOf(intent));
+                intents.Add(intent.intentId, SubjectOf(intent), (tpo.Partition.Value, tpo.Offset.Value));
             }
             else
             {
@@ -86,6 +83,11 @@ public sealed class DecisionAudit
                 if (decision != null)
                 {
                     count++;
+                    if (!intents.Answers(decision))
+                    {
+                        // An intent sent after the audit read them (live traffic), or one it did not read.
+                        continue;
+                    }
                     if (!decisions.TryGetValue(decision.intentId, out var list))
                     {
                         decisions[decision.intentId] = list = [];
@@ -98,7 +100,7 @@ public sealed class DecisionAudit
                 }
                 continue;
             }
-            var missingNow = Missing(intents, decisions);
+            var missingNow = intents.Missing(decisions);
             if (missingNow == 0 || clock.Elapsed > wait)
             {
                 break;
@@ -117,30 +119,67 @@ public sealed class DecisionAudit
             unreadable += unreadableIntents.Count;
         }
 
-        long missing = Missing(intents, decisions);
+        long missing = intents.Missing(decisions);
         long duplicated = 0;
         foreach (var (intentId, list) in decisions)
         {
-            if (!intents.TryGetValue(intentId, out var subjects))
-            {
-                continue;
-            }
-            var differing = list.GroupBy(d => d.subjectRef).Any(g => g.Select(d => (d.outcome, string.Join(",", d.reasons), d.basis, d.decidedAt)).Distinct().Count() > 1);
-            if (list.Count > subjects.Count || differing)
+            // One decision per subject the intentId was sent for: two for one subjectRef (the same or different) are a duplicate.
+            if (list.Count > intents.SubjectsOf(intentId) || list.GroupBy(d => d.subjectRef).Any(g => g.Count() > 1))
             {
                 duplicated++;
             }
         }
-        return new AuditResult(intents.Values.Sum(s => (long)s.Count), count, missing, duplicated, deadIntents.Count, unreadable, intents.Values.Count(s => s.Count > 1));
+        return new AuditResult(intents.Count, count, missing, duplicated, deadIntents.Count, unreadable, intents.Reused);
     }
-
-    /// <summary>Intents without a decision: per intentId, its subjects less the subjects its decisions name.</summary>
-    private static int Missing(Dictionary<string, HashSet<string?>> intents, Dictionary<string, List<CallDecision>> decisions) =>
-        intents.Sum(i => Math.Max(0, i.Value.Count - (decisions.TryGetValue(i.Key, out var list) ? list.Select(d => d.subjectRef).Distinct().Count() : 0)));
 
     /// <summary>The subject an intent is for, as the gate keys it (the audit has no hash secret: the normalized form).</summary>
     private static string? SubjectOf(CallIntent intent) =>
         SubjectNormalizer.TryNormalize(intent.subject, SubjectNormalizer.TypeOf(intent.channel), out var subject) ? $"{subject.Type}:{subject.Value}" : null;
+
+    /// <summary>
+    /// The intents read: per intentId the subjects it was sent for (null: not a valid subject; a second set only for an id
+    /// reused for another number), and where each record was, to tell the decisions of intents read from later ones.
+    /// </summary>
+    private sealed class SentIntents
+    {
+        private readonly Dictionary<string, string?> first = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, HashSet<string?>> reused = new(StringComparer.Ordinal);
+        private readonly HashSet<(int, long)> read = [];
+
+        /// <summary>Intents: an intentId for one subject.</summary>
+        public long Count => first.Count + reused.Values.Sum(s => s.Count - 1L);
+
+        public long Reused => reused.Count;
+
+        public void Add(string intentId, string? subject, (int Partition, long Offset) at)
+        {
+            read.Add(at);
+            if (!first.TryGetValue(intentId, out var earlier))
+            {
+                first[intentId] = subject;
+            }
+            else if (earlier != subject)
+            {
+                if (!reused.TryGetValue(intentId, out var subjects))
+                {
+                    reused[intentId] = subjects = [earlier];
+                }
+                subjects.Add(subject);
+            }
+        }
+
+        public int SubjectsOf(string intentId) =>
+            reused.TryGetValue(intentId, out var subjects) ? subjects.Count : first.ContainsKey(intentId) ? 1 : 0;
+
+        /// <summary>A decision of an intent read: its intentId was read, and the record it names (when it names one) too.</summary>
+        public bool Answers(CallDecision decision) =>
+            first.ContainsKey(decision.intentId)
+            && (decision.intentPartition is not { } partition || decision.intentOffset is not { } offset || offset < 0 || read.Contains((partition, offset)));
+
+        /// <summary>Intents without a decision: per intentId, its subjects less the subjects its decisions name.</summary>
+        public long Missing(Dictionary<string, List<CallDecision>> decisions) =>
+            first.Keys.Sum(id => (long)Math.Max(0, SubjectsOf(id) - (decisions.TryGetValue(id, out var list) ? list.Select(d => d.subjectRef).Distinct().Count() : 0)));
+    }
 
     /// <summary>Where the intents the gate dead-lettered are (partition, offset).</summary>
     private HashSet<(int, long)> DeadIntents()

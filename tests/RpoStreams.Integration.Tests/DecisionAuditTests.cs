@@ -78,46 +78,81 @@ public sealed class DecisionAuditTests
 
     /// <summary>
     /// An intentId a producer used again for another number is another intent, decided again (policy.md): not a duplicate,
-    /// but said. Two different decisions for one number still are one, and a number left without its decision is missing.
+    /// but said. A decision of an intent the audit did not read (sent after it read them) stands in for none, two different
+    /// decisions for one number are a duplicate, and a number left without its decision is missing.
     /// </summary>
     [Fact]
     public void An_intent_id_reused_for_another_number_is_another_intent_not_a_duplicate()
     {
         using var kafka = EmbeddedKafka.Start();
+        var audit = Topics(kafka);
+
+        // The same number written twice (offsets 0 and 1), and another number (offset 2).
+        audit.Intent("+393331234567");
+        audit.Intent("333 123 4567");
+        audit.Intent("+393331234568");
+        audit.Decision("ref-1", 1);
+        audit.Decision("ref-9", 1, offset: 99);
+        var oneMissing = audit.Run();
+        audit.Decision("ref-2", 2, offset: 2);
+        var both = audit.Run();
+        audit.Decision("ref-1", 3);
+        var twice = audit.Run();
+
+        Assert.Equal((2L, 1L, 0L, false), (oneMissing.Intents, oneMissing.Missing, oneMissing.Duplicated, oneMissing.Clean));
+        Assert.Equal((2L, 0L, 0L, 1L, true), (both.Intents, both.Missing, both.Duplicated, both.Reused, both.Clean));
+        Assert.Equal("intents: 2 decisions: 3 missing: 0 duplicated: 0 intentIds reused for another number: 1", both.ToString());
+        Assert.Equal((0L, 1L, false), (twice.Missing, twice.Duplicated, twice.Clean));
+    }
+
+    /// <summary>The same decision twice for one number, none for the other: a duplicate and a missing one, not one for each.</summary>
+    [Fact]
+    public void One_numbers_decision_twice_does_not_stand_in_for_the_others()
+    {
+        using var kafka = EmbeddedKafka.Start();
+        var audit = Topics(kafka);
+        audit.Intent("+393331234567");
+        audit.Intent("+393331234568");
+        audit.Decision("ref-1", 1);
+        audit.Decision("ref-1", 1);
+
+        var result = audit.Run();
+
+        Assert.Equal((2L, 1L, 1L, false), (result.Intents, result.Missing, result.Duplicated, result.Clean));
+    }
+
+    private static AuditTopics Topics(EmbeddedKafka kafka)
+    {
         kafka.CreateTopics([(TopicNames.Intents, 1), (TopicNames.Decisions, 1), (TopicNames.DeadLetters, 1)]);
-        var serdes = RecordSerdes.Local();
-        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build();
-        void Send(string topic, byte[] value)
-        {
-            producer.Produce(topic, new Message<Null, byte[]> { Value = value });
-            producer.Flush(TimeSpan.FromSeconds(10));
-        }
-        void Intent(string subject) => Send(TopicNames.Intents, serdes.CallIntent.Serialize(new RpoStreams.Records.CallIntent
+        return new AuditTopics(kafka.BootstrapServers);
+    }
+
+    /// <summary>Intents of one intentId ("reused", ACME) and decisions for it, on one partition each.</summary>
+    private sealed class AuditTopics(string bootstrap)
+    {
+        private readonly RecordSerdes serdes = RecordSerdes.Local();
+
+        public void Intent(string subject) => Send(TopicNames.Intents, serdes.CallIntent.Serialize(new RpoStreams.Records.CallIntent
         {
             intentId = "reused", companyId = "ACME", callCenterId = "CC-1", channel = RpoStreams.Records.Channel.PHONE, subject = subject,
             purpose = RpoStreams.Records.Purpose.PROMOTIONAL, scheduledAt = DateTime.UtcNow,
         }, new SerializationContext(MessageComponentType.Value, TopicNames.Intents)));
-        void Decision(string subjectRef, long decidedAtMs) => Send(TopicNames.Decisions, serdes.CallDecision.Serialize(new RpoStreams.Records.CallDecision
+
+        /// <summary>A decision for subjectRef, naming the intent record at offset (none: no record named).</summary>
+        public void Decision(string subjectRef, long decidedAtMs, long? offset = null) => Send(TopicNames.Decisions, serdes.CallDecision.Serialize(new RpoStreams.Records.CallDecision
         {
             intentId = "reused", outcome = RpoStreams.Records.Outcome.ALLOWED, reasons = [], companyId = "ACME", callCenterId = "CC-1", subjectRef = subjectRef,
             policyVersion = "v", decisionTime = DateTime.UnixEpoch, decidedAt = DateTime.UnixEpoch.AddMilliseconds(decidedAtMs),
+            intentPartition = offset is null ? null : 0, intentOffset = offset,
         }, new SerializationContext(MessageComponentType.Value, TopicNames.Decisions)));
-        AuditResult Audit() => new DecisionAudit(kafka.BootstrapServers, serdes).Run(TimeSpan.FromSeconds(1));
 
-        // The same number written twice, and another number.
-        Intent("+393331234567");
-        Intent("333 123 4567");
-        Intent("+393331234568");
-        Decision("ref-1", 1);
-        var oneMissing = Audit();
-        Decision("ref-2", 2);
-        var both = Audit();
-        Decision("ref-1", 3);
-        var twice = Audit();
+        public AuditResult Run() => new DecisionAudit(bootstrap, serdes).Run(TimeSpan.FromSeconds(1));
 
-        Assert.Equal((2L, 1L, 0L, false), (oneMissing.Intents, oneMissing.Missing, oneMissing.Duplicated, oneMissing.Clean));
-        Assert.Equal((2L, 0L, 0L, 1L, true), (both.Intents, both.Missing, both.Duplicated, both.Reused, both.Clean));
-        Assert.Equal("intents: 2 decisions: 2 missing: 0 duplicated: 0 intentIds reused for another number: 1", both.ToString());
-        Assert.Equal((0L, 1L, false), (twice.Missing, twice.Duplicated, twice.Clean));
+        private void Send(string topic, byte[] value)
+        {
+            using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = bootstrap }).Build();
+            producer.Produce(topic, new Message<Null, byte[]> { Value = value });
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
     }
 }
