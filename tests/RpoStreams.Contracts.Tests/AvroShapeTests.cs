@@ -57,6 +57,27 @@ public class AvroShapeTests(ITestOutputHelper output)
         return ms.ToArray();
     }
 
+    /// <summary>
+    /// Blocks of null items (no bytes each), each claiming no more items than the bytes after it: every block passes on
+    /// its own, but together they claim 90,000 items in 2 KB (a 64 KB value claimed hundreds of millions, and held a
+    /// stream thread for minutes). Refused at once.
+    /// </summary>
+    [Fact]
+    public void Blocks_of_null_items_claiming_more_items_in_all_than_bytes_are_refused()
+    {
+        var schema = Schema.Parse("""{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"array","items":"null"}}]}""");
+        var data = new List<byte>();
+        for (var i = 0; i < 900; i++)
+        {
+            data.AddRange([0xC8, 0x01]); // 100 items (zig-zag 200)
+        }
+        data.Add(0);
+        data.AddRange(new byte[200]);
+
+        var refused = Assert.Throws<AvroException>(() => AvroShape.Check(schema, data.ToArray()));
+        Assert.Contains("more items in all", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_schema_random_records_pass()
     {

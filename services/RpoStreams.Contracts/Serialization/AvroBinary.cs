@@ -149,6 +149,9 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
     private readonly ReadOnlySpan<byte> data = data;
     private int position;
 
+    /// <summary>The items of every array and map block read so far.</summary>
+    private long items;
+
     public long Number()
     {
         ulong n = 0;
@@ -234,8 +237,15 @@ public ref struct AvroReader(ReadOnlySpan<byte> data)
             count = -count;
             Number(); // the block's size in bytes, which a reader that decodes every item does not need
         }
-        // Every item here takes at least one byte: a count beyond what is left is a lie.
-        return count <= data.Length - position ? (int)count : throw new AvroException($"an array block of {count} items in {data.Length - position} bytes");
+        // Every item here takes at least one byte: a count beyond what is left is a lie. So are more items in all than the
+        // value has bytes: blocks of null items (no bytes each) would otherwise pass one by one, each as long as what is
+        // left after it, and a 64 KB value would claim hundreds of millions of items.
+        if (count > data.Length - position)
+        {
+            throw new AvroException($"an array block of {count} items in {data.Length - position} bytes");
+        }
+        items += count;
+        return items <= data.Length ? (int)count : throw new AvroException($"arrays and maps of more items in all ({items}) than the value has bytes ({data.Length})");
     }
 
     /// <summary>Passes over a string or bytes value (its length first), checked against what is left.</summary>

@@ -6,8 +6,9 @@ namespace RpoStreams.Contracts.Serialization;
 /// Checks that Avro binary data has the shape of its writer's schema, every length and count within the bytes there
 /// are, before Apache.Avro decodes it: Avro's reader allocates a string or bytes value of whatever length the data
 /// claims, so 13 bytes claiming a billion-byte subject cost a gigabyte before failing. The hand-written codecs
-/// (<see cref="HotPathCodecs"/>) check as they read. Like them it takes every array item to need at least one byte, so
-/// an array of <c>null</c> items longer than its bytes is refused: no schema of the gate has one.
+/// (<see cref="HotPathCodecs"/>) check as they read. Like them it takes every array or map item to need at least one
+/// byte, in each block and in all blocks together, so arrays of <c>null</c> items longer than the value's bytes are
+/// refused: no schema of the gate has one.
 /// </summary>
 public static class AvroShape
 {
