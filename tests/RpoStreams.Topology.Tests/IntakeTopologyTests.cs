@@ -236,6 +236,37 @@ public class IntakeTopologyTests
         Assert.Equal(Outcome.ALLOWED, gate.SingleDecision().outcome);
     }
 
+    /// <summary>
+    /// A company id that reads as another's (spaces around it, a zero-width space, full-width letters, a decomposed accent)
+    /// is a dead letter: decided, it would be another company, whose opt-outs and caps are not the company's (a
+    /// withdrawal for ACME let an intent for "ACME\u200B" through, ALLOWED).
+    /// </summary>
+    [Fact]
+    public void A_company_id_that_reads_as_another_is_a_dead_letter()
+    {
+        using var gate = new GateHarness();
+        gate.Consultation(Tuesday10 - Duration.FromDays(1));
+        gate.Consent("+393331234567", "ACME", ConsentAction.WITHDRAWN, null, Tuesday10 - Duration.FromDays(2));
+        gate.Consent("+393331234567", "ACME\u200B", ConsentAction.GRANTED, ConsentBasis.EXPLICIT_CONSENT, Tuesday10 - Duration.FromDays(1));
+        Assert.Contains("'companyId' holds an invisible character", gate.DeadLetters()[^1].error, StringComparison.Ordinal);
+
+        (string Company, string Problem)[] variants =
+        [
+            ("ACME ", "has spaces around it"), (" ACME", "has spaces around it"), ("ACME\u200B", "holds an invisible character"),
+            ("\uFEFFACME", "holds an invisible character"), ("ＡＣＭＥ", "is not in Unicode's NFKC form"), ("CAFE\u0301", "is not in Unicode's NFKC form"),
+        ];
+        foreach (var (company, problem) in variants)
+        {
+            gate.Intent(Intent("i-" + gate.DeadLetters().Count, "+393331234567", Tuesday10, company: company));
+            Assert.Contains($"'companyId' {problem}", gate.DeadLetters()[^1].error, StringComparison.Ordinal);
+        }
+        Assert.Empty(gate.Decisions());
+
+        gate.Intent(Intent("i-acme", "+393331234567", Tuesday10, company: "ACME"));
+        gate.Intent(Intent("i-cafe", "+393331234568", Tuesday10, company: "CAFÉ"));
+        Assert.Equal([(Outcome.BLOCKED, "i-acme"), (Outcome.ALLOWED, "i-cafe")], gate.Decisions().Select(d => (d.outcome, d.intentId)));
+    }
+
     [Fact]
     public void Ids_that_are_not_utf8_are_dead_letters_not_merged_into_one()
     {

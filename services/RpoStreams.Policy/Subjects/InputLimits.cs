@@ -47,13 +47,44 @@ public static class InputLimits
     /// identifiers written with different invalid bytes would otherwise read as the same one, and one intent's
     /// decision be taken for another's), or a control character: C0 (the gate joins ids with U+001F into internal keys),
     /// DEL and C1 (terminal escapes), a line or paragraph separator (a new line in a log), or a direction override or
-    /// isolate (an id shown reversed on the dashboard). No identifier a dialer or CRM makes holds any of them.
+    /// isolate (an id shown reversed on the dashboard). No identifier a dialer or CRM makes holds any of them. Nor does
+    /// it have spaces around it, an invisible (format) character such as a zero-width space, or a form Unicode folds into
+    /// another (full-width letters, ligatures: not NFKC): each would make another company, whose consents, opt-outs and
+    /// caps are not this one's, of an id that reads the same (<c>ACME </c>, <c>ACME\u200B</c>, <c>ＡＣＭＥ</c>).
     /// </summary>
     public static string? Garbled(string field, string? value) =>
         value is null ? null
         : value.Contains('\uFFFD', StringComparison.Ordinal) ? $"'{field}' holds bytes that are not UTF-8 (or U+FFFD)"
         : value.AsSpan().IndexOfAny(ControlCharacters) >= 0 ? $"'{field}' holds a control character"
-        : null;
+        : value.Length > 0 && (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1])) ? $"'{field}' has spaces around it"
+        : Unfolded(field, value);
+
+    /// <summary>The invisible-character and NFKC checks of <see cref="Garbled"/>; an ASCII id (nearly all) passes at a glance.</summary>
+    private static string? Unfolded(string field, string value)
+    {
+        if (!value.AsSpan().ContainsAnyExceptInRange((char)0, (char)0x7F))
+        {
+            return null;
+        }
+        foreach (var c in value)
+        {
+            if (c > 0x7F && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
+            {
+                return $"'{field}' holds an invisible character (Unicode format, such as a zero-width space)";
+            }
+        }
+        bool normalized;
+        try
+        {
+            normalized = value.IsNormalized(System.Text.NormalizationForm.FormKC);
+        }
+        catch (ArgumentException)
+        {
+            // A lone surrogate: not text.
+            normalized = false;
+        }
+        return normalized ? null : $"'{field}' is not in Unicode's NFKC form (full-width letters, ligatures, decomposed accents): write it as NFKC";
+    }
 
     private static readonly System.Buffers.SearchValues<char> ControlCharacters = System.Buffers.SearchValues.Create(
         [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Concat([0x2028, 0x2029]).Concat(Enumerable.Range(0x202A, 5)).Concat(Enumerable.Range(0x2066, 4)).Select(c => (char)c)]);
