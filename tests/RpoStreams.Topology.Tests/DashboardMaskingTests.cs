@@ -37,6 +37,7 @@ public class DashboardMaskingTests
             companyId = "0039 333 123 4567",
             callCenterId = "333-123-4567",
             attemptId = "x-+393331234567",
+            subjectRef = "0123456789abcdef0123456789abcdef",
             detectedAt = DateTime.UtcNow,
             details = "dialled 333 123 4567",
         });
@@ -47,5 +48,7 @@ public class DashboardMaskingTests
         Assert.Equal(
             ("CALL_WITHOUT_CLEARANCE:x-" + LogSafe.Mask, LogSafe.Mask, LogSafe.Mask, "x-" + LogSafe.Mask, "dialled " + LogSafe.Mask),
             (alert.AlertId, alert.CompanyId, alert.CallCenterId, alert.AttemptId, alert.Details));
+        // Nor the subjectRef: a key holder of the check API could tell the number from it.
+        Assert.DoesNotContain("0123456789ab", System.Text.Json.JsonSerializer.Serialize(counters.LatestAlerts()), StringComparison.Ordinal);
     }
 }

@@ -24,6 +24,12 @@ public sealed class DashboardAggregator : BackgroundService
     /// <summary>Alerts sent in a snapshot.</summary>
     public const int AlertsShown = 20;
 
+    /// <summary>Dashboard streams open at once, at most (<see cref="StreamSlots"/>).</summary>
+    public const int MaxStreams = 100;
+
+    /// <summary>The open dashboard streams.</summary>
+    internal StreamSlots Streams { get; } = new(MaxStreams);
+
     /// <summary>Campaigns sent in a snapshot (the highest RPO-block ratios).</summary>
     public const int CampaignsShown = 12;
 

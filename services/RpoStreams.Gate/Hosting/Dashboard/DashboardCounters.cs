@@ -167,7 +167,6 @@ public sealed class DashboardCounters : IDisposable
             Masked(alert.campaignId),
             Masked(alert.intentId),
             Masked(alert.attemptId),
-            alert.subjectRef,
             Utc(alert.detectedAt),
             Masked(alert.details)));
         if (Interlocked.Increment(ref latestAlertCount) > AlertsKept && latestAlerts.TryDequeue(out _))

@@ -8,7 +8,8 @@ namespace RpoStreams.Gate.Hosting;
 /// <summary>
 /// The live dashboard: its files (built from <c>dashboard/</c> into <c>wwwroot/</c> at build time, index.html
 /// at <c>/</c>), <c>GET /api/dashboard/snapshot</c> (one <see cref="DashboardSnapshot"/> as JSON) and
-/// <c>GET /api/dashboard/stream</c> (server-sent events: a <c>snapshot</c> event a second).
+/// <c>GET /api/dashboard/stream</c> (server-sent events: a <c>snapshot</c> event a second; at most
+/// <see cref="DashboardAggregator.MaxStreams"/> at once, 503 past them).
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -35,8 +36,15 @@ public static class DashboardEndpoints
         app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Index(context, files)).ExcludeFromDescription();
         app.MapGet(SnapshotPath, (DashboardAggregator dashboard) => Results.Text(dashboard.CurrentJson, "application/json"))
             .WithName("DashboardSnapshot");
-        app.MapGet(StreamPath, (HttpContext context, DashboardAggregator dashboard, IHostApplicationLifetime lifetime) =>
+        app.MapGet(StreamPath, IResult (HttpContext context, DashboardAggregator dashboard, IHostApplicationLifetime lifetime) =>
         {
+            if (dashboard.Streams.TryTake() is not { } slot)
+            {
+                context.Response.Headers.RetryAfter = "5";
+                return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
+            }
+            // Given back when the request ends, however it ends.
+            context.Response.RegisterForDispose(slot);
             context.Response.Headers["X-Accel-Buffering"] = "no";
             return TypedResults.ServerSentEvents(Snapshots(dashboard, context.RequestAborted, lifetime.ApplicationStopping), eventType: "snapshot");
         }).WithName("DashboardStream");

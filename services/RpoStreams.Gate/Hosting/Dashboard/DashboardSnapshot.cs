@@ -3,8 +3,9 @@ namespace RpoStreams.Gate.Hosting.Dashboard;
 /// <summary>
 /// What the dashboard shows, as of <see cref="GeneratedAt"/> (Unix milliseconds): computed once a second by
 /// <see cref="DashboardAggregator"/>, sent to every browser over server-sent events and served as JSON. Counts
-/// are of this instance since it started. Carries no number or address: alerts carry the keyed hash
-/// <c>subjectRef</c> at most.
+/// are of this instance since it started. Carries no number or address, nor an alert's <c>subjectRef</c>: the dashboard
+/// needs no key, and anyone with a key of the check API can compute the subjectRef of a number and so tell which
+/// number an alert is about.
 /// </summary>
 public sealed record DashboardSnapshot(
     long GeneratedAt,
@@ -77,6 +78,5 @@ public sealed record DashboardAlert(
     string? CampaignId,
     string? IntentId,
     string? AttemptId,
-    string? SubjectRef,
     DateTimeOffset DetectedAt,
     string? Details);

@@ -1,6 +1,7 @@
 // The gate's live dashboard. One snapshot a second arrives over server-sent events
 // (GET api/dashboard/stream); every panel is redrawn from it. No number or address is ever shown:
-// the snapshot carries none (alerts carry the keyed hash subjectRef at most).
+// the snapshot carries none, nor the subjectRef of an alert (the dashboard needs no key, and a key holder can
+// compute a number's subjectRef with the check API).
 import {
   BarController,
   BarElement,
@@ -410,12 +411,7 @@ function renderAlerts(s) {
       el('td', { class: 'nowrap' }, a.campaignId ?? el('span', { class: 'none' }, '–')),
       el('td', { class: 'details' },
         a.details ?? '',
-        (a.intentId || a.subjectRef)
-          ? el('span', { class: 'ref' },
-            a.intentId ? ['intent ', el('code', null, a.intentId)] : null,
-            a.intentId && a.subjectRef ? ' · ' : null,
-            a.subjectRef ? ['subject ref ', el('code', { title: 'keyed hash of the number (HMAC-SHA256); the number itself is never shown' }, `${a.subjectRef.slice(0, 12)}…`)] : null)
-          : null));
+        a.intentId ? el('span', { class: 'ref' }, 'intent ', el('code', null, a.intentId)) : null));
   });
   firstAlertRender = false;
   if (seenAlerts.size > 500) {
