@@ -88,7 +88,9 @@ public class SubjectNormalizationTests
     [InlineData(",.;-/()")]
     [InlineData(" - , . ")]
     [InlineData("\u0301\u0300")]
-    public void Empty_or_punctuation_only_address_is_not_a_subject(string? raw)
+    [InlineData("+39 347 1234567")]
+    [InlineData("00100 1")]
+    public void Empty_punctuation_or_digits_only_address_is_not_a_subject(string? raw)
     {
         Assert.False(SubjectNormalizer.TryNormalize(raw, SubjectType.POSTAL_ADDRESS, out _));
     }

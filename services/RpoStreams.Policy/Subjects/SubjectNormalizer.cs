@@ -228,8 +228,9 @@ public static class SubjectNormalizer
 
     /// <summary>
     /// Normalized postal address (<c>Via Roma 1, 00100 Roma</c> = <c>VIA ROMA 1 00100 ROMA</c>); false when
-    /// nothing is left, when the address is longer than <see cref="InputLimits.PostalAddress"/> (checked
-    /// first), or when its decomposition is longer than <see cref="InputLimits.DecomposedAddress"/>.
+    /// no letter is left (digits alone are no address: <c>+39 347 1234567</c> sent for a letter is a phone number), when
+    /// the address is longer than <see cref="InputLimits.PostalAddress"/> (checked first), or when its decomposition is
+    /// longer than <see cref="InputLimits.DecomposedAddress"/>.
     /// </summary>
     public static bool TryNormalizeAddress(string? raw, out string normalized)
     {
@@ -245,6 +246,7 @@ public static class SubjectNormalizer
         }
         var sb = new StringBuilder(decomposed.Length);
         var pendingSpace = false;
+        var letters = false;
         Span<char> utf16 = stackalloc char[2];
         foreach (var rune in decomposed.EnumerateRunes())
         {
@@ -260,6 +262,7 @@ public static class SubjectNormalizer
                     sb.Append(' ');
                 }
                 pendingSpace = false;
+                letters |= Rune.IsLetter(rune);
                 sb.Append(utf16[..rune.EncodeToUtf16(utf16)]);
             }
             else
@@ -275,6 +278,6 @@ public static class SubjectNormalizer
         {
             normalized = normalized.Replace("ß", "SS", StringComparison.Ordinal).Replace('ı', 'I');
         }
-        return normalized.Length > 0;
+        return letters;
     }
 }
