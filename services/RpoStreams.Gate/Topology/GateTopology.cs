@@ -87,10 +87,8 @@ public static class GateTopology
         var kinds = outputs.Branch("outputs", (_, v, _) => v.Decision != null, (_, v, _) => v.Alert != null, (_, v, _) => v.Counts != null, (_, v, _) => v.Stale != null, (_, v, _) => v.Dead != null);
         Emitting(kinds[0], TopicNames.Decisions, "decisions", options).To(new FixedTopic<string, GateOutput>(TopicNames.Decisions), null, strings, new OutputPartSerDes<byte[]>(v => v.Decision, bytes), "decisions-sink");
         Emitting(kinds[1], TopicNames.Alerts, "alerts", options).To(new FixedTopic<string, GateOutput>(TopicNames.Alerts), null, strings, new OutputPartSerDes<ComplianceAlert>(v => v.Alert, serdes.ComplianceAlert), "alerts-sink");
-        Emitting(kinds[4]
-            .SelectKey((_, v, _) => v.Dead!.sealedKey, "refused-key")
-            .MapValues((_, v, _) => v.Dead!, "refused-value"), TopicNames.DeadLetters, "refused", options)
-            .To(new FixedTopic<byte[], DeadLetter>(TopicNames.DeadLetters), null, bytes, serdes.DeadLetter, "refused-sink");
+        Emitting(kinds[4].SelectKey((_, v, _) => v.Dead!.sealedKey, "refused-key"), TopicNames.DeadLetters, "refused", options)
+            .To(new FixedTopic<byte[], GateOutput>(TopicNames.DeadLetters), null, bytes, new OutputPartSerDes<DeadLetter>(v => v.Dead, serdes.DeadLetter), "refused-sink");
 
         Emitting(kinds[2]
             .MapValues((_, v, _) => v.Counts!, "campaign-counts")
